@@ -1,0 +1,294 @@
+//! The intermediate representation: the service with every name, Rust type, SQL type, route and
+//! check decided, so that templates only lay out text.
+
+mod lower;
+pub mod names;
+mod sample;
+pub mod schema;
+
+use serde::Serialize;
+
+pub use lower::{lower, pattern_static};
+
+use crate::spec::{Broker, Database, FieldType, Method, OnDelete};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    /// kebab-case, as in the spec: `payment-service`.
+    pub name: String,
+    /// The Rust crate name: `payment_service`.
+    pub crate_name: String,
+    /// For people: `Payment Service`.
+    pub title: String,
+    pub description: String,
+    pub version: String,
+    pub database: Database,
+    pub broker: Broker,
+    /// `""` or `/api/v1`.
+    pub base_path: String,
+    pub port: u16,
+    pub entities: Vec<Entity>,
+    /// One per module of controllers/services: an entity's CRUD plus the custom operations
+    /// under its route, or custom operations grouped by their first path segment.
+    pub resources: Vec<Resource>,
+    pub uses: Uses,
+}
+
+/// What the generated code needs, so that it imports and depends on nothing more.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Uses {
+    pub decimal: bool,
+    pub date: bool,
+    pub json: bool,
+    pub regex: bool,
+    pub email: bool,
+    pub url: bool,
+    pub length: bool,
+    pub range: bool,
+    pub patch_nullable: bool,
+    pub custom_operations: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Entity {
+    /// PascalCase: `Payment`.
+    pub name: String,
+    /// `payment`, as in `payment_id` or a variable name.
+    pub snake: String,
+    /// For messages: `payment`.
+    pub human: String,
+    pub description: Option<String>,
+    /// Module under `models/`: `payment`.
+    pub model_module: String,
+    /// Module under `repositories/`: `payments`.
+    pub repo_module: String,
+    pub table: String,
+    /// URL segment: `payments`, `order-lines`.
+    pub route_segment: String,
+    pub new_type: String,
+    pub patch_type: String,
+    pub filter_type: String,
+    /// The fields the spec declares, in order, without `id`, `created_at`, `updated_at`.
+    pub fields: Vec<Field>,
+    pub enums: Vec<EnumType>,
+    /// Fields that can be used as list filters (indexed ones).
+    pub filters: Vec<usize>,
+    /// Fields with a default in create requests.
+    pub has_defaults: bool,
+    /// The entities this one references, to be created first in tests.
+    pub references: Vec<String>,
+}
+
+impl Entity {
+    pub fn filter_fields(&self) -> impl Iterator<Item = &Field> {
+        self.filters.iter().map(|&i| &self.fields[i])
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    /// The name on the wire and in the database: `payment_id` for a ref `payment`.
+    pub name: String,
+    /// The Rust identifier: `r#type` for `type`.
+    pub ident: String,
+    pub kind: FieldType,
+    /// The Rust type of the value, without `Option`.
+    pub rust_type: String,
+    /// The Rust type as stored: `Option<..>` when optional.
+    pub ty: String,
+    pub optional: bool,
+    pub default: Option<DefaultValue>,
+    /// The column default, as a SQL literal of the service's dialect.
+    pub default_sql: Option<String>,
+    pub unique: bool,
+    pub index: bool,
+    pub description: Option<String>,
+    pub enum_type: Option<String>,
+    pub references: Option<Reference>,
+    /// Validation calls on a value `value` of `rust_type` (one per constraint).
+    pub checks: Vec<Check>,
+    /// How the repository binds this value (`$value` stands for the value).
+    pub bind: String,
+    /// How the repository binds a filter on this field (given a reference `value`).
+    pub filter_bind: String,
+    /// How the repository reads it from `row`.
+    pub decode: String,
+    /// The type in the patch input: `Option<T>`, or `Option<Option<T>>` when it may be cleared.
+    pub patch_ty: String,
+    /// Valid values for tests and examples, as JSON: two that differ where the type allows.
+    pub samples: [String; 2],
+    pub constraints: Constraints,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Constraints {
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub pattern: Option<String>,
+    pub format: Option<String>,
+    pub values: Vec<String>,
+}
+
+/// One validation rule, rendered as a call on the generated `Validator`, and a value that breaks
+/// it (as JSON), for the generated tests.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// `Validator` method call, with `value` standing for the field's value.
+    pub call: String,
+    /// Short name for test function names: `min`, `max_length`, ...
+    pub rule: String,
+    /// A JSON value that fails this rule (and only this one), when one exists.
+    pub invalid: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DefaultValue {
+    /// A Rust expression of the field's value type.
+    pub rust: String,
+    /// Name of the serde default function.
+    pub function: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reference {
+    pub entity: String,
+    pub table: String,
+    pub on_delete: OnDelete,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnumType {
+    pub name: String,
+    pub variants: Vec<EnumVariant>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnumVariant {
+    pub ident: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    /// Module under `controllers/` and `services/`: `payments`.
+    pub module: String,
+    /// The service struct: `Payments`.
+    pub service_type: String,
+    /// The trait the team implements: `PaymentsService`.
+    pub trait_name: String,
+    /// Index into `Service::entities` when this resource serves an entity's CRUD.
+    pub entity: Option<usize>,
+    /// The entity's model module, for imports.
+    pub crud: Crud,
+    pub operations: Vec<CustomOperation>,
+    /// Route prefix within the service (without base path): `/payments`.
+    pub route: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Crud {
+    pub list: bool,
+    pub get: bool,
+    pub create: bool,
+    pub update: bool,
+    pub delete: bool,
+}
+
+impl Crud {
+    pub fn any(&self) -> bool {
+        self.list || self.get || self.create || self.update || self.delete
+    }
+
+    /// Whether the `/{id}` route exists.
+    pub fn item(&self) -> bool {
+        self.get || self.update || self.delete
+    }
+
+    /// Whether the collection route exists.
+    pub fn collection(&self) -> bool {
+        self.list || self.create
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomOperation {
+    /// snake_case: `capture_payment`.
+    pub name: String,
+    pub method: Method,
+    /// `axum` method router function: `post`.
+    pub method_fn: String,
+    /// Path within the service, axum syntax: `/payments/{id}/capture`.
+    pub path: String,
+    pub description: Option<String>,
+    pub params: Vec<Field>,
+    pub request: Option<BodyType>,
+    pub response: Option<BodyType>,
+    pub emits: Vec<String>,
+    /// The service method's parameters, `|`-separated: `&self|id: Uuid|input: CaptureRequest`.
+    pub signature_params: String,
+    /// The service method's return type.
+    pub signature_ret: String,
+    /// The response status on success.
+    pub status: u16,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BodyType {
+    /// The Rust type: `CapturePaymentRequest` or `NewPayment`.
+    pub type_name: String,
+    /// The module under `models/` that defines it.
+    pub module: String,
+    /// Inline fields (empty for an entity body).
+    pub fields: Vec<Field>,
+    pub inline: bool,
+    /// The entity this body is, when not inline.
+    pub entity: Option<String>,
+}
+
+impl Service {
+    pub fn entity(&self, name: &str) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.name == name)
+    }
+}
+
+/// Field types the spec maps to Rust; SQL types depend on the dialect.
+pub fn rust_type(kind: FieldType, enum_type: Option<&str>) -> String {
+    match kind {
+        FieldType::String | FieldType::Text => "String".into(),
+        FieldType::Int => "i32".into(),
+        FieldType::Bigint => "i64".into(),
+        FieldType::Float => "f64".into(),
+        FieldType::Decimal => "Decimal".into(),
+        FieldType::Bool => "bool".into(),
+        FieldType::Uuid | FieldType::Ref => "Uuid".into(),
+        FieldType::Date => "NaiveDate".into(),
+        FieldType::Datetime => "DateTime<Utc>".into(),
+        FieldType::Json => "serde_json::Value".into(),
+        FieldType::Enum => enum_type.unwrap_or("String").into(),
+    }
+}
+
+pub fn sql_type(kind: FieldType, database: Database) -> &'static str {
+    match (database, kind) {
+        (Database::Sqlite, FieldType::String | FieldType::Text) => "text",
+        (Database::Sqlite, FieldType::Int | FieldType::Bigint | FieldType::Bool) => "integer",
+        (Database::Sqlite, FieldType::Float) => "real",
+        (Database::Sqlite, FieldType::Decimal) => "text",
+        (Database::Sqlite, FieldType::Uuid | FieldType::Ref) => "blob",
+        (Database::Sqlite, FieldType::Date | FieldType::Datetime) => "text",
+        (Database::Sqlite, FieldType::Json | FieldType::Enum) => "text",
+        (Database::Postgres, FieldType::String | FieldType::Text) => "text",
+        (Database::Postgres, FieldType::Int) => "integer",
+        (Database::Postgres, FieldType::Bigint) => "bigint",
+        (Database::Postgres, FieldType::Bool) => "boolean",
+        (Database::Postgres, FieldType::Float) => "double precision",
+        (Database::Postgres, FieldType::Decimal) => "numeric",
+        (Database::Postgres, FieldType::Uuid | FieldType::Ref) => "uuid",
+        (Database::Postgres, FieldType::Date) => "date",
+        (Database::Postgres, FieldType::Datetime) => "timestamptz",
+        (Database::Postgres, FieldType::Json) => "jsonb",
+        (Database::Postgres, FieldType::Enum) => "text",
+    }
+}

@@ -1,0 +1,174 @@
+//! The database schema a service's migrations build, in one dialect. msgen keeps the last one in
+//! `.msgen/` and writes each new migration as the difference to it.
+
+use serde::{Deserialize, Serialize};
+
+use super::names::{sql_ident, sql_str};
+use super::{Entity, Service};
+use crate::spec::{Database, FieldType, OnDelete};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Schema {
+    pub database: Database,
+    pub tables: Vec<Table>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    pub sql_type: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nullable: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub primary_key: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    /// A SQL literal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// The values an enum column may hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<ForeignKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    pub table: String,
+    pub on_delete: OnDelete,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+impl Schema {
+    pub fn empty(database: Database) -> Self {
+        Self {
+            database,
+            tables: Vec::new(),
+        }
+    }
+
+    pub fn of(service: &Service) -> Self {
+        Self {
+            database: service.database,
+            tables: service
+                .entities
+                .iter()
+                .map(|entity| table(entity, service))
+                .collect(),
+        }
+    }
+
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}
+
+fn table(entity: &Entity, service: &Service) -> Table {
+    let database = service.database;
+    let timestamp = |name: &str| Column {
+        name: name.into(),
+        sql_type: super::sql_type(FieldType::Datetime, database).into(),
+        ..Column::new("", "")
+    };
+    let mut columns = vec![Column {
+        primary_key: true,
+        ..Column::new("id", super::sql_type(FieldType::Uuid, database))
+    }];
+    let mut indexes = Vec::new();
+    for field in &entity.fields {
+        columns.push(Column {
+            nullable: field.optional,
+            unique: field.unique,
+            default: field.default_sql.clone(),
+            allowed: field.constraints.values.clone(),
+            references: field.references.as_ref().map(|r| ForeignKey {
+                table: r.table.clone(),
+                on_delete: r.on_delete,
+            }),
+            ..Column::new(&field.name, super::sql_type(field.kind, database))
+        });
+        // Foreign keys are indexed too: deletes of the parent and joins need it.
+        if (field.index || field.references.is_some()) && !field.unique {
+            indexes.push(Index {
+                name: format!("{}_{}_idx", entity.table, field.name),
+                columns: vec![field.name.clone()],
+            });
+        }
+    }
+    columns.push(timestamp("created_at"));
+    columns.push(timestamp("updated_at"));
+    Table {
+        name: entity.table.clone(),
+        columns,
+        indexes,
+    }
+}
+
+impl Column {
+    fn new(name: &str, sql_type: &str) -> Self {
+        Self {
+            name: name.into(),
+            sql_type: sql_type.into(),
+            nullable: false,
+            primary_key: false,
+            unique: false,
+            default: None,
+            allowed: Vec::new(),
+            references: None,
+        }
+    }
+
+    /// The column as it appears in `create table` and `alter table .. add column`.
+    pub fn definition(&self) -> String {
+        let mut sql = format!("{} {}", sql_ident(&self.name), self.sql_type);
+        if self.primary_key {
+            sql.push_str(" primary key");
+        } else if !self.nullable {
+            sql.push_str(" not null");
+        }
+        if self.unique {
+            sql.push_str(" unique");
+        }
+        if let Some(default) = &self.default {
+            sql.push_str(" default ");
+            sql.push_str(default);
+        }
+        if !self.allowed.is_empty() {
+            let values: Vec<String> = self.allowed.iter().map(|v| sql_str(v)).collect();
+            sql.push_str(&format!(
+                " check ({} in ({}))",
+                sql_ident(&self.name),
+                values.join(", ")
+            ));
+        }
+        if let Some(fk) = &self.references {
+            sql.push_str(&format!(
+                " references {} (\"id\") on delete {}",
+                sql_ident(&fk.table),
+                match fk.on_delete {
+                    OnDelete::Cascade => "cascade",
+                    OnDelete::Restrict => "restrict",
+                }
+            ));
+        }
+        sql
+    }
+}

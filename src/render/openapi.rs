@@ -1,0 +1,444 @@
+//! The OpenAPI 3.1 document of a service, built as data and written as YAML, so that any text
+//! from the spec (descriptions, patterns) is escaped by the serializer, not by hand.
+
+use serde_json::{json, Map, Value};
+
+use crate::ir::{BodyType, CustomOperation, Entity, Field, Service};
+use crate::spec::FieldType;
+
+pub fn document(s: &Service) -> String {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    schemas.insert("Problem".into(), problem_schema());
+    for resource in &s.resources {
+        if let Some(e) = resource.entity.map(|i| &s.entities[i]) {
+            let c = resource.crud;
+            let collection = format!("{}{}", s.base_path, resource.route);
+            let item = format!("{collection}/{{id}}");
+            let mut coll = Map::new();
+            let mut one = Map::new();
+            if c.list {
+                coll.insert("get".into(), list_operation(e));
+            }
+            if c.create {
+                coll.insert("post".into(), create_operation(e));
+            }
+            if c.get {
+                one.insert("get".into(), item_operation(e, "get", None, 200));
+            }
+            if c.update {
+                one.insert("put".into(), item_operation(e, "update", Some(&e.new_type), 200));
+                one.insert("patch".into(), item_operation(e, "patch", Some(&e.patch_type), 200));
+            }
+            if c.delete {
+                one.insert("delete".into(), item_operation(e, "delete", None, 204));
+            }
+            if !coll.is_empty() {
+                paths.insert(collection, Value::Object(coll));
+            }
+            if !one.is_empty() {
+                one.insert("parameters".into(), json!([id_parameter()]));
+                paths.insert(item, Value::Object(one));
+            }
+        }
+        for op in &resource.operations {
+            let path = format!("{}{}", s.base_path, op.path);
+            let entry = paths.entry(path).or_insert_with(|| json!({}));
+            entry[op.method_fn.as_str()] = custom_operation(op, s);
+            for body in [&op.request, &op.response].into_iter().flatten() {
+                if body.inline {
+                    schemas.insert(body.type_name.clone(), object_schema(&body.fields, body.type_name.ends_with("Request"), None));
+                }
+            }
+        }
+    }
+    for e in &s.entities {
+        schemas.insert(e.name.clone(), entity_schema(e));
+        schemas.insert(e.new_type.clone(), object_schema(&e.fields, true, e.description.as_deref()));
+        schemas.insert(e.patch_type.clone(), patch_schema(e));
+    }
+    let mut info = json!({
+        "title": s.name,
+        "version": s.version,
+    });
+    if !s.description.is_empty() {
+        info["description"] = json!(s.description);
+    }
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": info,
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "responses": shared_responses(),
+        },
+    });
+    serde_yaml::to_string(&doc).expect("JSON values serialize to YAML")
+}
+
+/// `(method, path, summary)` of every API route, for the service's README.
+pub fn route_table(s: &Service) -> Vec<(String, String, String)> {
+    let mut rows = Vec::new();
+    for resource in &s.resources {
+        if let Some(e) = resource.entity.map(|i| &s.entities[i]) {
+            let c = resource.crud;
+            let collection = format!("{}{}", s.base_path, resource.route);
+            let item = format!("{collection}/{{id}}");
+            let plural = e.table.replace('_', " ");
+            let one = &e.human;
+            let mut add = |on: bool, method: &str, path: &str, what: String| {
+                if on {
+                    rows.push((method.to_string(), path.to_string(), what));
+                }
+            };
+            add(c.list, "GET", &collection, format!("list {plural} (paged, filterable)"));
+            add(c.create, "POST", &collection, format!("create a {one}"));
+            add(c.get, "GET", &item, format!("get one {one}"));
+            add(c.update, "PUT", &item, format!("replace a {one}"));
+            add(c.update, "PATCH", &item, format!("change some fields of a {one}"));
+            add(c.delete, "DELETE", &item, format!("delete a {one}"));
+        }
+        for op in &resource.operations {
+            let what = op
+                .description
+                .clone()
+                .unwrap_or_else(|| op.name.replace('_', " "));
+            rows.push((
+                op.method.as_str().to_string(),
+                format!("{}{}", s.base_path, op.path),
+                what.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|"),
+            ));
+        }
+    }
+    rows
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn json_content(schema: Value) -> Value {
+    json!({ "application/json": { "schema": schema } })
+}
+
+fn error_refs(codes: &[u16]) -> Map<String, Value> {
+    codes
+        .iter()
+        .map(|code| {
+            (
+                code.to_string(),
+                json!({ "$ref": format!("#/components/responses/{}", error_name(*code)) }),
+            )
+        })
+        .collect()
+}
+
+fn error_name(code: u16) -> &'static str {
+    match code {
+        400 => "BadRequest",
+        404 => "NotFound",
+        409 => "Conflict",
+        413 => "PayloadTooLarge",
+        415 => "UnsupportedMediaType",
+        422 => "UnprocessableEntity",
+        501 => "NotImplemented",
+        _ => "InternalServerError",
+    }
+}
+
+fn shared_responses() -> Value {
+    let mut responses = Map::new();
+    for (code, description) in [
+        (400, "The request is malformed."),
+        (404, "Nothing was found here."),
+        (409, "The change conflicts with existing data."),
+        (413, "The request body is too large."),
+        (415, "The request body is not JSON."),
+        (422, "Fields of the request are invalid; each is named in `errors`."),
+        (500, "The service failed; the details are in its logs."),
+        (501, "The operation is not implemented yet."),
+    ] {
+        responses.insert(
+            error_name(code).into(),
+            json!({
+                "description": description,
+                "content": { "application/problem+json": { "schema": reference("Problem") } },
+            }),
+        );
+    }
+    Value::Object(responses)
+}
+
+fn problem_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "An RFC 9457 problem details object.",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": { "type": "string" },
+            "title": { "type": "string" },
+            "status": { "type": "integer" },
+            "detail": { "type": "string" },
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "message"],
+                    "properties": {
+                        "field": { "type": "string" },
+                        "message": { "type": "string" },
+                    },
+                },
+            },
+        },
+    })
+}
+
+fn id_parameter() -> Value {
+    json!({
+        "name": "id",
+        "in": "path",
+        "required": true,
+        "schema": { "type": "string", "format": "uuid" },
+    })
+}
+
+fn list_operation(e: &Entity) -> Value {
+    let mut parameters = vec![
+        json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } }),
+        json!({ "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": u32::MAX, "default": 0 } }),
+    ];
+    for f in e.filter_fields() {
+        parameters.push(json!({
+            "name": f.name,
+            "in": "query",
+            "description": format!("Only {} whose `{}` equals this.", e.table.replace('_', " "), f.name),
+            "schema": value_schema(f),
+        }));
+    }
+    let page = json!({
+        "type": "object",
+        "required": ["items", "total", "limit", "offset"],
+        "properties": {
+            "items": { "type": "array", "items": reference(&e.name) },
+            "total": { "type": "integer" },
+            "limit": { "type": "integer" },
+            "offset": { "type": "integer" },
+        },
+    });
+    let mut responses = Map::new();
+    responses.insert("200".into(), json!({ "description": "One page.", "content": json_content(page) }));
+    responses.extend(error_refs(&[400, 422, 500]));
+    json!({
+        "operationId": format!("list_{}", e.repo_module),
+        "summary": format!("List {}", e.table.replace('_', " ")),
+        "parameters": parameters,
+        "responses": responses,
+    })
+}
+
+fn create_operation(e: &Entity) -> Value {
+    let mut responses = Map::new();
+    responses.insert(
+        "201".into(),
+        json!({
+            "description": "Created.",
+            "headers": { "Location": { "schema": { "type": "string" } } },
+            "content": json_content(reference(&e.name)),
+        }),
+    );
+    responses.extend(error_refs(&[400, 409, 413, 415, 422, 500]));
+    json!({
+        "operationId": format!("create_{}", e.snake),
+        "summary": format!("Create a {}", e.human),
+        "requestBody": { "required": true, "content": json_content(reference(&e.new_type)) },
+        "responses": responses,
+    })
+}
+
+fn item_operation(e: &Entity, verb: &str, body: Option<&str>, status: u16) -> Value {
+    let mut responses = Map::new();
+    if status == 204 {
+        responses.insert("204".into(), json!({ "description": "Done." }));
+    } else {
+        responses.insert(
+            status.to_string(),
+            json!({ "description": "The record.", "content": json_content(reference(&e.name)) }),
+        );
+    }
+    let errors: &[u16] = if body.is_some() {
+        &[400, 404, 409, 413, 415, 422, 500]
+    } else if verb == "delete" {
+        &[400, 404, 409, 500]
+    } else {
+        &[400, 404, 500]
+    };
+    responses.extend(error_refs(errors));
+    let mut op = json!({
+        "operationId": format!("{verb}_{}", e.snake),
+        "summary": format!("{} a {}", capitalize(verb), e.human),
+        "responses": responses,
+    });
+    if let Some(body) = body {
+        op["requestBody"] = json!({ "required": true, "content": json_content(reference(body)) });
+    }
+    op
+}
+
+fn custom_operation(op: &CustomOperation, _s: &Service) -> Value {
+    let mut responses = Map::new();
+    match &op.response {
+        Some(body) => {
+            responses.insert(
+                "200".into(),
+                json!({ "description": "Done.", "content": json_content(reference(&body_schema_name(body))) }),
+            );
+        }
+        None => {
+            responses.insert("204".into(), json!({ "description": "Done." }));
+        }
+    }
+    let mut errors = vec![400, 404, 409, 500, 501];
+    if op.request.is_some() {
+        errors.extend([413, 415, 422]);
+        errors.sort_unstable();
+    }
+    responses.extend(error_refs(&errors));
+    let mut value = json!({
+        "operationId": op.name,
+        "responses": responses,
+    });
+    if let Some(description) = &op.description {
+        value["description"] = json!(description);
+    }
+    if !op.params.is_empty() {
+        let params: Vec<Value> = op
+            .params
+            .iter()
+            .map(|p| json!({ "name": p.name, "in": "path", "required": true, "schema": value_schema(p) }))
+            .collect();
+        value["parameters"] = json!(params);
+    }
+    if let Some(body) = &op.request {
+        value["requestBody"] = json!({ "required": true, "content": json_content(reference(&body_schema_name(body))) });
+    }
+    value
+}
+
+fn body_schema_name(body: &BodyType) -> String {
+    body.type_name.clone()
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// The JSON schema of one value of a field, with its constraints.
+fn value_schema(f: &Field) -> Value {
+    let c = &f.constraints;
+    let mut schema = match f.kind {
+        FieldType::String | FieldType::Text => json!({ "type": "string" }),
+        FieldType::Int => json!({ "type": "integer", "format": "int32" }),
+        FieldType::Bigint => json!({ "type": "integer", "format": "int64" }),
+        FieldType::Float => json!({ "type": "number", "format": "double" }),
+        FieldType::Decimal => json!({ "type": "string", "format": "decimal", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" }),
+        FieldType::Bool => json!({ "type": "boolean" }),
+        FieldType::Uuid | FieldType::Ref => json!({ "type": "string", "format": "uuid" }),
+        FieldType::Date => json!({ "type": "string", "format": "date" }),
+        FieldType::Datetime => json!({ "type": "string", "format": "date-time" }),
+        FieldType::Json => json!({}),
+        FieldType::Enum => json!({ "type": "string", "enum": c.values }),
+    };
+    let number = |text: &str| -> Value {
+        serde_json::from_str(text).unwrap_or(Value::Null)
+    };
+    if f.kind == FieldType::Decimal {
+        if let Some(min) = &c.min {
+            schema["x-minimum"] = number(min);
+        }
+        if let Some(max) = &c.max {
+            schema["x-maximum"] = number(max);
+        }
+    } else {
+        if let Some(min) = &c.min {
+            schema["minimum"] = number(min);
+        }
+        if let Some(max) = &c.max {
+            schema["maximum"] = number(max);
+        }
+    }
+    if let Some(min) = c.min_length {
+        schema["minLength"] = json!(min);
+    }
+    if let Some(max) = c.max_length {
+        schema["maxLength"] = json!(max);
+    }
+    if let Some(pattern) = &c.pattern {
+        schema["pattern"] = json!(pattern);
+    }
+    if let Some(format) = &c.format {
+        schema["format"] = json!(if format == "url" { "uri" } else { format.as_str() });
+    }
+    if let Some(description) = &f.description {
+        schema["description"] = json!(description);
+    }
+    schema
+}
+
+fn field_schema(f: &Field) -> Value {
+    let schema = value_schema(f);
+    if f.optional {
+        json!({ "oneOf": [schema, { "type": "null" }] })
+    } else {
+        schema
+    }
+}
+
+fn object_schema(fields: &[Field], input: bool, description: Option<&str>) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for f in fields {
+        let mut schema = field_schema(f);
+        if input && f.default.is_some() {
+            schema["x-has-default"] = json!(true);
+        }
+        properties.insert(f.name.clone(), schema);
+        if !f.optional && !(input && f.default.is_some()) {
+            required.push(f.name.clone());
+        }
+    }
+    let mut schema = json!({ "type": "object", "properties": properties, "required": required });
+    if let Some(description) = description {
+        schema["description"] = json!(description);
+    }
+    schema
+}
+
+fn entity_schema(e: &Entity) -> Value {
+    let mut schema = object_schema(&e.fields, false, e.description.as_deref());
+    let props = schema["properties"].as_object_mut().expect("an object schema");
+    let mut all = Map::new();
+    all.insert("id".into(), json!({ "type": "string", "format": "uuid" }));
+    all.extend(std::mem::take(props));
+    all.insert("created_at".into(), json!({ "type": "string", "format": "date-time" }));
+    all.insert("updated_at".into(), json!({ "type": "string", "format": "date-time" }));
+    *props = all;
+    let required = schema["required"].as_array_mut().expect("a required list");
+    required.insert(0, json!("id"));
+    required.push(json!("created_at"));
+    required.push(json!("updated_at"));
+    schema
+}
+
+fn patch_schema(e: &Entity) -> Value {
+    let properties: Map<String, Value> = e
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), field_schema(f)))
+        .collect();
+    json!({ "type": "object", "properties": properties })
+}

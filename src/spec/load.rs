@@ -1,0 +1,1369 @@
+//! YAML text -> [`Spec`]: parse with positions, then decode the tree by hand.
+//!
+//! Decoding is written out instead of derived with serde so that every shape problem in the
+//! file (an unknown key, a list where a mapping belongs, a misspelt type) is reported in one
+//! run, each at its own position, with a suggestion where one is likely.
+//!
+//! Scalars: the parser tells quoted scalars from plain ones, and this module uses that the way
+//! YAML 1.2's core schema does. A plain `true`/`false` is a boolean, a plain number is a
+//! number, a plain `null`, `~` or empty value is null, and everything else (including any
+//! quoted value) is a string. So `default: "42"` on a string field is the string `42`, and
+//! `min: "5"` is an error rather than the number 5.
+
+use marked_yaml::loader::{LoadError, LoaderOptions};
+use marked_yaml::types::{MarkedScalarNode, Node as YamlNode};
+
+use super::diagnostics::{did_you_mean, show, Diagnostic};
+use super::model::*;
+use super::Source;
+
+/// Reads `source` into the spec model, or reports every problem with its shape.
+pub(crate) fn load(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
+    let root = parse(&source.text).map_err(|d| vec![d])?;
+    let mut decoder = Decoder::default();
+    let spec = decoder.spec(&root);
+    match spec {
+        Some(spec) if decoder.problems.is_empty() => Ok(spec),
+        _ => Err(decoder.problems),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The YAML tree, with byte spans.
+
+#[derive(Debug, Clone)]
+struct Node {
+    kind: Kind,
+    span: Span,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    /// A plain `null`, `~`, or nothing at all.
+    Null,
+    Scalar {
+        text: String,
+        /// Written without quotes (and not as a `|` or `>` block).
+        plain: bool,
+    },
+    Map(Vec<Entry>),
+    Seq(Vec<Node>),
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    key: Spanned<String>,
+    value: Node,
+}
+
+const BOM: &str = "\u{feff}";
+
+/// Parses `text` into a tree whose spans are byte offsets into `text`.
+fn parse(text: &str) -> Result<Node, Diagnostic> {
+    let base = if text.starts_with(BOM) { BOM.len() } else { 0 };
+    let body = &text[base..];
+    let positions = Positions::new(text, base);
+    let options = LoaderOptions::default()
+        .error_on_duplicate_keys(true)
+        .prevent_coercion(true);
+    let root = marked_yaml::parse_yaml_with_options(0, body, options)
+        .map_err(|e| load_error(&positions, e))?;
+    if let Some(d) = second_document(text) {
+        return Err(d);
+    }
+    Ok(positions.node(&root))
+}
+
+/// Maps the parser's character positions to byte offsets and finds where scalars end.
+struct Positions<'a> {
+    text: &'a str,
+    /// The byte offset of each character of the parsed text, plus one past the end.
+    bytes: Vec<usize>,
+}
+
+impl<'a> Positions<'a> {
+    fn new(text: &'a str, base: usize) -> Self {
+        let mut bytes: Vec<usize> = text[base..].char_indices().map(|(i, _)| base + i).collect();
+        bytes.push(text.len());
+        Self { text, bytes }
+    }
+
+    fn offset(&self, marker: Option<&marked_yaml::Marker>) -> usize {
+        let index = marker.map_or(0, |m| m.character());
+        self.bytes.get(index).copied().unwrap_or(self.text.len())
+    }
+
+    fn char_at(&self, offset: usize) -> Option<char> {
+        self.text.get(offset..).and_then(|s| s.chars().next())
+    }
+
+    fn node(&self, node: &YamlNode) -> Node {
+        match node {
+            YamlNode::Scalar(s) => self.scalar(s),
+            YamlNode::Sequence(seq) => {
+                let start = self.offset(node.span().start());
+                let items: Vec<Node> = seq.iter().map(|n| self.node(n)).collect();
+                let span = if self.char_at(start) == Some('[') {
+                    Span::new(start, self.offset(node.span().end()) + 1)
+                } else {
+                    Span::new(start, items.last().map_or(start, |n| n.span.end))
+                };
+                Node {
+                    kind: Kind::Seq(items),
+                    span,
+                }
+            }
+            YamlNode::Mapping(map) => {
+                let start = self.offset(node.span().start());
+                let mut entries = Vec::with_capacity(map.len());
+                for (key, value) in map.iter() {
+                    let key = self.key(key);
+                    let mut value = self.node(value);
+                    if matches!(&value.kind, Kind::Null) && value.span.start == value.span.end {
+                        // `key:` with nothing after it: the parser places the empty value
+                        // at the next token, which may be lines away. Point at the key.
+                        value.span = key.span;
+                    }
+                    entries.push(Entry { key, value });
+                }
+                let span = if self.char_at(start) == Some('{') {
+                    Span::new(start, self.offset(node.span().end()) + 1)
+                } else {
+                    // A block mapping's own markers are imprecise: use its first key and
+                    // its last value.
+                    match (entries.first(), entries.last()) {
+                        (Some(first), Some(last)) => Span::new(first.key.span.start, last.value.span.end.max(last.key.span.end)),
+                        _ => Span::new(start, start),
+                    }
+                };
+                Node {
+                    kind: Kind::Map(entries),
+                    span,
+                }
+            }
+        }
+    }
+
+    fn key(&self, key: &MarkedScalarNode) -> Spanned<String> {
+        let start = self.offset(key.span().start());
+        let end = self.scalar_end(start, key.as_str(), key.may_coerce());
+        Spanned::new(key.as_str().to_owned(), Span::new(start, end))
+    }
+
+    fn scalar(&self, s: &MarkedScalarNode) -> Node {
+        let start = self.offset(s.span().start());
+        let text = s.as_str();
+        let plain = s.may_coerce();
+        if plain && matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+            // An empty value gets an empty span; the mapping moves it to its key.
+            let end = start + text.len();
+            return Node {
+                kind: Kind::Null,
+                span: Span::new(start, end),
+            };
+        }
+        let end = self.scalar_end(start, text, plain);
+        let plain = plain && !matches!(self.char_at(start), Some('|' | '>'));
+        Node {
+            kind: Kind::Scalar {
+                text: text.to_owned(),
+                plain,
+            },
+            span: Span::new(start, end),
+        }
+    }
+
+    /// Where the scalar starting at `start` ends in the source. Quoted scalars end at their
+    /// closing quote; plain ones after their text; multi-line ones at the end of their first line.
+    fn scalar_end(&self, start: usize, value: &str, plain: bool) -> usize {
+        let rest = &self.text[start.min(self.text.len())..];
+        let first_line_end = || {
+            let line = rest.split('\n').next().unwrap_or("");
+            let line = line.split(" #").next().unwrap_or(line);
+            start + line.trim_end().len()
+        };
+        match rest.chars().next() {
+            Some('"') if !plain => {
+                let mut escaped = false;
+                for (i, c) in rest.char_indices().skip(1) {
+                    match c {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        '"' => return start + i + 1,
+                        _ => {}
+                    }
+                }
+                first_line_end()
+            }
+            Some('\'') if !plain => {
+                let mut chars = rest.char_indices().skip(1).peekable();
+                while let Some((i, c)) = chars.next() {
+                    if c == '\'' {
+                        if chars.peek().is_some_and(|&(_, c)| c == '\'') {
+                            chars.next();
+                        } else {
+                            return start + i + 1;
+                        }
+                    }
+                }
+                first_line_end()
+            }
+            _ if plain && !value.is_empty() && rest.starts_with(value) => start + value.len(),
+            _ => first_line_end(),
+        }
+    }
+}
+
+/// Only the first YAML document is read, so a second one would be silently ignored. Refuse it.
+fn second_document(text: &str) -> Option<Diagnostic> {
+    let mut seen_content = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        let marker = trimmed == "---" || trimmed.starts_with("--- ") || trimmed == "...";
+        if marker && seen_content {
+            return Some(
+                Diagnostic::error(
+                    Span::new(offset, offset + 3),
+                    "a spec is one YAML document, but a second one starts here",
+                )
+                .with_help("remove this line and everything after it, or merge the documents"),
+            );
+        }
+        let content = trimmed.trim_start();
+        if !content.is_empty() && !content.starts_with('#') && !marker {
+            seen_content = true;
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn load_error(positions: &Positions<'_>, error: LoadError) -> Diagnostic {
+    let at = |m: &marked_yaml::Marker| {
+        let start = positions.offset(Some(m));
+        let end = positions
+            .char_at(start)
+            .filter(|c| *c != '\n')
+            .map_or(start, |c| start + c.len_utf8());
+        Span::new(start, end)
+    };
+    match error {
+        LoadError::TopLevelMustBeMapping(m) => Diagnostic::error(
+            at(&m),
+            "a spec must be a YAML mapping of keys such as `service:` and `entities:`",
+        )
+        .with_help("start the file with `service: my-service`"),
+        LoadError::TopLevelMustBeSequence(m) => {
+            Diagnostic::error(at(&m), "a spec must be a YAML mapping")
+        }
+        LoadError::UnexpectedAnchor(m) => Diagnostic::error(
+            at(&m),
+            "YAML anchors and aliases (`&name`, `*name`) are not supported",
+        )
+        .with_help("write the value out in full"),
+        LoadError::MappingKeyMustBeScalar(m) => Diagnostic::error(
+            at(&m),
+            "a mapping key must be a plain name, not a list or a mapping",
+        ),
+        LoadError::UnexpectedTag(m) => {
+            Diagnostic::error(at(&m), "YAML tags such as `!!str` are not supported")
+                .with_help("remove the tag; put the value in quotes to make it a string")
+        }
+        LoadError::DuplicateKey(inner) => {
+            let first = positions.key(&inner.prev_key);
+            let second = positions.key(&inner.key);
+            let (line, _) = super::diagnostics::line_col(positions.text, first.span.start);
+            Diagnostic::error(
+                second.span,
+                format!("`{}` is defined twice", show(&second.value)),
+            )
+            .with_label(format!("already defined on line {line}"))
+            .with_related(first.span, "first defined here")
+            .with_help("remove one of them, or rename it")
+        }
+        LoadError::ScanError(m, e) => scan_error(at(&m), e.info()),
+    }
+}
+
+/// Turns the YAML parser's wording into advice about what to change.
+fn scan_error(span: Span, info: &str) -> Diagnostic {
+    let (message, help): (&str, Option<&str>) = if info.contains("tab") {
+        (
+            "a tab is used for indentation; YAML only allows spaces",
+            Some("indent with spaces"),
+        )
+    } else if info.contains("anchor") || info.contains("alias") {
+        (
+            "YAML anchors and aliases (`&name`, `*name`) are not supported",
+            Some("write the value out in full"),
+        )
+    } else if info.starts_with("mapping values are not allowed") {
+        (
+            "unexpected `:` in this value",
+            Some("put a value that contains `: ` in quotes, e.g. `description: \"note: paid\"`; or check the indentation of the line above"),
+        )
+    } else if info.contains("did not find expected key") {
+        (
+            "this line is not indented like the keys around it",
+            Some("keys of one mapping must start in the same column; nested keys go further right"),
+        )
+    } else if info.contains("did not find expected '-' indicator") {
+        (
+            "a list item (`- ...`) was expected here",
+            Some("a list cannot also have keys; check the indentation"),
+        )
+    } else if info.contains("flow mapping") {
+        (
+            "this `{ ... }` mapping is not closed",
+            Some("add the missing `}` or `,`"),
+        )
+    } else if info.contains("flow sequence") {
+        (
+            "this `[ ... ]` list is not closed",
+            Some("add the missing `]` or `,`"),
+        )
+    } else if info.contains("quoted scalar, found unexpected end") {
+        (
+            "a quoted string is not closed",
+            Some("add the closing quote"),
+        )
+    } else if info.contains("unknown escape character") {
+        (
+            "unknown escape sequence in a double-quoted string",
+            Some("write `\\\\` for a backslash, or use single quotes, where backslashes need no escaping"),
+        )
+    } else if info.contains("must be followed by a valid YAML whitespace") {
+        ("a space is missing after `:` or `-`", Some("write `key: value`"))
+    } else if info.contains("did not find expected node content") {
+        ("a value was expected here", None)
+    } else {
+        ("", None)
+    };
+    let message = if message.is_empty() {
+        format!("invalid YAML: {info}")
+    } else {
+        message.to_owned()
+    };
+    let d = Diagnostic::error(span, message);
+    match help {
+        Some(help) => d.with_help(help),
+        None => d,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding.
+
+const TOP_KEYS: &[&str] = &[
+    "service",
+    "description",
+    "version",
+    "database",
+    "broker",
+    "base_path",
+    "port",
+    "entities",
+    "endpoints",
+    "events",
+];
+const ENTITY_KEYS: &[&str] = &["description", "table", "renamed_from", "fields"];
+const FIELD_KEYS: &[&str] = &[
+    "type",
+    "optional",
+    "default",
+    "unique",
+    "index",
+    "min",
+    "max",
+    "min_length",
+    "max_length",
+    "pattern",
+    "format",
+    "values",
+    "entity",
+    "on_delete",
+    "description",
+    "renamed_from",
+];
+const RESOURCE_KEYS: &[&str] = &["resource", "operations"];
+const CUSTOM_KEYS: &[&str] = &[
+    "name",
+    "method",
+    "path",
+    "description",
+    "params",
+    "request",
+    "response",
+    "emits",
+];
+const EVENTS_KEYS: &[&str] = &["publish", "consume"];
+const EVENT_KEYS: &[&str] = &["subject", "description", "from", "payload"];
+
+/// Advice for keys people often bring from other tools.
+fn foreign_key_help(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "required" | "nullable" | "null" => {
+            "fields are required unless they say `optional: true`"
+        }
+        "primary_key" | "primary" | "pk" | "key" => {
+            "every entity gets an `id` uuid primary key; it need not be declared"
+        }
+        "length" | "size" | "len" => "use `min_length` and `max_length`",
+        "references" | "ref" | "foreign_key" | "fk" => {
+            "a reference is written `{ type: ref, entity: Other }`"
+        }
+        "enum" | "options" | "choices" => "enum values go in `values: [a, b]`",
+        "indexed" => "write `index: true`",
+        _ => return None,
+    })
+}
+
+fn entries(node: &Node) -> Option<&[Entry]> {
+    match &node.kind {
+        Kind::Map(entries) => Some(entries),
+        _ => None,
+    }
+}
+
+fn get<'a>(entries: &'a [Entry], key: &str) -> Option<&'a Entry> {
+    entries.iter().find(|e| e.key.value == key)
+}
+
+/// How a node is described in "found ..." messages.
+fn found(node: &Node) -> String {
+    match &node.kind {
+        Kind::Null => "nothing".to_owned(),
+        Kind::Scalar { text, plain: true } => format!("`{}`", show(text)),
+        Kind::Scalar { text, plain: false } => format!("the quoted string `{}`", show(text)),
+        Kind::Map(_) => "a mapping".to_owned(),
+        Kind::Seq(_) => "a list".to_owned(),
+    }
+}
+
+fn is_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match digits.find(['e', 'E']) {
+        Some(i) => (&digits[..i], Some(&digits[i + 1..])),
+        None => (digits, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (mantissa, None),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let maybe_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    // YAML 1.2 core schema: `1`, `1.5`, `1.`, `.5`, each with an optional exponent.
+    let mantissa_ok = match frac {
+        None => all_digits(int),
+        Some(frac) => maybe_digits(int) && maybe_digits(frac) && !(int.is_empty() && frac.is_empty()),
+    };
+    mantissa_ok && exponent.is_none_or(|e| all_digits(e.strip_prefix(['-', '+']).unwrap_or(e)))
+}
+
+#[derive(Default)]
+struct Decoder {
+    problems: Vec<Diagnostic>,
+}
+
+impl Decoder {
+    fn report(&mut self, d: Diagnostic) {
+        self.problems.push(d);
+    }
+
+    fn expected(&mut self, node: &Node, expected: &str, key: &str) -> Diagnostic {
+        Diagnostic::error(
+            node.span,
+            format!("expected {expected} for `{key}`, found {}", found(node)),
+        )
+    }
+
+    /// Reports keys of `entries` that are not in `allowed`.
+    fn unknown_keys(&mut self, entries: &[Entry], allowed: &[&str], context: &str) {
+        for entry in entries {
+            let key = &entry.key.value;
+            if allowed.contains(&key.as_str()) {
+                continue;
+            }
+            let help = match did_you_mean(key, allowed.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => match foreign_key_help(key) {
+                    Some(h) => h.to_owned(),
+                    None => format!("valid keys are: {}", allowed.join(", ")),
+                },
+            };
+            self.report(
+                Diagnostic::error(
+                    entry.key.span,
+                    format!("unknown key `{}` {context}", show(key)),
+                )
+                .with_help(help),
+            );
+        }
+    }
+
+    fn map<'a>(&mut self, node: &'a Node, key: &str, help: Option<&str>) -> Option<&'a [Entry]> {
+        match &node.kind {
+            Kind::Map(entries) => Some(entries),
+            _ => {
+                let d = self.expected(node, "a mapping", key);
+                self.report(d.with_help_opt(help.map(str::to_owned)));
+                None
+            }
+        }
+    }
+
+    /// A mapping that may also be left empty (`key:` or `key: ~`).
+    fn map_or_empty<'a>(&mut self, node: &'a Node, key: &str, help: Option<&str>) -> Option<&'a [Entry]> {
+        match &node.kind {
+            Kind::Null => Some(&[]),
+            _ => self.map(node, key, help),
+        }
+    }
+
+    fn seq<'a>(&mut self, node: &'a Node, key: &str, help: Option<String>) -> Option<&'a [Node]> {
+        match &node.kind {
+            Kind::Seq(items) => Some(items),
+            Kind::Null => Some(&[]),
+            _ => {
+                let d = self.expected(node, "a list", key);
+                self.report(d.with_help_opt(help));
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
+        match &node.kind {
+            Kind::Scalar { text, .. } => Some(Spanned::new(text.clone(), node.span)),
+            _ => {
+                let d = self.expected(node, "a string", key);
+                self.report(d);
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, node: &Node, key: &str) -> Option<Spanned<bool>> {
+        match &node.kind {
+            Kind::Scalar { text, plain: true } if text == "true" => {
+                Some(Spanned::new(true, node.span))
+            }
+            Kind::Scalar { text, plain: true } if text == "false" => {
+                Some(Spanned::new(false, node.span))
+            }
+            _ => {
+                let help = match &node.kind {
+                    Kind::Scalar { text, .. } => match text.to_ascii_lowercase().as_str() {
+                        "true" | "yes" | "y" | "on" => Some(format!("write `{key}: true`")),
+                        "false" | "no" | "n" | "off" => Some(format!("write `{key}: false`")),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let d = self.expected(node, "`true` or `false`", key);
+                self.report(d.with_help_opt(help));
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, node: &Node, key: &str) -> Option<Spanned<Number>> {
+        match &node.kind {
+            Kind::Scalar { text, plain: true } if is_number(text) => {
+                let value = text.parse::<f64>().ok().filter(|v| v.is_finite());
+                match value {
+                    Some(value) => Some(Spanned::new(
+                        Number {
+                            text: text.clone(),
+                            value,
+                        },
+                        node.span,
+                    )),
+                    None => {
+                        self.report(Diagnostic::error(
+                            node.span,
+                            format!("`{}` is too large a number for `{key}`", show(text)),
+                        ));
+                        None
+                    }
+                }
+            }
+            Kind::Scalar { text, plain: false } if is_number(text) => {
+                let d = self.expected(node, "a number", key);
+                self.report(d.with_help(format!("remove the quotes: `{key}: {text}`")));
+                None
+            }
+            _ => {
+                let d = self.expected(node, "a number", key);
+                self.report(d);
+                None
+            }
+        }
+    }
+
+    /// A whole number of zero or more (lengths).
+    fn count(&mut self, node: &Node, key: &str) -> Option<Spanned<u64>> {
+        let number = self.number(node, key)?;
+        match number.text.parse::<u64>() {
+            Ok(n) => Some(Spanned::new(n, node.span)),
+            Err(_) => {
+                self.report(Diagnostic::error(
+                    node.span,
+                    format!(
+                        "`{key}` must be a whole number of zero or more, found `{}`",
+                        show(&number.text)
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    /// One of a fixed set of words.
+    fn choice<T>(
+        &mut self,
+        node: &Node,
+        key: &str,
+        what: &str,
+        all: &[&str],
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<Spanned<T>> {
+        let text = self.string(node, key)?;
+        if let Some(value) = parse(&text.value) {
+            return Some(Spanned::new(value, node.span));
+        }
+        let help = match did_you_mean(&text.value, all.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("{what}s are: {}", all.join(", ")),
+        };
+        self.report(
+            Diagnostic::error(node.span, format!("unknown {what} `{}`", show(&text.value)))
+                .with_help(help),
+        );
+        None
+    }
+
+    // -- the spec -------------------------------------------------------------------------------
+
+    fn spec(&mut self, root: &Node) -> Option<Spec> {
+        let Some(top) = entries(root) else {
+            self.report(Diagnostic::error(root.span, "a spec must be a YAML mapping"));
+            return None;
+        };
+        self.unknown_keys(top, TOP_KEYS, "at the top level");
+        let first_key = top.first().map_or(Span::new(0, 0), |e| e.key.span);
+
+        let service = match get(top, "service") {
+            Some(e) => self.string(&e.value, "service"),
+            None => {
+                self.report(
+                    Diagnostic::error(first_key, "the spec has no `service` name")
+                        .with_help("add a kebab-case name at the top: `service: payment-service`"),
+                );
+                None
+            }
+        };
+        let description = get(top, "description").and_then(|e| self.string(&e.value, "description"));
+        let version = get(top, "version").and_then(|e| self.string(&e.value, "version"));
+        let database = get(top, "database").and_then(|e| {
+            self.choice(&e.value, "database", "database", &Database::ALL, Database::parse)
+        });
+        let broker = get(top, "broker")
+            .and_then(|e| self.choice(&e.value, "broker", "broker", &Broker::ALL, Broker::parse));
+        let base_path = get(top, "base_path").and_then(|e| self.string(&e.value, "base_path"));
+        let port = get(top, "port").and_then(|e| self.port(&e.value));
+
+        let events = match get(top, "events") {
+            Some(e) => self.events(&e.value),
+            None => Some(Events::default()),
+        };
+        let entities = match get(top, "entities") {
+            Some(e) => self.entities(&e.value),
+            None if get(top, "events").is_some() => Some(Vec::new()),
+            None => {
+                self.report(
+                    Diagnostic::error(first_key, "the spec has no `entities`")
+                        .with_help("a service needs at least one entity or one event, e.g.\n\nentities:\n  Payment:\n    fields:\n      amount: decimal"),
+                );
+                None
+            }
+        };
+        let endpoints = match get(top, "endpoints") {
+            Some(e) => self.endpoints(&e.value),
+            None => Some(Vec::new()),
+        };
+
+        Some(Spec {
+            service: service?,
+            description,
+            version,
+            database,
+            broker,
+            base_path,
+            port,
+            entities: entities?,
+            endpoints: endpoints?,
+            events: events?,
+        })
+    }
+
+    fn port(&mut self, node: &Node) -> Option<Spanned<u16>> {
+        let number = self.number(node, "port")?;
+        match number.text.parse::<u16>() {
+            Ok(port) if port > 0 => Some(Spanned::new(port, node.span)),
+            _ => {
+                self.report(
+                    Diagnostic::error(
+                        node.span,
+                        format!("`port` must be between 1 and 65535, found `{}`", show(&number.text)),
+                    )
+                    .with_help("the default is 8080"),
+                );
+                None
+            }
+        }
+    }
+
+    // -- entities -------------------------------------------------------------------------------
+
+    fn entities(&mut self, node: &Node) -> Option<Vec<Entity>> {
+        let list = self.map_or_empty(
+            node,
+            "entities",
+            Some("write one entity per key: `Payment: { fields: { amount: decimal } }`"),
+        )?;
+        let mut entities = Vec::new();
+        let mut ok = true;
+        for entry in list {
+            match self.entity(entry) {
+                Some(entity) => entities.push(entity),
+                None => ok = false,
+            }
+        }
+        ok.then_some(entities)
+    }
+
+    fn entity(&mut self, entry: &Entry) -> Option<Entity> {
+        let name = &entry.key;
+        let shown = show(&name.value);
+        let Some(body) = entries(&entry.value) else {
+            let d = self.expected(&entry.value, "a mapping", &name.value);
+            self.report(d.with_help(format!(
+                "an entity lists its fields under `fields:`, e.g.\n\n{shown}:\n  fields:\n    name: string"
+            )));
+            return None;
+        };
+        if get(body, "fields").is_none() && body.iter().any(|e| !ENTITY_KEYS.contains(&e.key.value.as_str())) {
+            // The fields were written straight under the entity name.
+            let first = body.iter().find(|e| !ENTITY_KEYS.contains(&e.key.value.as_str()))?;
+            self.report(
+                Diagnostic::error(
+                    first.key.span,
+                    format!("unknown key `{}` in entity `{shown}`", show(&first.key.value)),
+                )
+                .with_label("fields must be under `fields:`")
+                .with_help(format!(
+                    "put the fields under `fields:`, e.g.\n\n{shown}:\n  fields:\n    {}: ...",
+                    show(&first.key.value)
+                )),
+            );
+            return None;
+        }
+        self.unknown_keys(body, ENTITY_KEYS, &format!("in entity `{shown}`"));
+        let description = get(body, "description").and_then(|e| self.string(&e.value, "description"));
+        let table = get(body, "table").and_then(|e| self.string(&e.value, "table"));
+        let renamed_from = get(body, "renamed_from").and_then(|e| self.string(&e.value, "renamed_from"));
+        let fields = match get(body, "fields") {
+            Some(e) => self.fields(&e.value, "fields"),
+            None => Some(Vec::new()),
+        };
+        Some(Entity {
+            name: name.clone(),
+            description,
+            table,
+            renamed_from,
+            fields: fields?,
+            span: Span::new(name.span.start, entry.value.span.end.max(name.span.end)),
+        })
+    }
+
+    /// A mapping of field name -> field; `None` when any field is malformed.
+    fn fields(&mut self, node: &Node, key: &str) -> Option<Vec<Field>> {
+        let list = self.map_or_empty(
+            node,
+            key,
+            Some("write one field per line: `name: type`, or `name: { type: string, optional: true }`"),
+        )?;
+        let mut fields = Vec::new();
+        let mut ok = true;
+        for entry in list {
+            match self.field(entry) {
+                Some(field) => fields.push(field),
+                None => ok = false,
+            }
+        }
+        ok.then_some(fields)
+    }
+
+    fn field(&mut self, entry: &Entry) -> Option<Field> {
+        let name = &entry.key;
+        let shown = show(&name.value);
+        match &entry.value.kind {
+            Kind::Null => {
+                self.report(
+                    Diagnostic::error(name.span, format!("field `{shown}` has no type"))
+                        .with_help(format!(
+                            "write `{shown}: string`, or a mapping such as `{shown}: {{ type: string, optional: true }}`; types are: {}",
+                            FieldType::ALL.join(", ")
+                        )),
+                );
+                None
+            }
+            Kind::Scalar { .. } => {
+                let ty = self.field_type(&entry.value)?;
+                Some(Field::bare(name.clone(), ty))
+            }
+            Kind::Seq(_) => {
+                let d = self.expected(&entry.value, "a type or a mapping", &name.value);
+                self.report(d.with_help(format!(
+                    "an enum is written `{shown}: {{ type: enum, values: [a, b] }}`"
+                )));
+                None
+            }
+            Kind::Map(body) => self.field_map(name, body),
+        }
+    }
+
+    fn field_type(&mut self, node: &Node) -> Option<Spanned<FieldType>> {
+        let Kind::Scalar { text, .. } = &node.kind else {
+            let d = self.expected(node, "a type name", "type");
+            self.report(d.with_help(format!("types are: {}", FieldType::ALL.join(", "))));
+            return None;
+        };
+        if let Some(ty) = FieldType::parse(text) {
+            return Some(Spanned::new(ty, node.span));
+        }
+        let word = text.split([' ', '[', '(', '<', '?', '!']).next().unwrap_or(text);
+        let help = if let Some(base) = text.strip_suffix('?').and_then(FieldType::parse) {
+            format!("an optional field is written `{{ type: {base}, optional: true }}`")
+        } else if word == "enum" {
+            "an enum is written `{ type: enum, values: [a, b] }`".to_owned()
+        } else if word == "ref" {
+            "a reference is written `{ type: ref, entity: Other }`".to_owned()
+        } else if let Some(s) = did_you_mean(text, FieldType::ALL.iter().copied()) {
+            format!("did you mean `{s}`?")
+        } else if let Some(s) = rust_or_sql_type(text) {
+            format!("did you mean `{s}`?")
+        } else {
+            format!("types are: {}", FieldType::ALL.join(", "))
+        };
+        self.report(
+            Diagnostic::error(node.span, format!("unknown type `{}`", show(text))).with_help(help),
+        );
+        None
+    }
+
+    fn field_map(&mut self, name: &Spanned<String>, body: &[Entry]) -> Option<Field> {
+        let shown = show(&name.value);
+        self.unknown_keys(body, FIELD_KEYS, &format!("in field `{shown}`"));
+        let ty = match get(body, "type") {
+            Some(e) => self.field_type(&e.value),
+            None => {
+                self.report(
+                    Diagnostic::error(name.span, format!("field `{shown}` has no `type`"))
+                        .with_help(format!(
+                            "add `type:`, one of: {}",
+                            FieldType::ALL.join(", ")
+                        )),
+                );
+                None
+            }
+        };
+        let mut field = Field::bare(name.clone(), Spanned::new(FieldType::String, name.span));
+        field.optional = get(body, "optional").and_then(|e| self.bool(&e.value, "optional"));
+        field.default = get(body, "default").and_then(|e| self.literal(&e.value));
+        field.unique = get(body, "unique").and_then(|e| self.bool(&e.value, "unique"));
+        field.index = get(body, "index").and_then(|e| self.bool(&e.value, "index"));
+        field.min = get(body, "min").and_then(|e| self.number(&e.value, "min"));
+        field.max = get(body, "max").and_then(|e| self.number(&e.value, "max"));
+        field.min_length = get(body, "min_length").and_then(|e| self.count(&e.value, "min_length"));
+        field.max_length = get(body, "max_length").and_then(|e| self.count(&e.value, "max_length"));
+        field.pattern = get(body, "pattern").and_then(|e| self.string(&e.value, "pattern"));
+        field.format = get(body, "format")
+            .and_then(|e| self.choice(&e.value, "format", "format", &Format::ALL, Format::parse));
+        field.values = get(body, "values").and_then(|e| self.values(&e.value));
+        field.entity = get(body, "entity").and_then(|e| self.string(&e.value, "entity"));
+        field.on_delete = get(body, "on_delete").and_then(|e| {
+            self.choice(&e.value, "on_delete", "on_delete action", &OnDelete::ALL, OnDelete::parse)
+        });
+        field.description = get(body, "description").and_then(|e| self.string(&e.value, "description"));
+        field.renamed_from = get(body, "renamed_from").and_then(|e| self.string(&e.value, "renamed_from"));
+        field.ty = ty?;
+        Some(field)
+    }
+
+    fn values(&mut self, node: &Node) -> Option<Spanned<Vec<Spanned<String>>>> {
+        let items = self.seq(
+            node,
+            "values",
+            Some("write the values as a list: `values: [pending, paid]`".to_owned()),
+        )?;
+        let mut values = Vec::new();
+        for item in items {
+            match &item.kind {
+                Kind::Scalar { text, .. } => values.push(Spanned::new(text.clone(), item.span)),
+                _ => {
+                    let d = self.expected(item, "a string", "values");
+                    self.report(d);
+                    return None;
+                }
+            }
+        }
+        Some(Spanned::new(values, node.span))
+    }
+
+    fn literal(&mut self, node: &Node) -> Option<Spanned<Literal>> {
+        let literal = match &node.kind {
+            Kind::Null => Literal::Null,
+            Kind::Scalar { text, plain: true } if text == "true" => Literal::Bool(true),
+            Kind::Scalar { text, plain: true } if text == "false" => Literal::Bool(false),
+            Kind::Scalar { text, plain: true } if is_number(text) => Literal::Number(text.clone()),
+            Kind::Scalar { text, .. } => Literal::String(text.clone()),
+            Kind::Map(_) | Kind::Seq(_) => {
+                let d = self.expected(node, "a single value", "default");
+                self.report(d);
+                return None;
+            }
+        };
+        Some(Spanned::new(literal, node.span))
+    }
+
+    // -- endpoints ------------------------------------------------------------------------------
+
+    fn endpoints(&mut self, node: &Node) -> Option<Vec<Endpoint>> {
+        let items = self.seq(
+            node,
+            "endpoints",
+            Some("write a list: `endpoints:` followed by `- resource: Payment` lines".to_owned()),
+        )?;
+        let mut endpoints = Vec::new();
+        let mut ok = true;
+        for item in items {
+            match self.endpoint(item) {
+                Some(e) => endpoints.push(e),
+                None => ok = false,
+            }
+        }
+        ok.then_some(endpoints)
+    }
+
+    fn endpoint(&mut self, node: &Node) -> Option<Endpoint> {
+        let Some(body) = entries(node) else {
+            let d = Diagnostic::error(
+                node.span,
+                format!("expected an endpoint mapping, found {}", found(node)),
+            );
+            let help = match &node.kind {
+                Kind::Scalar { text, .. } => format!("write `- resource: {}`", show(text)),
+                _ => "write `- resource: Entity` or `- name: operation_name` with `method:` and `path:`".to_owned(),
+            };
+            self.report(d.with_help(help));
+            return None;
+        };
+        match (get(body, "resource"), get(body, "name")) {
+            (Some(resource), Some(name)) => {
+                self.report(
+                    Diagnostic::error(
+                        name.key.span,
+                        "an endpoint cannot have both `resource` and `name`",
+                    )
+                    .with_related(resource.key.span, "`resource` is here")
+                    .with_help("`resource:` gives CRUD routes for an entity; `name:` starts a custom operation; split them into two list items"),
+                );
+                None
+            }
+            (Some(resource), None) => self.resource_endpoint(node, body, resource),
+            (None, Some(name)) => self.custom_endpoint(node, body, name),
+            (None, None) => {
+                self.report(
+                    Diagnostic::error(
+                        body.first().map_or(node.span, |e| e.key.span),
+                        "an endpoint needs `resource:` (CRUD routes for an entity) or `name:` (a custom operation)",
+                    )
+                    .with_help("e.g. `- resource: Payment`, or `- name: capture_payment` with `method:` and `path:`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn resource_endpoint(&mut self, node: &Node, body: &[Entry], resource: &Entry) -> Option<Endpoint> {
+        let entity = self.string(&resource.value, "resource");
+        let context = match &entity {
+            Some(e) => format!("in the resource endpoint for `{}`", show(e)),
+            None => "in a resource endpoint".to_owned(),
+        };
+        for entry in body {
+            let key = entry.key.value.as_str();
+            if !RESOURCE_KEYS.contains(&key) && CUSTOM_KEYS.contains(&key) {
+                self.report(
+                    Diagnostic::error(entry.key.span, format!("unknown key `{key}` {context}"))
+                        .with_help("a resource endpoint only takes `resource` and `operations`; custom routes are separate items with `name:`, `method:` and `path:`"),
+                );
+            }
+        }
+        let foreign: Vec<Entry> = body
+            .iter()
+            .filter(|e| !CUSTOM_KEYS.contains(&e.key.value.as_str()))
+            .cloned()
+            .collect();
+        self.unknown_keys(&foreign, RESOURCE_KEYS, &context);
+        let operations = match get(body, "operations") {
+            None => Some(None),
+            Some(e) => self.operations(&e.value).map(Some),
+        };
+        Some(Endpoint::Resource(ResourceEndpoint {
+            resource: entity?,
+            operations: operations?,
+            span: node.span,
+        }))
+    }
+
+    fn operations(&mut self, node: &Node) -> Option<Vec<Spanned<Operation>>> {
+        let help = match &node.kind {
+            Kind::Scalar { text, .. } => format!("write a list: `operations: [{}]`", show(text)),
+            _ => format!("write a list of operations: [{}]", Operation::ALL.join(", ")),
+        };
+        let items = self.seq(node, "operations", Some(help))?;
+        let mut operations = Vec::new();
+        let mut ok = true;
+        for item in items {
+            match self.choice(item, "operations", "operation", &Operation::ALL, Operation::parse) {
+                Some(op) => operations.push(op),
+                None => ok = false,
+            }
+        }
+        ok.then_some(operations)
+    }
+
+    fn custom_endpoint(&mut self, node: &Node, body: &[Entry], name_entry: &Entry) -> Option<Endpoint> {
+        let name = self.string(&name_entry.value, "name");
+        let context = match &name {
+            Some(n) => format!("in endpoint `{}`", show(n)),
+            None => "in an endpoint".to_owned(),
+        };
+        self.unknown_keys(body, CUSTOM_KEYS, &context);
+        let name_span = name_entry.value.span;
+        let mut required = |key: &str, example: &str| -> Option<&Entry> {
+            let found = get(body, key);
+            if found.is_none() {
+                self.report(
+                    Diagnostic::error(name_span, format!("endpoint {} has no `{key}`", name.as_ref().map_or("".to_owned(), |n| format!("`{}`", show(n)))))
+                        .with_help(format!("add `{key}: {example}`")),
+                );
+            }
+            found
+        };
+        let method = required("method", "POST");
+        let path = required("path", "/payments/{id}/capture");
+        let method = method.and_then(|e| {
+            self.choice(&e.value, "method", "method", &Method::ALL, Method::parse)
+        });
+        let path = path.and_then(|e| self.string(&e.value, "path"));
+        let description = get(body, "description").and_then(|e| self.string(&e.value, "description"));
+        let params = match get(body, "params") {
+            Some(e) => self.fields(&e.value, "params"),
+            None => Some(Vec::new()),
+        };
+        let request = match get(body, "request") {
+            Some(e) => self.body(&e.value, "request").map(Some),
+            None => Some(None),
+        };
+        let response = match get(body, "response") {
+            Some(e) => self.body(&e.value, "response").map(Some),
+            None => Some(None),
+        };
+        let emits = match get(body, "emits") {
+            Some(e) => self.emits(&e.value),
+            None => Some(Vec::new()),
+        };
+        Some(Endpoint::Custom(CustomEndpoint {
+            name: name?,
+            method: method?,
+            path: path?,
+            description,
+            params: params?,
+            request: request?,
+            response: response?,
+            emits: emits?,
+            span: node.span,
+        }))
+    }
+
+    fn body(&mut self, node: &Node, key: &str) -> Option<Body> {
+        match &node.kind {
+            Kind::Scalar { text, .. } => Some(Body::Entity(Spanned::new(text.clone(), node.span))),
+            Kind::Map(_) => Some(Body::Inline {
+                fields: self.fields(node, key)?,
+                span: node.span,
+            }),
+            _ => {
+                let d = self.expected(node, "an entity name or a mapping of fields", key);
+                self.report(d.with_help(format!(
+                    "e.g. `{key}: Payment` or `{key}: {{ amount: decimal }}`"
+                )));
+                None
+            }
+        }
+    }
+
+    fn emits(&mut self, node: &Node) -> Option<Vec<Spanned<String>>> {
+        let help = match &node.kind {
+            Kind::Scalar { text, .. } => format!("write a list: `emits: [{}]`", show(text)),
+            _ => "write a list of published event names: `emits: [PaymentSucceeded]`".to_owned(),
+        };
+        let items = self.seq(node, "emits", Some(help))?;
+        let mut names = Vec::new();
+        let mut ok = true;
+        for item in items {
+            match self.string(item, "emits") {
+                Some(name) => names.push(name),
+                None => ok = false,
+            }
+        }
+        ok.then_some(names)
+    }
+
+    // -- events ---------------------------------------------------------------------------------
+
+    fn events(&mut self, node: &Node) -> Option<Events> {
+        let body = self.map_or_empty(
+            node,
+            "events",
+            Some("write `events:` with `publish:` and/or `consume:` mappings"),
+        )?;
+        self.unknown_keys(body, EVENTS_KEYS, "under `events`");
+        let publish = match get(body, "publish") {
+            Some(e) => self.event_list(&e.value, "publish"),
+            None => Some(Vec::new()),
+        };
+        let consume = match get(body, "consume") {
+            Some(e) => self.event_list(&e.value, "consume"),
+            None => Some(Vec::new()),
+        };
+        Some(Events {
+            publish: publish?,
+            consume: consume?,
+        })
+    }
+
+    fn event_list(&mut self, node: &Node, key: &str) -> Option<Vec<Event>> {
+        let list = self.map_or_empty(
+            node,
+            key,
+            Some("write one event per key: `PaymentSucceeded: { subject: payments.succeeded, payload: {...} }`"),
+        )?;
+        let mut events = Vec::new();
+        let mut ok = true;
+        for entry in list {
+            match self.event(entry) {
+                Some(e) => events.push(e),
+                None => ok = false,
+            }
+        }
+        ok.then_some(events)
+    }
+
+    fn event(&mut self, entry: &Entry) -> Option<Event> {
+        let name = &entry.key;
+        let shown = show(&name.value);
+        let Some(body) = entries(&entry.value) else {
+            let d = self.expected(&entry.value, "a mapping", &name.value);
+            self.report(d.with_help(format!(
+                "an event has a subject and a payload, e.g.\n\n{shown}:\n  subject: payments.payment_succeeded\n  payload:\n    payment_id: uuid"
+            )));
+            return None;
+        };
+        self.unknown_keys(body, EVENT_KEYS, &format!("in event `{shown}`"));
+        let subject = match get(body, "subject") {
+            Some(e) => self.string(&e.value, "subject"),
+            None => {
+                self.report(
+                    Diagnostic::error(name.span, format!("event `{shown}` has no `subject`"))
+                        .with_help("add the NATS subject / AMQP routing key / Kafka topic, e.g. `subject: payments.payment_succeeded`"),
+                );
+                None
+            }
+        };
+        let description = get(body, "description").and_then(|e| self.string(&e.value, "description"));
+        let from = get(body, "from").and_then(|e| self.string(&e.value, "from"));
+        let payload = match get(body, "payload") {
+            Some(e) => self.fields(&e.value, "payload"),
+            None => Some(Vec::new()),
+        };
+        Some(Event {
+            name: name.clone(),
+            subject: subject?,
+            description,
+            from,
+            payload: payload?,
+            span: Span::new(name.span.start, entry.value.span.end.max(name.span.end)),
+        })
+    }
+}
+
+/// The msgen type for a type name from Rust, SQL or JSON Schema.
+fn rust_or_sql_type(text: &str) -> Option<&'static str> {
+    Some(match text.to_ascii_lowercase().as_str() {
+        "str" | "varchar" | "char" | "email" | "url" => "string",
+        "i32" | "integer" | "i16" | "u16" | "u32" | "number" | "smallint" => "int",
+        "i64" | "u64" | "long" | "int64" => "bigint",
+        "f64" | "f32" | "double" | "real" | "double precision" => "float",
+        "numeric" | "money" => "decimal",
+        "boolean" => "bool",
+        "timestamp" | "timestamptz" | "instant" | "time" => "datetime",
+        "jsonb" | "object" | "map" | "value" => "json",
+        "reference" | "foreign_key" => "ref",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Spec, Vec<Diagnostic>> {
+        load(&Source::new("msgen.yaml", text))
+    }
+
+    fn messages(text: &str) -> Vec<String> {
+        let mut list = load_text(text).expect_err("expected problems");
+        list.sort_by_key(|d| d.span.start);
+        list.into_iter().map(|d| d.message).collect()
+    }
+
+    fn slice(text: &str, span: Span) -> &str {
+        &text[span.start..span.end]
+    }
+
+    #[test]
+    fn spans_are_byte_offsets_of_the_values() {
+        let text = "service: \"pay-ment\"   # c\ndescription: é→ ok\nentities:\n  Payment:\n    fields:\n      amount: { type: decimal, min: 0.5 }\n      note: { type: text, description: 'it''s' }\n";
+        let spec = load_text(text).unwrap();
+        assert_eq!(slice(text, spec.service.span), "\"pay-ment\"");
+        assert_eq!(spec.service.value, "pay-ment");
+        assert_eq!(slice(text, spec.description.as_ref().unwrap().span), "é→ ok");
+        let payment = &spec.entities[0];
+        assert_eq!(slice(text, payment.name.span), "Payment");
+        let amount = &payment.fields[0];
+        assert_eq!(slice(text, amount.name.span), "amount");
+        assert_eq!(slice(text, amount.ty.span), "decimal");
+        assert_eq!(slice(text, amount.min.as_ref().unwrap().span), "0.5");
+        let note = payment.fields[1].description.as_ref().unwrap();
+        assert_eq!(note.value, "it's");
+        assert_eq!(slice(text, note.span), "'it''s'");
+        assert!(slice(text, payment.span).starts_with("Payment:"));
+        assert!(slice(text, payment.span).ends_with("'it''s' }"));
+    }
+
+    #[test]
+    fn a_bom_is_skipped_and_offsets_still_match() {
+        let text = "\u{feff}service: x\nentities: {}\n";
+        let spec = load_text(text).unwrap();
+        assert_eq!(slice(text, spec.service.span), "x");
+    }
+
+    #[test]
+    fn defaults_tell_plain_from_quoted() {
+        let text = "service: x\nentities:\n  A:\n    fields:\n      a: { type: bool, default: true }\n      b: { type: string, default: \"true\" }\n      c: { type: decimal, default: 0.10 }\n      d: { type: string, default: '42' }\n      e: { type: string, optional: true, default: ~ }\n      f: { type: date, default: 2024-01-31 }\n";
+        let spec = load_text(text).unwrap();
+        let defaults: Vec<Literal> = spec.entities[0]
+            .fields
+            .iter()
+            .map(|f| f.default.clone().unwrap().value)
+            .collect();
+        assert_eq!(
+            defaults,
+            [
+                Literal::Bool(true),
+                Literal::String("true".into()),
+                Literal::Number("0.10".into()),
+                Literal::String("42".into()),
+                Literal::Null,
+                Literal::String("2024-01-31".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_shape_problem_is_reported() {
+        let text = "service: x\nport: 70000\ndatabse: sqlite\nentities:\n  A:\n    fields:\n      a: strng\n      b: { type: int, optional: yes, min: \"5\" }\n      c: { type: enum, vals: [x] }\n";
+        assert_eq!(
+            messages(text),
+            [
+                "`port` must be between 1 and 65535, found `70000`",
+                "unknown key `databse` at the top level",
+                "unknown type `strng`",
+                "expected `true` or `false` for `optional`, found `yes`",
+                "expected a number for `min`, found the quoted string `5`",
+                "unknown key `vals` in field `c`",
+            ]
+        );
+    }
+
+    #[test]
+    fn suggestions_for_keys_and_types() {
+        let list = load_text("service: x\nentities:\n  A:\n    fields:\n      a: { tpye: string }\n      b: date_time\n").unwrap_err();
+        let helps: Vec<_> = list.iter().filter_map(|d| d.help.clone()).collect();
+        assert!(helps.contains(&"did you mean `type`?".to_owned()), "{helps:?}");
+        assert!(helps.contains(&"did you mean `datetime`?".to_owned()), "{helps:?}");
+    }
+
+    #[test]
+    fn fields_written_directly_under_an_entity() {
+        let list = load_text("service: x\nentities:\n  A:\n    amount: decimal\n").unwrap_err();
+        assert_eq!(list.len(), 1);
+        assert!(list[0].help.as_ref().unwrap().contains("fields:"));
+    }
+
+    #[test]
+    fn yaml_errors_are_positioned() {
+        let text = "service: x\nentities:\n\tA: {}\n";
+        let list = load_text(text).unwrap_err();
+        assert_eq!(list.len(), 1);
+        assert!(list[0].message.contains("tab"), "{}", list[0].message);
+        assert_eq!(list[0].span.start, text.find('\t').unwrap() + 1);
+
+        let text = "service: x\nservice: y\nentities: {}\n";
+        let list = load_text(text).unwrap_err();
+        assert_eq!(list[0].message, "`service` is defined twice");
+        assert_eq!(list[0].span, Span::new(11, 18));
+
+        let list = load_text("service: x\nentities: {}\n---\nservice: y\n").unwrap_err();
+        assert!(list[0].message.contains("second"));
+    }
+
+    #[test]
+    fn endpoints_of_both_kinds() {
+        let text = "service: x\nentities: { A: { fields: { n: int } } }\nendpoints:\n  - resource: A\n    operations: [list, get]\n  - name: act\n    method: post\n    path: /as/{id}/act\n    params: { id: uuid }\n    request: { n: int }\n    response: A\n    emits: [Done]\n";
+        let spec = load_text(text).unwrap();
+        assert_eq!(spec.endpoints.len(), 2);
+        let Endpoint::Custom(c) = &spec.endpoints[1] else {
+            panic!()
+        };
+        assert_eq!(c.method.value, Method::Post);
+        assert!(matches!(&c.request, Some(Body::Inline { fields, .. }) if fields.len() == 1));
+        assert!(matches!(&c.response, Some(Body::Entity(e)) if e.value == "A"));
+    }
+
+    #[test]
+    fn numbers() {
+        for good in ["0", "-1", "+2", "1.5", "1e3", "2.5E-3", "10.", ".5"] {
+            assert!(is_number(good), "{good}");
+        }
+        for bad in ["", "-", ".", "1.2.3", "0x10", "1e", "abc", ".inf", "1_000"] {
+            assert!(!is_number(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Reading `msgen.yaml`: load (YAML with positions) -> decode (shape) -> validate (meaning).
+//!
+//! [`check`] runs all of it and returns either a [`ValidSpec`] or every problem found, each
+//! with the place in the file it is about.
+
+pub mod diagnostics;
+mod load;
+pub mod model;
+mod validate;
+
+use std::path::PathBuf;
+
+pub use diagnostics::{Diagnostic, Diagnostics};
+pub use model::*;
+
+/// A spec file's text and the name to show for it in messages.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Shown in diagnostics as written (for example `msgen.yaml` or `examples/x.yaml`).
+    pub name: PathBuf,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// A spec that passed validation: every name is legal and unique, every reference resolves.
+/// Later stages rely on that and do not check again.
+#[derive(Debug, Clone)]
+pub struct ValidSpec(Spec);
+
+impl ValidSpec {
+    pub fn spec(&self) -> &Spec {
+        &self.0
+    }
+}
+
+/// Loads, decodes and validates a spec, reporting every problem found in one go.
+pub fn check(source: &Source) -> Result<ValidSpec, Diagnostics> {
+    let spec = load::load(source).map_err(|list| Diagnostics::new(source.clone(), list))?;
+    let problems = validate::validate(&spec);
+    if problems.is_empty() {
+        Ok(ValidSpec(spec))
+    } else {
+        Err(Diagnostics::new(source.clone(), problems))
+    }
+}

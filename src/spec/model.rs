@@ -1,0 +1,449 @@
+//! The spec as written in `msgen.yaml`: every value keeps the span it came from, so that the
+//! validator can point at it. Nothing here is checked beyond its YAML shape; see `validate`.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A byte range in the spec source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
+}
+
+/// A value and the place in the source it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Self { value, span }
+    }
+}
+
+impl<T> std::ops::Deref for Spanned<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for Spanned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub service: Spanned<String>,
+    pub description: Option<Spanned<String>>,
+    pub version: Option<Spanned<String>>,
+    pub database: Option<Spanned<Database>>,
+    pub broker: Option<Spanned<Broker>>,
+    pub base_path: Option<Spanned<String>>,
+    pub port: Option<Spanned<u16>>,
+    /// In the order they are written.
+    pub entities: Vec<Entity>,
+    pub endpoints: Vec<Endpoint>,
+    pub events: Events,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Database {
+    #[default]
+    Sqlite,
+    Postgres,
+}
+
+impl Database {
+    pub const ALL: [&'static str; 2] = ["sqlite", "postgres"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sqlite" => Some(Self::Sqlite),
+            "postgres" => Some(Self::Postgres),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Broker {
+    #[default]
+    None,
+    Nats,
+    Rabbitmq,
+    Kafka,
+}
+
+impl Broker {
+    pub const ALL: [&'static str; 4] = ["none", "nats", "rabbitmq", "kafka"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "none" => Some(Self::None),
+            "nats" => Some(Self::Nats),
+            "rabbitmq" => Some(Self::Rabbitmq),
+            "kafka" => Some(Self::Kafka),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Nats => "nats",
+            Self::Rabbitmq => "rabbitmq",
+            Self::Kafka => "kafka",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub name: Spanned<String>,
+    pub description: Option<Spanned<String>>,
+    pub table: Option<Spanned<String>>,
+    /// The entity's previous name, when it is being renamed (the table is renamed, not rebuilt).
+    pub renamed_from: Option<Spanned<String>>,
+    /// In the order they are written.
+    pub fields: Vec<Field>,
+    /// Span of the whole entity entry, for errors about the entity as a whole.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    String,
+    Text,
+    Int,
+    Bigint,
+    Float,
+    Decimal,
+    Bool,
+    Uuid,
+    Date,
+    Datetime,
+    Json,
+    Enum,
+    Ref,
+}
+
+impl FieldType {
+    pub const ALL: [&'static str; 13] = [
+        "string", "text", "int", "bigint", "float", "decimal", "bool", "uuid", "date", "datetime",
+        "json", "enum", "ref",
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "string" => Self::String,
+            "text" => Self::Text,
+            "int" => Self::Int,
+            "bigint" => Self::Bigint,
+            "float" => Self::Float,
+            "decimal" => Self::Decimal,
+            "bool" => Self::Bool,
+            "uuid" => Self::Uuid,
+            "date" => Self::Date,
+            "datetime" => Self::Datetime,
+            "json" => Self::Json,
+            "enum" => Self::Enum,
+            "ref" => Self::Ref,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL[self as usize]
+    }
+
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Self::Int | Self::Bigint | Self::Float | Self::Decimal)
+    }
+
+    pub fn is_string(self) -> bool {
+        matches!(self, Self::String | Self::Text)
+    }
+}
+
+impl fmt::Display for FieldType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Email,
+    Url,
+}
+
+impl Format {
+    pub const ALL: [&'static str; 2] = ["email", "url"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "email" => Some(Self::Email),
+            "url" => Some(Self::Url),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDelete {
+    Cascade,
+    #[default]
+    Restrict,
+}
+
+impl OnDelete {
+    pub const ALL: [&'static str; 2] = ["cascade", "restrict"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "cascade" => Some(Self::Cascade),
+            "restrict" => Some(Self::Restrict),
+            _ => None,
+        }
+    }
+}
+
+/// A YAML scalar as written, for `default:`. Which Rust/SQL value it becomes depends on the
+/// field's type and is decided by the validator.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Bool(bool),
+    /// A number, kept as written so that decimals keep their precision.
+    Number(String),
+    String(String),
+    Null,
+}
+
+/// A number as written (`min: 0`, `max: 99.5`), kept as text so decimals keep their precision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Number {
+    pub text: String,
+    pub value: f64,
+}
+
+impl Number {
+    pub fn is_integer(&self) -> bool {
+        !self.text.contains(['.', 'e', 'E'])
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: Spanned<String>,
+    /// The span of the type: the bare scalar, or the `type:` value.
+    pub ty: Spanned<FieldType>,
+    pub optional: Option<Spanned<bool>>,
+    pub default: Option<Spanned<Literal>>,
+    pub unique: Option<Spanned<bool>>,
+    pub index: Option<Spanned<bool>>,
+    pub min: Option<Spanned<Number>>,
+    pub max: Option<Spanned<Number>>,
+    pub min_length: Option<Spanned<u64>>,
+    pub max_length: Option<Spanned<u64>>,
+    pub pattern: Option<Spanned<String>>,
+    pub format: Option<Spanned<Format>>,
+    pub values: Option<Spanned<Vec<Spanned<String>>>>,
+    pub entity: Option<Spanned<String>>,
+    pub on_delete: Option<Spanned<OnDelete>>,
+    pub description: Option<Spanned<String>>,
+    /// The field's previous name, when it is being renamed (the column is renamed, not rebuilt).
+    pub renamed_from: Option<Spanned<String>>,
+}
+
+impl Field {
+    /// A field of the given type with nothing else set.
+    pub fn bare(name: Spanned<String>, ty: Spanned<FieldType>) -> Self {
+        Self {
+            name,
+            ty,
+            optional: None,
+            default: None,
+            unique: None,
+            index: None,
+            min: None,
+            max: None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
+            format: None,
+            values: None,
+            entity: None,
+            on_delete: None,
+            description: None,
+            renamed_from: None,
+        }
+    }
+
+    pub fn is_optional(&self) -> bool {
+        self.optional.as_ref().is_some_and(|o| o.value)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    List,
+    Get,
+    Create,
+    Update,
+    Delete,
+}
+
+impl Operation {
+    pub const ALL: [&'static str; 5] = ["list", "get", "create", "update", "delete"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "list" => Self::List,
+            "get" => Self::Get,
+            "create" => Self::Create,
+            "update" => Self::Update,
+            "delete" => Self::Delete,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub const ALL: [&'static str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+    /// Methods are written in upper case; lower case is accepted too.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_uppercase().as_str() {
+            "GET" => Self::Get,
+            "POST" => Self::Post,
+            "PUT" => Self::Put,
+            "PATCH" => Self::Patch,
+            "DELETE" => Self::Delete,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL[self as usize]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Endpoint {
+    Resource(ResourceEndpoint),
+    Custom(CustomEndpoint),
+}
+
+#[derive(Debug, Clone)]
+pub struct ResourceEndpoint {
+    pub resource: Spanned<String>,
+    /// `None` means all five operations.
+    pub operations: Option<Vec<Spanned<Operation>>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct CustomEndpoint {
+    pub name: Spanned<String>,
+    pub method: Spanned<Method>,
+    pub path: Spanned<String>,
+    pub description: Option<Spanned<String>>,
+    /// Typed path parameters, in the order written.
+    pub params: Vec<Field>,
+    pub request: Option<Body>,
+    pub response: Option<Body>,
+    /// Names of published events this operation emits.
+    pub emits: Vec<Spanned<String>>,
+    pub span: Span,
+}
+
+/// A request or response body: an entity by name, or inline fields.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Entity(Spanned<String>),
+    Inline { fields: Vec<Field>, span: Span },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Events {
+    pub publish: Vec<Event>,
+    pub consume: Vec<Event>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub name: Spanned<String>,
+    pub subject: Spanned<String>,
+    pub description: Option<Spanned<String>>,
+    /// Only for consumed events: the service that publishes it.
+    pub from: Option<Spanned<String>>,
+    pub payload: Vec<Field>,
+    pub span: Span,
+}
+
+impl Entity {
+    /// The table this entity is stored in: `table:` when given, else [`default_table_name`].
+    pub fn table_name(&self) -> String {
+        match &self.table {
+            Some(table) => table.value.clone(),
+            None => default_table_name(&self.name.value),
+        }
+    }
+}
+
+/// The default table for an entity: its snake_case name in the plural
+/// (`Payment` -> `payments`, `Category` -> `categories`, `Address` -> `addresses`).
+pub fn default_table_name(entity: &str) -> String {
+    plural(&heck::ToSnakeCase::to_snake_case(entity))
+}
+
+/// A simple English plural of a lowercase word: enough for table names, not a dictionary.
+pub fn plural(word: &str) -> String {
+    let consonant_y = word.len() > 1
+        && word.ends_with('y')
+        && !word[..word.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u']);
+    if consonant_y {
+        format!("{}ies", &word[..word.len() - 1])
+    } else if word.ends_with(['s', 'x']) || word.ends_with("ch") || word.ends_with("sh") {
+        format!("{word}es")
+    } else {
+        format!("{word}s")
+    }
+}

@@ -1,0 +1,1944 @@
+//! The meaning of a decoded spec: legal and unique names, keys that fit their field's type,
+//! defaults that fit their field, references that resolve, routes that do not collide.
+//!
+//! Every problem is reported, each at the most precise span, so one run of `msgen validate`
+//! shows everything to fix. Checks that depend on a name being valid are skipped when it is
+//! not, so one mistake does not cascade into several messages.
+
+use std::collections::HashMap;
+
+use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
+
+use super::diagnostics::{did_you_mean, show, Diagnostic};
+use super::model::*;
+
+/// Longest text accepted anywhere in a spec.
+pub const MAX_TEXT: usize = 10_000;
+/// Longest table or column name (PostgreSQL's identifier limit).
+pub const MAX_SQL_NAME: usize = 63;
+
+/// Type names the generated service defines or imports itself; an entity or event of the
+/// same name would not compile.
+pub const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Page",
+    "Paged",
+    "AppError",
+    "AppState",
+    "Config",
+    "Application",
+    "Problem",
+    "FieldError",
+    // The prelude and the types every model imports.
+    "Self",
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+    "Box",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Uuid",
+    "Decimal",
+    "DateTime",
+    "NaiveDate",
+    "Utc",
+    "Value",
+    "Json",
+];
+
+/// Crate names a service cannot take: Rust's own crates and what the generated service
+/// depends on (a package cannot depend on a crate with its own name).
+const RESERVED_CRATE_NAMES: &[&str] = &[
+    "std",
+    "core",
+    "alloc",
+    "proc_macro",
+    "test",
+    "build",
+    "axum",
+    "sqlx",
+    "tokio",
+    "serde",
+    "serde_json",
+    "uuid",
+    "chrono",
+    "rust_decimal",
+    "tracing",
+    "tracing_subscriber",
+    "tower",
+    "tower_http",
+    "anyhow",
+    "thiserror",
+    "futures",
+    "http",
+    "hyper",
+    "async_nats",
+    "lapin",
+    "rdkafka",
+];
+
+const RUST_KEYWORDS: &[&str] = &[
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
+    "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final",
+    "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+];
+
+/// Keywords that cannot be written as raw identifiers (`r#self` is not legal Rust).
+const NOT_RAW: &[&str] = &["self", "super", "crate", "Self"];
+
+/// Tables the generated service creates for itself.
+const RESERVED_TABLES: &[&str] = &["outbox", "inbox"];
+
+/// Types a path parameter may have.
+const PARAM_TYPES: &[FieldType] = &[
+    FieldType::String,
+    FieldType::Int,
+    FieldType::Bigint,
+    FieldType::Uuid,
+    FieldType::Bool,
+    FieldType::Date,
+];
+
+pub(crate) fn validate(spec: &Spec) -> Vec<Diagnostic> {
+    let mut v = Validator {
+        spec,
+        problems: Vec::new(),
+        entities: spec.entities.iter().map(|e| e.name.value.as_str()).collect(),
+    };
+    v.top_level();
+    v.entities();
+    v.endpoints();
+    v.events();
+    v.problems
+}
+
+struct Validator<'a> {
+    spec: &'a Spec,
+    problems: Vec<Diagnostic>,
+    entities: Vec<&'a str>,
+}
+
+/// Where a list of fields appears; the rules differ a little.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Entity,
+    Payload,
+    Param,
+    Body,
+}
+
+impl Place {
+    fn noun(self) -> &'static str {
+        match self {
+            Place::Entity => "an entity",
+            Place::Payload => "an event payload",
+            Place::Param => "a path parameter",
+            Place::Body => "an inline request or response",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapes of names.
+
+fn is_kebab(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first = parts.next().unwrap_or("");
+    first.starts_with(|c: char| c.is_ascii_lowercase())
+        && first.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && parts.all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+fn is_pascal(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_uppercase()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn is_snake(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !s.contains("__")
+        && !s.ends_with('_')
+}
+
+fn is_enum_value(s: &str) -> bool {
+    let mut parts = s.split(['_', '-']);
+    let first = parts.next().unwrap_or("");
+    first.starts_with(|c: char| c.is_ascii_lowercase())
+        && first.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && parts.all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+fn is_subject(s: &str) -> bool {
+    s.split('.').all(|part| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
+}
+
+fn is_semver(s: &str) -> bool {
+    let (core, rest) = match s.find(['-', '+']) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, ""),
+    };
+    let numbers: Vec<&str> = core.split('.').collect();
+    let number_ok =
+        |n: &&str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n.len() == 1 || !n.starts_with('0'));
+    let extra_ok = |part: &str| {
+        part.split('.').all(|id| {
+            !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+    };
+    let (pre, build) = match rest.split_once('+') {
+        Some((pre, build)) => (pre, Some(build)),
+        None => (rest, None),
+    };
+    numbers.len() == 3
+        && numbers.iter().all(number_ok)
+        && pre.strip_prefix('-').is_none_or(extra_ok)
+        && (pre.is_empty() || pre.starts_with('-'))
+        && build.is_none_or(extra_ok)
+}
+
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn digits(s: &str) -> Option<u32> {
+    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+/// `YYYY-MM-DD`, a real day of a real month.
+fn is_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return false;
+    };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return false;
+    }
+    let (Some(year), Some(month), Some(day)) = (digits(y), digits(m), digits(d)) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+/// An RFC 3339 timestamp: `2024-01-31T12:00:00Z`, with optional fraction and offset.
+fn is_datetime(s: &str) -> bool {
+    let Some((date, time)) = s.split_once(['T', 't']) else {
+        return false;
+    };
+    if !is_date(date) {
+        return false;
+    }
+    let (clock, zone) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        (clock, None)
+    } else if let Some(i) = time.rfind(['+', '-']) {
+        (&time[..i], Some(&time[i + 1..]))
+    } else {
+        return false;
+    };
+    let (clock, fraction) = match clock.split_once('.') {
+        Some((c, f)) => (c, Some(f)),
+        None => (clock, None),
+    };
+    let hms = |text: &str, parts: usize| -> bool {
+        let pieces: Vec<&str> = text.split(':').collect();
+        pieces.len() == parts
+            && pieces.iter().zip([24, 60, 60]).all(|(p, limit)| {
+                p.len() == 2 && digits(p).is_some_and(|n| n < limit)
+            })
+    };
+    hms(clock, 3)
+        && fraction.is_none_or(|f| digits(f).is_some() || (!f.is_empty() && f.bytes().all(|b| b.is_ascii_digit())))
+        && zone.is_none_or(|z| hms(z, 2))
+}
+
+fn is_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+fn is_url(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
+}
+
+/// A list for help texts: `a, b, c`.
+fn listing<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    items.into_iter().collect::<Vec<_>>().join(", ")
+}
+
+fn article(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Int | FieldType::Enum => "an",
+        _ => "a",
+    }
+}
+
+/// Why the first control character in `s` (other than newline and tab) is not allowed.
+fn control_char(s: &str) -> Option<char> {
+    s.chars().find(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+}
+
+// ---------------------------------------------------------------------------------------------
+
+impl<'a> Validator<'a> {
+    fn report(&mut self, d: Diagnostic) {
+        self.problems.push(d);
+    }
+
+    /// Checks the length of any string. Returns whether it is acceptable.
+    fn length_ok(&mut self, s: &Spanned<String>, what: &str) -> bool {
+        let n = s.value.chars().count();
+        if n > MAX_TEXT {
+            self.report(
+                Diagnostic::error(
+                    s.span,
+                    format!("{what} is {n} characters long; the limit is {MAX_TEXT}"),
+                )
+                .with_help("shorten it"),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Free text (descriptions, patterns, string defaults): any character but control ones.
+    fn text(&mut self, s: &Spanned<String>, what: &str) {
+        if !self.length_ok(s, what) {
+            return;
+        }
+        if let Some(c) = control_char(&s.value) {
+            self.report(
+                Diagnostic::error(
+                    s.span,
+                    format!("{what} contains the control character U+{:04X}", c as u32),
+                )
+                .with_help("remove it; text may contain any character except control characters other than line breaks and tabs"),
+            );
+        }
+    }
+
+    fn entity_help(&self, name: &str) -> String {
+        match did_you_mean(name, self.entities.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if self.entities.is_empty() => "the spec defines no entities".to_owned(),
+            None => format!("entities are: {}", listing(self.entities.iter().copied())),
+        }
+    }
+
+    fn entity(&self, name: &str) -> Option<&'a Entity> {
+        self.spec.entities.iter().find(|e| e.name.value == name)
+    }
+
+    // -- top level --------------------------------------------------------------------------
+
+    fn top_level(&mut self) {
+        let spec = self.spec;
+        self.service_name(&spec.service);
+        if let Some(d) = &spec.description {
+            self.text(d, "`description`");
+        }
+        if let Some(version) = &spec.version {
+            if self.length_ok(version, "`version`") && !is_semver(&version.value) {
+                let parts = version.value.split('.').count();
+                let help = if parts < 3 && version.value.split('.').all(|p| digits(p).is_some()) {
+                    format!(
+                        "write `{}{}`",
+                        version.value,
+                        ".0".repeat(3 - parts)
+                    )
+                } else {
+                    "write a semantic version such as `0.1.0`".to_owned()
+                };
+                self.report(
+                    Diagnostic::error(
+                        version.span,
+                        format!("version `{}` is not a semantic version `x.y.z`", show(&version.value)),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+        if let Some(base) = &spec.base_path {
+            if self.length_ok(base, "`base_path`") {
+                self.base_path(base);
+            }
+        }
+        if spec.entities.is_empty() && spec.events.publish.is_empty() && spec.events.consume.is_empty() {
+            self.report(
+                Diagnostic::error(spec.service.span, "the spec has no entities and no events")
+                    .with_label("this service would do nothing")
+                    .with_help("add an entity under `entities:` or an event under `events:`"),
+            );
+        }
+    }
+
+    fn service_name(&mut self, name: &Spanned<String>) {
+        if !self.length_ok(name, "the service name") {
+            return;
+        }
+        let value = name.value.as_str();
+        if !is_kebab(value) {
+            let fixed = value.to_kebab_case();
+            let help = if is_kebab(&fixed) {
+                format!("write `{fixed}`")
+            } else {
+                "use lowercase letters, digits and single dashes, starting with a letter, e.g. `payment-service`".to_owned()
+            };
+            self.report(
+                Diagnostic::error(
+                    name.span,
+                    format!("service name `{}` is not kebab-case", show(value)),
+                )
+                .with_label("it names the crate and the binary")
+                .with_help(help),
+            );
+            return;
+        }
+        let krate = value.replace('-', "_");
+        let why = if RUST_KEYWORDS.contains(&krate.as_str()) {
+            Some("it is a Rust keyword")
+        } else if ["std", "core", "alloc", "proc_macro", "test"].contains(&krate.as_str()) {
+            Some("it is the name of a crate built into Rust")
+        } else if RESERVED_CRATE_NAMES.contains(&krate.as_str()) {
+            Some("the generated service depends on a crate of that name")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            self.report(
+                Diagnostic::error(
+                    name.span,
+                    format!("`{value}` cannot be a service name: {why}"),
+                )
+                .with_help(format!("choose a more specific name, e.g. `{value}-service`")),
+            );
+        } else if value.len() > 64 {
+            self.report(
+                Diagnostic::error(
+                    name.span,
+                    format!("service name `{}` is longer than 64 characters", show(value)),
+                )
+                .with_help("crates.io and cargo limit package names to 64 characters"),
+            );
+        }
+    }
+
+    fn base_path(&mut self, base: &Spanned<String>) {
+        let value = base.value.as_str();
+        if value.is_empty() {
+            return;
+        }
+        let problem: Option<(String, String)> = if !value.starts_with('/') {
+            Some((
+                format!("`base_path` must start with `/`, found `{}`", show(value)),
+                format!("write `/{}`", show(value.trim_end_matches('/'))),
+            ))
+        } else if value == "/" {
+            Some((
+                "`base_path` must not be `/`".to_owned(),
+                "leave `base_path` out to serve the endpoints at the root".to_owned(),
+            ))
+        } else if value.ends_with('/') {
+            Some((
+                "`base_path` must not end with `/`".to_owned(),
+                format!("write `{}`", show(value.trim_end_matches('/'))),
+            ))
+        } else {
+            value[1..].split('/').find_map(|segment| {
+                if segment.is_empty() {
+                    Some((
+                        "`base_path` has an empty segment (`//`)".to_owned(),
+                        "remove the extra `/`".to_owned(),
+                    ))
+                } else if segment == ".." || segment == "." {
+                    Some((
+                        format!("`base_path` cannot contain `{segment}`"),
+                        "write the path out plainly, e.g. `/api/v1`".to_owned(),
+                    ))
+                } else if segment.starts_with('{') {
+                    Some((
+                        "`base_path` cannot contain path parameters".to_owned(),
+                        "parameters belong in a custom endpoint's `path`".to_owned(),
+                    ))
+                } else if !segment
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+                {
+                    Some((
+                        format!("`base_path` segment `{}` has characters other than lowercase letters, digits, `_` and `-`", show(segment)),
+                        format!("write `{}`", show(&segment.to_kebab_case())),
+                    ))
+                } else {
+                    None
+                }
+            })
+        };
+        if let Some((message, help)) = problem {
+            self.report(Diagnostic::error(base.span, message).with_help(help));
+        }
+    }
+
+    // -- entities ---------------------------------------------------------------------------
+
+    /// Checks a PascalCase type name (entity or event). Returns whether it is usable.
+    fn type_name(&mut self, name: &Spanned<String>, kind: &str) -> bool {
+        if !self.length_ok(name, &format!("{kind} name")) {
+            return false;
+        }
+        let value = name.value.as_str();
+        if value == "Self" {
+            self.report(
+                Diagnostic::error(name.span, format!("`Self` cannot be {kind} name: it is a Rust keyword"))
+                    .with_help(format!("choose another name for the {kind}")),
+            );
+            return false;
+        }
+        if !is_pascal(value) {
+            let fixed = value.to_upper_camel_case();
+            let help = if is_pascal(&fixed) {
+                format!("write `{fixed}`")
+            } else {
+                "use letters and digits, starting with an uppercase letter, e.g. `Payment`".to_owned()
+            };
+            self.report(
+                Diagnostic::error(
+                    name.span,
+                    format!("{kind} name `{}` is not PascalCase", show(value)),
+                )
+                .with_help(help),
+            );
+            return false;
+        }
+        if RESERVED_TYPE_NAMES.contains(&value) {
+            self.report(
+                Diagnostic::error(
+                    name.span,
+                    format!("{kind} name `{value}` clashes with a type of the generated code"),
+                )
+                .with_help(format!(
+                    "choose another name; msgen reserves {}",
+                    listing(RESERVED_TYPE_NAMES.iter().copied())
+                )),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Whether `name` is one of the types generated for entity `entity`, and which.
+    fn derived_type(name: &str, entity: &str) -> Option<&'static str> {
+        if name == format!("New{entity}") {
+            Some("the input for creating")
+        } else if name == format!("{entity}Patch") {
+            Some("the partial update of")
+        } else if name == format!("{entity}Filter") {
+            Some("the list filter of")
+        } else {
+            None
+        }
+    }
+
+    fn entities(&mut self) {
+        let spec = self.spec;
+        let mut snake_names: HashMap<String, &Spanned<String>> = HashMap::new();
+        let mut tables: HashMap<String, (&Entity, Span)> = HashMap::new();
+        for entity in &spec.entities {
+            if let Some(d) = &entity.description {
+                self.text(d, "`description`");
+            }
+            let name_ok = self.type_name(&entity.name, "an entity");
+            if name_ok {
+                for other in &spec.entities {
+                    if let Some(what) = Self::derived_type(&entity.name.value, &other.name.value) {
+                        self.report(
+                            Diagnostic::error(
+                                entity.name.span,
+                                format!(
+                                    "entity `{}` clashes with the type msgen generates for {what} `{}`",
+                                    entity.name.value, other.name.value
+                                ),
+                            )
+                            .with_related(other.name.span, format!("`{}` is defined here", other.name.value))
+                            .with_help("rename one of the two entities"),
+                        );
+                    }
+                }
+                let snake = entity.name.value.to_snake_case();
+                match snake_names.get(&snake) {
+                    Some(first) => self.report(
+                        Diagnostic::error(
+                            entity.name.span,
+                            format!(
+                                "entity `{}` has the same snake_case name `{snake}` as `{}`",
+                                entity.name.value, first.value
+                            ),
+                        )
+                        .with_related(first.span, format!("`{}` is defined here", first.value))
+                        .with_help("module and table names come from the snake_case name; rename one of them"),
+                    ),
+                    None => {
+                        snake_names.insert(snake, &entity.name);
+                    }
+                }
+            }
+            if let Some(old) = &entity.renamed_from {
+                self.entity_renamed_from(entity, old);
+            }
+            // The table, explicit or derived from a valid name.
+            let table = match &entity.table {
+                Some(table) => {
+                    if self.length_ok(table, "`table`") {
+                        self.table_name(table.value.as_str(), table.span, true)
+                            .then(|| (table.value.clone(), table.span))
+                    } else {
+                        None
+                    }
+                }
+                None if name_ok => {
+                    let table = entity.table_name();
+                    self.table_name(&table, entity.name.span, false)
+                        .then_some((table, entity.name.span))
+                }
+                None => None,
+            };
+            if let Some((table, span)) = table {
+                match tables.get(&table) {
+                    Some((first, first_span)) => self.report(
+                        Diagnostic::error(
+                            span,
+                            format!(
+                                "entity `{}` uses table `{table}`, like `{}`",
+                                entity.name.value, first.name.value
+                            ),
+                        )
+                        .with_related(*first_span, format!("`{}` uses `{table}` here", first.name.value))
+                        .with_help("give one of them another `table:`"),
+                    ),
+                    None => {
+                        tables.insert(table, (entity, span));
+                    }
+                }
+            }
+            self.fields(&entity.fields, Place::Entity);
+            self.entity_fields(entity);
+        }
+    }
+
+    fn entity_renamed_from(&mut self, entity: &Entity, old: &Spanned<String>) {
+        if !self.length_ok(old, "`renamed_from`") {
+            return;
+        }
+        if !is_pascal(&old.value) {
+            self.report(
+                Diagnostic::error(
+                    old.span,
+                    format!("`renamed_from` must be the entity's previous PascalCase name, found `{}`", show(&old.value)),
+                ),
+            );
+        } else if old.value == entity.name.value {
+            self.report(
+                Diagnostic::error(old.span, "`renamed_from` names the entity itself")
+                    .with_help("remove `renamed_from` once the rename has been generated"),
+            );
+        } else if let Some(other) = self.entity(&old.value) {
+            self.report(
+                Diagnostic::error(
+                    old.span,
+                    format!("entity `{}` is renamed from `{}`, which still exists", entity.name.value, old.value),
+                )
+                .with_related(other.name.span, "still defined here"),
+            );
+        }
+    }
+
+    /// Checks a table name; `explicit` when written as `table:`. Returns whether it is usable.
+    fn table_name(&mut self, table: &str, span: Span, explicit: bool) -> bool {
+        let label = |d: Diagnostic| {
+            if explicit {
+                d
+            } else {
+                d.with_label(format!("its table would be `{}`", show(table)))
+            }
+        };
+        let problem: Option<(String, String)> = if !is_snake(table) {
+            Some((
+                format!("table name `{}` is not a snake_case identifier", show(table)),
+                format!("write `{}`", show(&table.to_snake_case())),
+            ))
+        } else if RESERVED_TABLES.contains(&table) {
+            Some((
+                format!("table name `{table}` is used by the generated service itself"),
+                "give the entity another `table:`".to_owned(),
+            ))
+        } else if table.starts_with("sqlite_") || table.starts_with("pg_") {
+            Some((
+                format!("table name `{table}` is reserved by the database"),
+                "names starting with `sqlite_` or `pg_` belong to the database; give the entity another `table:`".to_owned(),
+            ))
+        } else if table.len() > MAX_SQL_NAME {
+            Some((
+                format!("table name `{}` is longer than {MAX_SQL_NAME} characters", show(table)),
+                "PostgreSQL cuts longer names short; choose a shorter `table:`".to_owned(),
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some((message, help)) => {
+                self.report(label(Diagnostic::error(span, message)).with_help(help));
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// Rules for fields that only hold for entities: the generated columns, the list query
+    /// parameters, and the columns that references become.
+    fn entity_fields(&mut self, entity: &Entity) {
+        let mut columns: HashMap<String, &Field> = HashMap::new();
+        for field in &entity.fields {
+            let name = field.name.value.as_str();
+            match name {
+                "id" => {
+                    if field.ty.value != FieldType::Uuid {
+                        self.report(
+                            Diagnostic::error(field.ty.span, "`id` is the primary key and must be a `uuid`")
+                                .with_help("remove `id`: every entity gets a uuid `id`; give other identifiers another name, e.g. `external_id`"),
+                        );
+                    } else if field.is_optional() {
+                        let span = field.optional.as_ref().map_or(field.name.span, |o| o.span);
+                        self.report(Diagnostic::error(span, "`id` is the primary key and cannot be optional"));
+                    } else if let Some(default) = &field.default {
+                        self.report(
+                            Diagnostic::error(default.span, "`id` cannot have a default")
+                                .with_help("msgen generates a new uuid for every row"),
+                        );
+                    }
+                }
+                "created_at" | "updated_at" => {
+                    if field.ty.value != FieldType::Datetime {
+                        self.report(
+                            Diagnostic::error(field.ty.span, format!("`{name}` is a timestamp msgen maintains and must be a `datetime`"))
+                                .with_help(format!("remove `{name}` (every entity gets it), or choose another name")),
+                        );
+                    } else if field.is_optional() {
+                        let span = field.optional.as_ref().map_or(field.name.span, |o| o.span);
+                        self.report(
+                            Diagnostic::error(span, format!("`{name}` is a timestamp msgen maintains and cannot be optional")),
+                        );
+                    }
+                }
+                "limit" | "offset" => {
+                    self.report(
+                        Diagnostic::error(field.name.span, format!("a field cannot be named `{name}`"))
+                            .with_label("list endpoints take `limit` and `offset` as query parameters")
+                            .with_help(format!("choose another name, e.g. `{name}_value`")),
+                    );
+                }
+                _ => {}
+            }
+            let column = if field.ty.value == FieldType::Ref {
+                format!("{name}_id")
+            } else {
+                name.to_owned()
+            };
+            if field.ty.value == FieldType::Ref && column.len() > MAX_SQL_NAME {
+                self.report(Diagnostic::error(
+                    field.name.span,
+                    format!("column `{column}` is longer than {MAX_SQL_NAME} characters"),
+                ));
+            }
+            if let Some(other) = columns.get(&column) {
+                let (reference, plain) = if field.ty.value == FieldType::Ref {
+                    (field, *other)
+                } else {
+                    (*other, field)
+                };
+                if reference.ty.value == FieldType::Ref && plain.ty.value != FieldType::Ref {
+                    self.report(
+                        Diagnostic::error(
+                            field.name.span,
+                            format!(
+                                "reference `{}` is stored in column `{column}`, which is also the field `{}`",
+                                reference.name.value, plain.name.value
+                            ),
+                        )
+                        .with_related(other.name.span, "the other one is here")
+                        .with_help("rename one of them"),
+                    );
+                }
+            } else {
+                columns.insert(column, field);
+            }
+        }
+    }
+
+    // -- fields -----------------------------------------------------------------------------
+
+    fn fields(&mut self, fields: &[Field], place: Place) {
+        let mut rust_names: HashMap<String, &Field> = HashMap::new();
+        for field in fields {
+            let name_ok = self.field_name(&field.name, place);
+            if name_ok {
+                let key = field.name.value.to_upper_camel_case();
+                match rust_names.get(&key) {
+                    Some(first) => self.report(
+                        Diagnostic::error(
+                            field.name.span,
+                            format!(
+                                "field `{}` is too similar to `{}`: both become `{key}` in generated type names",
+                                field.name.value, first.name.value
+                            ),
+                        )
+                        .with_related(first.name.span, "the other one is here")
+                        .with_help("rename one of them"),
+                    ),
+                    None => {
+                        rust_names.insert(key, field);
+                    }
+                }
+            }
+            self.field(field, place);
+        }
+    }
+
+    /// Checks a snake_case name of a field or parameter. Returns whether it is usable.
+    fn field_name(&mut self, name: &Spanned<String>, place: Place) -> bool {
+        let what = if place == Place::Param { "parameter" } else { "field" };
+        if !self.length_ok(name, &format!("{what} name")) {
+            return false;
+        }
+        let value = name.value.as_str();
+        if NOT_RAW.contains(&value) {
+            self.report(
+                Diagnostic::error(name.span, format!("`{value}` cannot be a {what} name"))
+                    .with_label("Rust cannot use it as a name, not even as `r#` raw identifier")
+                    .with_help(format!("choose another name, e.g. `{}_ref`", value.to_lowercase())),
+            );
+            return false;
+        }
+        if !is_snake(value) {
+            let fixed = value.to_snake_case();
+            let help = if is_snake(&fixed) && !NOT_RAW.contains(&fixed.as_str()) {
+                format!("write `{fixed}`")
+            } else {
+                "use lowercase letters, digits and single underscores, starting with a letter".to_owned()
+            };
+            self.report(
+                Diagnostic::error(
+                    name.span,
+                    format!("{what} name `{}` is not snake_case", show(value)),
+                )
+                .with_help(help),
+            );
+            return false;
+        }
+        if place == Place::Entity && value.len() > MAX_SQL_NAME {
+            self.report(
+                Diagnostic::error(
+                    name.span,
+                    format!("field name `{}` is longer than {MAX_SQL_NAME} characters", show(value)),
+                )
+                .with_help("PostgreSQL cuts longer column names short; choose a shorter name"),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn field(&mut self, field: &Field, place: Place) {
+        let ty = field.ty.value;
+        let name = show(&field.name.value);
+        let is_a = format!("`{name}` is {} `{ty}`", article(ty));
+
+        if let Some(d) = &field.description {
+            self.text(d, "`description`");
+        }
+        if let Some(old) = &field.renamed_from {
+            if self.length_ok(old, "`renamed_from`") {
+                if !is_snake(&old.value) {
+                    self.report(Diagnostic::error(
+                        old.span,
+                        format!("`renamed_from` must be the field's previous snake_case name, found `{}`", show(&old.value)),
+                    ));
+                } else if old.value == field.name.value {
+                    self.report(
+                        Diagnostic::error(old.span, "`renamed_from` names the field itself")
+                            .with_help("remove `renamed_from` once the rename has been generated"),
+                    );
+                }
+            }
+        }
+
+        // Where the field is.
+        match place {
+            Place::Param => {
+                if !PARAM_TYPES.contains(&ty) {
+                    self.report(
+                        Diagnostic::error(field.ty.span, format!("a path parameter cannot be {} `{ty}`", article(ty)))
+                            .with_help(format!(
+                                "path parameters may be {}",
+                                listing(PARAM_TYPES.iter().map(|t| t.as_str()))
+                            )),
+                    );
+                }
+                if let Some(o) = field.optional.as_ref().filter(|o| o.value) {
+                    self.report(
+                        Diagnostic::error(o.span, "a path parameter cannot be optional")
+                            .with_help("a path segment is always present; use another route for the case without it"),
+                    );
+                }
+                if let Some(d) = &field.default {
+                    self.report(Diagnostic::error(d.span, "a path parameter cannot have a default"));
+                }
+            }
+            Place::Payload | Place::Body => {
+                if ty == FieldType::Ref {
+                    self.report(
+                        Diagnostic::error(field.ty.span, format!("{} cannot hold a reference", place.noun()))
+                            .with_help(format!("send the id instead: `{name}_id: uuid`")),
+                    );
+                }
+            }
+            Place::Entity => {}
+        }
+        if place != Place::Entity {
+            for (key, flag) in [("unique", &field.unique), ("index", &field.index)] {
+                if let Some(flag) = flag {
+                    self.report(
+                        Diagnostic::error(flag.span, format!("`{key}` means nothing in {}", place.noun()))
+                            .with_help(format!("remove `{key}`; it applies to entity fields, which are stored in a table")),
+                    );
+                }
+            }
+        } else if ty == FieldType::Json {
+            for (key, flag) in [("unique", &field.unique), ("index", &field.index)] {
+                if let Some(flag) = flag.as_ref().filter(|f| f.value) {
+                    self.report(
+                        Diagnostic::error(flag.span, format!("`{key}` is not supported on json fields"))
+                            .with_help(format!("remove `{key}`, or store the value in a typed field")),
+                    );
+                }
+            }
+        }
+
+        // Numeric bounds.
+        for (key, bound) in [("min", &field.min), ("max", &field.max)] {
+            let Some(bound) = bound else { continue };
+            if !ty.is_numeric() {
+                let help = if ty.is_string() {
+                    format!("for a length bound use `{key}_length`")
+                } else {
+                    format!("remove `{key}`")
+                };
+                self.report(
+                    Diagnostic::error(bound.span, format!("`{key}` only applies to numeric fields, and {is_a}"))
+                        .with_help(help),
+                );
+            } else if let Some(problem) = integer_problem(ty, &bound.value) {
+                self.report(Diagnostic::error(bound.span, format!("`{key}` {problem}")).with_help_opt(integer_help(ty)));
+            }
+        }
+        if let (Some(min), Some(max)) = (&field.min, &field.max) {
+            if ty.is_numeric() && min.value.value > max.value.value {
+                self.report(
+                    Diagnostic::error(
+                        max.span,
+                        format!("`max` ({}) is less than `min` ({})", max.value.text, min.value.text),
+                    )
+                    .with_related(min.span, "`min` is here")
+                    .with_help("swap them"),
+                );
+            }
+        }
+
+        // String constraints.
+        let string_keys = [
+            ("min_length", field.min_length.as_ref().map(|s| s.span)),
+            ("max_length", field.max_length.as_ref().map(|s| s.span)),
+            ("pattern", field.pattern.as_ref().map(|s| s.span)),
+            ("format", field.format.as_ref().map(|s| s.span)),
+        ];
+        for (key, span) in string_keys {
+            if let (Some(span), false) = (span, ty.is_string()) {
+                let help = if ty.is_numeric() && key.ends_with("_length") {
+                    format!("for a numeric bound use `{}`", &key[..3])
+                } else {
+                    format!("remove `{key}`, or make the field a `string`")
+                };
+                self.report(
+                    Diagnostic::error(span, format!("`{key}` only applies to string and text fields, and {is_a}"))
+                        .with_help(help),
+                );
+            }
+        }
+        if let (Some(min), Some(max)) = (&field.min_length, &field.max_length) {
+            if min.value > max.value {
+                self.report(
+                    Diagnostic::error(
+                        max.span,
+                        format!("`max_length` ({}) is less than `min_length` ({})", max.value, min.value),
+                    )
+                    .with_related(min.span, "`min_length` is here")
+                    .with_help("swap them"),
+                );
+            }
+        }
+        if let Some(max) = field.max_length.as_ref().filter(|m| m.value == 0) {
+            self.report(
+                Diagnostic::error(max.span, "`max_length` is 0, so only the empty string would be allowed")
+                    .with_help("remove `max_length` or raise it"),
+            );
+        }
+        let mut regex = None;
+        if let Some(pattern) = &field.pattern {
+            self.text(pattern, "`pattern`");
+            if ty.is_string() && pattern.value.chars().count() <= MAX_TEXT {
+                match regex::RegexBuilder::new(&pattern.value).size_limit(1 << 20).build() {
+                    Ok(r) => regex = Some(r),
+                    Err(e) => self.report(
+                        Diagnostic::error(pattern.span, "`pattern` is not a valid regular expression")
+                            .with_label(regex_error(&e))
+                            .with_help("patterns use Rust `regex` syntax, which has no look-around or backreferences"),
+                    ),
+                }
+            }
+        }
+
+        // Enums.
+        match (&field.values, ty) {
+            (None, FieldType::Enum) => self.report(
+                Diagnostic::error(field.ty.span, format!("enum field `{name}` has no `values`"))
+                    .with_help(format!("list the allowed values: `{name}: {{ type: enum, values: [a, b] }}`")),
+            ),
+            (Some(values), FieldType::Enum) => self.enum_values(values),
+            (Some(values), _) => self.report(
+                Diagnostic::error(values.span, format!("`values` only applies to enum fields, and {is_a}"))
+                    .with_help("write `type: enum`, or remove `values`"),
+            ),
+            (None, _) => {}
+        }
+
+        // References.
+        match (&field.entity, ty) {
+            (None, FieldType::Ref) => {
+                let example = self.entities.first().copied().unwrap_or("Other");
+                self.report(
+                    Diagnostic::error(field.ty.span, format!("reference `{name}` does not say which entity it refers to"))
+                        .with_help(format!("add `entity: {example}`")),
+                )
+            }
+            (Some(target), FieldType::Ref) => {
+                if self.entity(&target.value).is_none() {
+                    let help = self.entity_help(&target.value);
+                    self.report(
+                        Diagnostic::error(target.span, format!("entity `{}` is not defined", show(&target.value)))
+                            .with_help(help),
+                    );
+                }
+            }
+            (Some(target), _) => self.report(
+                Diagnostic::error(target.span, format!("`entity` only applies to ref fields, and {is_a}"))
+                    .with_help("write `type: ref`, or remove `entity`"),
+            ),
+            (None, _) => {}
+        }
+        if let (Some(on_delete), false) = (&field.on_delete, ty == FieldType::Ref) {
+            self.report(
+                Diagnostic::error(on_delete.span, format!("`on_delete` only applies to ref fields, and {is_a}"))
+                    .with_help("remove `on_delete`"),
+            );
+        }
+
+        if let Some(default) = &field.default {
+            if place != Place::Param {
+                self.default(field, default, regex.as_ref());
+            }
+        }
+    }
+
+    fn enum_values(&mut self, values: &Spanned<Vec<Spanned<String>>>) {
+        if values.value.is_empty() {
+            self.report(
+                Diagnostic::error(values.span, "`values` is empty")
+                    .with_help("list at least one value: `values: [a, b]`"),
+            );
+            return;
+        }
+        let mut seen: HashMap<String, &Spanned<String>> = HashMap::new();
+        for value in &values.value {
+            if !self.length_ok(value, "an enum value") {
+                continue;
+            }
+            if !is_enum_value(&value.value) {
+                let fixed = value.value.to_snake_case();
+                let help = if is_enum_value(&fixed) {
+                    format!("write `{fixed}`")
+                } else {
+                    "use lowercase letters and digits, separated by single `_` or `-`, starting with a letter".to_owned()
+                };
+                self.report(
+                    Diagnostic::error(
+                        value.span,
+                        format!("enum value `{}` is not snake_case or kebab-case", show(&value.value)),
+                    )
+                    .with_help(help),
+                );
+                continue;
+            }
+            let variant = value.value.to_upper_camel_case();
+            if variant == "Self" {
+                self.report(
+                    Diagnostic::error(value.span, "enum value `self` cannot be used")
+                        .with_label("it would become the Rust variant `Self`, a keyword")
+                        .with_help("choose another value, e.g. `own`"),
+                );
+                continue;
+            }
+            match seen.get(&variant) {
+                Some(first) if first.value == value.value => self.report(
+                    Diagnostic::error(value.span, format!("enum value `{}` is listed twice", value.value))
+                        .with_related(first.span, "first listed here")
+                        .with_help("remove one of them"),
+                ),
+                Some(first) => self.report(
+                    Diagnostic::error(
+                        value.span,
+                        format!(
+                            "enum values `{}` and `{}` would be the same Rust variant `{variant}`",
+                            first.value, value.value
+                        ),
+                    )
+                    .with_related(first.span, "the other one is here")
+                    .with_help("keep one spelling"),
+                ),
+                None => {
+                    seen.insert(variant, value);
+                }
+            }
+        }
+    }
+
+    fn default(&mut self, field: &Field, default: &Spanned<Literal>, regex: Option<&regex::Regex>) {
+        let ty = field.ty.value;
+        let span = default.span;
+        let found = match &default.value {
+            Literal::Bool(b) => format!("`{b}`"),
+            Literal::Number(n) => format!("`{n}`"),
+            Literal::String(s) => format!("`\"{}\"`", show(s)),
+            Literal::Null => "`null`".to_owned(),
+        };
+        let mismatch = |expected: &str| {
+            Diagnostic::error(span, format!("the default of {} `{ty}` field must be {expected}, found {found}", article(ty)))
+        };
+        if matches!(ty, FieldType::Ref | FieldType::Json) {
+            self.report(
+                Diagnostic::error(span, format!("`default` is not supported on {ty} fields"))
+                    .with_help("remove `default`; write `optional: true` if the value may be missing"),
+            );
+            return;
+        }
+        if let Literal::Null = default.value {
+            if !field.is_optional() {
+                self.report(
+                    Diagnostic::error(span, "a `null` default needs `optional: true`")
+                        .with_help("add `optional: true`, or remove `default`"),
+                );
+            }
+            return;
+        }
+        match (ty, &default.value) {
+            (FieldType::Bool, Literal::Bool(_)) => {}
+            (FieldType::Bool, Literal::String(s)) => {
+                let d = mismatch("`true` or `false`");
+                let help = match s.as_str() {
+                    "true" | "false" => Some(format!("remove the quotes: `default: {s}`")),
+                    _ => None,
+                };
+                self.report(d.with_help_opt(help));
+            }
+            (FieldType::Int | FieldType::Bigint, Literal::Number(n)) => {
+                let number = Number {
+                    text: n.clone(),
+                    value: n.parse().unwrap_or(f64::NAN),
+                };
+                if let Some(problem) = integer_problem(ty, &number) {
+                    self.report(Diagnostic::error(span, format!("the default {problem}")).with_help_opt(integer_help(ty)));
+                } else {
+                    self.default_in_bounds(field, span, number.value, n);
+                }
+            }
+            (FieldType::Float | FieldType::Decimal, Literal::Number(n)) => {
+                self.default_in_bounds(field, span, n.parse().unwrap_or(f64::NAN), n);
+            }
+            (FieldType::Int | FieldType::Bigint | FieldType::Float | FieldType::Decimal, Literal::String(s)) => {
+                let help = s
+                    .parse::<f64>()
+                    .is_ok()
+                    .then(|| format!("remove the quotes: `default: {s}`"));
+                self.report(mismatch("a number").with_help_opt(help));
+            }
+            (FieldType::String | FieldType::Text, Literal::String(s)) => {
+                self.text(&Spanned::new(s.clone(), span), "the default");
+                self.string_default(field, span, s, regex);
+            }
+            (FieldType::String | FieldType::Text, Literal::Number(text)) => {
+                self.report(mismatch("a string").with_help(format!("put it in quotes: `default: \"{text}\"`")));
+            }
+            (FieldType::String | FieldType::Text, Literal::Bool(b)) => {
+                self.report(mismatch("a string").with_help(format!("put it in quotes: `default: \"{b}\"`")));
+            }
+            (FieldType::Enum, Literal::String(s)) => {
+                let Some(values) = &field.values else { return };
+                if !values.value.iter().any(|v| v.value == *s) {
+                    let help = match did_you_mean(s, values.value.iter().map(|v| v.value.as_str())) {
+                        Some(v) => format!("did you mean `{v}`?"),
+                        None => format!("values are: {}", listing(values.value.iter().map(|v| v.value.as_str()))),
+                    };
+                    self.report(
+                        Diagnostic::error(span, format!("default `{}` is not one of the values of `{}`", show(s), field.name.value))
+                            .with_help(help),
+                    );
+                }
+            }
+            (FieldType::Enum, _) => {
+                let d = Diagnostic::error(span, format!("default {found} is not one of the values of `{}`", field.name.value));
+                let help = field.values.as_ref().map(|values| {
+                    format!("values are: {}", listing(values.value.iter().map(|v| v.value.as_str())))
+                });
+                self.report(d.with_help_opt(help));
+            }
+            (FieldType::Uuid, Literal::String(s)) if is_uuid(s) => {}
+            (FieldType::Uuid, _) => self.report(
+                mismatch("a uuid").with_help("write it like `\"3f2b8c1e-5d4a-4e7b-9c0d-2a1b3c4d5e6f\"`"),
+            ),
+            (FieldType::Date, Literal::String(s)) if is_date(s) => {}
+            (FieldType::Date, _) => self.report(
+                mismatch("a date `YYYY-MM-DD`").with_help("write it like `2024-01-31`"),
+            ),
+            (FieldType::Datetime, Literal::String(s)) if is_datetime(s) => {}
+            (FieldType::Datetime, _) => self.report(
+                mismatch("an RFC 3339 timestamp").with_help("write it like `2024-01-31T09:30:00Z`"),
+            ),
+            (FieldType::Int | FieldType::Bigint | FieldType::Float | FieldType::Decimal, Literal::Bool(_)) => {
+                self.report(mismatch("a number"));
+            }
+            (FieldType::Bool, Literal::Number(_)) => self.report(mismatch("`true` or `false`")),
+            (FieldType::Ref | FieldType::Json, _) | (_, Literal::Null) => {}
+        }
+    }
+
+    fn default_in_bounds(&mut self, field: &Field, span: Span, value: f64, text: &str) {
+        if let Some(min) = field.min.as_ref().filter(|m| value < m.value.value) {
+            self.report(
+                Diagnostic::error(span, format!("the default {text} is less than `min` ({})", min.value.text))
+                    .with_related(min.span, "`min` is here"),
+            );
+        }
+        if let Some(max) = field.max.as_ref().filter(|m| value > m.value.value) {
+            self.report(
+                Diagnostic::error(span, format!("the default {text} is greater than `max` ({})", max.value.text))
+                    .with_related(max.span, "`max` is here"),
+            );
+        }
+    }
+
+    fn string_default(&mut self, field: &Field, span: Span, s: &str, regex: Option<&regex::Regex>) {
+        let len = s.chars().count() as u64;
+        if let Some(min) = field.min_length.as_ref().filter(|m| len < m.value) {
+            self.report(
+                Diagnostic::error(span, format!("the default is {len} characters long, shorter than `min_length` ({})", min.value))
+                    .with_related(min.span, "`min_length` is here"),
+            );
+        }
+        if let Some(max) = field.max_length.as_ref().filter(|m| len > m.value) {
+            self.report(
+                Diagnostic::error(span, format!("the default is {len} characters long, longer than `max_length` ({})", max.value))
+                    .with_related(max.span, "`max_length` is here"),
+            );
+        }
+        if let (Some(regex), Some(pattern)) = (regex, &field.pattern) {
+            if !regex.is_match(s) {
+                self.report(
+                    Diagnostic::error(span, format!("the default `{}` does not match `pattern`", show(s)))
+                        .with_related(pattern.span, "the pattern is here"),
+                );
+            }
+        }
+        if let Some(format) = &field.format {
+            let (ok, what) = match format.value {
+                Format::Email => (is_email(s), "an email address"),
+                Format::Url => (is_url(s), "an http or https URL"),
+            };
+            if !ok {
+                self.report(
+                    Diagnostic::error(span, format!("the default `{}` is not {what}", show(s)))
+                        .with_related(format.span, "the format is here"),
+                );
+            }
+        }
+    }
+
+    // -- endpoints --------------------------------------------------------------------------
+
+    fn endpoints(&mut self) {
+        let spec = self.spec;
+        let mut resources: HashMap<&str, Span> = HashMap::new();
+        let mut names: HashMap<&str, Span> = HashMap::new();
+        let mut routes: Vec<Route> = Vec::new();
+        for endpoint in &spec.endpoints {
+            match endpoint {
+                Endpoint::Resource(r) => {
+                    let Some(entity) = self.entity(&r.resource.value) else {
+                        let help = self.entity_help(&r.resource.value);
+                        self.report(
+                            Diagnostic::error(r.resource.span, format!("entity `{}` is not defined", show(&r.resource.value)))
+                                .with_help(help),
+                        );
+                        continue;
+                    };
+                    if let Some(first) = resources.get(entity.name.value.as_str()) {
+                        self.report(
+                            Diagnostic::error(r.resource.span, format!("entity `{}` already has a resource endpoint", entity.name.value))
+                                .with_related(*first, "the first one is here")
+                                .with_help("merge their `operations` into one endpoint"),
+                        );
+                        continue;
+                    }
+                    resources.insert(&entity.name.value, r.resource.span);
+                    let operations = self.operations(r);
+                    if is_pascal(&entity.name.value) {
+                        let segment = entity.table_name().replace('_', "-");
+                        let describe = format!("the resource endpoint for `{}`", entity.name.value);
+                        for op in operations {
+                            let (methods, item): (&[Method], bool) = match op {
+                                Operation::List => (&[Method::Get], false),
+                                Operation::Create => (&[Method::Post], false),
+                                Operation::Get => (&[Method::Get], true),
+                                Operation::Update => (&[Method::Put, Method::Patch], true),
+                                Operation::Delete => (&[Method::Delete], true),
+                            };
+                            let mut segments = vec![Segment::Static(segment.clone())];
+                            if item {
+                                segments.push(Segment::Param("id".to_owned()));
+                            }
+                            for &method in methods {
+                                routes.push(Route {
+                                    method,
+                                    segments: segments.clone(),
+                                    span: r.resource.span,
+                                    describe: describe.clone(),
+                                });
+                            }
+                        }
+                    }
+                }
+                Endpoint::Custom(c) => {
+                    if self.field_name_like(&c.name, "endpoint") {
+                        if let Some(first) = names.get(c.name.value.as_str()) {
+                            self.report(
+                                Diagnostic::error(c.name.span, format!("endpoint name `{}` is used twice", c.name.value))
+                                    .with_related(*first, "first used here")
+                                    .with_help("each custom endpoint becomes a service method; give them different names"),
+                            );
+                        } else {
+                            names.insert(&c.name.value, c.name.span);
+                        }
+                    }
+                    if let Some(route) = self.custom_endpoint(c) {
+                        routes.push(route);
+                    }
+                }
+            }
+        }
+        self.routes(&routes);
+    }
+
+    /// The operations of a resource endpoint, each once.
+    fn operations(&mut self, r: &ResourceEndpoint) -> Vec<Operation> {
+        let Some(list) = &r.operations else {
+            return vec![
+                Operation::List,
+                Operation::Get,
+                Operation::Create,
+                Operation::Update,
+                Operation::Delete,
+            ];
+        };
+        if list.is_empty() {
+            self.report(
+                Diagnostic::error(r.resource.span, "`operations` is empty")
+                    .with_help("list at least one of list, get, create, update, delete; or remove the endpoint"),
+            );
+        }
+        let mut seen: Vec<&Spanned<Operation>> = Vec::new();
+        for op in list {
+            if let Some(first) = seen.iter().find(|s| s.value == op.value) {
+                self.report(
+                    Diagnostic::error(op.span, format!("operation `{}` is listed twice", Operation::ALL[op.value as usize]))
+                        .with_related(first.span, "first listed here")
+                        .with_help("remove one of them"),
+                );
+            } else {
+                seen.push(op);
+            }
+        }
+        seen.into_iter().map(|op| op.value).collect()
+    }
+
+    /// Checks a snake_case name used as a Rust function (endpoint names).
+    fn field_name_like(&mut self, name: &Spanned<String>, what: &str) -> bool {
+        if !self.length_ok(name, &format!("{what} name")) {
+            return false;
+        }
+        let value = name.value.as_str();
+        if NOT_RAW.contains(&value) {
+            self.report(
+                Diagnostic::error(name.span, format!("`{value}` cannot be an {what} name"))
+                    .with_label("Rust cannot use it as a name, not even as `r#` raw identifier")
+                    .with_help("choose a name that says what the operation does, e.g. `capture_payment`"),
+            );
+            return false;
+        }
+        if !is_snake(value) {
+            let fixed = value.to_snake_case();
+            let help = if is_snake(&fixed) {
+                format!("write `{fixed}`")
+            } else {
+                "use lowercase letters, digits and single underscores, starting with a letter".to_owned()
+            };
+            self.report(
+                Diagnostic::error(name.span, format!("{what} name `{}` is not snake_case", show(value)))
+                    .with_help(help),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn custom_endpoint(&mut self, c: &CustomEndpoint) -> Option<Route> {
+        if let Some(d) = &c.description {
+            self.text(d, "`description`");
+        }
+        self.fields(&c.params, Place::Param);
+        let segments = if self.length_ok(&c.path, "`path`") {
+            self.path(c)
+        } else {
+            None
+        };
+        if let Some(request) = &c.request {
+            if matches!(c.method.value, Method::Get | Method::Delete) {
+                let span = match request {
+                    Body::Entity(e) => e.span,
+                    Body::Inline { span, .. } => *span,
+                };
+                self.report(
+                    Diagnostic::error(span, format!("a {} endpoint cannot have a `request` body", c.method.value.as_str()))
+                        .with_related(c.method.span, "the method is here")
+                        .with_help("pass inputs as path parameters, or use POST, PUT or PATCH"),
+                );
+            }
+        }
+        for body in [&c.request, &c.response].into_iter().flatten() {
+            match body {
+                Body::Entity(name) => {
+                    if self.entity(&name.value).is_none() {
+                        let help = self.entity_help(&name.value);
+                        self.report(
+                            Diagnostic::error(name.span, format!("entity `{}` is not defined", show(&name.value)))
+                                .with_help(help),
+                        );
+                    }
+                }
+                Body::Inline { fields, span } => {
+                    if fields.is_empty() {
+                        self.report(
+                            Diagnostic::error(*span, "an inline body needs at least one field")
+                                .with_help("remove the key for no body"),
+                        );
+                    }
+                    self.fields(fields, Place::Body);
+                }
+            }
+        }
+        let mut emitted: Vec<&Spanned<String>> = Vec::new();
+        for event in &c.emits {
+            if let Some(first) = emitted.iter().find(|e| e.value == event.value) {
+                self.report(
+                    Diagnostic::error(event.span, format!("event `{}` is listed twice", show(&event.value)))
+                        .with_related(first.span, "first listed here"),
+                );
+                continue;
+            }
+            emitted.push(event);
+            let published = &self.spec.events.publish;
+            if published.iter().any(|e| e.name.value == event.value) {
+                continue;
+            }
+            let consumed = self.spec.events.consume.iter().any(|e| e.name.value == event.value);
+            let help = if consumed {
+                format!("`{}` is a consumed event; only events under `events.publish` can be emitted", event.value)
+            } else {
+                match did_you_mean(&event.value, published.iter().map(|e| e.name.value.as_str())) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if published.is_empty() => "declare it under `events.publish`".to_owned(),
+                    None => format!(
+                        "published events are: {}",
+                        listing(published.iter().map(|e| e.name.value.as_str()))
+                    ),
+                }
+            };
+            self.report(
+                Diagnostic::error(event.span, format!("event `{}` is not published by this service", show(&event.value)))
+                    .with_help(help),
+            );
+        }
+        segments.map(|segments| Route {
+            method: c.method.value,
+            segments,
+            span: c.path.span,
+            describe: format!("endpoint `{}`", show(&c.name.value)),
+        })
+    }
+
+    /// Checks a custom endpoint's path against its params; the route's segments when valid.
+    fn path(&mut self, c: &CustomEndpoint) -> Option<Vec<Segment>> {
+        let path = &c.path;
+        let value = path.value.as_str();
+        let bad = |message: String, help: &str| Diagnostic::error(path.span, message).with_help(help.to_owned());
+        if !value.starts_with('/') {
+            self.report(bad(
+                format!("path `{}` must start with `/`", show(value)),
+                &format!("write `/{}`", show(value)),
+            ));
+            return None;
+        }
+        if value.len() > 1 && value.ends_with('/') {
+            self.report(bad(
+                format!("path `{}` must not end with `/`", show(value)),
+                &format!("write `{}`", show(value.trim_end_matches('/'))),
+            ));
+            return None;
+        }
+        let mut segments = Vec::new();
+        let mut ok = true;
+        if value != "/" {
+            for segment in value[1..].split('/') {
+                if segment.is_empty() {
+                    self.report(bad(format!("path `{}` has an empty segment (`//`)", show(value)), "remove the extra `/`"));
+                    return None;
+                }
+                if segment == ".." || segment == "." {
+                    self.report(bad(
+                        format!("path `{}` cannot contain `{segment}`", show(value)),
+                        "write the path out plainly",
+                    ));
+                    return None;
+                }
+                if let Some(inner) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    if !is_snake(inner) {
+                        self.report(bad(
+                            format!("path parameter `{{{}}}` is not a snake_case name", show(inner)),
+                            "write parameters like `{payment_id}`",
+                        ));
+                        ok = false;
+                    } else if segments.contains(&Segment::Param(inner.to_owned())) {
+                        self.report(bad(
+                            format!("path parameter `{{{inner}}}` appears twice"),
+                            "give each parameter its own name",
+                        ));
+                        ok = false;
+                    } else {
+                        segments.push(Segment::Param(inner.to_owned()));
+                    }
+                } else if segment
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+                {
+                    segments.push(Segment::Static(segment.to_owned()));
+                } else {
+                    let help = if segment.contains(['{', '}']) {
+                        "a parameter must be a whole segment, like `/files/{file_id}`".to_owned()
+                    } else {
+                        format!("write `{}`", show(&segment.to_kebab_case()))
+                    };
+                    self.report(bad(
+                        format!(
+                            "path segment `{}` may only contain lowercase letters, digits, `_` and `-`, or be a `{{param}}`",
+                            show(segment)
+                        ),
+                        &help,
+                    ));
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        // Every placeholder declared, every parameter used.
+        for segment in &segments {
+            if let Segment::Param(p) = segment {
+                if !c.params.iter().any(|f| f.name.value == *p) {
+                    self.report(
+                        Diagnostic::error(path.span, format!("path parameter `{{{p}}}` is not declared in `params`"))
+                            .with_help(format!("add `params: {{ {p}: uuid }}` with its type")),
+                    );
+                }
+            }
+        }
+        for param in &c.params {
+            if !segments.contains(&Segment::Param(param.name.value.clone())) {
+                self.report(
+                    Diagnostic::error(param.name.span, format!("parameter `{}` does not appear in the path", show(&param.name.value)))
+                        .with_related(path.span, "the path is here")
+                        .with_help(format!("add `{{{}}}` to the path, or remove the parameter", show(&param.name.value))),
+                );
+            }
+        }
+        Some(segments)
+    }
+
+    fn routes(&mut self, routes: &[Route]) {
+        for (i, route) in routes.iter().enumerate() {
+            for earlier in &routes[..i] {
+                if route.method == earlier.method && route.shape() == earlier.shape() {
+                    self.report(
+                        Diagnostic::error(
+                            route.span,
+                            format!("route `{} {}` is already defined by {}", route.method.as_str(), route.display(), earlier.describe),
+                        )
+                        .with_related(earlier.span, "defined here first")
+                        .with_help("change the path or the method, or leave the operation out of the resource endpoint"),
+                    );
+                    break;
+                }
+                if let Some((mine, theirs)) = route.param_conflict(earlier) {
+                    self.report(
+                        Diagnostic::error(
+                            route.span,
+                            format!(
+                                "path `{}` names a parameter `{{{mine}}}` where {} has `{{{theirs}}}` (`{}`)",
+                                route.display(),
+                                earlier.describe,
+                                earlier.display()
+                            ),
+                        )
+                        .with_related(earlier.span, "the other route is here")
+                        .with_help(format!("the router needs one name at one place: use `{{{theirs}}}` here too")),
+                    );
+                    break;
+                }
+            }
+        }
+    }
+
+    // -- events -----------------------------------------------------------------------------
+
+    fn events(&mut self) {
+        let spec = self.spec;
+        for (events, consumed) in [(&spec.events.publish, false), (&spec.events.consume, true)] {
+            let mut snake: HashMap<String, &Spanned<String>> = HashMap::new();
+            for event in events {
+                if self.type_name(&event.name, "an event") {
+                    let s = event.name.value.to_snake_case();
+                    if let Some(first) = snake.get(&s) {
+                        self.report(
+                            Diagnostic::error(
+                                event.name.span,
+                                format!("event `{}` has the same snake_case name `{s}` as `{}`", event.name.value, first.value),
+                            )
+                            .with_related(first.span, "the other one is here")
+                            .with_help("rename one of them"),
+                        );
+                    } else {
+                        snake.insert(s, &event.name);
+                    }
+                    for entity in &spec.entities {
+                        let clash = if entity.name.value == event.name.value {
+                            Some("an entity of the same name".to_owned())
+                        } else {
+                            Self::derived_type(&event.name.value, &entity.name.value)
+                                .map(|what| format!("the type msgen generates for {what} `{}`", entity.name.value))
+                        };
+                        if let Some(clash) = clash {
+                            self.report(
+                                Diagnostic::error(event.name.span, format!("event `{}` clashes with {clash}", event.name.value))
+                                    .with_related(entity.name.span, format!("`{}` is defined here", entity.name.value))
+                                    .with_help("events and entities share one namespace of Rust types; rename the event, e.g. with a past-tense verb"),
+                            );
+                        }
+                    }
+                }
+                if self.length_ok(&event.subject, "`subject`") && !is_subject(&event.subject.value) {
+                    let help = if event.subject.value.contains(['*', '>', '#']) {
+                        "wildcards are not allowed: an event has one exact subject, e.g. `payments.payment_succeeded`"
+                    } else {
+                        "use letters, digits, `_` and `-`, in parts separated by single dots, e.g. `payments.payment_succeeded`"
+                    };
+                    self.report(
+                        Diagnostic::error(event.subject.span, format!("subject `{}` is not a valid subject", show(&event.subject.value)))
+                            .with_help(help),
+                    );
+                }
+                if let Some(d) = &event.description {
+                    self.text(d, "`description`");
+                }
+                if let Some(from) = &event.from {
+                    if !consumed {
+                        self.report(
+                            Diagnostic::error(from.span, "`from` only applies to consumed events")
+                                .with_help("remove `from`: a published event comes from this service"),
+                        );
+                    } else if self.length_ok(from, "`from`") && !is_kebab(&from.value) {
+                        self.report(
+                            Diagnostic::error(from.span, format!("`from` must name a service in kebab-case, found `{}`", show(&from.value)))
+                                .with_help(format!("write `{}`", show(&from.value.to_kebab_case()))),
+                        );
+                    }
+                }
+                self.fields(&event.payload, Place::Payload);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers.
+
+/// What is wrong with `n` as a bound or default of an integer field, if anything.
+fn integer_problem(ty: FieldType, n: &Number) -> Option<String> {
+    let (low, high, rust) = match ty {
+        FieldType::Int => (i32::MIN as i128, i32::MAX as i128, "i32"),
+        FieldType::Bigint => (i64::MIN as i128, i64::MAX as i128, "i64"),
+        _ => return None,
+    };
+    if !n.is_integer() {
+        return Some(format!("must be a whole number for {} `{ty}` field, found `{}`", article(ty), n.text));
+    }
+    match n.text.parse::<i128>() {
+        Ok(v) if (low..=high).contains(&v) => None,
+        _ => Some(format!("`{}` is out of range for {} `{ty}` field ({rust})", n.text, article(ty))),
+    }
+}
+
+fn integer_help(ty: FieldType) -> Option<String> {
+    match ty {
+        FieldType::Int => Some("use `bigint` for larger whole numbers, or `decimal` for fractions".to_owned()),
+        FieldType::Bigint => Some("use `decimal` for larger numbers or fractions".to_owned()),
+        _ => None,
+    }
+}
+
+/// The useful line of a regex compile error.
+fn regex_error(e: &regex::Error) -> String {
+    match e {
+        regex::Error::CompiledTooBig(_) => "it is too large".to_owned(),
+        regex::Error::Syntax(text) => text
+            .lines()
+            .rev()
+            .find_map(|l| l.trim().strip_prefix("error: "))
+            .unwrap_or("invalid syntax")
+            .to_owned(),
+        _ => e.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Static(String),
+    Param(String),
+}
+
+struct Route {
+    method: Method,
+    segments: Vec<Segment>,
+    span: Span,
+    /// What defines the route, for messages: "endpoint `x`".
+    describe: String,
+}
+
+impl Route {
+    /// The path with parameters normalised to `{}`.
+    fn shape(&self) -> Vec<Option<&str>> {
+        self.segments
+            .iter()
+            .map(|s| match s {
+                Segment::Static(s) => Some(s.as_str()),
+                Segment::Param(_) => None,
+            })
+            .collect()
+    }
+
+    fn display(&self) -> String {
+        let mut out = String::new();
+        for s in &self.segments {
+            out.push('/');
+            match s {
+                Segment::Static(s) => out.push_str(s),
+                Segment::Param(p) => {
+                    out.push('{');
+                    out.push_str(p);
+                    out.push('}');
+                }
+            }
+        }
+        if out.is_empty() {
+            out.push('/');
+        }
+        out
+    }
+
+    /// Two routes that share a prefix must name a parameter at the same place the same way,
+    /// whatever their methods: the router keeps one tree of paths.
+    fn param_conflict<'r>(&'r self, other: &'r Route) -> Option<(&'r str, &'r str)> {
+        for (a, b) in self.segments.iter().zip(&other.segments) {
+            match (a, b) {
+                (Segment::Static(x), Segment::Static(y)) if x == y => continue,
+                (Segment::Param(x), Segment::Param(y)) if x == y => continue,
+                (Segment::Param(x), Segment::Param(y)) => return Some((x, y)),
+                _ => return None,
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{check, Source};
+
+    fn problems(text: &str) -> Vec<String> {
+        match check(&Source::new("msgen.yaml", text)) {
+            Ok(_) => Vec::new(),
+            Err(d) => d.iter().map(|d| d.message.clone()).collect(),
+        }
+    }
+
+    const HEAD: &str = "service: shop\n";
+
+    #[test]
+    fn name_shapes() {
+        assert!(is_kebab("payment-service") && is_kebab("a1-b2") && !is_kebab("a--b") && !is_kebab("-a") && !is_kebab("A"));
+        assert!(is_pascal("Payment") && is_pascal("Http2") && !is_pascal("payment") && !is_pascal("Pay_ment"));
+        assert!(is_snake("order_id") && is_snake("a1") && !is_snake("a__b") && !is_snake("a_") && !is_snake("1a") && !is_snake("orderId"));
+        assert!(is_enum_value("checked-in") && is_enum_value("a_b") && !is_enum_value("a-") && !is_enum_value("A"));
+        assert!(is_subject("payments.payment_succeeded") && !is_subject("payments.*") && !is_subject("a..b") && !is_subject("a b"));
+    }
+
+    #[test]
+    fn versions_dates_and_times() {
+        assert!(is_semver("0.1.0") && is_semver("1.2.3-beta.1+build.5") && !is_semver("1.0") && !is_semver("01.2.3") && !is_semver("1.2.3-"));
+        assert!(is_date("2024-02-29") && !is_date("2023-02-29") && !is_date("2024-13-01") && !is_date("2024-1-01"));
+        assert!(is_datetime("2024-01-31T09:30:00Z") && is_datetime("2024-01-31T09:30:00.123+02:00"));
+        assert!(!is_datetime("2024-01-31 09:30:00") && !is_datetime("2024-01-31T25:00:00Z") && !is_datetime("2024-01-31T09:30Z"));
+        assert!(is_uuid("3f2b8c1e-5d4a-4e7b-9c0d-2a1b3c4d5e6f") && !is_uuid("3f2b8c1e5d4a4e7b9c0d2a1b3c4d5e6f"));
+    }
+
+    #[test]
+    fn table_names_default_to_plural_snake_case() {
+        assert_eq!(default_table_name("Payment"), "payments");
+        assert_eq!(default_table_name("Category"), "categories");
+        assert_eq!(default_table_name("Day"), "days");
+        assert_eq!(default_table_name("Address"), "addresses");
+        assert_eq!(default_table_name("OrderItem"), "order_items");
+        assert_eq!(default_table_name("Match"), "matches");
+    }
+
+    #[test]
+    fn derived_type_names_clash() {
+        let text = format!("{HEAD}entities:\n  Payment: {{ fields: {{ a: int }} }}\n  NewPayment: {{ fields: {{ a: int }} }}\n  PaymentFilter: {{ fields: {{ a: int }} }}\n");
+        let p = problems(&text);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("creating `Payment`"), "{p:?}");
+    }
+
+    #[test]
+    fn routes_collide_across_resource_and_custom_endpoints() {
+        let text = format!("{HEAD}entities:\n  Payment: {{ fields: {{ a: int }} }}\nendpoints:\n  - resource: Payment\n  - name: make\n    method: POST\n    path: /payments\n  - name: other\n    method: GET\n    path: /payments/{{payment_id}}/x\n    params: {{ payment_id: uuid }}\n");
+        let p = problems(&text);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].starts_with("route `POST /payments` is already defined by the resource endpoint for `Payment`"), "{p:?}");
+        assert!(p[1].contains("`{payment_id}`"), "{p:?}");
+    }
+
+    #[test]
+    fn defaults_must_fit() {
+        let fields = [
+            ("{ type: int, default: 1.5 }", "whole number"),
+            ("{ type: int, default: 3000000000 }", "out of range"),
+            ("{ type: bigint, default: 3000000000 }", ""),
+            ("{ type: int, min: 5, default: 1 }", "less than `min`"),
+            ("{ type: string, default: 5 }", "must be a string"),
+            ("{ type: string, max_length: 2, default: abc }", "longer than `max_length`"),
+            ("{ type: string, pattern: '^[a-z]+$', default: ABC }", "does not match"),
+            ("{ type: string, format: email, default: nobody }", "not an email"),
+            ("{ type: enum, values: [a, b], default: c }", "not one of the values"),
+            ("{ type: uuid, default: nope }", "must be a uuid"),
+            ("{ type: date, default: 2023-02-29 }", "must be a date"),
+            ("{ type: datetime, default: 2024-01-31T09:30:00Z }", ""),
+            ("{ type: bool, default: \"true\" }", "must be `true` or `false`"),
+            ("{ type: json, default: x }", "not supported on json"),
+            ("{ type: string, default: ~ }", "needs `optional: true`"),
+            ("{ type: string, optional: true, default: ~ }", ""),
+        ];
+        for (field, expected) in fields {
+            let text = format!("{HEAD}entities:\n  A:\n    fields:\n      f: {field}\n");
+            let p = problems(&text);
+            if expected.is_empty() {
+                assert!(p.is_empty(), "{field}: {p:?}");
+            } else {
+                assert_eq!(p.len(), 1, "{field}: {p:?}");
+                assert!(p[0].contains(expected), "{field}: {p:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn keywords_as_field_names() {
+        let text = format!("{HEAD}entities:\n  Match:\n    fields:\n      type: string\n      ref: int\n      match: bool\n      self: int\n");
+        assert_eq!(problems(&text), ["`self` cannot be a field name"]);
+    }
+
+    #[test]
+    fn regex_errors_are_short() {
+        let e = regex::Regex::new("(abc").unwrap_err();
+        assert_eq!(regex_error(&e), "unclosed group");
+    }
+}

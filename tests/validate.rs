@@ -1,0 +1,178 @@
+//! `msgen::spec::check` against a corpus of specs: every broken one is rejected with the
+//! exact report a user would read (snapshots), every valid one is accepted, and the JSON
+//! Schema agrees with the checker on the examples.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use msgen::spec::{check, Diagnostics, Source};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Reads a spec, naming it by its path relative to the crate so reports are portable.
+fn source(path: &Path) -> Source {
+    let relative = path.strip_prefix(root()).unwrap_or(path);
+    let name: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", relative.display()));
+    Source::new(name.join("/"), text)
+}
+
+fn specs(dir: &str) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+fn rejected(path: &str) -> Diagnostics {
+    match check(&source(&root().join(path))) {
+        Ok(_) => panic!("{path} was accepted"),
+        Err(d) => d,
+    }
+}
+
+#[test]
+fn invalid_specs_are_rejected_with_clear_reports() {
+    insta::glob!("specs/invalid/*.yaml", |path| {
+        let source = source(path);
+        let diagnostics = match check(&source) {
+            Ok(_) => panic!("{} was accepted", source.name.display()),
+            Err(d) => d,
+        };
+        insta::assert_snapshot!(diagnostics.render(false));
+    });
+}
+
+#[test]
+fn the_invalid_corpus_is_large_enough() {
+    assert!(specs("tests/specs/invalid").len() >= 45);
+}
+
+#[test]
+fn valid_specs_are_accepted() {
+    let mut paths = specs("tests/specs/valid");
+    paths.push(root().join("examples/payment-service.yaml"));
+    paths.push(root().join("examples/notification-service.yaml"));
+    for path in paths {
+        let source = source(&path);
+        if let Err(d) = check(&source) {
+            panic!("{} was rejected:\n{}", source.name.display(), d.render(false));
+        }
+    }
+}
+
+#[test]
+fn the_examples_have_what_the_contract_promises() {
+    let payment = check(&source(&root().join("examples/payment-service.yaml"))).unwrap();
+    let spec = payment.spec();
+    assert_eq!(spec.service.value, "payment-service");
+    let entities: Vec<&str> = spec.entities.iter().map(|e| e.name.value.as_str()).collect();
+    assert_eq!(entities, ["Payment", "Refund"]);
+    assert_eq!(spec.endpoints.len(), 3);
+    assert_eq!(spec.events.publish.len(), 1);
+    assert_eq!(spec.events.consume.len(), 1);
+
+    let notification = check(&source(&root().join("examples/notification-service.yaml"))).unwrap();
+    let spec = notification.spec();
+    assert_eq!(spec.entities[0].name.value, "Notification");
+    assert_eq!(spec.events.consume[0].name.value, "PaymentSucceeded");
+}
+
+#[test]
+fn every_mistake_in_one_file_is_reported() {
+    let diagnostics = rejected("tests/specs/invalid/many-mistakes.yaml");
+    let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+    let expected = [
+        "service name `Payment_Service` is not kebab-case",
+        "version `1.0` is not a semantic version `x.y.z`",
+        "entity `Paymnet` is not defined",
+        "`max` (1) is less than `min` (10)",
+        "enum field `status` has no `values`",
+        "route `POST /payments` is already defined by the resource endpoint for `Payment`",
+        "event `PaymentSuceeded` is not published by this service",
+    ];
+    for message in expected {
+        assert!(messages.contains(&message), "missing {message:?} in {messages:#?}");
+    }
+    assert_eq!(messages.len(), expected.len(), "{messages:#?}");
+
+    // In file order, each at its line and column.
+    let locations: Vec<(usize, usize)> = diagnostics.iter().map(|d| diagnostics.location(d)).collect();
+    let mut sorted = locations.clone();
+    sorted.sort();
+    assert_eq!(locations, sorted);
+    assert_eq!(locations[0], (2, 10));
+}
+
+#[test]
+fn every_shape_mistake_in_one_file_is_reported() {
+    let diagnostics = rejected("tests/specs/invalid/wrong-kinds.yaml");
+    assert!(diagnostics.len() >= 6, "{}", diagnostics.render(false));
+}
+
+#[test]
+fn reports_point_at_the_offending_text() {
+    let diagnostics = rejected("tests/specs/invalid/unknown-types.yaml");
+    let text = &diagnostics.source().text;
+    let first = diagnostics.iter().next().unwrap();
+    assert_eq!(&text[first.span.start..first.span.end], "strng");
+    assert_eq!(first.help.as_deref(), Some("did you mean `string`?"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The JSON Schema agrees with the checker on what a spec looks like.
+
+fn yaml_to_json(path: &Path) -> serde_json::Value {
+    let text = fs::read_to_string(path).unwrap();
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn schema() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(&msgen::schema::json_schema()).expect("the schema is JSON");
+    jsonschema::draft202012::new(&schema).expect("the schema is a valid draft 2020-12 schema")
+}
+
+#[test]
+fn the_schema_accepts_every_valid_spec() {
+    let validator = schema();
+    let mut paths = specs("tests/specs/valid");
+    paths.push(root().join("examples/payment-service.yaml"));
+    paths.push(root().join("examples/notification-service.yaml"));
+    for path in paths {
+        let instance = yaml_to_json(&path);
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}:\n{}", path.display(), errors.join("\n"));
+    }
+}
+
+#[test]
+fn the_schema_rejects_broken_shapes() {
+    let validator = schema();
+    for name in [
+        "unknown-top-level-keys.yaml",
+        "unknown-field-keys.yaml",
+        "unknown-types.yaml",
+        "fields-without-fields-key.yaml",
+        "unknown-enum-values.yaml",
+        "port-out-of-range.yaml",
+        "missing-service.yaml",
+        "wrong-kinds.yaml",
+        "endpoint-missing-keys.yaml",
+        "event-missing-subject.yaml",
+    ] {
+        let instance = yaml_to_json(&root().join("tests/specs/invalid").join(name));
+        assert!(!validator.is_valid(&instance), "the schema accepts {name}");
+    }
+}
