@@ -560,7 +560,12 @@ fn lower_operation(
         "Result<{}, AppError>",
         response.as_ref().map_or("()", |r| r.type_name.as_str())
     );
+    let mut call_args: Vec<String> = params.iter().map(|p| p.ident.clone()).collect();
+    if request.is_some() {
+        call_args.push("input".into());
+    }
     CustomOperation {
+        call_args: call_args.join(", "),
         signature_params: signature_params.join("|"),
         signature_ret,
         status: if response.is_some() { 200 } else { 204 },

@@ -230,6 +230,8 @@ pub struct CustomOperation {
     pub signature_params: String,
     /// The service method's return type.
     pub signature_ret: String,
+    /// The arguments the controller passes: `id, input`.
+    pub call_args: String,
     /// The response status on success.
     pub status: u16,
 }

@@ -10,10 +10,10 @@ const MAX_WIDTH: usize = 100;
 /// just inside braces, and the final newline.
 pub fn tidy(text: &str) -> String {
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    let mut out: Vec<&str> = Vec::with_capacity(lines.len());
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
         if line.is_empty() {
-            let prev = out.last().copied();
+            let prev = out.last().map(String::as_str);
             let next = lines[i + 1..].iter().find(|l| !l.is_empty());
             let after_open = prev.is_none_or(|p| p.is_empty() || opens_block(p));
             let before_close = next.is_none_or(|n| closes_block(n));
@@ -21,11 +21,24 @@ pub fn tidy(text: &str) -> String {
                 continue;
             }
         }
-        out.push(line);
+        // An empty block closes on the line that opens it: `impl X for Y {}`.
+        if line.trim_start() == "}" {
+            if let Some(prev) = out.last_mut() {
+                if prev.ends_with('{') && indent(prev) == indent(line) {
+                    prev.push('}');
+                    continue;
+                }
+            }
+        }
+        out.push(line.to_string());
     }
     let mut text = out.join("\n");
     text.push('\n');
     text
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
 }
 
 fn opens_block(line: &str) -> bool {

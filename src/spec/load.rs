@@ -282,7 +282,18 @@ fn load_error(positions: &Positions<'_>, error: LoadError) -> Diagnostic {
             .with_related(first.span, "first defined here")
             .with_help("remove one of them, or rename it")
         }
-        LoadError::ScanError(m, e) => scan_error(at(&m), e.info()),
+        LoadError::ScanError(m, e) => {
+            let mut span = at(&m);
+            if e.info().contains("tab") {
+                // The parser stops after the tab; point at the tab itself.
+                let text = positions.text;
+                let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+                if let Some(i) = text[line_start..span.start.max(line_start)].rfind('\t') {
+                    span = Span::new(line_start + i, line_start + i + 1);
+                }
+            }
+            scan_error(span, e.info())
+        }
     }
 }
 
@@ -322,6 +333,11 @@ fn scan_error(span: Span, info: &str) -> Diagnostic {
         (
             "this `[ ... ]` list is not closed",
             Some("add the missing `]` or `,`"),
+        )
+    } else if info.contains("invalid indentation in quoted scalar") {
+        (
+            "this quoted string runs on into the following lines",
+            Some("add the closing quote; a string that really spans lines must indent its continuation lines"),
         )
     } else if info.contains("quoted scalar, found unexpected end") {
         (
@@ -478,19 +494,29 @@ impl Decoder {
         )
     }
 
-    /// Reports keys of `entries` that are not in `allowed`.
-    fn unknown_keys(&mut self, entries: &[Entry], allowed: &[&str], context: &str) {
+    /// Reports keys of `entries` that are not in `allowed`, with advice from `hint` first,
+    /// then the closest allowed key, then the list of allowed keys. Returns the keys that
+    /// were suggested, so that a missing required key already suggested is not reported twice.
+    fn unknown_keys<'k>(
+        &mut self,
+        entries: &[Entry],
+        allowed: &[&'k str],
+        context: &str,
+        hint: impl Fn(&str) -> Option<&'static str>,
+    ) -> Vec<&'k str> {
+        let mut suggested = Vec::new();
         for entry in entries {
             let key = &entry.key.value;
             if allowed.contains(&key.as_str()) {
                 continue;
             }
-            let help = match did_you_mean(key, allowed.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => match foreign_key_help(key) {
-                    Some(h) => h.to_owned(),
-                    None => format!("valid keys are: {}", allowed.join(", ")),
-                },
+            let help = if let Some(h) = hint(key) {
+                h.to_owned()
+            } else if let Some(s) = did_you_mean(key, allowed.iter().copied()) {
+                suggested.push(s);
+                format!("did you mean `{s}`?")
+            } else {
+                format!("valid keys are: {}", allowed.join(", "))
             };
             self.report(
                 Diagnostic::error(
@@ -500,6 +526,7 @@ impl Decoder {
                 .with_help(help),
             );
         }
+        suggested
     }
 
     fn map<'a>(&mut self, node: &'a Node, key: &str, help: Option<&str>) -> Option<&'a [Entry]> {
@@ -629,7 +656,12 @@ impl Decoder {
         all: &[&str],
         parse: impl Fn(&str) -> Option<T>,
     ) -> Option<Spanned<T>> {
-        let text = self.string(node, key)?;
+        let Kind::Scalar { text, .. } = &node.kind else {
+            let d = self.expected(node, &format!("one of {}", all.join(", ")), key);
+            self.report(d);
+            return None;
+        };
+        let text = Spanned::new(text.clone(), node.span);
         if let Some(value) = parse(&text.value) {
             return Some(Spanned::new(value, node.span));
         }
@@ -651,11 +683,15 @@ impl Decoder {
             self.report(Diagnostic::error(root.span, "a spec must be a YAML mapping"));
             return None;
         };
-        self.unknown_keys(top, TOP_KEYS, "at the top level");
+        let suggested = self.unknown_keys(top, TOP_KEYS, "at the top level", |key| match key {
+            "name" | "service_name" => Some("the service's name goes under `service:`"),
+            _ => None,
+        });
         let first_key = top.first().map_or(Span::new(0, 0), |e| e.key.span);
 
         let service = match get(top, "service") {
             Some(e) => self.string(&e.value, "service"),
+            None if suggested.contains(&"service") => None,
             None => {
                 self.report(
                     Diagnostic::error(first_key, "the spec has no `service` name")
@@ -681,6 +717,7 @@ impl Decoder {
         let entities = match get(top, "entities") {
             Some(e) => self.entities(&e.value),
             None if get(top, "events").is_some() => Some(Vec::new()),
+            None if suggested.contains(&"entities") => None,
             None => {
                 self.report(
                     Diagnostic::error(first_key, "the spec has no `entities`")
@@ -754,9 +791,13 @@ impl Decoder {
             )));
             return None;
         };
-        if get(body, "fields").is_none() && body.iter().any(|e| !ENTITY_KEYS.contains(&e.key.value.as_str())) {
+        let misplaced_field = |e: &&Entry| {
+            let key = e.key.value.as_str();
+            !ENTITY_KEYS.contains(&key) && did_you_mean(key, ENTITY_KEYS.iter().copied()).is_none()
+        };
+        if get(body, "fields").is_none() && body.iter().any(|e| misplaced_field(&e)) {
             // The fields were written straight under the entity name.
-            let first = body.iter().find(|e| !ENTITY_KEYS.contains(&e.key.value.as_str()))?;
+            let first = body.iter().find(misplaced_field)?;
             self.report(
                 Diagnostic::error(
                     first.key.span,
@@ -770,12 +811,13 @@ impl Decoder {
             );
             return None;
         }
-        self.unknown_keys(body, ENTITY_KEYS, &format!("in entity `{shown}`"));
+        let suggested = self.unknown_keys(body, ENTITY_KEYS, &format!("in entity `{shown}`"), |_| None);
         let description = get(body, "description").and_then(|e| self.string(&e.value, "description"));
         let table = get(body, "table").and_then(|e| self.string(&e.value, "table"));
         let renamed_from = get(body, "renamed_from").and_then(|e| self.string(&e.value, "renamed_from"));
         let fields = match get(body, "fields") {
             Some(e) => self.fields(&e.value, "fields"),
+            None if suggested.contains(&"fields") => None,
             None => Some(Vec::new()),
         };
         Some(Entity {
@@ -866,9 +908,11 @@ impl Decoder {
 
     fn field_map(&mut self, name: &Spanned<String>, body: &[Entry]) -> Option<Field> {
         let shown = show(&name.value);
-        self.unknown_keys(body, FIELD_KEYS, &format!("in field `{shown}`"));
+        let suggested =
+            self.unknown_keys(body, FIELD_KEYS, &format!("in field `{shown}`"), foreign_key_help);
         let ty = match get(body, "type") {
             Some(e) => self.field_type(&e.value),
+            None if suggested.contains(&"type") => None,
             None => {
                 self.report(
                     Diagnostic::error(name.span, format!("field `{shown}` has no `type`"))
@@ -1018,7 +1062,7 @@ impl Decoder {
             .filter(|e| !CUSTOM_KEYS.contains(&e.key.value.as_str()))
             .cloned()
             .collect();
-        self.unknown_keys(&foreign, RESOURCE_KEYS, &context);
+        self.unknown_keys(&foreign, RESOURCE_KEYS, &context, |_| None);
         let operations = match get(body, "operations") {
             None => Some(None),
             Some(e) => self.operations(&e.value).map(Some),
@@ -1053,11 +1097,16 @@ impl Decoder {
             Some(n) => format!("in endpoint `{}`", show(n)),
             None => "in an endpoint".to_owned(),
         };
-        self.unknown_keys(body, CUSTOM_KEYS, &context);
+        let suggested = self.unknown_keys(body, CUSTOM_KEYS, &context, |key| match key {
+            "operations" => Some("`operations` belongs to resource endpoints (`- resource: Entity`); a custom endpoint is one operation"),
+            "route" | "url" => Some("the route goes under `path:`"),
+            "verb" => Some("the HTTP method goes under `method:`"),
+            _ => None,
+        });
         let name_span = name_entry.value.span;
         let mut required = |key: &str, example: &str| -> Option<&Entry> {
             let found = get(body, key);
-            if found.is_none() {
+            if found.is_none() && !suggested.contains(&key) {
                 self.report(
                     Diagnostic::error(name_span, format!("endpoint {} has no `{key}`", name.as_ref().map_or("".to_owned(), |n| format!("`{}`", show(n)))))
                         .with_help(format!("add `{key}: {example}`")),
@@ -1143,7 +1192,11 @@ impl Decoder {
             "events",
             Some("write `events:` with `publish:` and/or `consume:` mappings"),
         )?;
-        self.unknown_keys(body, EVENTS_KEYS, "under `events`");
+        self.unknown_keys(body, EVENTS_KEYS, "under `events`", |key| match key {
+            "subscribe" | "consumes" | "receive" => Some("consumed events go under `consume:`"),
+            "produce" | "produces" | "emit" | "send" => Some("published events go under `publish:`"),
+            _ => None,
+        });
         let publish = match get(body, "publish") {
             Some(e) => self.event_list(&e.value, "publish"),
             None => Some(Vec::new()),
@@ -1185,9 +1238,13 @@ impl Decoder {
             )));
             return None;
         };
-        self.unknown_keys(body, EVENT_KEYS, &format!("in event `{shown}`"));
+        let suggested = self.unknown_keys(body, EVENT_KEYS, &format!("in event `{shown}`"), |key| match key {
+            "topic" | "routing_key" | "channel" => Some("the NATS subject / AMQP routing key / Kafka topic goes under `subject:`"),
+            _ => None,
+        });
         let subject = match get(body, "subject") {
             Some(e) => self.string(&e.value, "subject"),
+            None if suggested.contains(&"subject") => None,
             None => {
                 self.report(
                     Diagnostic::error(name.span, format!("event `{shown}` has no `subject`"))

@@ -293,6 +293,35 @@ fn is_url(s: &str) -> bool {
     rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
 }
 
+/// The span of `len` bytes at `offset` in the value of `s`, when the value is written plainly
+/// or quoted without escapes (so value and source line up); else the whole value's span.
+fn sub_span(s: &Spanned<String>, offset: usize, len: usize) -> Span {
+    let written = s.span.end.saturating_sub(s.span.start);
+    let skip = if written == s.value.len() {
+        0
+    } else if written == s.value.len() + 2 {
+        1
+    } else {
+        return s.span;
+    };
+    let start = s.span.start + skip + offset;
+    Span::new(start, start + len)
+}
+
+/// "write `fixed`", when `original` only differs from a valid name by case and separators.
+/// Names with other characters get no guess: what they meant is anyone's guess.
+fn fix(original: &str, fixed: String, valid: impl Fn(&str) -> bool) -> Option<String> {
+    fixed_name(original, fixed, valid).map(|f| format!("write `{f}`"))
+}
+
+/// `fixed`, when `original` only differs from a valid name by case and separators.
+fn fixed_name(original: &str, fixed: String, valid: impl Fn(&str) -> bool) -> Option<String> {
+    let tame = original
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b' '));
+    (tame && valid(&fixed)).then_some(fixed)
+}
+
 /// A list for help texts: `a, b, c`.
 fn listing<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
     items.into_iter().collect::<Vec<_>>().join(", ")
@@ -410,12 +439,9 @@ impl<'a> Validator<'a> {
         }
         let value = name.value.as_str();
         if !is_kebab(value) {
-            let fixed = value.to_kebab_case();
-            let help = if is_kebab(&fixed) {
-                format!("write `{fixed}`")
-            } else {
+            let help = fix(value, value.to_kebab_case(), is_kebab).unwrap_or_else(|| {
                 "use lowercase letters, digits and single dashes, starting with a letter, e.g. `payment-service`".to_owned()
-            };
+            });
             self.report(
                 Diagnostic::error(
                     name.span,
@@ -460,10 +486,24 @@ impl<'a> Validator<'a> {
         if value.is_empty() {
             return;
         }
+        // The path most likely meant, when it can be guessed.
+        let guess = {
+            let segments: Vec<String> = value
+                .split('/')
+                .filter(|s| !s.is_empty() && *s != "." && *s != "..")
+                .map(|s| s.to_kebab_case())
+                .collect();
+            let path = format!("/{}", segments.join("/"));
+            let tame = value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'.'));
+            (tame && segments.len() > 0).then(|| format!("write `{path}`"))
+        };
+        let guess_or = |other: &str| guess.clone().unwrap_or_else(|| other.to_owned());
         let problem: Option<(String, String)> = if !value.starts_with('/') {
             Some((
                 format!("`base_path` must start with `/`, found `{}`", show(value)),
-                format!("write `/{}`", show(value.trim_end_matches('/'))),
+                guess_or("write a path such as `/api/v1`"),
             ))
         } else if value == "/" {
             Some((
@@ -473,7 +513,7 @@ impl<'a> Validator<'a> {
         } else if value.ends_with('/') {
             Some((
                 "`base_path` must not end with `/`".to_owned(),
-                format!("write `{}`", show(value.trim_end_matches('/'))),
+                guess_or("remove the trailing `/`"),
             ))
         } else {
             value[1..].split('/').find_map(|segment| {
@@ -498,7 +538,7 @@ impl<'a> Validator<'a> {
                 {
                     Some((
                         format!("`base_path` segment `{}` has characters other than lowercase letters, digits, `_` and `-`", show(segment)),
-                        format!("write `{}`", show(&segment.to_kebab_case())),
+                        guess_or("use lowercase letters, digits, `_` and `-`"),
                     ))
                 } else {
                     None
@@ -520,18 +560,15 @@ impl<'a> Validator<'a> {
         let value = name.value.as_str();
         if value == "Self" {
             self.report(
-                Diagnostic::error(name.span, format!("`Self` cannot be {kind} name: it is a Rust keyword"))
+                Diagnostic::error(name.span, format!("`Self` cannot be an {kind} name: it is a Rust keyword"))
                     .with_help(format!("choose another name for the {kind}")),
             );
             return false;
         }
         if !is_pascal(value) {
-            let fixed = value.to_upper_camel_case();
-            let help = if is_pascal(&fixed) {
-                format!("write `{fixed}`")
-            } else {
+            let help = fix(value, value.to_upper_camel_case(), is_pascal).unwrap_or_else(|| {
                 "use letters and digits, starting with an uppercase letter, e.g. `Payment`".to_owned()
-            };
+            });
             self.report(
                 Diagnostic::error(
                     name.span,
@@ -557,14 +594,14 @@ impl<'a> Validator<'a> {
         true
     }
 
-    /// Whether `name` is one of the types generated for entity `entity`, and which.
-    fn derived_type(name: &str, entity: &str) -> Option<&'static str> {
+    /// Whether `name` is one of the types generated for entity `entity`: what that type is for.
+    fn derived_type(name: &str, entity: &str) -> Option<String> {
         if name == format!("New{entity}") {
-            Some("the input for creating")
+            Some(format!("msgen generates `{name}` for creating a `{entity}`"))
         } else if name == format!("{entity}Patch") {
-            Some("the partial update of")
+            Some(format!("msgen generates `{name}` for partial updates of a `{entity}`"))
         } else if name == format!("{entity}Filter") {
-            Some("the list filter of")
+            Some(format!("msgen generates `{name}` for filtering lists of `{entity}`"))
         } else {
             None
         }
@@ -578,17 +615,14 @@ impl<'a> Validator<'a> {
             if let Some(d) = &entity.description {
                 self.text(d, "`description`");
             }
-            let name_ok = self.type_name(&entity.name, "an entity");
+            let mut name_ok = self.type_name(&entity.name, "entity");
             if name_ok {
                 for other in &spec.entities {
-                    if let Some(what) = Self::derived_type(&entity.name.value, &other.name.value) {
+                    if let Some(why) = Self::derived_type(&entity.name.value, &other.name.value) {
                         self.report(
                             Diagnostic::error(
                                 entity.name.span,
-                                format!(
-                                    "entity `{}` clashes with the type msgen generates for {what} `{}`",
-                                    entity.name.value, other.name.value
-                                ),
+                                format!("entity name `{}` is taken: {why}", entity.name.value),
                             )
                             .with_related(other.name.span, format!("`{}` is defined here", other.name.value))
                             .with_help("rename one of the two entities"),
@@ -612,6 +646,8 @@ impl<'a> Validator<'a> {
                         snake_names.insert(snake, &entity.name);
                     }
                 }
+                // A second entity of the same snake_case name would also repeat its table.
+                name_ok = snake_names.get(&entity.name.value.to_snake_case()) == Some(&&entity.name);
             }
             if let Some(old) = &entity.renamed_from {
                 self.entity_renamed_from(entity, old);
@@ -695,7 +731,10 @@ impl<'a> Validator<'a> {
         let problem: Option<(String, String)> = if !is_snake(table) {
             Some((
                 format!("table name `{}` is not a snake_case identifier", show(table)),
-                format!("write `{}`", show(&table.to_snake_case())),
+                fix(table, table.to_snake_case(), is_snake).unwrap_or_else(|| {
+                    "use lowercase letters, digits and single underscores, starting with a letter"
+                        .to_owned()
+                }),
             ))
         } else if RESERVED_TABLES.contains(&table) {
             Some((
@@ -850,12 +889,11 @@ impl<'a> Validator<'a> {
             return false;
         }
         if !is_snake(value) {
-            let fixed = value.to_snake_case();
-            let help = if is_snake(&fixed) && !NOT_RAW.contains(&fixed.as_str()) {
-                format!("write `{fixed}`")
-            } else {
-                "use lowercase letters, digits and single underscores, starting with a letter".to_owned()
-            };
+            let help = fix(value, value.to_snake_case(), |f| is_snake(f) && !NOT_RAW.contains(&f))
+                .unwrap_or_else(|| {
+                    "use lowercase letters, digits and single underscores, starting with a letter"
+                        .to_owned()
+                });
             self.report(
                 Diagnostic::error(
                     name.span,
@@ -967,8 +1005,8 @@ impl<'a> Validator<'a> {
                     Diagnostic::error(bound.span, format!("`{key}` only applies to numeric fields, and {is_a}"))
                         .with_help(help),
                 );
-            } else if let Some(problem) = integer_problem(ty, &bound.value) {
-                self.report(Diagnostic::error(bound.span, format!("`{key}` {problem}")).with_help_opt(integer_help(ty)));
+            } else if let Some(problem) = integer_problem(ty, &bound.value, &format!("`{key}`")) {
+                self.report(Diagnostic::error(bound.span, problem).with_help_opt(integer_help(ty)));
             }
         }
         if let (Some(min), Some(max)) = (&field.min, &field.max) {
@@ -1103,12 +1141,9 @@ impl<'a> Validator<'a> {
                 continue;
             }
             if !is_enum_value(&value.value) {
-                let fixed = value.value.to_snake_case();
-                let help = if is_enum_value(&fixed) {
-                    format!("write `{fixed}`")
-                } else {
+                let help = fix(&value.value, value.value.to_snake_case(), is_enum_value).unwrap_or_else(|| {
                     "use lowercase letters and digits, separated by single `_` or `-`, starting with a letter".to_owned()
-                };
+                });
                 self.report(
                     Diagnostic::error(
                         value.span,
@@ -1194,8 +1229,8 @@ impl<'a> Validator<'a> {
                     text: n.clone(),
                     value: n.parse().unwrap_or(f64::NAN),
                 };
-                if let Some(problem) = integer_problem(ty, &number) {
-                    self.report(Diagnostic::error(span, format!("the default {problem}")).with_help_opt(integer_help(ty)));
+                if let Some(problem) = integer_problem(ty, &number, "the default") {
+                    self.report(Diagnostic::error(span, problem).with_help_opt(integer_help(ty)));
                 } else {
                     self.default_in_bounds(field, span, number.value, n);
                 }
@@ -1357,8 +1392,10 @@ impl<'a> Validator<'a> {
                             for &method in methods {
                                 routes.push(Route {
                                     method,
+                                    spans: vec![r.resource.span; segments.len()],
                                     segments: segments.clone(),
                                     span: r.resource.span,
+                                    resource: true,
                                     describe: describe.clone(),
                                 });
                             }
@@ -1433,12 +1470,11 @@ impl<'a> Validator<'a> {
             return false;
         }
         if !is_snake(value) {
-            let fixed = value.to_snake_case();
-            let help = if is_snake(&fixed) {
-                format!("write `{fixed}`")
-            } else {
-                "use lowercase letters, digits and single underscores, starting with a letter".to_owned()
-            };
+            let help = fix(value, value.to_snake_case(), |f| is_snake(f) && !NOT_RAW.contains(&f))
+                .unwrap_or_else(|| {
+                    "use lowercase letters, digits and single underscores, starting with a letter"
+                        .to_owned()
+                });
             self.report(
                 Diagnostic::error(name.span, format!("{what} name `{}` is not snake_case", show(value)))
                     .with_help(help),
@@ -1525,96 +1561,117 @@ impl<'a> Validator<'a> {
                     .with_help(help),
             );
         }
-        segments.map(|segments| Route {
+        segments.map(|(segments, spans)| Route {
             method: c.method.value,
             segments,
+            spans,
             span: c.path.span,
+            resource: false,
             describe: format!("endpoint `{}`", show(&c.name.value)),
         })
     }
 
-    /// Checks a custom endpoint's path against its params; the route's segments when valid.
-    fn path(&mut self, c: &CustomEndpoint) -> Option<Vec<Segment>> {
+    /// Checks a custom endpoint's path against its params; the route's segments (and where
+    /// each is written) when valid.
+    fn path(&mut self, c: &CustomEndpoint) -> Option<(Vec<Segment>, Vec<Span>)> {
         let path = &c.path;
         let value = path.value.as_str();
-        let bad = |message: String, help: &str| Diagnostic::error(path.span, message).with_help(help.to_owned());
+        let bad = |span: Span, message: String, help: &str| {
+            Diagnostic::error(span, message).with_help(help.to_owned())
+        };
         if !value.starts_with('/') {
-            self.report(bad(
-                format!("path `{}` must start with `/`", show(value)),
-                &format!("write `/{}`", show(value)),
-            ));
+            let help = fix(&value.replace('/', "-"), format!("/{value}"), |_| true)
+                .unwrap_or_else(|| "start the path with `/`".to_owned());
+            self.report(bad(path.span, format!("path `{}` must start with `/`", show(value)), &help));
             return None;
         }
         if value.len() > 1 && value.ends_with('/') {
-            self.report(bad(
-                format!("path `{}` must not end with `/`", show(value)),
-                &format!("write `{}`", show(value.trim_end_matches('/'))),
-            ));
+            let at = sub_span(path, value.len() - 1, 1);
+            self.report(
+                bad(at, format!("path `{}` must not end with `/`", show(value)), "remove the trailing `/`")
+                    .with_label("remove this"),
+            );
             return None;
         }
         let mut segments = Vec::new();
+        let mut spans = Vec::new();
         let mut ok = true;
-        if value != "/" {
-            for segment in value[1..].split('/') {
-                if segment.is_empty() {
-                    self.report(bad(format!("path `{}` has an empty segment (`//`)", show(value)), "remove the extra `/`"));
-                    return None;
-                }
-                if segment == ".." || segment == "." {
+        let mut offset = 1;
+        for segment in value[1..].split('/').filter(|_| value != "/") {
+            let at = sub_span(path, offset, segment.len());
+            offset += segment.len() + 1;
+            if segment.is_empty() {
+                let at = sub_span(path, offset - 2, 2);
+                self.report(bad(at, format!("path `{}` has an empty segment", show(value)), "remove the extra `/`"));
+                ok = false;
+            } else if segment == ".." || segment == "." {
+                self.report(bad(
+                    at,
+                    format!("path `{}` cannot contain `{segment}`", show(value)),
+                    "write the path out plainly",
+                ));
+                ok = false;
+            } else if let Some(inner) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                if !is_snake(inner) {
+                    let help = fixed_name(inner, inner.to_snake_case(), is_snake)
+                        .map(|f| format!("write `{{{f}}}`"))
+                        .unwrap_or_else(|| "write parameters like `{payment_id}`".to_owned());
                     self.report(bad(
-                        format!("path `{}` cannot contain `{segment}`", show(value)),
-                        "write the path out plainly",
-                    ));
-                    return None;
-                }
-                if let Some(inner) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    if !is_snake(inner) {
-                        self.report(bad(
-                            format!("path parameter `{{{}}}` is not a snake_case name", show(inner)),
-                            "write parameters like `{payment_id}`",
-                        ));
-                        ok = false;
-                    } else if segments.contains(&Segment::Param(inner.to_owned())) {
-                        self.report(bad(
-                            format!("path parameter `{{{inner}}}` appears twice"),
-                            "give each parameter its own name",
-                        ));
-                        ok = false;
-                    } else {
-                        segments.push(Segment::Param(inner.to_owned()));
-                    }
-                } else if segment
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-                {
-                    segments.push(Segment::Static(segment.to_owned()));
-                } else {
-                    let help = if segment.contains(['{', '}']) {
-                        "a parameter must be a whole segment, like `/files/{file_id}`".to_owned()
-                    } else {
-                        format!("write `{}`", show(&segment.to_kebab_case()))
-                    };
-                    self.report(bad(
-                        format!(
-                            "path segment `{}` may only contain lowercase letters, digits, `_` and `-`, or be a `{{param}}`",
-                            show(segment)
-                        ),
+                        at,
+                        format!("path parameter `{{{}}}` is not a snake_case name", show(inner)),
                         &help,
                     ));
                     ok = false;
+                } else if segments.contains(&Segment::Param(inner.to_owned())) {
+                    self.report(bad(
+                        at,
+                        format!("path parameter `{{{inner}}}` appears twice"),
+                        "give each parameter its own name",
+                    ));
+                    ok = false;
+                } else {
+                    segments.push(Segment::Param(inner.to_owned()));
+                    spans.push(at);
                 }
+            } else if segment
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+            {
+                segments.push(Segment::Static(segment.to_owned()));
+                spans.push(at);
+            } else {
+                let help = if segment.contains(['{', '}']) {
+                    "a parameter must be a whole segment, like `/files/{file_id}`".to_owned()
+                } else {
+                    fix(segment, segment.to_kebab_case(), |f| !f.is_empty())
+                        .unwrap_or_else(|| "use lowercase letters, digits, `_` and `-`".to_owned())
+                };
+                self.report(bad(
+                    at,
+                    format!(
+                        "path segment `{}` may only contain lowercase letters, digits, `_` and `-`, or be a `{{param}}`",
+                        show(segment)
+                    ),
+                    &help,
+                ));
+                ok = false;
             }
         }
         if !ok {
             return None;
         }
         // Every placeholder declared, every parameter used.
-        for segment in &segments {
+        for (segment, at) in segments.iter().zip(&spans) {
             if let Segment::Param(p) = segment {
                 if !c.params.iter().any(|f| f.name.value == *p) {
+                    let help = if c.params.is_empty() {
+                        format!("add `params: {{ {p}: uuid }}`, with the parameter's type")
+                    } else {
+                        format!("add `{p}` to `params`, with its type")
+                    };
                     self.report(
-                        Diagnostic::error(path.span, format!("path parameter `{{{p}}}` is not declared in `params`"))
-                            .with_help(format!("add `params: {{ {p}: uuid }}` with its type")),
+                        Diagnostic::error(*at, format!("path parameter `{{{p}}}` is not declared in `params`"))
+                            .with_help(help),
                     );
                 }
             }
@@ -1628,36 +1685,43 @@ impl<'a> Validator<'a> {
                 );
             }
         }
-        Some(segments)
+        Some((segments, spans))
     }
 
     fn routes(&mut self, routes: &[Route]) {
         for (i, route) in routes.iter().enumerate() {
             for earlier in &routes[..i] {
                 if route.method == earlier.method && route.shape() == earlier.shape() {
+                    let help = if earlier.resource {
+                        "change the path or the method, or leave the operation out of the resource endpoint's `operations`"
+                    } else {
+                        "change the path or the method of one of them"
+                    };
                     self.report(
                         Diagnostic::error(
                             route.span,
                             format!("route `{} {}` is already defined by {}", route.method.as_str(), route.display(), earlier.describe),
                         )
                         .with_related(earlier.span, "defined here first")
-                        .with_help("change the path or the method, or leave the operation out of the resource endpoint"),
+                        .with_help(help),
                     );
                     break;
                 }
-                if let Some((mine, theirs)) = route.param_conflict(earlier) {
+                if let Some((index, theirs)) = route.param_conflict(earlier) {
+                    let Segment::Param(mine) = &route.segments[index] else { continue };
                     self.report(
                         Diagnostic::error(
-                            route.span,
+                            route.spans[index],
                             format!(
-                                "path `{}` names a parameter `{{{mine}}}` where {} has `{{{theirs}}}` (`{}`)",
-                                route.display(),
+                                "path parameter `{{{mine}}}` is where {} has `{{{theirs}}}` (`{}`)",
                                 earlier.describe,
                                 earlier.display()
                             ),
                         )
                         .with_related(earlier.span, "the other route is here")
-                        .with_help(format!("the router needs one name at one place: use `{{{theirs}}}` here too")),
+                        .with_help(format!(
+                            "routes that share a prefix must name its parameters alike: use `{{{theirs}}}` here too"
+                        )),
                     );
                     break;
                 }
@@ -1672,7 +1736,7 @@ impl<'a> Validator<'a> {
         for (events, consumed) in [(&spec.events.publish, false), (&spec.events.consume, true)] {
             let mut snake: HashMap<String, &Spanned<String>> = HashMap::new();
             for event in events {
-                if self.type_name(&event.name, "an event") {
+                if self.type_name(&event.name, "event") {
                     let s = event.name.value.to_snake_case();
                     if let Some(first) = snake.get(&s) {
                         self.report(
@@ -1691,7 +1755,7 @@ impl<'a> Validator<'a> {
                             Some("an entity of the same name".to_owned())
                         } else {
                             Self::derived_type(&event.name.value, &entity.name.value)
-                                .map(|what| format!("the type msgen generates for {what} `{}`", entity.name.value))
+                                .map(|why| format!("a generated type: {why}"))
                         };
                         if let Some(clash) = clash {
                             self.report(
@@ -1725,7 +1789,7 @@ impl<'a> Validator<'a> {
                     } else if self.length_ok(from, "`from`") && !is_kebab(&from.value) {
                         self.report(
                             Diagnostic::error(from.span, format!("`from` must name a service in kebab-case, found `{}`", show(&from.value)))
-                                .with_help(format!("write `{}`", show(&from.value.to_kebab_case()))),
+                                .with_help_opt(fix(&from.value, from.value.to_kebab_case(), is_kebab)),
                         );
                     }
                 }
@@ -1739,18 +1803,26 @@ impl<'a> Validator<'a> {
 // Numbers.
 
 /// What is wrong with `n` as a bound or default of an integer field, if anything.
-fn integer_problem(ty: FieldType, n: &Number) -> Option<String> {
+fn integer_problem(ty: FieldType, n: &Number, what: &str) -> Option<String> {
     let (low, high, rust) = match ty {
         FieldType::Int => (i32::MIN as i128, i32::MAX as i128, "i32"),
         FieldType::Bigint => (i64::MIN as i128, i64::MAX as i128, "i64"),
         _ => return None,
     };
     if !n.is_integer() {
-        return Some(format!("must be a whole number for {} `{ty}` field, found `{}`", article(ty), n.text));
+        return Some(format!(
+            "{what} must be a whole number for {} `{ty}` field, found `{}`",
+            article(ty),
+            n.text
+        ));
     }
     match n.text.parse::<i128>() {
         Ok(v) if (low..=high).contains(&v) => None,
-        _ => Some(format!("`{}` is out of range for {} `{ty}` field ({rust})", n.text, article(ty))),
+        _ => Some(format!(
+            "{what} {} is out of range for {} `{ty}` field ({rust}: {low} to {high})",
+            n.text,
+            article(ty)
+        )),
     }
 }
 
@@ -1788,7 +1860,11 @@ enum Segment {
 struct Route {
     method: Method,
     segments: Vec<Segment>,
+    /// Where each segment is written (the whole reference for resource routes).
+    spans: Vec<Span>,
     span: Span,
+    /// Comes from a resource endpoint.
+    resource: bool,
     /// What defines the route, for messages: "endpoint `x`".
     describe: String,
 }
@@ -1826,12 +1902,13 @@ impl Route {
 
     /// Two routes that share a prefix must name a parameter at the same place the same way,
     /// whatever their methods: the router keeps one tree of paths.
-    fn param_conflict<'r>(&'r self, other: &'r Route) -> Option<(&'r str, &'r str)> {
-        for (a, b) in self.segments.iter().zip(&other.segments) {
+    /// The index of the first such parameter here, and the other route's name for it.
+    fn param_conflict<'r>(&self, other: &'r Route) -> Option<(usize, &'r str)> {
+        for (i, (a, b)) in self.segments.iter().zip(&other.segments).enumerate() {
             match (a, b) {
                 (Segment::Static(x), Segment::Static(y)) if x == y => continue,
                 (Segment::Param(x), Segment::Param(y)) if x == y => continue,
-                (Segment::Param(x), Segment::Param(y)) => return Some((x, y)),
+                (Segment::Param(_), Segment::Param(y)) => return Some((i, y)),
                 _ => return None,
             }
         }
