@@ -39,8 +39,9 @@ fn rejected(path: &str) -> Diagnostics {
     }
 }
 
+/// Snapshots are named `validate__invalid@<file>.snap`.
 #[test]
-fn invalid_specs_are_rejected_with_clear_reports() {
+fn invalid() {
     insta::glob!("specs/invalid/*.yaml", |path| {
         let source = source(path);
         let diagnostics = match check(&source) {

@@ -273,7 +273,7 @@ fn checks(
     let mut checks = Vec::new();
     let number = |text: &str| numeric_literal(text, kind);
     if let Some(min) = &c.min {
-        uses.range = true;
+        uses.min = true;
         checks.push(Check {
             call: format!("v.min({name}, $value, {})", number(min)),
             rule: "min".into(),
@@ -281,7 +281,7 @@ fn checks(
         });
     }
     if let Some(max) = &c.max {
-        uses.range = true;
+        uses.max = true;
         checks.push(Check {
             call: format!("v.max({name}, $value, {})", number(max)),
             rule: "max".into(),

@@ -44,7 +44,8 @@ pub struct Uses {
     pub email: bool,
     pub url: bool,
     pub length: bool,
-    pub range: bool,
+    pub min: bool,
+    pub max: bool,
     pub patch_nullable: bool,
     pub custom_operations: bool,
 }
