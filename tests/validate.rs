@@ -65,7 +65,11 @@ fn valid_specs_are_accepted() {
     for path in paths {
         let source = source(&path);
         if let Err(d) = check(&source) {
-            panic!("{} was rejected:\n{}", source.name.display(), d.render(false));
+            panic!(
+                "{} was rejected:\n{}",
+                source.name.display(),
+                d.render(false)
+            );
         }
     }
 }
@@ -75,7 +79,11 @@ fn the_examples_have_what_the_contract_promises() {
     let payment = check(&source(&root().join("examples/payment-service.yaml"))).unwrap();
     let spec = payment.spec();
     assert_eq!(spec.service.value, "payment-service");
-    let entities: Vec<&str> = spec.entities.iter().map(|e| e.name.value.as_str()).collect();
+    let entities: Vec<&str> = spec
+        .entities
+        .iter()
+        .map(|e| e.name.value.as_str())
+        .collect();
     assert_eq!(entities, ["Payment", "Refund"]);
     assert_eq!(spec.endpoints.len(), 3);
     assert_eq!(spec.events.publish.len(), 1);
@@ -101,12 +109,18 @@ fn every_mistake_in_one_file_is_reported() {
         "event `PaymentSuceeded` is not published by this service",
     ];
     for message in expected {
-        assert!(messages.contains(&message), "missing {message:?} in {messages:#?}");
+        assert!(
+            messages.contains(&message),
+            "missing {message:?} in {messages:#?}"
+        );
     }
     assert_eq!(messages.len(), expected.len(), "{messages:#?}");
 
     // In file order, each at its line and column.
-    let locations: Vec<(usize, usize)> = diagnostics.iter().map(|d| diagnostics.location(d)).collect();
+    let locations: Vec<(usize, usize)> = diagnostics
+        .iter()
+        .map(|d| diagnostics.location(d))
+        .collect();
     let mut sorted = locations.clone();
     sorted.sort();
     assert_eq!(locations, sorted);
@@ -154,7 +168,12 @@ fn the_schema_accepts_every_valid_spec() {
             .iter_errors(&instance)
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
-        assert!(errors.is_empty(), "{}:\n{}", path.display(), errors.join("\n"));
+        assert!(
+            errors.is_empty(),
+            "{}:\n{}",
+            path.display(),
+            errors.join("\n")
+        );
     }
 }
 
@@ -175,5 +194,45 @@ fn the_schema_rejects_broken_shapes() {
     ] {
         let instance = yaml_to_json(&root().join("tests/specs/invalid").join(name));
         assert!(!validator.is_valid(&instance), "the schema accepts {name}");
+    }
+}
+
+/// However a file is cut short or broken, checking it reports problems instead of panicking,
+/// and every report renders.
+#[test]
+fn broken_files_never_panic() {
+    let mut texts = Vec::new();
+    for path in [
+        "examples/payment-service.yaml",
+        "tests/specs/valid/kitchen-sink.yaml",
+    ] {
+        let text = fs::read_to_string(root().join(path)).unwrap();
+        // Prefixes cut at character boundaries, every few characters.
+        for (i, _) in text.char_indices().step_by(3) {
+            texts.push(text[..i].to_owned());
+        }
+        // Every line left out, and every line with its indentation removed.
+        let lines: Vec<&str> = text.lines().collect();
+        for i in 0..lines.len() {
+            let mut without = lines.clone();
+            without.remove(i);
+            texts.push(without.join("\n"));
+            let mut dedented = lines.clone();
+            dedented[i] = dedented[i].trim_start();
+            texts.push(dedented.join("\n"));
+        }
+    }
+    texts.push(String::new());
+    texts.push("\u{feff}".to_owned());
+    texts.push("é: [".to_owned());
+    for text in texts {
+        if let Err(d) = check(&Source::new("msgen.yaml", text.clone())) {
+            assert!(!d.is_empty());
+            let report = d.render(false);
+            assert!(
+                report.ends_with("problem\n") || report.ends_with("problems\n"),
+                "{report}"
+            );
+        }
     }
 }

@@ -168,6 +168,7 @@ fn lower_field(
             .unwrap_or_default(),
     };
     let checks = checks(owner, &name, kind, &constraints, uses);
+    uses.validator |= !checks.is_empty();
     let default = field
         .default
         .as_ref()
@@ -244,7 +245,10 @@ fn column_mapping(
     let column = rust_str(column);
     let as_text = kind == FieldType::Enum || (kind == FieldType::Decimal && database == Database::Sqlite);
     if !as_text {
-        return ("&$value".into(), "value".into(), format!("row.try_get({column})?"));
+        // Copy types bind by value; strings and JSON by reference, to avoid a clone.
+        let by_reference = matches!(kind, FieldType::String | FieldType::Text | FieldType::Json);
+        let bind = if by_reference { "&$value" } else { "$value" };
+        return (bind.into(), "value".into(), format!("row.try_get({column})?"));
     }
     let to_text = if kind == FieldType::Enum { "as_str()" } else { "to_string()" };
     if optional {

@@ -44,6 +44,8 @@ pub struct Uses {
     pub email: bool,
     pub url: bool,
     pub length: bool,
+    /// Some input has a constraint to check at run time.
+    pub validator: bool,
     pub min: bool,
     pub max: bool,
     pub patch_nullable: bool,

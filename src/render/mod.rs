@@ -80,6 +80,7 @@ static TERA: LazyLock<Tera> = LazyLock::new(|| {
     tera.register_filter("doc", doc_filter);
     tera.register_filter("doc_line", doc_line_filter);
     tera.register_function("signature", signature_function);
+    tera.register_function("chain", chain_function);
     tera
 });
 
@@ -191,15 +192,31 @@ impl Renderer<'_> {
 
     fn sources(&mut self) -> Result<(), RenderError> {
         let s = self.service;
-        for name in [
-            "main", "lib", "config", "telemetry", "error", "extract", "validation", "state",
-            "startup", "routes", "docs",
-        ] {
+        let mut state_paths = vec!["crate::db::Pool".to_string()];
+        state_paths.extend(s.resources.iter().map(|r| format!("crate::services::{}", r.service_type)));
+        let state_imports = rust::imports(&state_paths);
+        let api_calls: Vec<String> = s
+            .resources
+            .iter()
+            .map(|r| format!("merge(controllers::{}::router())", r.module))
+            .collect();
+        let api_calls = api_calls.join("|");
+        let mut names = vec![
+            "main", "lib", "config", "telemetry", "error", "extract", "state", "startup", "routes",
+            "docs",
+        ];
+        if s.uses.validator {
+            names.push("validation");
+        }
+        for name in names {
             self.emit(
                 &format!("src/{name}.rs"),
                 format!("src/{name}.rs"),
                 Ownership::Generated,
-                |_| {},
+                |ctx| {
+                    ctx.insert("imports", &state_imports);
+                    ctx.insert("api_calls", &api_calls);
+                },
             )?;
         }
         let uses_parse = s.entities.iter().flat_map(|e| &e.fields).any(|f| {
@@ -352,8 +369,21 @@ impl Renderer<'_> {
         self.emit("tests/api/main.rs", "tests/api/main.rs".into(), Ownership::Generated, |_| {})?;
         self.emit("tests/api/service.rs", "tests/api/service.rs".into(), Ownership::Generated, |_| {})?;
         let helpers = test_helpers(s);
+        let crud = s.resources.iter().map(|r| r.crud);
+        let any = |f: fn(&crate::ir::Crud) -> bool| crud.clone().any(|c| f(&c));
+        let custom = s.resources.iter().any(|r| !r.operations.is_empty());
+        let http = serde_json::json!({
+            "get_json": any(|c| c.list || (c.create && c.get)),
+            "send_raw": any(|c| c.create),
+            "send_json": any(|c| c.create || c.update) || custom,
+            "post": any(|c| c.create),
+            "put": any(|c| c.update),
+            "patch": any(|c| c.update),
+            "delete": any(|c| c.delete),
+        });
         self.emit("tests/api/helpers.rs", "tests/api/helpers.rs".into(), Ownership::Generated, |ctx| {
             ctx.insert("helpers", &helpers);
+            ctx.insert("http", &http);
         })?;
         for resource in &s.resources {
             let entity = resource.entity.map(|i| &s.entities[i]);
@@ -401,6 +431,19 @@ impl Renderer<'_> {
         });
         Ok(())
     }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 fn default_database_url(s: &Service) -> String {
@@ -463,6 +506,23 @@ fn signature_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
     let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
     let tail = get("tail").unwrap_or("");
     Ok(Value::String(rust::signature(head, &params, get("ret"), indent, tail)))
+}
+
+/// `{{ chain(prefix="let x = ", head="a()", calls="b()|c()", indent=4, suffix=";") }}`
+fn chain_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let get = |key: &str| args.get(key).and_then(Value::as_str);
+    let head = get("head").ok_or("chain needs `head`")?;
+    let calls: Vec<&str> = get("calls")
+        .map(|c| c.split('|').filter(|c| !c.is_empty()).collect())
+        .unwrap_or_default();
+    let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
+    Ok(Value::String(rust::chain(
+        get("prefix").unwrap_or(""),
+        head,
+        &calls,
+        indent,
+        get("suffix").unwrap_or(""),
+    )))
 }
 
 /// What a model module holds: an entity (with its inputs) and/or custom operation bodies.
@@ -854,9 +914,8 @@ struct InvalidCase {
 #[derive(Serialize)]
 struct FilterCase {
     field: String,
-    value: String,
-    /// The value as it appears in a query string.
-    query: String,
+    /// The list URL with this filter, as a Rust string literal.
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -894,10 +953,10 @@ fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity>) -> TestV
                     serde_json::Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
+                let url = format!("{collection}?{}={}", f.name, percent_encode(&query));
                 filters.push(FilterCase {
                     field: f.name.clone(),
-                    value: f.samples[0].clone(),
-                    query,
+                    url: crate::ir::names::rust_str(&url),
                 });
             }
         }

@@ -67,6 +67,31 @@ pub fn signature(head: &str, params: &[&str], ret: Option<&str>, indent: usize, 
     out
 }
 
+/// rustfmt's default `chain_width`: longer chains are broken one call per line.
+const CHAIN_WIDTH: usize = 60;
+
+/// A method chain as rustfmt lays it out: `head.a().b()` on one line when it is short,
+/// otherwise one `.call()` per line, indented under `head`. `indent` is the indentation of the
+/// line the chain starts on and `prefix` what precedes it there (`let x = `).
+pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &str) -> String {
+    let pad = " ".repeat(indent);
+    let one_line: String = std::iter::once(head.to_string())
+        .chain(calls.iter().map(|c| format!(".{c}")))
+        .collect();
+    if calls.is_empty()
+        || (one_line.len() <= CHAIN_WIDTH
+            && indent + prefix.len() + one_line.len() + suffix.len() <= MAX_WIDTH)
+    {
+        return format!("{pad}{prefix}{one_line}{suffix}");
+    }
+    let mut out = format!("{pad}{prefix}{head}");
+    for call in calls {
+        out.push_str(&format!("\n{pad}    .{call}"));
+    }
+    out.push_str(suffix);
+    out
+}
+
 /// `use` lines for the given paths (`uuid::Uuid`, `crate::models::Page`, ...), merged per
 /// module, sorted and grouped (std, other crates, this crate) as rustfmt keeps them.
 pub fn imports(paths: &[String]) -> Vec<String> {
@@ -216,6 +241,18 @@ mod tests {
         assert_eq!(
             long,
             "pub async fn update<'e, E>(\n    db: E,\n    id: Uuid,\n    input: &NewVeryLongEntityName,\n) -> sqlx::Result<Option<VeryLongEntityName>>"
+        );
+    }
+
+    #[test]
+    fn short_chains_stay_on_one_line() {
+        assert_eq!(
+            chain("let api = ", "Router::new()", &["merge(a::router())"], 4, ";"),
+            "    let api = Router::new().merge(a::router());"
+        );
+        assert_eq!(
+            chain("", "Router::new()", &["merge(controllers::payments::router())", "merge(controllers::refunds::router())"], 4, ";"),
+            "    Router::new()\n        .merge(controllers::payments::router())\n        .merge(controllers::refunds::router());"
         );
     }
 

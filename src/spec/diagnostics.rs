@@ -141,7 +141,9 @@ impl Diagnostics {
         let mut text = String::from_utf8_lossy(&out).into_owned();
         let summary = summary(&name, self.list.len());
         if color {
-            text.push_str(&format!("\x1b[1;31merror\x1b[0m\x1b[1m: {summary}\x1b[0m\n"));
+            text.push_str(&format!(
+                "\x1b[1;31merror\x1b[0m\x1b[1m: {summary}\x1b[0m\n"
+            ));
         } else {
             text.push_str(&format!("error: {summary}\n"));
         }
@@ -285,7 +287,10 @@ mod tests {
         let out = diags.render(false);
         assert!(out.contains("msgen.yaml:1:10"), "{out}");
         assert!(out.contains("help: fix it"), "{out}");
-        assert!(out.ends_with("error: `msgen.yaml` has 2 problems\n"), "{out}");
+        assert!(
+            out.ends_with("error: `msgen.yaml` has 2 problems\n"),
+            "{out}"
+        );
         assert!(!out.contains('\x1b'));
         assert!(diags.render(true).contains('\x1b'));
     }

@@ -132,7 +132,10 @@ impl<'a> Positions<'a> {
                     // A block mapping's own markers are imprecise: use its first key and
                     // its last value.
                     match (entries.first(), entries.last()) {
-                        (Some(first), Some(last)) => Span::new(first.key.span.start, last.value.span.end.max(last.key.span.end)),
+                        (Some(first), Some(last)) => Span::new(
+                            first.key.span.start,
+                            last.value.span.end.max(last.key.span.end),
+                        ),
                         _ => Span::new(start, start),
                     }
                 };
@@ -350,7 +353,10 @@ fn scan_error(span: Span, info: &str) -> Diagnostic {
             Some("write `\\\\` for a backslash, or use single quotes, where backslashes need no escaping"),
         )
     } else if info.contains("must be followed by a valid YAML whitespace") {
-        ("a space is missing after `:` or `-`", Some("write `key: value`"))
+        (
+            "a space is missing after `:` or `-`",
+            Some("write `key: value`"),
+        )
     } else if info.contains("did not find expected node content") {
         ("a value was expected here", None)
     } else {
@@ -419,9 +425,7 @@ const EVENT_KEYS: &[&str] = &["subject", "description", "from", "payload"];
 /// Advice for keys people often bring from other tools.
 fn foreign_key_help(key: &str) -> Option<&'static str> {
     Some(match key {
-        "required" | "nullable" | "null" => {
-            "fields are required unless they say `optional: true`"
-        }
+        "required" | "nullable" | "null" => "fields are required unless they say `optional: true`",
         "primary_key" | "primary" | "pk" | "key" => {
             "every entity gets an `id` uuid primary key; it need not be declared"
         }
@@ -457,6 +461,14 @@ fn found(node: &Node) -> String {
     }
 }
 
+/// "expected a mapping for `fields`, found a list", at the node.
+fn expected(node: &Node, expected: &str, key: &str) -> Diagnostic {
+    Diagnostic::error(
+        node.span,
+        format!("expected {expected} for `{key}`, found {}", found(node)),
+    )
+}
+
 fn is_number(text: &str) -> bool {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     let (mantissa, exponent) = match digits.find(['e', 'E']) {
@@ -472,7 +484,9 @@ fn is_number(text: &str) -> bool {
     // YAML 1.2 core schema: `1`, `1.5`, `1.`, `.5`, each with an optional exponent.
     let mantissa_ok = match frac {
         None => all_digits(int),
-        Some(frac) => maybe_digits(int) && maybe_digits(frac) && !(int.is_empty() && frac.is_empty()),
+        Some(frac) => {
+            maybe_digits(int) && maybe_digits(frac) && !(int.is_empty() && frac.is_empty())
+        }
     };
     mantissa_ok && exponent.is_none_or(|e| all_digits(e.strip_prefix(['-', '+']).unwrap_or(e)))
 }
@@ -485,13 +499,6 @@ struct Decoder {
 impl Decoder {
     fn report(&mut self, d: Diagnostic) {
         self.problems.push(d);
-    }
-
-    fn expected(&mut self, node: &Node, expected: &str, key: &str) -> Diagnostic {
-        Diagnostic::error(
-            node.span,
-            format!("expected {expected} for `{key}`, found {}", found(node)),
-        )
     }
 
     /// Reports keys of `entries` that are not in `allowed`, with advice from `hint` first,
@@ -533,7 +540,7 @@ impl Decoder {
         match &node.kind {
             Kind::Map(entries) => Some(entries),
             _ => {
-                let d = self.expected(node, "a mapping", key);
+                let d = expected(node, "a mapping", key);
                 self.report(d.with_help_opt(help.map(str::to_owned)));
                 None
             }
@@ -541,7 +548,12 @@ impl Decoder {
     }
 
     /// A mapping that may also be left empty (`key:` or `key: ~`).
-    fn map_or_empty<'a>(&mut self, node: &'a Node, key: &str, help: Option<&str>) -> Option<&'a [Entry]> {
+    fn map_or_empty<'a>(
+        &mut self,
+        node: &'a Node,
+        key: &str,
+        help: Option<&str>,
+    ) -> Option<&'a [Entry]> {
         match &node.kind {
             Kind::Null => Some(&[]),
             _ => self.map(node, key, help),
@@ -553,7 +565,7 @@ impl Decoder {
             Kind::Seq(items) => Some(items),
             Kind::Null => Some(&[]),
             _ => {
-                let d = self.expected(node, "a list", key);
+                let d = expected(node, "a list", key);
                 self.report(d.with_help_opt(help));
                 None
             }
@@ -564,7 +576,7 @@ impl Decoder {
         match &node.kind {
             Kind::Scalar { text, .. } => Some(Spanned::new(text.clone(), node.span)),
             _ => {
-                let d = self.expected(node, "a string", key);
+                let d = expected(node, "a string", key);
                 self.report(d);
                 None
             }
@@ -588,7 +600,7 @@ impl Decoder {
                     },
                     _ => None,
                 };
-                let d = self.expected(node, "`true` or `false`", key);
+                let d = expected(node, "`true` or `false`", key);
                 self.report(d.with_help_opt(help));
                 None
             }
@@ -617,12 +629,12 @@ impl Decoder {
                 }
             }
             Kind::Scalar { text, plain: false } if is_number(text) => {
-                let d = self.expected(node, "a number", key);
+                let d = expected(node, "a number", key);
                 self.report(d.with_help(format!("remove the quotes: `{key}: {text}`")));
                 None
             }
             _ => {
-                let d = self.expected(node, "a number", key);
+                let d = expected(node, "a number", key);
                 self.report(d);
                 None
             }
@@ -657,7 +669,7 @@ impl Decoder {
         parse: impl Fn(&str) -> Option<T>,
     ) -> Option<Spanned<T>> {
         let Kind::Scalar { text, .. } = &node.kind else {
-            let d = self.expected(node, &format!("one of {}", all.join(", ")), key);
+            let d = expected(node, &format!("one of {}", all.join(", ")), key);
             self.report(d);
             return None;
         };
@@ -680,13 +692,20 @@ impl Decoder {
 
     fn spec(&mut self, root: &Node) -> Option<Spec> {
         let Some(top) = entries(root) else {
-            self.report(Diagnostic::error(root.span, "a spec must be a YAML mapping"));
+            self.report(Diagnostic::error(
+                root.span,
+                "a spec must be a YAML mapping",
+            ));
             return None;
         };
-        let suggested = self.unknown_keys(top, TOP_KEYS, "at the top level", |key| match key {
+        let mut suggested = self.unknown_keys(top, TOP_KEYS, "at the top level", |key| match key {
             "name" | "service_name" => Some("the service's name goes under `service:`"),
             _ => None,
         });
+        if get(top, "name").is_some() || get(top, "service_name").is_some() {
+            // Already explained at that key.
+            suggested.push("service");
+        }
         let first_key = top.first().map_or(Span::new(0, 0), |e| e.key.span);
 
         let service = match get(top, "service") {
@@ -700,10 +719,17 @@ impl Decoder {
                 None
             }
         };
-        let description = get(top, "description").and_then(|e| self.string(&e.value, "description"));
+        let description =
+            get(top, "description").and_then(|e| self.string(&e.value, "description"));
         let version = get(top, "version").and_then(|e| self.string(&e.value, "version"));
         let database = get(top, "database").and_then(|e| {
-            self.choice(&e.value, "database", "database", &Database::ALL, Database::parse)
+            self.choice(
+                &e.value,
+                "database",
+                "database",
+                &Database::ALL,
+                Database::parse,
+            )
         });
         let broker = get(top, "broker")
             .and_then(|e| self.choice(&e.value, "broker", "broker", &Broker::ALL, Broker::parse));
@@ -753,7 +779,10 @@ impl Decoder {
                 self.report(
                     Diagnostic::error(
                         node.span,
-                        format!("`port` must be between 1 and 65535, found `{}`", show(&number.text)),
+                        format!(
+                            "`port` must be between 1 and 65535, found `{}`",
+                            show(&number.text)
+                        ),
                     )
                     .with_help("the default is 8080"),
                 );
@@ -785,7 +814,7 @@ impl Decoder {
         let name = &entry.key;
         let shown = show(&name.value);
         let Some(body) = entries(&entry.value) else {
-            let d = self.expected(&entry.value, "a mapping", &name.value);
+            let d = expected(&entry.value, "a mapping", &name.value);
             self.report(d.with_help(format!(
                 "an entity lists its fields under `fields:`, e.g.\n\n{shown}:\n  fields:\n    name: string"
             )));
@@ -801,7 +830,10 @@ impl Decoder {
             self.report(
                 Diagnostic::error(
                     first.key.span,
-                    format!("unknown key `{}` in entity `{shown}`", show(&first.key.value)),
+                    format!(
+                        "unknown key `{}` in entity `{shown}`",
+                        show(&first.key.value)
+                    ),
                 )
                 .with_label("fields must be under `fields:`")
                 .with_help(format!(
@@ -811,10 +843,13 @@ impl Decoder {
             );
             return None;
         }
-        let suggested = self.unknown_keys(body, ENTITY_KEYS, &format!("in entity `{shown}`"), |_| None);
-        let description = get(body, "description").and_then(|e| self.string(&e.value, "description"));
+        let suggested =
+            self.unknown_keys(body, ENTITY_KEYS, &format!("in entity `{shown}`"), |_| None);
+        let description =
+            get(body, "description").and_then(|e| self.string(&e.value, "description"));
         let table = get(body, "table").and_then(|e| self.string(&e.value, "table"));
-        let renamed_from = get(body, "renamed_from").and_then(|e| self.string(&e.value, "renamed_from"));
+        let renamed_from =
+            get(body, "renamed_from").and_then(|e| self.string(&e.value, "renamed_from"));
         let fields = match get(body, "fields") {
             Some(e) => self.fields(&e.value, "fields"),
             None if suggested.contains(&"fields") => None,
@@ -867,7 +902,7 @@ impl Decoder {
                 Some(Field::bare(name.clone(), ty))
             }
             Kind::Seq(_) => {
-                let d = self.expected(&entry.value, "a type or a mapping", &name.value);
+                let d = expected(&entry.value, "a type or a mapping", &name.value);
                 self.report(d.with_help(format!(
                     "an enum is written `{shown}: {{ type: enum, values: [a, b] }}`"
                 )));
@@ -879,14 +914,17 @@ impl Decoder {
 
     fn field_type(&mut self, node: &Node) -> Option<Spanned<FieldType>> {
         let Kind::Scalar { text, .. } = &node.kind else {
-            let d = self.expected(node, "a type name", "type");
+            let d = expected(node, "a type name", "type");
             self.report(d.with_help(format!("types are: {}", FieldType::ALL.join(", "))));
             return None;
         };
         if let Some(ty) = FieldType::parse(text) {
             return Some(Spanned::new(ty, node.span));
         }
-        let word = text.split([' ', '[', '(', '<', '?', '!']).next().unwrap_or(text);
+        let word = text
+            .split([' ', '[', '(', '<', '?', '!'])
+            .next()
+            .unwrap_or(text);
         let help = if let Some(base) = text.strip_suffix('?').and_then(FieldType::parse) {
             format!("an optional field is written `{{ type: {base}, optional: true }}`")
         } else if word == "enum" {
@@ -908,8 +946,12 @@ impl Decoder {
 
     fn field_map(&mut self, name: &Spanned<String>, body: &[Entry]) -> Option<Field> {
         let shown = show(&name.value);
-        let suggested =
-            self.unknown_keys(body, FIELD_KEYS, &format!("in field `{shown}`"), foreign_key_help);
+        let suggested = self.unknown_keys(
+            body,
+            FIELD_KEYS,
+            &format!("in field `{shown}`"),
+            foreign_key_help,
+        );
         let ty = match get(body, "type") {
             Some(e) => self.field_type(&e.value),
             None if suggested.contains(&"type") => None,
@@ -939,10 +981,18 @@ impl Decoder {
         field.values = get(body, "values").and_then(|e| self.values(&e.value));
         field.entity = get(body, "entity").and_then(|e| self.string(&e.value, "entity"));
         field.on_delete = get(body, "on_delete").and_then(|e| {
-            self.choice(&e.value, "on_delete", "on_delete action", &OnDelete::ALL, OnDelete::parse)
+            self.choice(
+                &e.value,
+                "on_delete",
+                "on_delete action",
+                &OnDelete::ALL,
+                OnDelete::parse,
+            )
         });
-        field.description = get(body, "description").and_then(|e| self.string(&e.value, "description"));
-        field.renamed_from = get(body, "renamed_from").and_then(|e| self.string(&e.value, "renamed_from"));
+        field.description =
+            get(body, "description").and_then(|e| self.string(&e.value, "description"));
+        field.renamed_from =
+            get(body, "renamed_from").and_then(|e| self.string(&e.value, "renamed_from"));
         field.ty = ty?;
         Some(field)
     }
@@ -958,7 +1008,7 @@ impl Decoder {
             match &item.kind {
                 Kind::Scalar { text, .. } => values.push(Spanned::new(text.clone(), item.span)),
                 _ => {
-                    let d = self.expected(item, "a string", "values");
+                    let d = expected(item, "a string", "values");
                     self.report(d);
                     return None;
                 }
@@ -975,7 +1025,7 @@ impl Decoder {
             Kind::Scalar { text, plain: true } if is_number(text) => Literal::Number(text.clone()),
             Kind::Scalar { text, .. } => Literal::String(text.clone()),
             Kind::Map(_) | Kind::Seq(_) => {
-                let d = self.expected(node, "a single value", "default");
+                let d = expected(node, "a single value", "default");
                 self.report(d);
                 return None;
             }
@@ -1042,7 +1092,12 @@ impl Decoder {
         }
     }
 
-    fn resource_endpoint(&mut self, node: &Node, body: &[Entry], resource: &Entry) -> Option<Endpoint> {
+    fn resource_endpoint(
+        &mut self,
+        node: &Node,
+        body: &[Entry],
+        resource: &Entry,
+    ) -> Option<Endpoint> {
         let entity = self.string(&resource.value, "resource");
         let context = match &entity {
             Some(e) => format!("in the resource endpoint for `{}`", show(e)),
@@ -1077,13 +1132,22 @@ impl Decoder {
     fn operations(&mut self, node: &Node) -> Option<Vec<Spanned<Operation>>> {
         let help = match &node.kind {
             Kind::Scalar { text, .. } => format!("write a list: `operations: [{}]`", show(text)),
-            _ => format!("write a list of operations: [{}]", Operation::ALL.join(", ")),
+            _ => format!(
+                "write a list of operations: [{}]",
+                Operation::ALL.join(", ")
+            ),
         };
         let items = self.seq(node, "operations", Some(help))?;
         let mut operations = Vec::new();
         let mut ok = true;
         for item in items {
-            match self.choice(item, "operations", "operation", &Operation::ALL, Operation::parse) {
+            match self.choice(
+                item,
+                "operations",
+                "operation",
+                &Operation::ALL,
+                Operation::parse,
+            ) {
                 Some(op) => operations.push(op),
                 None => ok = false,
             }
@@ -1091,7 +1155,12 @@ impl Decoder {
         ok.then_some(operations)
     }
 
-    fn custom_endpoint(&mut self, node: &Node, body: &[Entry], name_entry: &Entry) -> Option<Endpoint> {
+    fn custom_endpoint(
+        &mut self,
+        node: &Node,
+        body: &[Entry],
+        name_entry: &Entry,
+    ) -> Option<Endpoint> {
         let name = self.string(&name_entry.value, "name");
         let context = match &name {
             Some(n) => format!("in endpoint `{}`", show(n)),
@@ -1108,19 +1177,26 @@ impl Decoder {
             let found = get(body, key);
             if found.is_none() && !suggested.contains(&key) {
                 self.report(
-                    Diagnostic::error(name_span, format!("endpoint {} has no `{key}`", name.as_ref().map_or("".to_owned(), |n| format!("`{}`", show(n)))))
-                        .with_help(format!("add `{key}: {example}`")),
+                    Diagnostic::error(
+                        name_span,
+                        format!(
+                            "endpoint {} has no `{key}`",
+                            name.as_ref()
+                                .map_or("".to_owned(), |n| format!("`{}`", show(n)))
+                        ),
+                    )
+                    .with_help(format!("add `{key}: {example}`")),
                 );
             }
             found
         };
         let method = required("method", "POST");
         let path = required("path", "/payments/{id}/capture");
-        let method = method.and_then(|e| {
-            self.choice(&e.value, "method", "method", &Method::ALL, Method::parse)
-        });
+        let method = method
+            .and_then(|e| self.choice(&e.value, "method", "method", &Method::ALL, Method::parse));
         let path = path.and_then(|e| self.string(&e.value, "path"));
-        let description = get(body, "description").and_then(|e| self.string(&e.value, "description"));
+        let description =
+            get(body, "description").and_then(|e| self.string(&e.value, "description"));
         let params = match get(body, "params") {
             Some(e) => self.fields(&e.value, "params"),
             None => Some(Vec::new()),
@@ -1158,7 +1234,7 @@ impl Decoder {
                 span: node.span,
             }),
             _ => {
-                let d = self.expected(node, "an entity name or a mapping of fields", key);
+                let d = expected(node, "an entity name or a mapping of fields", key);
                 self.report(d.with_help(format!(
                     "e.g. `{key}: Payment` or `{key}: {{ amount: decimal }}`"
                 )));
@@ -1194,7 +1270,9 @@ impl Decoder {
         )?;
         self.unknown_keys(body, EVENTS_KEYS, "under `events`", |key| match key {
             "subscribe" | "consumes" | "receive" => Some("consumed events go under `consume:`"),
-            "produce" | "produces" | "emit" | "send" => Some("published events go under `publish:`"),
+            "produce" | "produces" | "emit" | "send" => {
+                Some("published events go under `publish:`")
+            }
             _ => None,
         });
         let publish = match get(body, "publish") {
@@ -1232,16 +1310,23 @@ impl Decoder {
         let name = &entry.key;
         let shown = show(&name.value);
         let Some(body) = entries(&entry.value) else {
-            let d = self.expected(&entry.value, "a mapping", &name.value);
+            let d = expected(&entry.value, "a mapping", &name.value);
             self.report(d.with_help(format!(
                 "an event has a subject and a payload, e.g.\n\n{shown}:\n  subject: payments.payment_succeeded\n  payload:\n    payment_id: uuid"
             )));
             return None;
         };
-        let suggested = self.unknown_keys(body, EVENT_KEYS, &format!("in event `{shown}`"), |key| match key {
-            "topic" | "routing_key" | "channel" => Some("the NATS subject / AMQP routing key / Kafka topic goes under `subject:`"),
-            _ => None,
-        });
+        let suggested = self.unknown_keys(
+            body,
+            EVENT_KEYS,
+            &format!("in event `{shown}`"),
+            |key| match key {
+                "topic" | "routing_key" | "channel" => {
+                    Some("the NATS subject / AMQP routing key / Kafka topic goes under `subject:`")
+                }
+                _ => None,
+            },
+        );
         let subject = match get(body, "subject") {
             Some(e) => self.string(&e.value, "subject"),
             None if suggested.contains(&"subject") => None,
@@ -1253,7 +1338,8 @@ impl Decoder {
                 None
             }
         };
-        let description = get(body, "description").and_then(|e| self.string(&e.value, "description"));
+        let description =
+            get(body, "description").and_then(|e| self.string(&e.value, "description"));
         let from = get(body, "from").and_then(|e| self.string(&e.value, "from"));
         let payload = match get(body, "payload") {
             Some(e) => self.fields(&e.value, "payload"),
@@ -1310,7 +1396,10 @@ mod tests {
         let spec = load_text(text).unwrap();
         assert_eq!(slice(text, spec.service.span), "\"pay-ment\"");
         assert_eq!(spec.service.value, "pay-ment");
-        assert_eq!(slice(text, spec.description.as_ref().unwrap().span), "é→ ok");
+        assert_eq!(
+            slice(text, spec.description.as_ref().unwrap().span),
+            "é→ ok"
+        );
         let payment = &spec.entities[0];
         assert_eq!(slice(text, payment.name.span), "Payment");
         let amount = &payment.fields[0];
@@ -1373,8 +1462,14 @@ mod tests {
     fn suggestions_for_keys_and_types() {
         let list = load_text("service: x\nentities:\n  A:\n    fields:\n      a: { tpye: string }\n      b: date_time\n").unwrap_err();
         let helps: Vec<_> = list.iter().filter_map(|d| d.help.clone()).collect();
-        assert!(helps.contains(&"did you mean `type`?".to_owned()), "{helps:?}");
-        assert!(helps.contains(&"did you mean `datetime`?".to_owned()), "{helps:?}");
+        assert!(
+            helps.contains(&"did you mean `type`?".to_owned()),
+            "{helps:?}"
+        );
+        assert!(
+            helps.contains(&"did you mean `datetime`?".to_owned()),
+            "{helps:?}"
+        );
     }
 
     #[test]
@@ -1390,7 +1485,7 @@ mod tests {
         let list = load_text(text).unwrap_err();
         assert_eq!(list.len(), 1);
         assert!(list[0].message.contains("tab"), "{}", list[0].message);
-        assert_eq!(list[0].span.start, text.find('\t').unwrap() + 1);
+        assert_eq!(list[0].span.start, text.find('\t').unwrap());
 
         let text = "service: x\nservice: y\nentities: {}\n";
         let list = load_text(text).unwrap_err();
@@ -1422,5 +1517,33 @@ mod tests {
         for bad in ["", "-", ".", "1.2.3", "0x10", "1e", "abc", ".inf", "1_000"] {
             assert!(!is_number(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_json_schema_has_the_same_keys() {
+        let root: serde_json::Value = serde_json::from_str(&crate::schema::json_schema()).unwrap();
+        let keys = |value: &serde_json::Value| -> Vec<String> {
+            let mut keys: Vec<String> = value["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            keys.sort();
+            keys
+        };
+        let sorted = |list: &[&str]| -> Vec<String> {
+            let mut list: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+            list.sort();
+            list
+        };
+        let defs = &root["$defs"];
+        assert_eq!(keys(&root), sorted(TOP_KEYS));
+        assert_eq!(keys(&defs["entity"]), sorted(ENTITY_KEYS));
+        assert_eq!(keys(&defs["fieldMap"]), sorted(FIELD_KEYS));
+        assert_eq!(keys(&defs["resourceEndpoint"]), sorted(RESOURCE_KEYS));
+        assert_eq!(keys(&defs["customEndpoint"]), sorted(CUSTOM_KEYS));
+        assert_eq!(keys(&root["properties"]["events"]), sorted(EVENTS_KEYS));
+        assert_eq!(keys(&defs["consumedEvent"]), sorted(EVENT_KEYS));
     }
 }

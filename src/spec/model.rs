@@ -365,6 +365,9 @@ impl Method {
     }
 }
 
+/// A spec has a handful of endpoints, so the size difference between the variants costs
+/// nothing, and boxing would add noise to every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Endpoint {
     Resource(ResourceEndpoint),
@@ -436,12 +439,11 @@ pub fn default_table_name(entity: &str) -> String {
 
 /// A simple English plural of a lowercase word: enough for table names, not a dictionary.
 pub fn plural(word: &str) -> String {
-    let consonant_y = word.len() > 1
-        && word.ends_with('y')
-        && !word[..word.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u']);
+    let consonant_y =
+        word.ends_with('y') && !word[..word.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u']);
     if consonant_y {
         format!("{}ies", &word[..word.len() - 1])
-    } else if word.ends_with(['s', 'x']) || word.ends_with("ch") || word.ends_with("sh") {
+    } else if word.ends_with(['s', 'x', 'z']) || word.ends_with("ch") || word.ends_with("sh") {
         format!("{word}es")
     } else {
         format!("{word}s")
