@@ -128,8 +128,8 @@ fn execute(command: Command) -> anyhow::Result<()> {
 }
 
 fn read_source(path: &Path) -> anyhow::Result<Source> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(Source::new(path, text))
 }
 
@@ -152,17 +152,34 @@ fn new(
 ) -> anyhow::Result<()> {
     let root = dir.unwrap_or(Path::new(".")).join(name);
     if root.exists() && std::fs::read_dir(&root)?.next().is_some() {
-        bail!("{} is not empty; msgen new only writes into a new or empty directory", root.display());
+        bail!(
+            "{} is not empty; msgen new only writes into a new or empty directory",
+            root.display()
+        );
     }
     let mut text = match spec_path {
         Some(path) => read_source(path)?.text,
         None => STARTER.replace("starter-service", name),
     };
     if let Some(database) = database {
-        text = set_top_level(&text, "database", database.to_possible_value().expect("no skipped values").get_name());
+        text = set_top_level(
+            &text,
+            "database",
+            database
+                .to_possible_value()
+                .expect("no skipped values")
+                .get_name(),
+        );
     }
     if let Some(broker) = broker {
-        text = set_top_level(&text, "broker", broker.to_possible_value().expect("no skipped values").get_name());
+        text = set_top_level(
+            &text,
+            "broker",
+            broker
+                .to_possible_value()
+                .expect("no skipped values")
+                .get_name(),
+        );
     }
     let shown = spec_path.map_or_else(|| root.join("msgen.yaml"), Path::to_path_buf);
     let source = Source::new(shown, text);
@@ -174,7 +191,12 @@ fn new(
         );
     }
     write_service(&root, &source, &valid, State::default())?;
-    eprintln!("created {} ({} and its tests); next: cd {} && cargo run", root.display(), name, root.display());
+    eprintln!(
+        "created {} ({} and its tests); next: cd {} && cargo run",
+        root.display(),
+        name,
+        root.display()
+    );
     Ok(())
 }
 
@@ -194,7 +216,10 @@ fn set_top_level(text: &str, key: &str, value: &str) -> String {
         })
         .collect();
     if !found {
-        let at = lines.iter().position(|l| l.starts_with("service:")).map_or(0, |i| i + 1);
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("service:"))
+            .map_or(0, |i| i + 1);
         lines.insert(at, format!("{key}: {value}"));
     }
     let mut out = lines.join("\n");
@@ -209,7 +234,12 @@ fn generate(root: &Path, spec_path: &Path) -> anyhow::Result<()> {
     write_service(root, &source, &valid, state)
 }
 
-fn write_service(root: &Path, source: &Source, valid: &spec::ValidSpec, state: State) -> anyhow::Result<()> {
+fn write_service(
+    root: &Path,
+    source: &Source,
+    valid: &spec::ValidSpec,
+    state: State,
+) -> anyhow::Result<()> {
     let service = ir::lower(valid);
     let previous = render::Previous {
         schema: state.schema.clone(),

@@ -65,30 +65,13 @@ fn lower_entity(
     let name = entity.name.value.clone();
     let snake_name = snake(&name);
     let table = table_name(entity);
-    let mut enums = Vec::new();
     let fields: Vec<Field> = entity
         .fields
         .iter()
         .filter(|f| !IMPLICIT_FIELDS.contains(&f.name.as_str()))
-        .map(|f| {
-            let field = lower_field(f, &name, spec, database, uses);
-            if let Some(enum_name) = &field.enum_type {
-                enums.push(EnumType {
-                    name: enum_name.clone(),
-                    variants: field
-                        .constraints
-                        .values
-                        .iter()
-                        .map(|v| EnumVariant {
-                            ident: variant(v),
-                            value: v.clone(),
-                        })
-                        .collect(),
-                });
-            }
-            field
-        })
+        .map(|f| lower_field(f, &name, spec, database, uses))
         .collect();
+    let enums = enums_of(&fields);
     let filters = fields
         .iter()
         .enumerate()
@@ -107,8 +90,10 @@ fn lower_entity(
     Entity {
         description: entity.description.as_ref().map(|d| d.value.clone()),
         human: snake_name.replace('_', " "),
-        model_module: snake_name.clone(),
-        repo_module: table.clone(),
+        model_module: rust_ident(&snake_name),
+        model_file: snake_name.clone(),
+        repo_module: rust_ident(&table),
+        repo_file: table.clone(),
         route_segment: table.replace('_', "-"),
         new_type: format!("New{name}"),
         patch_type: format!("{name}Patch"),
@@ -122,6 +107,27 @@ fn lower_entity(
         references,
         name,
     }
+}
+
+/// The enum types that fields declare, one per enum field.
+fn enums_of(fields: &[Field]) -> Vec<EnumType> {
+    fields
+        .iter()
+        .filter_map(|field| {
+            Some(EnumType {
+                name: field.enum_type.clone()?,
+                variants: field
+                    .constraints
+                    .values
+                    .iter()
+                    .map(|v| EnumVariant {
+                        ident: variant(v),
+                        value: v.clone(),
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
 }
 
 fn lower_field(
@@ -198,7 +204,11 @@ fn lower_field(
         Reference {
             entity: target.value.clone(),
             table: table_name(entity),
-            on_delete: field.on_delete.as_ref().map(|o| o.value).unwrap_or_default(),
+            on_delete: field
+                .on_delete
+                .as_ref()
+                .map(|o| o.value)
+                .unwrap_or_default(),
         }
     });
     let (bind, filter_bind, decode) = column_mapping(kind, optional, database, &name);
@@ -207,7 +217,7 @@ fn lower_field(
     } else {
         format!("Option<{rust_type}>")
     };
-    let samples = [0, 1].map(|n| sample::value(kind, &constraints, n).to_string());
+    let samples = [0, 1].map(|n| sample::rust_json(&sample::value(kind, &constraints, n)));
     Field {
         ident: rust_ident(&name),
         kind,
@@ -243,14 +253,23 @@ fn column_mapping(
     column: &str,
 ) -> (String, String, String) {
     let column = rust_str(column);
-    let as_text = kind == FieldType::Enum || (kind == FieldType::Decimal && database == Database::Sqlite);
+    let as_text =
+        kind == FieldType::Enum || (kind == FieldType::Decimal && database == Database::Sqlite);
     if !as_text {
         // Copy types bind by value; strings and JSON by reference, to avoid a clone.
         let by_reference = matches!(kind, FieldType::String | FieldType::Text | FieldType::Json);
         let bind = if by_reference { "&$value" } else { "$value" };
-        return (bind.into(), "value".into(), format!("row.try_get({column})?"));
+        return (
+            bind.into(),
+            "value".into(),
+            format!("row.try_get({column})?"),
+        );
     }
-    let to_text = if kind == FieldType::Enum { "as_str()" } else { "to_string()" };
+    let to_text = if kind == FieldType::Enum {
+        "as_str()"
+    } else {
+        "to_string()"
+    };
     if optional {
         (
             format!("$value.map(|v| v.{to_text})"),
@@ -311,7 +330,10 @@ fn checks(
     if let Some(pattern) = &c.pattern {
         uses.regex = true;
         checks.push(Check {
-            call: format!("v.pattern({name}, $value, &{})", pattern_static(owner, field)),
+            call: format!(
+                "v.pattern({name}, $value, &{})",
+                pattern_static(owner, field)
+            ),
             rule: "pattern".into(),
             invalid: sample::not_matching(pattern, c),
         });
@@ -357,7 +379,9 @@ fn decimal_expr(text: &str) -> String {
     let (int, frac) = text.split_once('.').unwrap_or((text, ""));
     let mantissa = format!("{int}{frac}");
     let negative = mantissa.starts_with('-');
-    let digits = mantissa.trim_start_matches(['-', '+']).trim_start_matches('0');
+    let digits = mantissa
+        .trim_start_matches(['-', '+'])
+        .trim_start_matches('0');
     let digits = if digits.is_empty() { "0" } else { digits };
     match (frac.len(), digits) {
         (_, "0") => "Decimal::ZERO".into(),
@@ -384,12 +408,14 @@ fn rust_literal(literal: &Literal, kind: FieldType, enum_type: Option<&str>) -> 
         FieldType::Bool => text,
         FieldType::Enum => format!("{}::{}", enum_type.unwrap_or_default(), variant(&text)),
         FieldType::Uuid | FieldType::Ref => {
-            format!("Uuid::from_u128(0x{})", text.replace('-', "").to_lowercase())
+            format!(
+                "Uuid::from_u128(0x{})",
+                text.replace('-', "").to_lowercase()
+            )
         }
-        FieldType::Date | FieldType::Datetime | FieldType::Json => format!(
-            "{}.parse().expect(\"checked by msgen\")",
-            rust_str(&text)
-        ),
+        FieldType::Date | FieldType::Datetime | FieldType::Json => {
+            format!("{}.parse().expect(\"checked by msgen\")", rust_str(&text))
+        }
     }
 }
 
@@ -446,6 +472,7 @@ fn lower_resources(
         }
         resources.push(Resource {
             module: entity.repo_module.clone(),
+            file: entity.repo_file.clone(),
             service_type: pascal(&entity.repo_module),
             trait_name: format!("{}Service", pascal(&entity.repo_module)),
             entity: Some(index),
@@ -476,6 +503,7 @@ fn lower_resources(
                 let e = &entities[entity];
                 resources.push(Resource {
                     module: e.repo_module.clone(),
+                    file: e.repo_file.clone(),
                     service_type: pascal(&e.repo_module),
                     trait_name: format!("{}Service", pascal(&e.repo_module)),
                     entity: Some(entity),
@@ -486,11 +514,12 @@ fn lower_resources(
                 Some(resources.len() - 1)
             });
         let index = position.unwrap_or_else(|| {
-            let module = snake(&segment);
+            let file = snake(&segment);
             resources.push(Resource {
-                service_type: pascal(&module),
-                trait_name: format!("{}Service", pascal(&module)),
-                module,
+                service_type: pascal(&file),
+                trait_name: format!("{}Service", pascal(&file)),
+                module: rust_ident(&file),
+                file,
                 entity: None,
                 crud: Crud::default(),
                 operations: Vec::new(),
@@ -498,9 +527,10 @@ fn lower_resources(
             });
             resources.len() - 1
         });
-        let model_module = resources[index]
-            .entity
-            .map_or_else(|| resources[index].module.clone(), |e| entities[e].model_module.clone());
+        let model_module = resources[index].entity.map_or_else(
+            || resources[index].module.clone(),
+            |e| entities[e].model_module.clone(),
+        );
         let lowered = lower_operation(op, &model_module, spec, entities, database, uses);
         resources[index].operations.push(lowered);
     }
@@ -530,17 +560,20 @@ fn lower_operation(
                 },
                 module: entity.model_module.clone(),
                 fields: Vec::new(),
+                enums: Vec::new(),
                 inline: false,
                 entity: Some(entity.name.clone()),
             }
         }
         Body::Inline { fields, .. } => {
             let type_name = format!("{owner}{suffix}");
+            let fields: Vec<Field> = fields
+                .iter()
+                .map(|f| lower_field(f, &type_name, spec, database, uses))
+                .collect();
             BodyType {
-                fields: fields
-                    .iter()
-                    .map(|f| lower_field(f, &type_name, spec, database, uses))
-                    .collect(),
+                enums: enums_of(&fields),
+                fields,
                 type_name,
                 module: model_module.to_string(),
                 inline: true,
@@ -554,7 +587,10 @@ fn lower_operation(
         .map(|p| lower_field(p, &owner, spec, database, uses))
         .collect();
     let request = op.request.as_ref().map(|b| body(b, "Request", true, uses));
-    let response = op.response.as_ref().map(|b| body(b, "Response", false, uses));
+    let response = op
+        .response
+        .as_ref()
+        .map(|b| body(b, "Response", false, uses));
     let mut signature_params = vec!["&self".to_string()];
     signature_params.extend(params.iter().map(|p| format!("{}: {}", p.ident, p.ty)));
     if let Some(request) = &request {

@@ -61,10 +61,14 @@ pub struct Entity {
     /// For messages: `payment`.
     pub human: String,
     pub description: Option<String>,
-    /// Module under `models/`: `payment`.
+    /// Module under `models/`, as a Rust path segment: `payment`, `r#match`.
     pub model_module: String,
-    /// Module under `repositories/`: `payments`.
+    /// Its file name without `.rs`: `payment`, `match`.
+    pub model_file: String,
+    /// Module under `repositories/`, as a Rust path segment: `payments`.
     pub repo_module: String,
+    /// Its file name without `.rs`.
+    pub repo_file: String,
     pub table: String,
     /// URL segment: `payments`, `order-lines`.
     pub route_segment: String,
@@ -118,7 +122,7 @@ pub struct Field {
     pub decode: String,
     /// The type in the patch input: `Option<T>`, or `Option<Option<T>>` when it may be cleared.
     pub patch_ty: String,
-    /// Valid values for tests and examples, as JSON: two that differ where the type allows.
+    /// Two valid values (different where the type allows), as written in `json!` in tests.
     pub samples: [String; 2],
     pub constraints: Constraints,
 }
@@ -142,7 +146,7 @@ pub struct Check {
     pub call: String,
     /// Short name for test function names: `min`, `max_length`, ...
     pub rule: String,
-    /// A JSON value that fails this rule (and only this one), when one exists.
+    /// A value that fails this rule, as written in `json!`, when one exists.
     pub invalid: Option<String>,
 }
 
@@ -175,8 +179,10 @@ pub struct EnumVariant {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Resource {
-    /// Module under `controllers/` and `services/`: `payments`.
+    /// Module under `controllers/` and `services/`, as a Rust path segment: `payments`.
     pub module: String,
+    /// Its file name without `.rs`.
+    pub file: String,
     /// The service struct: `Payments`.
     pub service_type: String,
     /// The trait the team implements: `PaymentsService`.
@@ -247,6 +253,8 @@ pub struct BodyType {
     pub module: String,
     /// Inline fields (empty for an entity body).
     pub fields: Vec<Field>,
+    /// The enums its inline fields declare.
+    pub enums: Vec<EnumType>,
     pub inline: bool,
     /// The entity this body is, when not inline.
     pub entity: Option<String>,

@@ -4,11 +4,11 @@ use heck::{ToPascalCase, ToSnakeCase, ToTitleCase};
 
 /// Rust keywords (strict and reserved, all editions) that need `r#` to be used as identifiers.
 const RUST_KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do",
-    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in",
-    "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized",
-    "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
 ];
 
 pub fn is_rust_keyword(name: &str) -> bool {
@@ -49,7 +49,10 @@ pub fn plural(name: &str) -> String {
         .is_some_and(|c| b"aeiou".contains(c));
     let last = if let Some(stem) = last.strip_suffix('y').filter(|_| !vowel_before_y) {
         format!("{stem}ies")
-    } else if ["s", "x", "z", "ch", "sh"].iter().any(|end| last.ends_with(end)) {
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|end| last.ends_with(end))
+    {
         format!("{last}es")
     } else {
         format!("{last}s")

@@ -7,6 +7,29 @@ use serde_json::{json, Value};
 use super::Constraints;
 use crate::spec::FieldType;
 
+/// A JSON value as it is written inside `serde_json::json!`: integers beyond `i32` need a
+/// suffix there, or the literal overflows.
+pub fn rust_json(value: &Value) -> String {
+    match value {
+        Value::Number(n) => match n.as_i64() {
+            Some(i) if i32::try_from(i).is_err() => format!("{i}_i64"),
+            _ => n.to_string(),
+        },
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(rust_json).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(map) => {
+            let entries: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), rust_json(v)))
+                .collect();
+            format!("{{ {} }}", entries.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
 /// A valid value; `n` picks one of several so that two rows can differ (unique fields).
 pub fn value(kind: FieldType, c: &Constraints, n: u32) -> Value {
     match kind {
@@ -16,7 +39,11 @@ pub fn value(kind: FieldType, c: &Constraints, n: u32) -> Value {
             let max = c.max.as_deref().and_then(|m| m.parse::<i64>().ok());
             let base = min.unwrap_or_else(|| max.map_or(1, |max| max.min(1)));
             let value = base.saturating_add(i64::from(n));
-            json!(if max.is_some_and(|max| value > max) { base } else { value })
+            json!(if max.is_some_and(|max| value > max) {
+                base
+            } else {
+                value
+            })
         }
         FieldType::Float => json!(number(c, n)),
         FieldType::Decimal => json!(format!("{:.2}", number(c, n))),
@@ -33,7 +60,10 @@ pub fn value(kind: FieldType, c: &Constraints, n: u32) -> Value {
 fn number(c: &Constraints, n: u32) -> f64 {
     let min = c.min.as_deref().and_then(|m| m.parse::<f64>().ok());
     let max = c.max.as_deref().and_then(|m| m.parse::<f64>().ok());
-    let candidate = min.unwrap_or(0.0).max(max.map_or(f64::MIN, |max| max - 10.0)) + 10.5
+    let candidate = min
+        .unwrap_or(0.0)
+        .max(max.map_or(f64::MIN, |max| max - 10.0))
+        + 10.5
         - f64::from(n);
     match (min, max) {
         (Some(min), _) if candidate < min => min,
@@ -143,7 +173,7 @@ fn offset(kind: FieldType, bound: &str, delta: f64) -> Option<String> {
         }
         FieldType::Bigint => {
             let v = bound.parse::<i64>().ok()?.checked_add(delta as i64)?;
-            Some(v.to_string())
+            Some(rust_json(&json!(v)))
         }
         FieldType::Float => Some(format!("{:?}", bound.parse::<f64>().ok()? + delta)),
         FieldType::Decimal => Some(format!("\"{:.2}\"", bound.parse::<f64>().ok()? + delta)),
@@ -189,7 +219,10 @@ mod tests {
             assert!((0.0..=5.0).contains(&f));
         }
         assert_eq!(below(FieldType::Int, "0").as_deref(), Some("-1"));
-        assert_eq!(above(FieldType::Decimal, "10").as_deref(), Some("\"11.00\""));
+        assert_eq!(
+            above(FieldType::Decimal, "10").as_deref(),
+            Some("\"11.00\"")
+        );
     }
 
     #[test]

@@ -30,7 +30,10 @@ impl State {
         let path = root.join(FILE);
         match std::fs::read_to_string(&path) {
             Ok(text) => Ok(Some(serde_json::from_str(&text).map_err(|err| {
-                anyhow::anyhow!("{} is damaged: {err}; restore it from version control", path.display())
+                anyhow::anyhow!(
+                    "{} is damaged: {err}; restore it from version control",
+                    path.display()
+                )
             })?)),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(err) => Err(anyhow::anyhow!("cannot read {}: {err}", path.display())),

@@ -33,7 +33,10 @@ impl Plan {
             let target = root.join(&file.path);
             let existing = match fs::symlink_metadata(&target) {
                 Ok(meta) if meta.file_type().is_symlink() => {
-                    bail!("{} is a symbolic link; msgen does not write through links", target.display())
+                    bail!(
+                        "{} is a symbolic link; msgen does not write through links",
+                        target.display()
+                    )
                 }
                 Ok(_) => Some(
                     fs::read_to_string(&target)
@@ -107,8 +110,7 @@ pub fn apply(root: &Path, plan: &Plan) -> anyhow::Result<Vec<PathBuf>> {
             fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        fs::rename(&temp, &target)
-            .with_context(|| format!("cannot write {}", target.display()))?;
+        fs::rename(&temp, &target).with_context(|| format!("cannot write {}", target.display()))?;
         written.push(target);
     }
     Ok(written)

@@ -15,9 +15,7 @@ pub enum MigrationError {
         column: String,
         what: String,
     },
-    #[error(
-        "`{table}` would be dropped{column}: dropping data needs a migration written by hand"
-    )]
+    #[error("`{table}` would be dropped{column}: dropping data needs a migration written by hand")]
     Destructive { table: String, column: String },
     #[error(
         "new required column `{table}.{column}` has no default, so existing rows could not be \

@@ -95,7 +95,11 @@ fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
 }
 
 /// Renders every file of the service.
-pub fn render(service: &Service, spec_text: &str, previous: &Previous) -> Result<Output, RenderError> {
+pub fn render(
+    service: &Service,
+    spec_text: &str,
+    previous: &Previous,
+) -> Result<Output, RenderError> {
     let mut r = Renderer {
         service,
         files: Vec::new(),
@@ -120,6 +124,35 @@ struct Renderer<'a> {
 impl Renderer<'_> {
     fn context(&self, ownership: Ownership, comment: &str) -> Context {
         let mut ctx = Context::new();
+        let s = self.service;
+        let sorted = |names: Vec<String>| {
+            let mut names = names;
+            rust::sort_names(&mut names);
+            names
+        };
+        let resources = || s.resources.iter().map(|r| r.module.clone());
+        ctx.insert("resource_mods", &sorted(resources().collect()));
+        ctx.insert(
+            "repository_mods",
+            &sorted(s.entities.iter().map(|e| e.repo_module.clone()).collect()),
+        );
+        ctx.insert(
+            "service_mods",
+            &sorted(resources().chain(["contracts".to_string()]).collect()),
+        );
+        ctx.insert(
+            "test_mods",
+            &sorted(
+                resources()
+                    .chain(["helpers".into(), "service".into()])
+                    .collect(),
+            ),
+        );
+        let traits = s.resources.iter().map(|r| r.trait_name.clone());
+        ctx.insert(
+            "service_traits",
+            &sorted(traits.chain(["UsesDatabase".to_string()]).collect()),
+        );
         ctx.insert("service", self.service);
         ctx.insert("default_database_url", &default_database_url(self.service));
         let header = match ownership {
@@ -146,16 +179,21 @@ impl Renderer<'_> {
         };
         let mut ctx = self.context(ownership, comment);
         if comment == "<!--" {
-            let header = ctx.get("header").and_then(Value::as_str).unwrap_or_default();
+            let header = ctx
+                .get("header")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let header = format!("{header} -->");
             ctx.insert("header", &header);
         }
         extra(&mut ctx);
         let name = format!("service/{template}.tera");
-        let text = TERA.render(&name, &ctx).map_err(|err| RenderError::Template {
-            name: name.clone(),
-            message: error_chain(&err),
-        })?;
+        let text = TERA
+            .render(&name, &ctx)
+            .map_err(|err| RenderError::Template {
+                name: name.clone(),
+                message: error_chain(&err),
+            })?;
         let contents = if path.ends_with(".rs") {
             rust::tidy(&text)
         } else {
@@ -171,12 +209,32 @@ impl Renderer<'_> {
 
     fn project(&mut self, spec_text: &str) -> Result<(), RenderError> {
         let s = self.service;
-        self.emit("Cargo.toml", "Cargo.toml".into(), Ownership::Generated, |_| {})?;
-        self.emit("README.md", "README.md".into(), Ownership::Generated, |ctx| {
-            ctx.insert("routes", &openapi::route_table(s));
-        })?;
-        self.emit("env.example", ".env.example".into(), Ownership::Generated, |_| {})?;
-        self.emit("gitignore", ".gitignore".into(), Ownership::Generated, |_| {})?;
+        self.emit(
+            "Cargo.toml",
+            "Cargo.toml".into(),
+            Ownership::Generated,
+            |_| {},
+        )?;
+        self.emit(
+            "README.md",
+            "README.md".into(),
+            Ownership::Generated,
+            |ctx| {
+                ctx.insert("routes", &openapi::route_table(s));
+            },
+        )?;
+        self.emit(
+            "env.example",
+            ".env.example".into(),
+            Ownership::Generated,
+            |_| {},
+        )?;
+        self.emit(
+            "gitignore",
+            ".gitignore".into(),
+            Ownership::Generated,
+            |_| {},
+        )?;
         self.files.push(File {
             path: "msgen.yaml".into(),
             contents: trim_end(spec_text),
@@ -193,7 +251,11 @@ impl Renderer<'_> {
     fn sources(&mut self) -> Result<(), RenderError> {
         let s = self.service;
         let mut state_paths = vec!["crate::db::Pool".to_string()];
-        state_paths.extend(s.resources.iter().map(|r| format!("crate::services::{}", r.service_type)));
+        state_paths.extend(
+            s.resources
+                .iter()
+                .map(|r| format!("crate::services::{}", r.service_type)),
+        );
         let state_imports = rust::imports(&state_paths);
         let api_calls: Vec<String> = s
             .resources
@@ -202,7 +264,15 @@ impl Renderer<'_> {
             .collect();
         let api_calls = api_calls.join("|");
         let mut names = vec![
-            "main", "lib", "config", "telemetry", "error", "extract", "state", "startup", "routes",
+            "main",
+            "lib",
+            "config",
+            "telemetry",
+            "error",
+            "extract",
+            "state",
+            "startup",
+            "routes",
             "docs",
         ];
         if s.uses.validator {
@@ -220,11 +290,17 @@ impl Renderer<'_> {
             )?;
         }
         let uses_parse = s.entities.iter().flat_map(|e| &e.fields).any(|f| {
-            f.kind == FieldType::Enum || (f.kind == FieldType::Decimal && s.database == Database::Sqlite)
+            f.kind == FieldType::Enum
+                || (f.kind == FieldType::Decimal && s.database == Database::Sqlite)
         });
-        self.emit("src/db.rs", "src/db.rs".into(), Ownership::Generated, |ctx| {
-            ctx.insert("uses_parse", &uses_parse);
-        })?;
+        self.emit(
+            "src/db.rs",
+            "src/db.rs".into(),
+            Ownership::Generated,
+            |ctx| {
+                ctx.insert("uses_parse", &uses_parse);
+            },
+        )?;
         self.models()?;
         self.repositories()?;
         self.controllers()?;
@@ -243,33 +319,60 @@ impl Renderer<'_> {
                 .filter(|r| r.entity.is_some_and(|i| s.entities[i].name == entity.name))
                 .flat_map(|r| &r.operations)
                 .collect();
-            files.push(ModelFile::new(Some(entity), &entity.model_module, &ops, s.database));
+            files.push(ModelFile::new(Some(entity), &entity.model_file, &ops));
         }
         for resource in s.resources.iter().filter(|r| r.entity.is_none()) {
             let ops: Vec<&CustomOperation> = resource.operations.iter().collect();
-            if ops.iter().any(|op| op.request.as_ref().is_some_and(|b| b.inline) || op.response.as_ref().is_some_and(|b| b.inline)) {
+            if ops.iter().any(|op| {
+                op.request.as_ref().is_some_and(|b| b.inline)
+                    || op.response.as_ref().is_some_and(|b| b.inline)
+            }) {
                 modules.push(resource.module.clone());
-                files.push(ModelFile::new(None, &resource.module, &ops, s.database));
+                files.push(ModelFile::new(None, &resource.file, &ops));
             }
         }
-        modules.sort();
-        let any_enum = s.entities.iter().any(|e| !e.enums.is_empty());
-        let patch_nullable = s.entities.iter().flat_map(|e| &e.fields).any(|f| f.optional);
-        self.emit("src/models/mod.rs", "src/models/mod.rs".into(), Ownership::Generated, |ctx| {
-            ctx.insert("model_modules", &modules);
-            ctx.insert("uses", &serde_json::json!({"enums": any_enum, "patch_nullable": patch_nullable}));
-        })?;
+        modules.sort_by(|a, b| a.trim_start_matches("r#").cmp(b.trim_start_matches("r#")));
+        let any_enum = s.entities.iter().any(|e| !e.enums.is_empty())
+            || s.resources.iter().flat_map(|r| &r.operations).any(|op| {
+                [&op.request, &op.response]
+                    .into_iter()
+                    .flatten()
+                    .any(|b| !b.enums.is_empty())
+            });
+        let patch_nullable = s
+            .entities
+            .iter()
+            .flat_map(|e| &e.fields)
+            .any(|f| f.optional);
+        self.emit(
+            "src/models/mod.rs",
+            "src/models/mod.rs".into(),
+            Ownership::Generated,
+            |ctx| {
+                ctx.insert("model_modules", &modules);
+                ctx.insert(
+                    "uses",
+                    &serde_json::json!({"enums": any_enum, "patch_nullable": patch_nullable}),
+                );
+            },
+        )?;
         for file in files {
-            let path = format!("src/models/{}.rs", file.module);
+            let path = format!("src/models/{}.rs", file.file);
             self.emit("src/models/entity.rs", path, Ownership::Generated, |ctx| {
                 ctx.insert("entity", &file.entity);
+                ctx.insert("body_enums", &file.body_enums);
                 ctx.insert("new_input", &file.new_input);
-                ctx.insert("entity_has_optional", &file.entity.is_some_and(|e| e.fields.iter().any(|f| f.optional)));
+                ctx.insert(
+                    "entity_has_optional",
+                    &file
+                        .entity
+                        .is_some_and(|e| e.fields.iter().any(|f| f.optional)),
+                );
                 ctx.insert("bodies", &file.bodies);
                 ctx.insert("patterns", &file.patterns);
                 ctx.insert("uses", &file.uses);
                 ctx.insert("needs", &file.needs);
-                ctx.insert("resource", &serde_json::json!({"module": file.module}));
+                ctx.insert("resource", &serde_json::json!({"module": file.file}));
             })?;
         }
         Ok(())
@@ -285,15 +388,15 @@ impl Renderer<'_> {
         )?;
         for entity in &s.entities {
             let statements = sql::statements(entity, s.database);
-            let needs_db_module = entity.fields.iter().any(|f| f.decode.starts_with("db::"));
+            let imports = repository_imports(entity);
             self.emit(
                 "src/repositories/entity.rs",
-                format!("src/repositories/{}.rs", entity.repo_module),
+                format!("src/repositories/{}.rs", entity.repo_file),
                 Ownership::Generated,
                 |ctx| {
                     ctx.insert("entity", entity);
                     ctx.insert("sql", &statements);
-                    ctx.insert("needs_db_module", &needs_db_module);
+                    ctx.insert("imports", &imports);
                 },
             )?;
         }
@@ -314,7 +417,7 @@ impl Renderer<'_> {
             let routes = controller_routes(resource, entity);
             self.emit(
                 "src/controllers/resource.rs",
-                format!("src/controllers/{}.rs", resource.module),
+                format!("src/controllers/{}.rs", resource.file),
                 Ownership::Generated,
                 |ctx| {
                     ctx.insert("resource", resource);
@@ -329,7 +432,12 @@ impl Renderer<'_> {
 
     fn services(&mut self) -> Result<(), RenderError> {
         let s = self.service;
-        self.emit("src/services/mod.rs", "src/services/mod.rs".into(), Ownership::Generated, |_| {})?;
+        self.emit(
+            "src/services/mod.rs",
+            "src/services/mod.rs".into(),
+            Ownership::Generated,
+            |_| {},
+        )?;
         let resources: Vec<ResourceView> = s
             .resources
             .iter()
@@ -352,7 +460,7 @@ impl Renderer<'_> {
             let imports = service_imports(view);
             self.emit(
                 "src/services/resource.rs",
-                format!("src/services/{}.rs", view.resource.module),
+                format!("src/services/{}.rs", view.resource.file),
                 Ownership::Team,
                 |ctx| {
                     ctx.insert("resource", view.resource);
@@ -366,8 +474,18 @@ impl Renderer<'_> {
 
     fn tests(&mut self) -> Result<(), RenderError> {
         let s = self.service;
-        self.emit("tests/api/main.rs", "tests/api/main.rs".into(), Ownership::Generated, |_| {})?;
-        self.emit("tests/api/service.rs", "tests/api/service.rs".into(), Ownership::Generated, |_| {})?;
+        self.emit(
+            "tests/api/main.rs",
+            "tests/api/main.rs".into(),
+            Ownership::Generated,
+            |_| {},
+        )?;
+        self.emit(
+            "tests/api/service.rs",
+            "tests/api/service.rs".into(),
+            Ownership::Generated,
+            |_| {},
+        )?;
         let helpers = test_helpers(s);
         let crud = s.resources.iter().map(|r| r.crud);
         let any = |f: fn(&crate::ir::Crud) -> bool| crud.clone().any(|c| f(&c));
@@ -381,16 +499,21 @@ impl Renderer<'_> {
             "patch": any(|c| c.update),
             "delete": any(|c| c.delete),
         });
-        self.emit("tests/api/helpers.rs", "tests/api/helpers.rs".into(), Ownership::Generated, |ctx| {
-            ctx.insert("helpers", &helpers);
-            ctx.insert("http", &http);
-        })?;
+        self.emit(
+            "tests/api/helpers.rs",
+            "tests/api/helpers.rs".into(),
+            Ownership::Generated,
+            |ctx| {
+                ctx.insert("helpers", &helpers);
+                ctx.insert("http", &http);
+            },
+        )?;
         for resource in &s.resources {
             let entity = resource.entity.map(|i| &s.entities[i]);
             let view = test_view(s, resource, entity);
             self.emit(
                 "tests/api/resource.rs",
-                format!("tests/api/{}.rs", resource.module),
+                format!("tests/api/{}.rs", resource.file),
                 Ownership::Generated,
                 |ctx| {
                     ctx.insert("resource", resource);
@@ -493,7 +616,9 @@ fn doc_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Valu
 /// `{{ text | doc_line }}`: text folded onto one line, for `//!` and `///` lines in place.
 fn doc_line_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     let text = value.as_str().unwrap_or_default();
-    Ok(Value::String(text.split_whitespace().collect::<Vec<_>>().join(" ")))
+    Ok(Value::String(
+        text.split_whitespace().collect::<Vec<_>>().join(" "),
+    ))
 }
 
 /// `{{ signature(head=.., params="a: A|b: B", ret=.., indent=4, tail=" {") }}`
@@ -505,7 +630,13 @@ fn signature_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
         .unwrap_or_default();
     let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
     let tail = get("tail").unwrap_or("");
-    Ok(Value::String(rust::signature(head, &params, get("ret"), indent, tail)))
+    Ok(Value::String(rust::signature(
+        head,
+        &params,
+        get("ret"),
+        indent,
+        tail,
+    )))
 }
 
 /// `{{ chain(prefix="let x = ", head="a()", calls="b()|c()", indent=4, suffix=";") }}`
@@ -528,7 +659,10 @@ fn chain_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
 /// What a model module holds: an entity (with its inputs) and/or custom operation bodies.
 #[derive(Serialize)]
 struct ModelFile<'a> {
-    module: String,
+    /// The file name without `.rs`.
+    file: String,
+    /// The enums of inline bodies.
+    body_enums: Vec<&'a crate::ir::EnumType>,
     entity: Option<&'a Entity>,
     new_input: Option<Input<'a>>,
     bodies: Vec<BodyView<'a>>,
@@ -586,13 +720,15 @@ struct ModelNeeds {
 }
 
 impl<'a> ModelFile<'a> {
-    fn new(entity: Option<&'a Entity>, module: &str, ops: &[&'a CustomOperation], _db: Database) -> Self {
+    fn new(entity: Option<&'a Entity>, file: &str, ops: &[&'a CustomOperation]) -> Self {
         let mut bodies = Vec::new();
+        let mut body_enums = Vec::new();
         for op in ops {
             for (body, request) in [(&op.request, true), (&op.response, false)] {
                 let Some(body) = body.as_ref().filter(|b| b.inline) else {
                     continue;
                 };
+                body_enums.extend(&body.enums);
                 bodies.push(BodyView {
                     operation: op.name.clone(),
                     request,
@@ -622,20 +758,26 @@ impl<'a> ModelFile<'a> {
         let fields = || all_fields.iter().map(|(_, f)| f);
         let uses = ModelUses {
             date: fields().any(|f| f.kind == FieldType::Date),
-            decimal: fields().any(|f| f.kind == FieldType::Decimal || f.checks.iter().any(|c| c.call.contains("Decimal::"))),
+            decimal: fields().any(|f| {
+                f.kind == FieldType::Decimal
+                    || f.checks.iter().any(|c| c.call.contains("Decimal::"))
+            }),
             regex: !patterns.is_empty(),
             uuid: fields().any(|f| matches!(f.kind, FieldType::Uuid | FieldType::Ref)),
-            enums: entity.is_some_and(|e| !e.enums.is_empty()),
+            enums: entity.is_some_and(|e| !e.enums.is_empty()) || !body_enums.is_empty(),
         };
         let has_inputs = entity.is_some() || bodies.iter().any(|b| b.request);
         let needs = ModelNeeds {
             app_error: has_inputs,
             validator: entity.is_some_and(|e| e.fields.iter().any(|f| !f.checks.is_empty()))
-                || bodies.iter().any(|b| b.input.as_ref().is_some_and(|i| i.has_checks)),
+                || bodies
+                    .iter()
+                    .any(|b| b.input.as_ref().is_some_and(|i| i.has_checks)),
             serialize: entity.is_some() || bodies.iter().any(|b| !b.request),
         };
         Self {
-            module: module.to_string(),
+            file: file.to_string(),
+            body_enums,
             new_input: entity.map(|e| Input::new(&e.new_type, &e.fields)),
             entity,
             bodies,
@@ -658,7 +800,10 @@ fn operation_types(op: &CustomOperation, paths: &mut BTreeSet<String>) {
         type_paths(&param.rust_type, paths);
     }
     for body in [&op.request, &op.response].into_iter().flatten() {
-        paths.insert(format!("crate::models::{}::{}", body.module, body.type_name));
+        paths.insert(format!(
+            "crate::models::{}::{}",
+            body.module, body.type_name
+        ));
     }
 }
 
@@ -730,6 +875,30 @@ fn service_imports(view: &ResourceView) -> Vec<String> {
     rust::imports(&paths.into_iter().collect::<Vec<_>>())
 }
 
+fn repository_imports(e: &Entity) -> Vec<String> {
+    let model = format!("crate::models::{}", e.model_module);
+    let mut paths = vec![
+        "chrono::Utc".to_string(),
+        "sqlx::Executor".into(),
+        "sqlx::Row as _".into(),
+        "uuid::Uuid".into(),
+        "crate::db::Database".into(),
+        "crate::db::Pool".into(),
+        "crate::db::Row".into(),
+        "crate::models::Page".into(),
+        format!("{model}::{}", e.name),
+        format!("{model}::{}", e.new_type),
+    ];
+    if e.fields.iter().any(|f| f.decode.starts_with("db::")) {
+        paths.push("crate::db::self".into());
+    }
+    if !e.filters.is_empty() {
+        paths.push("sqlx::QueryBuilder".into());
+        paths.push(format!("{model}::{}", e.filter_type));
+    }
+    rust::imports(&paths)
+}
+
 /// One `.route(path, method(handler))` per method and path.
 #[derive(Serialize)]
 struct Route {
@@ -752,7 +921,7 @@ fn controller_routes(resource: &Resource, entity: Option<&Entity>) -> Vec<Route>
         let item = format!("{collection}/{{id}}");
         let c = resource.crud;
         if c.list {
-            add(&collection, "get", format!("list_{}", e.repo_module));
+            add(&collection, "get", format!("list_{}", e.repo_file));
         }
         if c.create {
             add(&collection, "post", format!("create_{}", e.snake));
@@ -805,8 +974,7 @@ fn controller_imports(resource: &Resource, entity: Option<&Entity>) -> Vec<Strin
             paths.insert(format!("{model}::{}", e.new_type));
         }
         if c.create {
-            paths.insert("axum::http::header".into());
-            paths.insert("axum::http::StatusCode".into());
+            paths.insert("crate::extract::Created".into());
         }
         if c.update {
             paths.insert(format!("{model}::{}", e.patch_type));
@@ -885,7 +1053,12 @@ fn test_helpers(s: &Service) -> Helpers {
                             .map(|p| p.snake.clone()),
                     })
                     .collect(),
-                parents: e.references.iter().filter_map(|r| s.entity(r)).map(|p| p.snake.clone()).collect(),
+                parents: e
+                    .references
+                    .iter()
+                    .filter_map(|r| s.entity(r))
+                    .map(|p| p.snake.clone())
+                    .collect(),
             })
             .collect(),
     }
@@ -948,7 +1121,8 @@ fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity>) -> TestV
         }
         for f in e.filter_fields() {
             if f.samples[0] != f.samples[1] && f.references.is_none() {
-                let value: serde_json::Value = serde_json::from_str(&f.samples[0]).unwrap_or_default();
+                let value: serde_json::Value =
+                    serde_json::from_str(&f.samples[0]).unwrap_or_default();
                 let query = match &value {
                     serde_json::Value::String(s) => s.clone(),
                     other => other.to_string(),
@@ -972,7 +1146,8 @@ fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity>) -> TestV
         .map(|op| {
             let mut path = format!("{}{}", s.base_path, op.path);
             for p in &op.params {
-                let value: serde_json::Value = serde_json::from_str(&p.samples[0]).unwrap_or_default();
+                let value: serde_json::Value =
+                    serde_json::from_str(&p.samples[0]).unwrap_or_default();
                 let text = match value {
                     serde_json::Value::String(s) => s,
                     other => other.to_string(),

@@ -27,8 +27,14 @@ pub fn document(s: &Service) -> String {
                 one.insert("get".into(), item_operation(e, "get", None, 200));
             }
             if c.update {
-                one.insert("put".into(), item_operation(e, "update", Some(&e.new_type), 200));
-                one.insert("patch".into(), item_operation(e, "patch", Some(&e.patch_type), 200));
+                one.insert(
+                    "put".into(),
+                    item_operation(e, "update", Some(&e.new_type), 200),
+                );
+                one.insert(
+                    "patch".into(),
+                    item_operation(e, "patch", Some(&e.patch_type), 200),
+                );
             }
             if c.delete {
                 one.insert("delete".into(), item_operation(e, "delete", None, 204));
@@ -47,14 +53,20 @@ pub fn document(s: &Service) -> String {
             entry[op.method_fn.as_str()] = custom_operation(op, s);
             for body in [&op.request, &op.response].into_iter().flatten() {
                 if body.inline {
-                    schemas.insert(body.type_name.clone(), object_schema(&body.fields, body.type_name.ends_with("Request"), None));
+                    schemas.insert(
+                        body.type_name.clone(),
+                        object_schema(&body.fields, body.type_name.ends_with("Request"), None),
+                    );
                 }
             }
         }
     }
     for e in &s.entities {
         schemas.insert(e.name.clone(), entity_schema(e));
-        schemas.insert(e.new_type.clone(), object_schema(&e.fields, true, e.description.as_deref()));
+        schemas.insert(
+            e.new_type.clone(),
+            object_schema(&e.fields, true, e.description.as_deref()),
+        );
         schemas.insert(e.patch_type.clone(), patch_schema(e));
     }
     let mut info = json!({
@@ -91,11 +103,21 @@ pub fn route_table(s: &Service) -> Vec<(String, String, String)> {
                     rows.push((method.to_string(), path.to_string(), what));
                 }
             };
-            add(c.list, "GET", &collection, format!("list {plural} (paged, filterable)"));
+            add(
+                c.list,
+                "GET",
+                &collection,
+                format!("list {plural} (paged, filterable)"),
+            );
             add(c.create, "POST", &collection, format!("create a {one}"));
             add(c.get, "GET", &item, format!("get one {one}"));
             add(c.update, "PUT", &item, format!("replace a {one}"));
-            add(c.update, "PATCH", &item, format!("change some fields of a {one}"));
+            add(
+                c.update,
+                "PATCH",
+                &item,
+                format!("change some fields of a {one}"),
+            );
             add(c.delete, "DELETE", &item, format!("delete a {one}"));
         }
         for op in &resource.operations {
@@ -106,7 +128,10 @@ pub fn route_table(s: &Service) -> Vec<(String, String, String)> {
             rows.push((
                 op.method.as_str().to_string(),
                 format!("{}{}", s.base_path, op.path),
-                what.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|"),
+                what.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .replace('|', "\\|"),
             ));
         }
     }
@@ -154,7 +179,10 @@ fn shared_responses() -> Value {
         (409, "The change conflicts with existing data."),
         (413, "The request body is too large."),
         (415, "The request body is not JSON."),
-        (422, "Fields of the request are invalid; each is named in `errors`."),
+        (
+            422,
+            "Fields of the request are invalid; each is named in `errors`.",
+        ),
         (500, "The service failed; the details are in its logs."),
         (501, "The operation is not implemented yet."),
     ] {
@@ -227,7 +255,10 @@ fn list_operation(e: &Entity) -> Value {
         },
     });
     let mut responses = Map::new();
-    responses.insert("200".into(), json!({ "description": "One page.", "content": json_content(page) }));
+    responses.insert(
+        "200".into(),
+        json!({ "description": "One page.", "content": json_content(page) }),
+    );
     responses.extend(error_refs(&[400, 422, 500]));
     json!({
         "operationId": format!("list_{}", e.repo_module),
@@ -345,7 +376,9 @@ fn value_schema(f: &Field) -> Value {
         FieldType::Int => json!({ "type": "integer", "format": "int32" }),
         FieldType::Bigint => json!({ "type": "integer", "format": "int64" }),
         FieldType::Float => json!({ "type": "number", "format": "double" }),
-        FieldType::Decimal => json!({ "type": "string", "format": "decimal", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" }),
+        FieldType::Decimal => {
+            json!({ "type": "string", "format": "decimal", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" })
+        }
         FieldType::Bool => json!({ "type": "boolean" }),
         FieldType::Uuid | FieldType::Ref => json!({ "type": "string", "format": "uuid" }),
         FieldType::Date => json!({ "type": "string", "format": "date" }),
@@ -353,9 +386,7 @@ fn value_schema(f: &Field) -> Value {
         FieldType::Json => json!({}),
         FieldType::Enum => json!({ "type": "string", "enum": c.values }),
     };
-    let number = |text: &str| -> Value {
-        serde_json::from_str(text).unwrap_or(Value::Null)
-    };
+    let number = |text: &str| -> Value { serde_json::from_str(text).unwrap_or(Value::Null) };
     if f.kind == FieldType::Decimal {
         if let Some(min) = &c.min {
             schema["x-minimum"] = number(min);
@@ -381,7 +412,11 @@ fn value_schema(f: &Field) -> Value {
         schema["pattern"] = json!(pattern);
     }
     if let Some(format) = &c.format {
-        schema["format"] = json!(if format == "url" { "uri" } else { format.as_str() });
+        schema["format"] = json!(if format == "url" {
+            "uri"
+        } else {
+            format.as_str()
+        });
     }
     if let Some(description) = &f.description {
         schema["description"] = json!(description);
@@ -407,7 +442,8 @@ fn object_schema(fields: &[Field], input: bool, description: Option<&str>) -> Va
             schema["x-has-default"] = json!(true);
         }
         properties.insert(f.name.clone(), schema);
-        if !f.optional && !(input && f.default.is_some()) {
+        let has_default = input && f.default.is_some();
+        if !(f.optional || has_default) {
             required.push(f.name.clone());
         }
     }
@@ -420,12 +456,20 @@ fn object_schema(fields: &[Field], input: bool, description: Option<&str>) -> Va
 
 fn entity_schema(e: &Entity) -> Value {
     let mut schema = object_schema(&e.fields, false, e.description.as_deref());
-    let props = schema["properties"].as_object_mut().expect("an object schema");
+    let props = schema["properties"]
+        .as_object_mut()
+        .expect("an object schema");
     let mut all = Map::new();
     all.insert("id".into(), json!({ "type": "string", "format": "uuid" }));
     all.extend(std::mem::take(props));
-    all.insert("created_at".into(), json!({ "type": "string", "format": "date-time" }));
-    all.insert("updated_at".into(), json!({ "type": "string", "format": "date-time" }));
+    all.insert(
+        "created_at".into(),
+        json!({ "type": "string", "format": "date-time" }),
+    );
+    all.insert(
+        "updated_at".into(),
+        json!({ "type": "string", "format": "date-time" }),
+    );
     *props = all;
     let required = schema["required"].as_array_mut().expect("a required list");
     required.insert(0, json!("id"));

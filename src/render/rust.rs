@@ -52,7 +52,13 @@ fn closes_block(line: &str) -> bool {
 
 /// A function signature as rustfmt lays it out: on one line when it fits, otherwise one
 /// parameter per line. `tail` is what follows the return type (` {`, `;` or nothing).
-pub fn signature(head: &str, params: &[&str], ret: Option<&str>, indent: usize, tail: &str) -> String {
+pub fn signature(
+    head: &str,
+    params: &[&str],
+    ret: Option<&str>,
+    indent: usize,
+    tail: &str,
+) -> String {
     let pad = " ".repeat(indent);
     let ret = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
     let one_line = format!("{pad}{head}({}){ret}{tail}", params.join(", "));
@@ -92,10 +98,13 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
     out
 }
 
+/// The modules of one import group, by sort key: the module path and its items.
+type ImportGroup = BTreeMap<Vec<Key>, (String, Vec<String>)>;
+
 /// `use` lines for the given paths (`uuid::Uuid`, `crate::models::Page`, ...), merged per
 /// module, sorted and grouped (std, other crates, this crate) as rustfmt keeps them.
 pub fn imports(paths: &[String]) -> Vec<String> {
-    let mut groups: [BTreeMap<Vec<Key>, (String, Vec<String>)>; 3] = Default::default();
+    let mut groups: [ImportGroup; 3] = Default::default();
     for path in paths {
         let (module, item) = match path.rsplit_once("::") {
             Some((module, item)) => (module, item),
@@ -165,6 +174,11 @@ fn use_list(module: &str, items: &[String]) -> String {
     out
 }
 
+/// Sorts names (modules, items of a `use` list) the way rustfmt orders them.
+pub fn sort_names(names: &mut [String]) {
+    names.sort_by_key(|n| Key::of(n));
+}
+
 /// Sort key of a path segment, in rustfmt's (2021 style) order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Key {
@@ -178,7 +192,8 @@ enum Key {
 
 impl Key {
     fn of(segment: &str) -> Self {
-        let bare = segment.trim_start_matches("r#");
+        // Raw identifiers sort as written, `r#` included, as rustfmt does.
+        let bare = segment;
         match bare {
             "self" => Self::SelfKw,
             "super" => Self::Super,
@@ -247,7 +262,13 @@ mod tests {
     #[test]
     fn short_chains_stay_on_one_line() {
         assert_eq!(
-            chain("let api = ", "Router::new()", &["merge(a::router())"], 4, ";"),
+            chain(
+                "let api = ",
+                "Router::new()",
+                &["merge(a::router())"],
+                4,
+                ";"
+            ),
             "    let api = Router::new().merge(a::router());"
         );
         assert_eq!(
@@ -258,6 +279,9 @@ mod tests {
 
     #[test]
     fn tidy_removes_blank_lines_inside_braces() {
-        assert_eq!(tidy("fn f() {\n\n    x();\n\n\n    y();\n\n}\n\n"), "fn f() {\n    x();\n\n    y();\n}\n");
+        assert_eq!(
+            tidy("fn f() {\n\n    x();\n\n\n    y();\n\n}\n\n"),
+            "fn f() {\n    x();\n\n    y();\n}\n"
+        );
     }
 }

@@ -1179,11 +1179,10 @@ impl Decoder {
                 self.report(
                     Diagnostic::error(
                         name_span,
-                        format!(
-                            "endpoint {} has no `{key}`",
-                            name.as_ref()
-                                .map_or("".to_owned(), |n| format!("`{}`", show(n)))
-                        ),
+                        match &name {
+                            Some(n) => format!("endpoint `{}` has no `{key}`", show(n)),
+                            None => format!("the endpoint has no `{key}`"),
+                        },
                     )
                     .with_help(format!("add `{key}: {example}`")),
                 );

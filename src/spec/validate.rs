@@ -290,9 +290,7 @@ fn is_datetime(s: &str) -> bool {
                 .all(|(p, limit)| p.len() == 2 && digits(p).is_some_and(|n| n < limit))
     };
     hms(clock, 3)
-        && fraction.is_none_or(|f| {
-            digits(f).is_some() || (!f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
-        })
+        && fraction.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
         && zone.is_none_or(|z| hms(z, 2))
 }
 
@@ -425,8 +423,13 @@ impl<'a> Validator<'a> {
         if let Some(version) = &spec.version {
             if self.length_ok(version, "`version`") && !is_semver(&version.value) {
                 let parts = version.value.split('.').count();
-                let help = if parts < 3 && version.value.split('.').all(|p| digits(p).is_some()) {
-                    format!("write `{}{}`", version.value, ".0".repeat(3 - parts))
+                let padded = format!(
+                    "{}{}",
+                    version.value,
+                    ".0".repeat(3usize.saturating_sub(parts))
+                );
+                let help = if is_semver(&padded) {
+                    format!("write `{padded}`")
                 } else {
                     "write a semantic version such as `0.1.0`".to_owned()
                 };
