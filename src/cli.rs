@@ -97,11 +97,24 @@ pub fn run() -> ExitCode {
     match execute(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.is::<Reported>() => ExitCode::from(1),
+        Err(err) if is_refused_change(&err) => {
+            // The spec is valid but asks for a change msgen refuses to make (a destructive
+            // migration, say): the user's to fix, like an invalid spec.
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }
     }
+}
+
+fn is_refused_change(err: &anyhow::Error) -> bool {
+    matches!(
+        err.downcast_ref::<render::RenderError>(),
+        Some(render::RenderError::Migration(_))
+    )
 }
 
 fn execute(command: Command) -> anyhow::Result<()> {

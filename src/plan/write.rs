@@ -91,11 +91,13 @@ pub fn apply(root: &Path, plan: &Plan) -> anyhow::Result<Vec<PathBuf>> {
         .with_context(|| format!("cannot write in {}", root.display()))?;
     let mut staged = Vec::new();
     let state_json = plan.state.to_json();
+    // The state is rewritten only when it changes, so a no-op run touches nothing at all.
+    let state_changed = fs::read_to_string(root.join(FILE)).ok().as_deref() != Some(&state_json);
     let writes = plan
         .entries
         .iter()
         .filter_map(|(path, _, contents)| contents.as_ref().map(|c| (path.as_str(), c.as_str())))
-        .chain(std::iter::once((FILE, state_json.as_str())));
+        .chain(state_changed.then_some((FILE, state_json.as_str())));
     for (path, contents) in writes {
         let temp = staging.path().join(path);
         if let Some(parent) = temp.parent() {

@@ -15,7 +15,9 @@ pub fn tidy(text: &str) -> String {
         if line.is_empty() {
             let prev = out.last().map(String::as_str);
             let next = lines[i + 1..].iter().find(|l| !l.is_empty());
-            let after_open = prev.is_none_or(|p| p.is_empty() || opens_block(p));
+            let after_open = prev.is_none_or(|p| {
+                p.is_empty() || opens_block(p) || p.trim_start().starts_with("///")
+            });
             let before_close = next.is_none_or(|n| closes_block(n));
             if after_open || before_close {
                 continue;

@@ -1,0 +1,309 @@
+//! The `msgen` binary end to end, short of building what it generates (see `e2e.rs`): the
+//! generated trees (snapshots), ownership on regeneration, and that failures write nothing.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::SystemTime;
+
+use walkdir::WalkDir;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn msgen(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_msgen"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("msgen runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn example(name: &str) -> String {
+    root().join("examples").join(name).display().to_string()
+}
+
+/// Every file under `dir` with its contents, by relative path.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let path = e.path().strip_prefix(dir).unwrap();
+            let name = path.to_string_lossy().replace('\\', "/");
+            (name, fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+fn mtimes(dir: &Path) -> BTreeMap<String, SystemTime> {
+    WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let name = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (name, e.metadata().unwrap().modified().unwrap())
+        })
+        .collect()
+}
+
+fn new_service(name: &str, spec: &str) -> (tempfile::TempDir, PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let output = msgen(temp.path(), &["new", name, "--spec", &example(spec)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let dir = temp.path().join(name);
+    (temp, dir)
+}
+
+/// The whole generated tree as one text: each file under a header line.
+fn snapshot_text(dir: &Path) -> String {
+    let mut text = String::new();
+    for (path, contents) in tree(dir) {
+        if path == ".msgen/state.json" {
+            continue;
+        }
+        text.push_str(&format!("=== {path}\n"));
+        text.push_str(&String::from_utf8(contents).unwrap());
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn payment_service_tree() {
+    let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
+    insta::assert_snapshot!(snapshot_text(&dir));
+}
+
+#[test]
+fn notification_service_tree() {
+    let (_temp, dir) = new_service("notification-service", "notification-service.yaml");
+    insta::assert_snapshot!(snapshot_text(&dir));
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let (_a, first) = new_service("payment-service", "payment-service.yaml");
+    let (_b, second) = new_service("payment-service", "payment-service.yaml");
+    assert_eq!(tree(&first), tree(&second));
+}
+
+#[test]
+fn new_writes_nothing_when_the_spec_is_invalid() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = root().join("tests/specs/invalid/unknown-types.yaml");
+    let output = msgen(
+        temp.path(),
+        &["new", "shop", "--spec", &spec.display().to_string()],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("unknown type `strng`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(tree(temp.path()).is_empty(), "something was written");
+}
+
+#[test]
+fn new_refuses_a_directory_that_is_not_empty() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("payment-service");
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let spec = example("payment-service.yaml");
+    let output = msgen(temp.path(), &["new", "payment-service", "--spec", &spec]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("is not empty"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(tree(&dir).len(), 1);
+}
+
+#[test]
+fn new_refuses_a_name_that_differs_from_the_spec() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = example("payment-service.yaml");
+    let output = msgen(temp.path(), &["new", "billing", "--spec", &spec]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("`payment-service`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(tree(temp.path()).is_empty());
+}
+
+#[test]
+fn new_without_a_spec_starts_from_a_commented_valid_starter() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = msgen(temp.path(), &["new", "shop-service"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let spec = fs::read_to_string(temp.path().join("shop-service/msgen.yaml")).unwrap();
+    assert!(spec.contains("service: shop-service"));
+    assert!(
+        spec.lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count()
+            >= 5
+    );
+    assert!(temp
+        .path()
+        .join("shop-service/src/services/items.rs")
+        .exists());
+}
+
+#[test]
+fn new_applies_database_and_broker_overrides_to_the_spec() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = msgen(
+        temp.path(),
+        &["new", "shop", "--database", "postgres", "--broker", "nats"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let spec = fs::read_to_string(temp.path().join("shop/msgen.yaml")).unwrap();
+    assert!(spec.contains("\ndatabase: postgres\n"), "{spec}");
+    assert!(spec.contains("\nbroker: nats\n"), "{spec}");
+}
+
+#[test]
+fn new_with_dir_writes_below_it() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = example("notification-service.yaml");
+    let output = msgen(
+        temp.path(),
+        &[
+            "new",
+            "notification-service",
+            "--spec",
+            &spec,
+            "--dir",
+            "services",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(temp
+        .path()
+        .join("services/notification-service/Cargo.toml")
+        .exists());
+}
+
+#[test]
+fn regenerating_an_unchanged_spec_touches_nothing() {
+    let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
+    let before = mtimes(&dir);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let output = msgen(&dir, &["generate"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(mtimes(&dir), before);
+}
+
+#[test]
+fn regeneration_keeps_the_teams_code_and_edits_and_updates_the_rest() {
+    let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
+    let logic = dir.join("src/services/payments.rs");
+    let business = fs::read_to_string(&logic).unwrap().replace(
+        "Err(AppError::NotImplemented(\"capture_payment\"))",
+        "todo!(\"capture\")",
+    );
+    fs::write(&logic, &business).unwrap();
+    let controller = dir.join("src/controllers/refunds.rs");
+    let edited = format!(
+        "{}// a hand edit\n",
+        fs::read_to_string(&controller).unwrap()
+    );
+    fs::write(&controller, &edited).unwrap();
+
+    let spec = dir.join("msgen.yaml");
+    let text = fs::read_to_string(&spec).unwrap().replace(
+        "      note: { type: string, optional: true }\n",
+        "      note: { type: string, optional: true }\n      channel: { type: string, default: web }\n",
+    );
+    fs::write(&spec, text).unwrap();
+    let output = msgen(&dir, &["generate"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    assert_eq!(fs::read_to_string(&logic).unwrap(), business);
+    assert_eq!(fs::read_to_string(&controller).unwrap(), edited);
+    assert!(
+        stderr(&output).contains("kept src/controllers/refunds.rs"),
+        "{}",
+        stderr(&output)
+    );
+    let model = fs::read_to_string(dir.join("src/models/payment.rs")).unwrap();
+    assert!(model.contains("pub channel: String,"), "{model}");
+    let migration = fs::read_to_string(dir.join("migrations/0002_update.sql")).unwrap();
+    assert!(
+        migration.contains(
+            "alter table \"payments\" add column \"channel\" text not null default 'web';"
+        ),
+        "{migration}"
+    );
+    assert!(dir.join("migrations/0001_initial.sql").exists());
+}
+
+#[test]
+fn a_refused_change_leaves_the_service_byte_for_byte_as_it_was() {
+    let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
+    let spec = dir.join("msgen.yaml");
+    // A new required field without a default cannot be added to a table that may hold rows.
+    let text = fs::read_to_string(&spec).unwrap().replace(
+        "      reason: text\n",
+        "      reason: text\n      approved_by: string\n",
+    );
+    fs::write(&spec, &text).unwrap();
+    let before = tree(&dir);
+    let output = msgen(&dir, &["generate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("approved_by"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(tree(&dir), before);
+}
+
+#[test]
+fn validate_exit_codes() {
+    let dir = root();
+    let ok = msgen(dir, &["validate", "examples/payment-service.yaml"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let invalid = msgen(dir, &["validate", "tests/specs/invalid/dangling-refs.yaml"]);
+    assert_eq!(invalid.status.code(), Some(1));
+    assert!(stderr(&invalid).contains("tests/specs/invalid/dangling-refs.yaml:"));
+    let missing = msgen(dir, &["validate", "no/such/file.yaml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("no/such/file.yaml"));
+    let usage = msgen(dir, &["validate", "--frobnicate"]);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn schema_prints_a_json_schema() {
+    let output = msgen(root(), &["schema"]);
+    assert!(output.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(schema["properties"]["entities"].is_object());
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let output = msgen(root(), &["--help"]);
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        help.contains("Examples:") && help.contains("Exit codes:"),
+        "{help}"
+    );
+}
