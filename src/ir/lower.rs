@@ -312,7 +312,7 @@ fn checks(
         });
     }
     if let Some(min) = c.min_length {
-        uses.length = true;
+        uses.min_length = true;
         checks.push(Check {
             call: format!("v.min_length({name}, $value, {min})"),
             rule: "min_length".into(),
@@ -320,7 +320,7 @@ fn checks(
         });
     }
     if let Some(max) = c.max_length {
-        uses.length = true;
+        uses.max_length = true;
         checks.push(Check {
             call: format!("v.max_length({name}, $value, {max})"),
             rule: "max_length".into(),
@@ -581,11 +581,14 @@ fn lower_operation(
             }
         }
     };
-    let params: Vec<Field> = op
+    // axum hands path parameters over in the order the path has them.
+    let position = |name: &str| op.path.find(&format!("{{{name}}}")).unwrap_or(usize::MAX);
+    let mut params: Vec<Field> = op
         .params
         .iter()
         .map(|p| lower_field(p, &owner, spec, database, uses))
         .collect();
+    params.sort_by_key(|p| position(&p.name));
     let request = op.request.as_ref().map(|b| body(b, "Request", true, uses));
     let response = op
         .response

@@ -43,7 +43,8 @@ pub struct Uses {
     pub regex: bool,
     pub email: bool,
     pub url: bool,
-    pub length: bool,
+    pub min_length: bool,
+    pub max_length: bool,
     /// Some input has a constraint to check at run time.
     pub validator: bool,
     pub min: bool,

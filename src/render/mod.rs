@@ -262,13 +262,13 @@ impl Renderer<'_> {
             .map(|r| format!("merge(controllers::{}::router())", r.module))
             .collect();
         let api_calls = api_calls.join("|");
+        let (x, extract_imports) = extract_uses(s);
         let mut names = vec![
             "main",
             "lib",
             "config",
             "telemetry",
             "error",
-            "extract",
             "state",
             "startup",
             "routes",
@@ -277,14 +277,23 @@ impl Renderer<'_> {
         if s.uses.validator {
             names.push("validation");
         }
+        if x.any() {
+            names.push("extract");
+        }
         for name in names {
             self.emit(
                 &format!("src/{name}.rs"),
                 format!("src/{name}.rs"),
                 Ownership::Generated,
                 |ctx| {
-                    ctx.insert("imports", &state_imports);
+                    let imports = if name == "extract" {
+                        &extract_imports
+                    } else {
+                        &state_imports
+                    };
+                    ctx.insert("imports", imports);
                     ctx.insert("api_calls", &api_calls);
+                    ctx.insert("x", &x);
                 },
             )?;
         }
@@ -302,8 +311,10 @@ impl Renderer<'_> {
         )?;
         self.models()?;
         self.repositories()?;
-        self.controllers()?;
-        self.services()?;
+        if !s.resources.is_empty() {
+            self.controllers()?;
+            self.services()?;
+        }
         Ok(())
     }
 
@@ -498,6 +509,30 @@ impl Renderer<'_> {
             "patch": any(|c| c.update),
             "delete": any(|c| c.delete),
         });
+        let c = &s.crate_name;
+        let mut paths = vec![
+            "std::path::PathBuf".to_string(),
+            format!("{c}::Application"),
+            format!("{c}::Config"),
+            "reqwest::Client".into(),
+            "reqwest::Response".into(),
+            "uuid::Uuid".into(),
+        ];
+        if helpers.inserts {
+            paths.extend([
+                format!("{c}::db::self"),
+                format!("{c}::db::Pool"),
+                format!("{c}::repositories"),
+            ]);
+        }
+        let bodies = helpers.entities.iter().any(|e| e.body);
+        if bodies {
+            paths.push("serde_json::json".into());
+        }
+        if bodies || http["get_json"] == true || http["send_json"] == true {
+            paths.push("serde_json::Value".into());
+        }
+        let imports = rust::imports(&paths);
         self.emit(
             "tests/api/helpers.rs",
             "tests/api/helpers.rs".into(),
@@ -505,6 +540,7 @@ impl Renderer<'_> {
             |ctx| {
                 ctx.insert("helpers", &helpers);
                 ctx.insert("http", &http);
+                ctx.insert("imports", &imports);
             },
         )?;
         for resource in &s.resources {
@@ -601,7 +637,7 @@ fn doc_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Valu
         .trim()
         .lines()
         .map(|line| {
-            let line = line.trim_end();
+            let line = line.trim_end().replace('\t', "    ");
             if line.is_empty() {
                 format!("{pad}///")
             } else {
@@ -874,6 +910,78 @@ fn service_imports(view: &ResourceView) -> Vec<String> {
     rust::imports(&paths.into_iter().collect::<Vec<_>>())
 }
 
+/// Which extractors and answers of `extract.rs` the controllers use.
+#[derive(Debug, Default, Serialize)]
+struct ExtractUses {
+    json: bool,
+    path: bool,
+    query: bool,
+    created: bool,
+}
+
+impl ExtractUses {
+    fn any(&self) -> bool {
+        self.json || self.path || self.query || self.created
+    }
+}
+
+fn extract_uses(s: &Service) -> (ExtractUses, Vec<String>) {
+    let mut x = ExtractUses::default();
+    for r in &s.resources {
+        let c = r.crud;
+        if r.entity.is_some() {
+            x.json |= c.list || c.get || c.create || c.update;
+            x.path |= c.item();
+            x.query |= c.list;
+            x.created |= c.create;
+        }
+        for op in &r.operations {
+            x.json |= op.request.is_some() || op.response.is_some();
+            x.path |= !op.params.is_empty();
+        }
+    }
+    let mut paths: Vec<&str> = Vec::new();
+    if x.json {
+        paths.extend([
+            "axum::body::Bytes",
+            "axum::extract::rejection::BytesRejection",
+            "axum::extract::FromRequest",
+            "axum::extract::Request",
+            "axum::http::header",
+            "axum::http::StatusCode",
+            "axum::response::IntoResponse",
+            "axum::response::Response",
+            "serde::de::DeserializeOwned",
+            "crate::error::FieldError",
+        ]);
+    }
+    if x.path {
+        paths.extend([
+            "axum::extract::rejection::PathRejection",
+            "axum::extract::FromRequestParts",
+        ]);
+    }
+    if x.query {
+        paths.extend([
+            "axum::extract::rejection::QueryRejection",
+            "axum::extract::FromRequestParts",
+        ]);
+    }
+    if x.created {
+        paths.extend([
+            "axum::http::header",
+            "axum::http::StatusCode",
+            "axum::response::IntoResponse",
+            "axum::response::Response",
+        ]);
+    }
+    if x.any() {
+        paths.push("crate::error::AppError");
+    }
+    let paths: Vec<String> = paths.into_iter().map(String::from).collect();
+    (x, rust::imports(&paths))
+}
+
 fn repository_imports(e: &Entity) -> Vec<String> {
     let model = format!("crate::models::{}", e.model_module);
     let mut paths = vec![
@@ -1005,61 +1113,99 @@ fn controller_imports(resource: &Resource, entity: Option<&Entity>) -> Vec<Strin
 #[derive(Serialize)]
 struct Helpers {
     entities: Vec<EntityHelper>,
+    /// Whether any test stores records directly (and so needs the pool).
+    inserts: bool,
 }
 
 #[derive(Serialize)]
 struct EntityHelper {
-    name: String,
     snake: String,
-    model_module: String,
-    new_type: String,
     repo_module: String,
-    /// `(field name, JSON value or parent reference)` per field, for sample `n`.
     fields: Vec<SampleField>,
     parents: Vec<String>,
+    /// A valid request body is needed (`<entity>_body`).
+    body: bool,
+    /// A stored record is needed (`insert_<entity>`).
+    insert: bool,
 }
 
 #[derive(Serialize)]
 struct SampleField {
     name: String,
-    /// JSON for sample 0 and sample 1.
+    /// Two valid values, as written in `json!`.
     samples: [String; 2],
-    /// Set when the value is the id of a parent record created first.
+    /// Set when the value is the id of a parent record stored first.
     parent: Option<String>,
 }
 
+/// Helpers for the entities the tests touch, and for the parents those need; no more, so the
+/// test crate has no dead code.
 fn test_helpers(s: &Service) -> Helpers {
+    let n = s.entities.len();
+    let (mut body, mut insert) = (vec![false; n], vec![false; n]);
+    for r in &s.resources {
+        if let Some(i) = r.entity {
+            let c = r.crud;
+            body[i] |= c.create || c.update;
+            insert[i] |= c.get || c.list || c.update || c.delete;
+        }
+    }
+    // Storing a record takes a body; a body takes stored parents. Repeat until nothing changes.
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for i in 0..n {
+            if insert[i] && !body[i] {
+                body[i] = true;
+                changed = true;
+            }
+            if !body[i] {
+                continue;
+            }
+            for parent in &s.entities[i].references {
+                if let Some(p) = s.entities.iter().position(|e| e.name == *parent) {
+                    if !insert[p] {
+                        insert[p] = true;
+                        changed = true;
+                    }
+                }
+            }
+        }
+    }
+    let entities = s
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| body[*i] || insert[*i])
+        .map(|(i, e)| EntityHelper {
+            snake: e.snake.clone(),
+            repo_module: e.repo_module.clone(),
+            fields: e
+                .fields
+                .iter()
+                .map(|f| SampleField {
+                    name: f.name.clone(),
+                    samples: f.samples.clone(),
+                    parent: f
+                        .references
+                        .as_ref()
+                        .and_then(|r| s.entity(&r.entity))
+                        .map(|p| p.snake.clone()),
+                })
+                .collect(),
+            parents: e
+                .references
+                .iter()
+                .filter_map(|r| s.entity(r))
+                .map(|p| p.snake.clone())
+                .collect(),
+            body: body[i],
+            insert: insert[i],
+        })
+        .collect();
     Helpers {
-        entities: s
-            .entities
-            .iter()
-            .map(|e| EntityHelper {
-                name: e.name.clone(),
-                snake: e.snake.clone(),
-                model_module: e.model_module.clone(),
-                new_type: e.new_type.clone(),
-                repo_module: e.repo_module.clone(),
-                fields: e
-                    .fields
-                    .iter()
-                    .map(|f| SampleField {
-                        name: f.name.clone(),
-                        samples: f.samples.clone(),
-                        parent: f
-                            .references
-                            .as_ref()
-                            .and_then(|r| s.entity(&r.entity))
-                            .map(|p| p.snake.clone()),
-                    })
-                    .collect(),
-                parents: e
-                    .references
-                    .iter()
-                    .filter_map(|r| s.entity(r))
-                    .map(|p| p.snake.clone())
-                    .collect(),
-            })
-            .collect(),
+        entities,
+        inserts: insert.iter().any(|&i| i),
     }
 }
 
