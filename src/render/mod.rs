@@ -143,7 +143,7 @@ impl Renderer<'_> {
             "test_mods",
             &sorted(
                 resources()
-                    .chain(["helpers".into(), "service".into()])
+                    .chain(["custom".into(), "helpers".into(), "service".into()])
                     .collect(),
             ),
         );
@@ -488,6 +488,12 @@ impl Renderer<'_> {
             "tests/api/main.rs",
             "tests/api/main.rs".into(),
             Ownership::Generated,
+            |_| {},
+        )?;
+        self.emit(
+            "tests/api/custom.rs",
+            "tests/api/custom.rs".into(),
+            Ownership::Team,
             |_| {},
         )?;
         self.emit(

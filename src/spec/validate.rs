@@ -112,12 +112,16 @@ pub(crate) fn validate(spec: &Spec) -> Vec<Diagnostic> {
             .iter()
             .map(|e| e.name.value.as_str())
             .collect(),
+        resources: Vec::new(),
+        custom: Vec::new(),
     };
     v.top_level();
     v.entities();
     v.endpoints();
     v.events();
     v.enum_type_clashes();
+    let modules = v.modules();
+    v.generated_type_clashes(&modules);
     v.problems
 }
 
@@ -125,6 +129,10 @@ struct Validator<'a> {
     spec: &'a Spec,
     problems: Vec<Diagnostic>,
     entities: Vec<&'a str>,
+    /// Entities with a resource endpoint (each once), and where the endpoint names them.
+    resources: Vec<(&'a Entity, Span)>,
+    /// Custom endpoints whose path is valid, with its first segment and where that is written.
+    custom: Vec<(&'a CustomEndpoint, String, Span)>,
 }
 
 /// Where a list of fields appears; the rules differ a little.
@@ -1622,6 +1630,7 @@ impl<'a> Validator<'a> {
                         continue;
                     }
                     resources.insert(&entity.name.value, r.resource.span);
+                    self.resources.push((entity, r.resource.span));
                     let operations = self.operations(r);
                     if is_pascal(&entity.name.value) {
                         let segment = entity.table_name().replace('_', "-");
@@ -1664,6 +1673,11 @@ impl<'a> Validator<'a> {
                         }
                     }
                     if let Some(route) = self.custom_endpoint(c) {
+                        if let (Some(Segment::Static(first)), Some(at)) =
+                            (route.segments.first(), route.spans.first())
+                        {
+                            self.custom.push((c, first.clone(), *at));
+                        }
                         routes.push(route);
                     }
                 }
@@ -1746,7 +1760,7 @@ impl<'a> Validator<'a> {
         true
     }
 
-    fn custom_endpoint(&mut self, c: &CustomEndpoint) -> Option<Route> {
+    fn custom_endpoint(&mut self, c: &'a CustomEndpoint) -> Option<Route> {
         if let Some(d) = &c.description {
             self.text(d, "`description`");
         }
@@ -1892,6 +1906,17 @@ impl<'a> Validator<'a> {
             );
             return None;
         }
+        if value == "/" {
+            self.report(
+                bad(
+                    path.span,
+                    "path `/` has no segment".to_owned(),
+                    "start the path with a segment that names what the operation is about, e.g. `/reports/daily`",
+                )
+                .with_label("the first segment names the Rust module of the operation"),
+            );
+            return None;
+        }
         let mut segments = Vec::new();
         let mut spans = Vec::new();
         let mut ok = true;
@@ -1964,18 +1989,48 @@ impl<'a> Validator<'a> {
                 ok = false;
             }
         }
-        if let (Some(Segment::Static(first)), Some(at)) = (segments.first(), spans.first()) {
-            // The first segment names the module that holds the operation.
-            if !first.starts_with(|c: char| c.is_ascii_lowercase())
-                || NOT_RAW.contains(&first.as_str())
-            {
-                self.report(bad(
-                    *at,
-                    format!("path `{}` cannot start with `{}`", show(value), show(first)),
-                    "the first segment names the Rust module of the operation: start it with a letter, and not with `self`, `super` or `crate`",
-                ));
+        // The first segment names the module that holds the operation.
+        match (segments.first(), spans.first()) {
+            (Some(Segment::Static(first)), Some(at)) => {
+                if !first.starts_with(|c: char| c.is_ascii_lowercase())
+                    || NOT_RAW.contains(&first.as_str())
+                {
+                    self.report(bad(
+                        *at,
+                        format!("path `{}` cannot start with `{}`", show(value), show(first)),
+                        "the first segment names the Rust module of the operation: start it with a letter, and not with `self`, `super` or `crate`",
+                    ));
+                    ok = false;
+                }
+            }
+            (Some(Segment::Param(param)), Some(at)) => {
+                let help = match self
+                    .spec
+                    .entities
+                    .first()
+                    .filter(|e| is_pascal(&e.name.value))
+                {
+                    Some(e) => format!(
+                        "start the path with a fixed segment, such as an entity's route: `/{}{}`",
+                        e.table_name().replace('_', "-"),
+                        show(value)
+                    ),
+                    None => "start the path with a fixed segment, e.g. `/reports/{day}`".to_owned(),
+                };
+                self.report(
+                    Diagnostic::error(
+                        *at,
+                        format!(
+                            "path `{}` cannot start with the parameter `{{{param}}}`",
+                            show(value)
+                        ),
+                    )
+                    .with_label("the first segment names the Rust module of the operation")
+                    .with_help(help),
+                );
                 ok = false;
             }
+            _ => {}
         }
         if !ok {
             return None;
