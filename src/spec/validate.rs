@@ -884,17 +884,8 @@ impl<'a> Validator<'a> {
                             Diagnostic::error(field.ty.span, "`id` is the primary key and must be a `uuid`")
                                 .with_help("remove `id`: every entity gets a uuid `id`; give other identifiers another name, e.g. `external_id`"),
                         );
-                    } else if field.is_optional() {
-                        let span = field.optional.as_ref().map_or(field.name.span, |o| o.span);
-                        self.report(Diagnostic::error(
-                            span,
-                            "`id` is the primary key and cannot be optional",
-                        ));
-                    } else if let Some(default) = &field.default {
-                        self.report(
-                            Diagnostic::error(default.span, "`id` cannot have a default")
-                                .with_help("msgen generates a new uuid for every row"),
-                        );
+                    } else {
+                        self.managed_column_keys(field);
                     }
                 }
                 "created_at" | "updated_at" => {
@@ -903,14 +894,8 @@ impl<'a> Validator<'a> {
                             Diagnostic::error(field.ty.span, format!("`{name}` is a timestamp msgen maintains and must be a `datetime`"))
                                 .with_help(format!("remove `{name}` (every entity gets it), or choose another name")),
                         );
-                    } else if field.is_optional() {
-                        let span = field.optional.as_ref().map_or(field.name.span, |o| o.span);
-                        self.report(Diagnostic::error(
-                            span,
-                            format!(
-                                "`{name}` is a timestamp msgen maintains and cannot be optional"
-                            ),
-                        ));
+                    } else {
+                        self.managed_column_keys(field);
                     }
                 }
                 "limit" | "offset" => {
@@ -1045,6 +1030,50 @@ impl<'a> Validator<'a> {
         true
     }
 
+    /// `id`, `created_at` and `updated_at` take a `type` and a `description`, nothing else:
+    /// msgen fills these columns itself and ignores any other key written for them.
+    fn managed_column_keys(&mut self, field: &Field) {
+        let name = field.name.value.as_str();
+        for (key, span) in keys_beyond_type(field) {
+            let d = match (key, name) {
+                ("optional", "id") if field.is_optional() => Diagnostic::error(
+                    span,
+                    "`id` is the primary key and cannot be optional",
+                ),
+                ("optional", _) if field.is_optional() => Diagnostic::error(
+                    span,
+                    format!("`{name}` is a timestamp msgen maintains and cannot be optional"),
+                ),
+                ("default", "id") => Diagnostic::error(span, "`id` cannot have a default")
+                    .with_help("msgen generates a new uuid for every row"),
+                _ => {
+                    let help = match (key, name) {
+                        ("unique" | "index", "id") => {
+                            format!("remove `{key}`: `id` is the primary key already")
+                        }
+                        ("default", "created_at") => {
+                            "remove `default`: msgen sets `created_at` when it inserts a row"
+                                .to_owned()
+                        }
+                        ("default", _) => {
+                            "remove `default`: msgen sets `updated_at` whenever it writes a row"
+                                .to_owned()
+                        }
+                        _ => format!(
+                            "remove `{key}`; only `type` and `description` may be given for `{name}`"
+                        ),
+                    };
+                    Diagnostic::error(
+                        span,
+                        format!("`{key}` cannot be set on `{name}`: msgen manages this column"),
+                    )
+                    .with_help(help)
+                }
+            };
+            self.report(d);
+        }
+    }
+
     fn field(&mut self, field: &Field, place: Place) {
         let ty = field.ty.value;
         let name = show(&field.name.value);
@@ -1052,6 +1081,10 @@ impl<'a> Validator<'a> {
 
         if let Some(d) = &field.description {
             self.text(d, "`description`");
+        }
+        if place == Place::Entity && is_managed_column(field) {
+            // Every other key is reported once, by `managed_column_keys`.
+            return;
         }
         if let Some(old) = &field.renamed_from {
             if self.length_ok(old, "`renamed_from`") {
@@ -1135,8 +1168,32 @@ impl<'a> Validator<'a> {
             }
         }
 
-        // Numeric bounds.
-        for (key, bound) in [("min", &field.min), ("max", &field.max)] {
+        if place == Place::Param {
+            for (key, span) in keys_beyond_type(field) {
+                if CONSTRAINT_KEYS.contains(&key) {
+                    self.report(
+                        Diagnostic::error(
+                            span,
+                            "constraints on path parameters are not checked by the generated service; validate in the operation",
+                        )
+                        .with_help(format!("remove `{key}`")),
+                    );
+                }
+            }
+        } else {
+            self.constraints(field, &is_a);
+        }
+        let regex = field
+            .pattern
+            .as_ref()
+            .filter(|_| place != Place::Param && ty.is_string())
+            .and_then(|p| {
+                regex::RegexBuilder::new(&p.value)
+                    .size_limit(1 << 20)
+                    .build()
+                    .ok()
+            });
+
             let Some(bound) = bound else { continue };
             if !ty.is_numeric() {
                 let help = if ty.is_string() {
