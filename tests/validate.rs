@@ -142,6 +142,26 @@ fn reports_point_at_the_offending_text() {
     assert_eq!(first.help.as_deref(), Some("did you mean `string`?"));
 }
 
+#[test]
+fn module_and_type_clashes_point_at_what_to_change() {
+    let diagnostics = rejected("tests/specs/invalid/path-segment-shares-entity-module.yaml");
+    let text = &diagnostics.source().text;
+    let first = diagnostics.iter().next().unwrap();
+    assert_eq!(&text[first.span.start..first.span.end], "item");
+    assert_eq!(
+        first.help.as_deref(),
+        Some("use the entity's route: `/items/stats`")
+    );
+
+    let diagnostics = rejected("tests/specs/invalid/generated-type-clashes.yaml");
+    let text = &diagnostics.source().text;
+    let spans: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| &text[d.span.start..d.span.end])
+        .collect();
+    assert_eq!(spans, ["patch", "refund", "new_import", "CaptureResponse"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The JSON Schema agrees with the checker on what a spec looks like.
 

@@ -115,6 +115,11 @@ fn table(entity: &Entity, service: &Service) -> Table {
     }
     columns.push(timestamp("created_at"));
     columns.push(timestamp("updated_at"));
+    // The row version behind `ETag` / `If-Match`: every update increments it.
+    columns.push(Column {
+        default: Some("1".into()),
+        ..Column::new("version", super::sql_type(FieldType::Bigint, database))
+    });
     Table {
         name: entity.table.clone(),
         columns,

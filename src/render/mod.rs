@@ -457,6 +457,14 @@ impl Renderer<'_> {
             })
             .collect();
         let imports = contracts_imports(&resources);
+        let versions = s
+            .resources
+            .iter()
+            .any(|r| r.entity.is_some() && (r.crud.update || r.crud.delete));
+        let patches = s
+            .resources
+            .iter()
+            .any(|r| r.entity.is_some() && r.crud.update);
         self.emit(
             "src/services/contracts.rs",
             "src/services/contracts.rs".into(),
@@ -464,6 +472,8 @@ impl Renderer<'_> {
             |ctx| {
                 ctx.insert("resources", &resources);
                 ctx.insert("imports", &imports);
+                ctx.insert("versions", &versions);
+                ctx.insert("patches", &patches);
             },
         )?;
         for view in &resources {
@@ -514,6 +524,7 @@ impl Renderer<'_> {
             "put": any(|c| c.update),
             "patch": any(|c| c.update),
             "delete": any(|c| c.delete),
+            "if_match": any(|c| c.update || c.delete),
         });
         let c = &s.crate_name;
         let mut paths = vec![
@@ -535,7 +546,11 @@ impl Renderer<'_> {
         if bodies {
             paths.push("serde_json::json".into());
         }
-        if bodies || http["get_json"] == true || http["send_json"] == true {
+        if bodies
+            || http["get_json"] == true
+            || http["send_json"] == true
+            || http["if_match"] == true
+        {
             paths.push("serde_json::Value".into());
         }
         let imports = rust::imports(&paths);
@@ -923,11 +938,13 @@ struct ExtractUses {
     path: bool,
     query: bool,
     created: bool,
+    etag: bool,
+    if_match: bool,
 }
 
 impl ExtractUses {
     fn any(&self) -> bool {
-        self.json || self.path || self.query || self.created
+        self.json || self.path || self.query || self.created || self.etag || self.if_match
     }
 }
 
@@ -940,6 +957,8 @@ fn extract_uses(s: &Service) -> (ExtractUses, Vec<String>) {
             x.path |= c.item();
             x.query |= c.list;
             x.created |= c.create;
+            x.etag |= c.get || c.update;
+            x.if_match |= c.update || c.delete;
         }
         for op in &r.operations {
             x.json |= op.request.is_some() || op.response.is_some();
@@ -979,6 +998,16 @@ fn extract_uses(s: &Service) -> (ExtractUses, Vec<String>) {
             "axum::http::StatusCode",
             "axum::response::IntoResponse",
             "axum::response::Response",
+        ]);
+    }
+    if x.etag {
+        paths.extend(["axum::http::header", "axum::http::HeaderName"]);
+    }
+    if x.if_match {
+        paths.extend([
+            "axum::extract::FromRequestParts",
+            "axum::http::header",
+            "axum::http::request::Parts",
         ]);
     }
     if x.any() {
@@ -1095,6 +1124,13 @@ fn controller_imports(resource: &Resource, entity: Option<&Entity>) -> Vec<Strin
         if c.item() {
             paths.insert("crate::extract::Path".into());
             paths.insert("uuid::Uuid".into());
+        }
+        if c.get || c.update {
+            paths.insert("crate::extract::etag".into());
+            paths.insert("crate::extract::ETag".into());
+        }
+        if c.update || c.delete {
+            paths.insert("crate::extract::IfMatch".into());
         }
         if c.delete {
             paths.insert("axum::http::StatusCode".into());

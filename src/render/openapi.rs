@@ -163,6 +163,7 @@ fn error_name(code: u16) -> &'static str {
         400 => "BadRequest",
         404 => "NotFound",
         409 => "Conflict",
+        412 => "PreconditionFailed",
         413 => "PayloadTooLarge",
         415 => "UnsupportedMediaType",
         422 => "UnprocessableEntity",
@@ -177,6 +178,10 @@ fn shared_responses() -> Value {
         (400, "The request is malformed."),
         (404, "Nothing was found here."),
         (409, "The change conflicts with existing data."),
+        (
+            412,
+            "The record is no longer at the version given in `If-Match`.",
+        ),
         (413, "The request body is too large."),
         (415, "The request body is not JSON."),
         (
@@ -274,7 +279,10 @@ fn create_operation(e: &Entity) -> Value {
         "201".into(),
         json!({
             "description": "Created.",
-            "headers": { "Location": { "schema": { "type": "string" } } },
+            "headers": {
+                "Location": { "schema": { "type": "string" } },
+                "ETag": etag_header(),
+            },
             "content": json_content(reference(&e.name)),
         }),
     );
@@ -294,15 +302,17 @@ fn item_operation(e: &Entity, verb: &str, body: Option<&str>, status: u16) -> Va
     } else {
         responses.insert(
             status.to_string(),
-            json!({ "description": "The record.", "content": json_content(reference(&e.name)) }),
+            json!({
+                "description": "The record.",
+                "headers": { "ETag": etag_header() },
+                "content": json_content(reference(&e.name)),
+            }),
         );
     }
-    let errors: &[u16] = if body.is_some() {
-        &[400, 404, 409, 413, 415, 422, 500]
-    } else if verb == "delete" {
-        &[400, 404, 409, 500]
-    } else {
-        &[400, 404, 500]
+    let errors: &[u16] = match (body.is_some(), verb) {
+        (true, _) => &[400, 404, 409, 412, 413, 415, 422, 500],
+        (false, "delete") => &[400, 404, 409, 412, 500],
+        _ => &[400, 404, 500],
     };
     responses.extend(error_refs(errors));
     let mut op = json!({
@@ -310,10 +320,25 @@ fn item_operation(e: &Entity, verb: &str, body: Option<&str>, status: u16) -> Va
         "summary": format!("{} a {}", capitalize(verb), e.human),
         "responses": responses,
     });
+    if verb != "get" {
+        op["parameters"] = json!([{
+            "name": "If-Match",
+            "in": "header",
+            "description": "Change the record only if it is still at this version (an `ETag` it answered).",
+            "schema": { "type": "string" },
+        }]);
+    }
     if let Some(body) = body {
         op["requestBody"] = json!({ "required": true, "content": json_content(reference(body)) });
     }
     op
+}
+
+fn etag_header() -> Value {
+    json!({
+        "description": "The version of the record, for `If-Match`.",
+        "schema": { "type": "string" },
+    })
 }
 
 fn custom_operation(op: &CustomOperation, _s: &Service) -> Value {

@@ -13,7 +13,8 @@ pub struct Statement {
     pub text: String,
 }
 
-/// Placeholders of one dialect: `?` for SQLite, `$1`, `$2`, ... for Postgres.
+/// Numbered placeholders, so that one value can be used twice: `?1` for SQLite, `$1` for
+/// Postgres.
 struct Params {
     database: Database,
     next: usize,
@@ -27,7 +28,7 @@ impl Params {
     fn next(&mut self) -> String {
         self.next += 1;
         match self.database {
-            Database::Sqlite => "?".into(),
+            Database::Sqlite => format!("?{}", self.next),
             Database::Postgres => format!("${}", self.next),
         }
     }
@@ -40,6 +41,7 @@ pub fn statements(entity: &Entity, database: Database) -> Vec<Statement> {
     all.extend(user_columns.iter().cloned());
     all.push(sql_ident("created_at"));
     all.push(sql_ident("updated_at"));
+    all.push(sql_ident("version"));
     let columns = all.join(", ");
     let select = format!("select {columns}\nfrom {table}");
     let mut statements = Vec::new();
@@ -73,33 +75,53 @@ pub fn statements(entity: &Entity, database: Database) -> Vec<Statement> {
         name: "FIND",
         text: format!("{select}\nwhere \"id\" = {}", p.next()),
     });
+    // The version starts at its column default.
+    let inserted = &all[..all.len() - 1];
     let mut p = Params::new(database);
-    let values: Vec<String> = all.iter().map(|_| p.next()).collect();
+    let values: Vec<String> = inserted.iter().map(|_| p.next()).collect();
     statements.push(Statement {
         name: "INSERT",
         text: format!(
-            "insert into {table} ({columns})\nvalues ({})\nreturning {columns}",
+            "insert into {table} ({})\nvalues ({})\nreturning {columns}",
+            inserted.join(", "),
             values.join(", ")
         ),
     });
+    // Updates take the version they expect; `null` updates whatever version is there.
     let mut p = Params::new(database);
     let mut set: Vec<String> = user_columns
         .iter()
         .map(|c| format!("{c} = {}", p.next()))
         .collect();
     set.push(format!("\"updated_at\" = {}", p.next()));
+    set.push("\"version\" = \"version\" + 1".into());
+    let id = p.next();
+    let version = p.next();
     statements.push(Statement {
         name: "UPDATE",
         text: format!(
-            "update {table}\nset {}\nwhere \"id\" = {}\nreturning {columns}",
+            "update {table}\nset {}\nwhere \"id\" = {id} and ({} is null or \"version\" = {version})\nreturning {columns}",
             set.join(", "),
-            p.next()
+            typed_null_check(&version, database),
         ),
     });
     let mut p = Params::new(database);
+    let id = p.next();
+    let version = p.next();
     statements.push(Statement {
         name: "DELETE",
-        text: format!("delete from {table} where \"id\" = {}", p.next()),
+        text: format!(
+            "delete from {table}\nwhere \"id\" = {id} and ({} is null or \"version\" = {version})",
+            typed_null_check(&version, database),
+        ),
     });
     statements
+}
+
+/// A parameter in `<param> is null`: Postgres must be told its type, SQLite need not.
+fn typed_null_check(param: &str, database: Database) -> String {
+    match database {
+        Database::Sqlite => param.to_string(),
+        Database::Postgres => format!("{param}::bigint"),
+    }
 }

@@ -1,5 +1,6 @@
 //! The meaning of a decoded spec: legal and unique names, keys that fit their field's type,
-//! defaults that fit their field, references that resolve, routes that do not collide.
+//! defaults that fit their field, references that resolve, routes that do not collide, and
+//! generated modules and Rust types that do not clash.
 //!
 //! Every problem is reported, each at the most precise span, so one run of `msgen validate`
 //! shows everything to fix. Checks that depend on a name being valid are skipped when it is
@@ -90,6 +91,10 @@ const RUST_KEYWORDS: &[&str] = &[
 /// Keywords that cannot be written as raw identifiers (`r#self` is not legal Rust).
 const NOT_RAW: &[&str] = &["self", "super", "crate", "Self"];
 
+/// Module names the generated service uses beside the resources' own: `services/contracts.rs`
+/// and `tests/api/{custom,helpers,service}.rs`.
+const RESERVED_MODULES: &[&str] = &["contracts", "custom", "helpers", "service"];
+
 /// Tables the generated service creates for itself.
 const RESERVED_TABLES: &[&str] = &["outbox", "inbox"];
 
@@ -102,6 +107,48 @@ const PARAM_TYPES: &[FieldType] = &[
     FieldType::Bool,
     FieldType::Date,
 ];
+
+/// Keys that constrain a field's value.
+const CONSTRAINT_KEYS: &[&str] = &[
+    "min",
+    "max",
+    "min_length",
+    "max_length",
+    "pattern",
+    "format",
+];
+
+/// The keys written for a field besides `type` and `description`, each with its value's span.
+fn keys_beyond_type(field: &Field) -> Vec<(&'static str, Span)> {
+    let flag = |f: &Option<Spanned<bool>>| f.as_ref().map(|f| f.span);
+    [
+        ("optional", flag(&field.optional)),
+        ("default", field.default.as_ref().map(|d| d.span)),
+        ("unique", flag(&field.unique)),
+        ("index", flag(&field.index)),
+        ("min", field.min.as_ref().map(|n| n.span)),
+        ("max", field.max.as_ref().map(|n| n.span)),
+        ("min_length", field.min_length.as_ref().map(|n| n.span)),
+        ("max_length", field.max_length.as_ref().map(|n| n.span)),
+        ("pattern", field.pattern.as_ref().map(|p| p.span)),
+        ("format", field.format.as_ref().map(|f| f.span)),
+        ("values", field.values.as_ref().map(|v| v.span)),
+        ("entity", field.entity.as_ref().map(|e| e.span)),
+        ("on_delete", field.on_delete.as_ref().map(|o| o.span)),
+        ("renamed_from", field.renamed_from.as_ref().map(|r| r.span)),
+    ]
+    .into_iter()
+    .filter_map(|(key, span)| Some((key, span?)))
+    .collect()
+}
+
+/// Whether an entity field is one of the columns msgen fills itself, declared with its type.
+fn is_managed_column(field: &Field) -> bool {
+    matches!(
+        (field.name.value.as_str(), field.ty.value),
+        ("id", FieldType::Uuid) | ("created_at" | "updated_at", FieldType::Datetime)
+    )
+}
 
 pub(crate) fn validate(spec: &Spec) -> Vec<Diagnostic> {
     let mut v = Validator {
@@ -898,6 +945,13 @@ impl<'a> Validator<'a> {
                         self.managed_column_keys(field);
                     }
                 }
+                "version" => {
+                    self.report(
+                        Diagnostic::error(field.name.span, "a field cannot be named `version`")
+                            .with_label("msgen keeps each record's version in this column, for `ETag` and `If-Match`")
+                            .with_help("choose another name, e.g. `revision`"),
+                    );
+                }
                 "limit" | "offset" => {
                     self.report(
                         Diagnostic::error(
@@ -1036,10 +1090,9 @@ impl<'a> Validator<'a> {
         let name = field.name.value.as_str();
         for (key, span) in keys_beyond_type(field) {
             let d = match (key, name) {
-                ("optional", "id") if field.is_optional() => Diagnostic::error(
-                    span,
-                    "`id` is the primary key and cannot be optional",
-                ),
+                ("optional", "id") if field.is_optional() => {
+                    Diagnostic::error(span, "`id` is the primary key and cannot be optional")
+                }
                 ("optional", _) if field.is_optional() => Diagnostic::error(
                     span,
                     format!("`{name}` is a timestamp msgen maintains and cannot be optional"),
@@ -1168,7 +1221,7 @@ impl<'a> Validator<'a> {
             }
         }
 
-        if place == Place::Param {
+        let regex = if place == Place::Param {
             for (key, span) in keys_beyond_type(field) {
                 if CONSTRAINT_KEYS.contains(&key) {
                     self.report(
@@ -1180,20 +1233,89 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
+            None
         } else {
-            self.constraints(field, &is_a);
-        }
-        let regex = field
-            .pattern
-            .as_ref()
-            .filter(|_| place != Place::Param && ty.is_string())
-            .and_then(|p| {
-                regex::RegexBuilder::new(&p.value)
-                    .size_limit(1 << 20)
-                    .build()
-                    .ok()
-            });
+            self.constraints(field, &is_a)
+        };
 
+        // Enums.
+        match (&field.values, ty) {
+            (None, FieldType::Enum) => self.report(
+                Diagnostic::error(
+                    field.ty.span,
+                    format!("enum field `{name}` has no `values`"),
+                )
+                .with_help(format!(
+                    "list the allowed values: `{name}: {{ type: enum, values: [a, b] }}`"
+                )),
+            ),
+            (Some(values), FieldType::Enum) => self.enum_values(values),
+            (Some(values), _) => self.report(
+                Diagnostic::error(
+                    values.span,
+                    format!("`values` only applies to enum fields, and {is_a}"),
+                )
+                .with_help("write `type: enum`, or remove `values`"),
+            ),
+            (None, _) => {}
+        }
+
+        // References.
+        match (&field.entity, ty) {
+            (None, FieldType::Ref) => {
+                let example = self.entities.first().copied().unwrap_or("Other");
+                self.report(
+                    Diagnostic::error(
+                        field.ty.span,
+                        format!("reference `{name}` does not say which entity it refers to"),
+                    )
+                    .with_help(format!("add `entity: {example}`")),
+                )
+            }
+            (Some(target), FieldType::Ref) => {
+                if self.entity(&target.value).is_none() {
+                    let help = self.entity_help(&target.value);
+                    self.report(
+                        Diagnostic::error(
+                            target.span,
+                            format!("entity `{}` is not defined", show(&target.value)),
+                        )
+                        .with_help(help),
+                    );
+                }
+            }
+            (Some(target), _) => self.report(
+                Diagnostic::error(
+                    target.span,
+                    format!("`entity` only applies to ref fields, and {is_a}"),
+                )
+                .with_help("write `type: ref`, or remove `entity`"),
+            ),
+            (None, _) => {}
+        }
+        if let (Some(on_delete), false) = (&field.on_delete, ty == FieldType::Ref) {
+            self.report(
+                Diagnostic::error(
+                    on_delete.span,
+                    format!("`on_delete` only applies to ref fields, and {is_a}"),
+                )
+                .with_help("remove `on_delete`"),
+            );
+        }
+
+        if let Some(default) = &field.default {
+            if place != Place::Param {
+                self.default(field, default, regex.as_ref());
+            }
+        }
+    }
+
+    /// Bounds, lengths, pattern and format of a field stored or sent in a body; the compiled
+    /// pattern when it is valid.
+    fn constraints(&mut self, field: &Field, is_a: &str) -> Option<regex::Regex> {
+        let ty = field.ty.value;
+        // Numeric bounds.
+        for (key, bound) in [("min", &field.min), ("max", &field.max)] {
             let Some(bound) = bound else { continue };
             if !ty.is_numeric() {
                 let help = if ty.is_string() {
@@ -1289,77 +1411,7 @@ impl<'a> Validator<'a> {
                 }
             }
         }
-
-        // Enums.
-        match (&field.values, ty) {
-            (None, FieldType::Enum) => self.report(
-                Diagnostic::error(
-                    field.ty.span,
-                    format!("enum field `{name}` has no `values`"),
-                )
-                .with_help(format!(
-                    "list the allowed values: `{name}: {{ type: enum, values: [a, b] }}`"
-                )),
-            ),
-            (Some(values), FieldType::Enum) => self.enum_values(values),
-            (Some(values), _) => self.report(
-                Diagnostic::error(
-                    values.span,
-                    format!("`values` only applies to enum fields, and {is_a}"),
-                )
-                .with_help("write `type: enum`, or remove `values`"),
-            ),
-            (None, _) => {}
-        }
-
-        // References.
-        match (&field.entity, ty) {
-            (None, FieldType::Ref) => {
-                let example = self.entities.first().copied().unwrap_or("Other");
-                self.report(
-                    Diagnostic::error(
-                        field.ty.span,
-                        format!("reference `{name}` does not say which entity it refers to"),
-                    )
-                    .with_help(format!("add `entity: {example}`")),
-                )
-            }
-            (Some(target), FieldType::Ref) => {
-                if self.entity(&target.value).is_none() {
-                    let help = self.entity_help(&target.value);
-                    self.report(
-                        Diagnostic::error(
-                            target.span,
-                            format!("entity `{}` is not defined", show(&target.value)),
-                        )
-                        .with_help(help),
-                    );
-                }
-            }
-            (Some(target), _) => self.report(
-                Diagnostic::error(
-                    target.span,
-                    format!("`entity` only applies to ref fields, and {is_a}"),
-                )
-                .with_help("write `type: ref`, or remove `entity`"),
-            ),
-            (None, _) => {}
-        }
-        if let (Some(on_delete), false) = (&field.on_delete, ty == FieldType::Ref) {
-            self.report(
-                Diagnostic::error(
-                    on_delete.span,
-                    format!("`on_delete` only applies to ref fields, and {is_a}"),
-                )
-                .with_help("remove `on_delete`"),
-            );
-        }
-
-        if let Some(default) = &field.default {
-            if place != Place::Param {
-                self.default(field, default, regex.as_ref());
-            }
-        }
+        regex
     }
 
     fn enum_values(&mut self, values: &Spanned<Vec<Spanned<String>>>) {
@@ -2048,17 +2100,26 @@ impl<'a> Validator<'a> {
         }
         // The first segment names the module that holds the operation.
         match (segments.first(), spans.first()) {
-            (Some(Segment::Static(first)), Some(at)) => {
+            (Some(Segment::Static(first)), Some(at))
+                if RESERVED_MODULES.contains(&first.replace('-', "_").as_str()) =>
+            {
+                self.report(bad(
+                    *at,
+                    format!("path `{}` cannot start with `{}`", show(value), show(first)),
+                    "the first segment names the Rust module of the operation, and msgen uses that name for one of its own: choose another first segment",
+                ));
+                ok = false;
+            }
+            (Some(Segment::Static(first)), Some(at))
                 if !first.starts_with(|c: char| c.is_ascii_lowercase())
-                    || NOT_RAW.contains(&first.as_str())
-                {
-                    self.report(bad(
-                        *at,
-                        format!("path `{}` cannot start with `{}`", show(value), show(first)),
-                        "the first segment names the Rust module of the operation: start it with a letter, and not with `self`, `super` or `crate`",
-                    ));
-                    ok = false;
-                }
+                    || NOT_RAW.contains(&first.as_str()) =>
+            {
+                self.report(bad(
+                    *at,
+                    format!("path `{}` cannot start with `{}`", show(value), show(first)),
+                    "the first segment names the Rust module of the operation: start it with a letter, and not with `self`, `super` or `crate`",
+                ));
+                ok = false;
             }
             (Some(Segment::Param(param)), Some(at)) => {
                 let help = match self
@@ -2269,7 +2330,415 @@ impl<'a> Validator<'a> {
                 self.fields(&event.payload, Place::Payload);
             }
         }
+        // A published and a consumed event of one name would be two Rust types of that name.
+        for consumed in &spec.events.consume {
+            let Some(published) = spec
+                .events
+                .publish
+                .iter()
+                .find(|p| p.name.value == consumed.name.value)
+            else {
+                continue;
+            };
+            if !is_pascal(&consumed.name.value) {
+                continue;
+            }
+            let (later, earlier, label) = if consumed.name.span.start > published.name.span.start {
+                (consumed, published, "published here")
+            } else {
+                (published, consumed, "consumed here")
+            };
+            self.report(
+                Diagnostic::error(
+                    later.name.span,
+                    format!(
+                        "event `{}` is both published and consumed",
+                        later.name.value
+                    ),
+                )
+                .with_related(earlier.name.span, label)
+                .with_help(format!(
+                    "both would become Rust types named `{}`; rename one of them",
+                    later.name.value
+                )),
+            );
+        }
     }
+
+    // -- generated modules and types --------------------------------------------------------
+
+    /// The modules that hold the endpoints, as the generator lays them out: one per entity
+    /// with endpoints (named after its table), and one per first path segment of custom
+    /// endpoints outside every entity's route. Reports first segments whose module would be
+    /// named like an entity's, or like another segment's.
+    fn modules(&mut self) -> Vec<Module<'a>> {
+        let spec = self.spec;
+        // Entities whose module names are known: valid name, valid table.
+        let entities: Vec<(&'a Entity, String, String)> = spec
+            .entities
+            .iter()
+            .filter(|e| is_pascal(&e.name.value))
+            .map(|e| (e, e.name.value.to_snake_case(), e.table_name()))
+            .filter(|(_, _, table)| is_snake(table))
+            .collect();
+        let mut modules: Vec<Module<'a>> = Vec::new();
+        for &(entity, span) in &self.resources {
+            if let Some((_, _, table)) = entities.iter().find(|(e, ..)| std::ptr::eq(*e, entity)) {
+                modules.push(Module::of_entity(entity, table, span));
+            }
+        }
+        for (endpoint, first, span) in self.custom.clone() {
+            if modules.iter().any(|m| m.route == first) {
+                continue;
+            }
+            let route = |table: &str| table.replace('_', "-");
+            if let Some((entity, _, table)) = entities.iter().find(|(_, _, t)| route(t) == first) {
+                modules.push(Module::of_entity(entity, table, span));
+                continue;
+            }
+            let file = first.to_snake_case();
+            if let Some((entity, _, table)) = entities
+                .iter()
+                .find(|(_, snake, t)| *snake == file || *t == file)
+            {
+                let entity_route = route(table);
+                let rest = &endpoint.path.value[1 + first.len()..];
+                self.report(
+                    Diagnostic::error(
+                        span,
+                        format!(
+                            "first path segment `{first}` is not the route of entity `{}`, but would share its module name `{file}`",
+                            entity.name.value
+                        ),
+                    )
+                    .with_related(
+                        entity.name.span,
+                        format!("`{}` is defined here; its route is `/{entity_route}`", entity.name.value),
+                    )
+                    .with_help(format!("use the entity's route: `/{entity_route}{rest}`")),
+                );
+                continue;
+            }
+            if let Some(other) = modules.iter().find(|m| m.file == file) {
+                self.report(
+                    Diagnostic::error(
+                        span,
+                        format!(
+                            "first path segment `{first}` would share the module name `{file}` with `{}`",
+                            other.route
+                        ),
+                    )
+                    .with_related(other.span, format!("`{}` is used here", other.route))
+                    .with_help(format!(
+                        "write the segment the same way in both paths: `{}`",
+                        other.route
+                    )),
+                );
+                continue;
+            }
+            modules.push(Module {
+                ty: file.to_upper_camel_case(),
+                route: first,
+                file,
+                span,
+                entity: None,
+                endpoint: Some(endpoint),
+            });
+        }
+        modules
+    }
+
+    /// Every Rust type the generated code defines for the spec must have a name of its own.
+    /// Clashes between entities, events, the types generated for entities and the enums of
+    /// entity fields are reported by `entities`, `events` and `enum_type_clashes`; this reports
+    /// the rest, each once, at the later of the two definitions.
+    fn generated_type_clashes(&mut self, modules: &[Module<'a>]) {
+        let mut types = self.generated_types(modules);
+        types.sort_by_key(|t| t.span.start);
+        for (i, later) in types.iter().enumerate() {
+            if later.kind.is_named() {
+                // Entity and event names are checked against reserved names by `type_name`.
+            } else if RESERVED_TYPE_NAMES.contains(&later.name.as_str())
+                || (later.kind == TypeKind::Service
+                    && SERVICE_MODULE_TYPES.contains(&later.name.as_str()))
+            {
+                self.report(
+                    Diagnostic::error(
+                        later.span,
+                        format!("{} clashes with a type of the generated code", later.what),
+                    )
+                    .with_help(later.fix.clone()),
+                );
+                continue;
+            }
+            let Some(earlier) = types[..i]
+                .iter()
+                .find(|e| e.name == later.name && !later.reported_elsewhere(e))
+            else {
+                continue;
+            };
+            self.report(
+                Diagnostic::error(
+                    later.span,
+                    format!("{} clashes with {}", later.what, earlier.what),
+                )
+                .with_related(earlier.span, earlier.here.clone())
+                .with_help(later.fix_with(earlier)),
+            );
+        }
+    }
+
+    /// The types the spec defines or has generated, in no particular order.
+    fn generated_types(&self, modules: &[Module<'a>]) -> Vec<GeneratedType> {
+        let spec = self.spec;
+        let named = |name: &str| is_pascal(name) && !RESERVED_TYPE_NAMES.contains(&name);
+        let mut types = Vec::new();
+        // An entity named like a type generated for another is reported by `entities`; the
+        // types generated for it would only repeat that.
+        let taken = |e: &Entity| {
+            spec.entities
+                .iter()
+                .any(|other| Self::derived_type(&e.name.value, &other.name.value).is_some())
+        };
+        for entity in spec
+            .entities
+            .iter()
+            .filter(|e| named(&e.name.value) && !taken(e))
+        {
+            let e = entity.name.value.as_str();
+            types.push(GeneratedType {
+                name: e.to_owned(),
+                kind: TypeKind::Entity,
+                owner: e.to_owned(),
+                span: entity.name.span,
+                what: format!("entity `{e}`"),
+                here: format!("`{e}` is defined here"),
+                fix: format!("rename entity `{e}`"),
+            });
+            for (name, purpose) in [
+                (format!("New{e}"), "create"),
+                (format!("{e}Patch"), "patch"),
+                (format!("{e}Filter"), "filter"),
+            ] {
+                types.push(GeneratedType {
+                    what: format!("the {purpose} type `{name}` msgen generates for entity `{e}`"),
+                    here: format!("`{name}` is generated for this entity"),
+                    name,
+                    kind: TypeKind::Derived,
+                    owner: e.to_owned(),
+                    span: entity.name.span,
+                    fix: format!("rename entity `{e}`"),
+                });
+            }
+            for field in &entity.fields {
+                types.extend(enum_type(
+                    field,
+                    e,
+                    TypeKind::EntityEnum,
+                    format!("of `{e}`"),
+                ));
+            }
+        }
+        for event in spec.events.publish.iter().chain(&spec.events.consume) {
+            let name = event.name.value.as_str();
+            if named(name) {
+                types.push(GeneratedType {
+                    name: name.to_owned(),
+                    kind: TypeKind::Event,
+                    owner: name.to_owned(),
+                    span: event.name.span,
+                    what: format!("event `{name}`"),
+                    here: format!("`{name}` is defined here"),
+                    fix: format!("rename event `{name}`"),
+                });
+            }
+        }
+        for endpoint in &spec.endpoints {
+            let Endpoint::Custom(c) = endpoint else {
+                continue;
+            };
+            let name = c.name.value.as_str();
+            if !is_snake(name) || NOT_RAW.contains(&name) {
+                continue;
+            }
+            let pascal = name.to_upper_camel_case();
+            for (body, key) in [(&c.request, "request"), (&c.response, "response")] {
+                let Some(Body::Inline { fields, .. }) = body else {
+                    continue;
+                };
+                let ty = format!("{pascal}{}", key.to_upper_camel_case());
+                types.push(GeneratedType {
+                    what: format!("the {key} type `{ty}` of endpoint `{name}`"),
+                    here: format!("`{ty}` is generated for this endpoint's `{key}`"),
+                    name: ty.clone(),
+                    kind: TypeKind::Body,
+                    owner: name.to_owned(),
+                    span: c.name.span,
+                    fix: format!("rename endpoint `{name}`"),
+                });
+                for field in fields {
+                    types.extend(enum_type(
+                        field,
+                        &ty,
+                        TypeKind::BodyEnum,
+                        format!("in the `{key}` of endpoint `{name}`"),
+                    ));
+                }
+            }
+        }
+        for module in modules {
+            let fix = match (module.entity, module.endpoint) {
+                (Some(e), _) => format!("give entity `{}` another `table:`", e.name.value),
+                (None, Some(c)) => format!(
+                    "change the first path segment of endpoint `{}`",
+                    show(&c.name.value)
+                ),
+                (None, None) => continue,
+            };
+            for (name, what) in [
+                (module.ty.clone(), "struct"),
+                (format!("{}Service", module.ty), "trait"),
+            ] {
+                types.push(GeneratedType {
+                    what: format!("the service {what} `{name}` of module `{}`", module.file),
+                    here: format!("`{name}` is generated for module `{}` here", module.file),
+                    name,
+                    kind: TypeKind::Service,
+                    owner: module.file.clone(),
+                    span: module.span,
+                    fix: fix.clone(),
+                });
+            }
+        }
+        types
+    }
+}
+
+/// A module of controllers and services, as the generator lays them out.
+struct Module<'a> {
+    /// The file name, and (raw identifiers aside) the module name: `payments`.
+    file: String,
+    /// The first path segment of its routes: `payments`, `game-matches`.
+    route: String,
+    /// The PascalCase name of its service struct; the trait adds `Service`.
+    ty: String,
+    /// Where it is first named: a resource endpoint, or the first segment of a path.
+    span: Span,
+    /// The entity whose module it is, if any.
+    entity: Option<&'a Entity>,
+    /// For a module of custom endpoints only: the first of them.
+    endpoint: Option<&'a CustomEndpoint>,
+}
+
+impl<'a> Module<'a> {
+    fn of_entity(entity: &'a Entity, table: &str, span: Span) -> Self {
+        // The generator names the service after the module, raw identifier included
+        // (`r#match` -> `RMatch`).
+        let module = if RUST_KEYWORDS.contains(&table) && !NOT_RAW.contains(&table) {
+            format!("r#{table}")
+        } else {
+            table.to_owned()
+        };
+        Self {
+            file: table.to_owned(),
+            route: table.replace('_', "-"),
+            ty: module.to_upper_camel_case(),
+            span,
+            entity: Some(entity),
+            endpoint: None,
+        }
+    }
+}
+
+/// Types the generated services module defines or imports besides those of the spec.
+const SERVICE_MODULE_TYPES: &[&str] = &["Pool", "UsesDatabase"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TypeKind {
+    Entity,
+    Event,
+    /// `New<E>`, `<E>Patch`, `<E>Filter`.
+    Derived,
+    /// The enum of an entity's enum field.
+    EntityEnum,
+    /// The type of an inline request or response.
+    Body,
+    /// The enum of an enum field in an inline body.
+    BodyEnum,
+    /// A service struct or trait.
+    Service,
+}
+
+impl TypeKind {
+    /// Named in the spec rather than generated.
+    fn is_named(self) -> bool {
+        matches!(self, TypeKind::Entity | TypeKind::Event)
+    }
+}
+
+/// A Rust type that the spec names, or that the generated code derives from it.
+struct GeneratedType {
+    name: String,
+    kind: TypeKind,
+    /// What it comes from: the entity, event, endpoint, body type or module name.
+    owner: String,
+    /// Where it comes from.
+    span: Span,
+    /// For messages: "entity `Payment`", "the request type `CaptureRequest` of endpoint
+    /// `capture`".
+    what: String,
+    /// The label at `span` when the other type is reported.
+    here: String,
+    /// How to avoid the clash from this side: "rename entity `Payment`".
+    fix: String,
+}
+
+impl GeneratedType {
+    /// How to avoid a clash with `other`: rename either, unless both come from one owner
+    /// (an entity and its enum field `patch`), where only renaming the field helps.
+    fn fix_with(&self, other: &GeneratedType) -> String {
+        let field = |t: &GeneratedType| matches!(t.kind, TypeKind::EntityEnum | TypeKind::BodyEnum);
+        if self.owner == other.owner && field(self) {
+            self.fix.clone()
+        } else if self.owner == other.owner && field(other) {
+            other.fix.clone()
+        } else {
+            format!("{}, or {}", self.fix, other.fix)
+        }
+    }
+
+    /// Whether a clash between `self` and `other` is reported by another check.
+    fn reported_elsewhere(&self, other: &GeneratedType) -> bool {
+        use TypeKind::*;
+        let same_owner = self.owner == other.owner;
+        match (self.kind, other.kind) {
+            (Entity, Derived) | (Derived, Entity) => true,
+            (Event, Entity | Derived | Event) | (Entity | Derived, Event) => true,
+            (EntityEnum, Entity | Event) | (Entity | Event, EntityEnum) => true,
+            // Two fields of one owner, or of owners that clash themselves; two endpoints of
+            // one name: reported as such.
+            (EntityEnum | BodyEnum, EntityEnum | BodyEnum) | (Body, Body) => same_owner,
+            _ => false,
+        }
+    }
+}
+
+/// The enum type generated for `field` when it is a valid enum field of `owner`.
+fn enum_type(field: &Field, owner: &str, kind: TypeKind, of: String) -> Option<GeneratedType> {
+    let name = field.name.value.as_str();
+    if field.ty.value != FieldType::Enum || !is_snake(name) || NOT_RAW.contains(&name) {
+        return None;
+    }
+    let ty = format!("{owner}{}", name.to_upper_camel_case());
+    Some(GeneratedType {
+        what: format!("the enum type `{ty}` of field `{name}` {of}"),
+        here: format!("`{ty}` is generated for this field"),
+        name: ty,
+        kind,
+        owner: owner.to_owned(),
+        span: field.name.span,
+        fix: format!("rename field `{name}` {of}"),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2554,6 +3023,132 @@ mod tests {
     fn keywords_as_field_names() {
         let text = format!("{HEAD}entities:\n  Match:\n    fields:\n      type: string\n      ref: int\n      match: bool\n      self: int\n");
         assert_eq!(problems(&text), ["`self` cannot be a field name"]);
+    }
+
+    const SHOP: &str = "service: shop\nentities:\n  Item: { fields: { name: string } }\n";
+
+    fn endpoint(name: &str, path: &str, rest: &str) -> String {
+        format!("  - name: {name}\n    method: POST\n    path: {path}\n{rest}")
+    }
+
+    #[test]
+    fn paths_start_with_a_literal_segment() {
+        let text = format!(
+            "{SHOP}endpoints:\n{}{}",
+            endpoint("root", "/", ""),
+            endpoint("by_id", "/{id}/x", "    params: { id: uuid }\n")
+        );
+        let p = problems(&text);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!(p[0], "path `/` has no segment");
+        assert_eq!(
+            p[1],
+            "path `/{id}/x` cannot start with the parameter `{id}`"
+        );
+    }
+
+    #[test]
+    fn first_segments_do_not_share_an_entity_module() {
+        let ok = format!(
+            "{SHOP}endpoints:\n{}",
+            endpoint("count", "/items/count", "")
+        );
+        assert!(problems(&ok).is_empty(), "{:?}", problems(&ok));
+        for path in ["/item/stats", "/Item/stats"] {
+            let text = format!("{SHOP}endpoints:\n{}", endpoint("stats", path, ""));
+            let p = problems(&text);
+            if path == "/Item/stats" {
+                // Not a valid segment in the first place: reported as such, and only so.
+                assert_eq!(p.len(), 1, "{p:?}");
+                assert!(p[0].starts_with("path segment `Item`"), "{p:?}");
+            } else {
+                assert_eq!(
+                    p,
+                    ["first path segment `item` is not the route of entity `Item`, but would share its module name `item`"]
+                );
+            }
+        }
+        let text = format!(
+            "{SHOP}endpoints:\n{}{}",
+            endpoint("a", "/daily-reports/a", ""),
+            endpoint("b", "/daily_reports/b", "")
+        );
+        assert_eq!(
+            problems(&text),
+            ["first path segment `daily_reports` would share the module name `daily_reports` with `daily-reports`"]
+        );
+    }
+
+    #[test]
+    fn generated_types_have_names_of_their_own() {
+        let text = format!(
+            "{SHOP}  ItemsService: {{ fields: {{ a: int }} }}\nendpoints:\n  - resource: Item\n{}",
+            endpoint(
+                "new_item",
+                "/items/new",
+                "    request: { kind: { type: enum, values: [a, b] } }\n    response: { id: uuid }\n"
+            )
+        );
+        let p = problems(&text);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(
+            p[0],
+            "the service trait `ItemsService` of module `items` clashes with entity `ItemsService`"
+        );
+        // A request type named like an entity's create type; an event named like a response.
+        let text = format!(
+            "service: shop\nentities:\n  ItemRequest: {{ fields: {{ a: int }} }}\nendpoints:\n{}events:\n  publish:\n    NewItemResponse: {{ subject: a.b, payload: {{ a: int }} }}\n",
+            endpoint(
+                "new_item",
+                "/orders/new",
+                "    request: { a: int }\n    response: { a: int }\n"
+            )
+        );
+        let p = problems(&text);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].starts_with("the request type `NewItemRequest` of endpoint `new_item` clashes with the create type `NewItemRequest`"), "{p:?}");
+        assert!(
+            p[1].starts_with("event `NewItemResponse` clashes with the response type"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn an_event_is_published_or_consumed() {
+        let text = format!("{HEAD}events:\n  publish:\n    Done: {{ subject: a.done, payload: {{ a: int }} }}\n  consume:\n    Done: {{ subject: a.done, payload: {{ a: int }} }}\n");
+        assert_eq!(
+            problems(&text),
+            ["event `Done` is both published and consumed"]
+        );
+    }
+
+    #[test]
+    fn managed_columns_take_only_a_type() {
+        let text = format!("{HEAD}entities:\n  A:\n    fields:\n      id: {{ type: uuid, description: Key., unique: true, min: 1 }}\n      created_at: {{ type: datetime, index: false }}\n");
+        assert_eq!(
+            problems(&text),
+            [
+                "`unique` cannot be set on `id`: msgen manages this column",
+                "`min` cannot be set on `id`: msgen manages this column",
+                "`index` cannot be set on `created_at`: msgen manages this column",
+            ]
+        );
+    }
+
+    #[test]
+    fn path_parameters_take_no_constraints() {
+        let text = format!(
+            "{SHOP}endpoints:\n{}",
+            endpoint(
+                "get",
+                "/items/{code}",
+                "    params: { code: { type: uuid, min_length: 3, description: The code. } }\n"
+            )
+        );
+        assert_eq!(
+            problems(&text),
+            ["constraints on path parameters are not checked by the generated service; validate in the operation"]
+        );
     }
 
     #[test]
