@@ -111,3 +111,117 @@ fn edge_case_specs_are_working_services() {
         check_generated(name, spec, &[], 3);
     }
 }
+
+/// The same example on PostgreSQL: its tests run against the real server, each in a database
+/// of its own.
+#[test]
+fn payment_service_on_postgres_is_a_working_service() {
+    check_generated(
+        "payment-service",
+        "examples/payment-service.yaml",
+        &["--database", "postgres"],
+        30,
+    );
+}
+
+#[test]
+fn kitchen_sink_on_postgres_is_a_working_service() {
+    check_generated(
+        "kitchen-sink",
+        "tests/specs/valid/kitchen-sink.yaml",
+        &["--broker", "none"],
+        50,
+    );
+}
+
+/// Two services generated side by side each create and migrate a database of their own, and
+/// neither sees the other's tables.
+#[test]
+fn services_side_by_side_own_separate_postgres_databases() {
+    let _cargo = CARGO
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let temp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let services = [
+        (
+            "payment-service",
+            "examples/payment-service.yaml",
+            "payments refunds",
+        ),
+        (
+            "notification-service",
+            "examples/notification-service.yaml",
+            "notifications",
+        ),
+    ];
+    let mut defaults = Vec::new();
+    for (name, spec, tables) in services {
+        let spec = root().join(spec).display().to_string();
+        let args = ["new", name, "--spec", &spec, "--database", "postgres"];
+        run(temp.path(), env!("CARGO_BIN_EXE_msgen"), &args);
+        let dir = temp.path().join(name);
+        let config = std::fs::read_to_string(dir.join("src/config.rs")).unwrap();
+        let default = config
+            .lines()
+            .find(|l| l.starts_with("pub const DEFAULT_DATABASE_URL"))
+            .unwrap()
+            .to_owned();
+        defaults.push(default);
+
+        run(&dir, "cargo", &["build"]);
+        let database = format!("e2e_{}_{}", name.replace('-', "_"), std::process::id());
+        let url = format!("postgres://postgres@127.0.0.1:5432/{database}");
+        let binary = shared_target().join("debug").join(name);
+        start_and_stop(&binary, &url);
+        let found = psql(&database, "select string_agg(tablename, ' ' order by tablename) from pg_tables where schemaname = 'public'");
+        psql(
+            "postgres",
+            &format!("drop database {database} with (force)"),
+        );
+        assert_eq!(found.trim(), format!("_sqlx_migrations {tables}"));
+    }
+    assert_ne!(
+        defaults[0], defaults[1],
+        "both services default to one database"
+    );
+}
+
+/// Runs a service until it says it is listening (it has created and migrated its database by
+/// then), then stops it.
+fn start_and_stop(binary: &Path, database_url: &str) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(binary)
+        .env("DATABASE_URL", database_url)
+        .env("PORT", "0")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("is listening") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    let started = rx.recv_timeout(std::time::Duration::from_secs(60));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(started.is_ok(), "{} did not start", binary.display());
+}
+
+fn psql(database: &str, sql: &str) -> String {
+    let args = [
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-d",
+        database,
+        "-Atc",
+        sql,
+    ];
+    run(root(), "psql", &args)
+}

@@ -528,13 +528,20 @@ impl Renderer<'_> {
         });
         let c = &s.crate_name;
         let mut paths = vec![
-            "std::path::PathBuf".to_string(),
             format!("{c}::Application"),
             format!("{c}::Config"),
             "reqwest::Client".into(),
             "reqwest::Response".into(),
             "uuid::Uuid".into(),
         ];
+        match s.database {
+            Database::Sqlite => paths.push("std::path::PathBuf".into()),
+            Database::Postgres => paths.extend([
+                format!("{c}::config::DEFAULT_DATABASE_URL"),
+                "sqlx::migrate::MigrateDatabase".into(),
+                "sqlx::Postgres".into(),
+            ]),
+        }
         if helpers.inserts {
             paths.extend([
                 format!("{c}::db::self"),
@@ -1190,6 +1197,8 @@ fn test_helpers(s: &Service) -> Helpers {
             let c = r.crud;
             body[i] |= c.create || c.update;
             insert[i] |= c.get || c.list || c.update || c.delete;
+            // The duplicate tests of unique fields store a record first.
+            insert[i] |= c.create && !unique_cases(&s.entities[i]).is_empty();
         }
     }
     // Storing a record takes a body; a body takes stored parents. Repeat until nothing changes.
@@ -1251,6 +1260,15 @@ fn test_helpers(s: &Service) -> Helpers {
     }
 }
 
+/// Unique fields whose two samples differ, so that a duplicate of one conflicts on it alone.
+fn unique_cases(e: &Entity) -> Vec<String> {
+    e.fields
+        .iter()
+        .filter(|f| f.unique && f.references.is_none() && f.samples[0] != f.samples[1])
+        .map(|f| f.name.clone())
+        .collect()
+}
+
 #[derive(Serialize)]
 struct TestView {
     /// Base URL path of the collection: `/api/v1/payments`.
@@ -1261,6 +1279,8 @@ struct TestView {
     filters: Vec<FilterCase>,
     /// A field to change with PATCH, and its new value.
     patch: Option<(String, String)>,
+    /// Unique fields whose samples differ, so a duplicate of one conflicts on it alone.
+    unique: Vec<String>,
     operations: Vec<OperationTest>,
 }
 
@@ -1294,6 +1314,7 @@ fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity>) -> TestV
     let mut invalid = Vec::new();
     let mut filters = Vec::new();
     let mut patch = None;
+    let mut unique = Vec::new();
     if let Some(e) = entity {
         for f in &e.fields {
             for check in &f.checks {
@@ -1321,6 +1342,7 @@ fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity>) -> TestV
                 });
             }
         }
+        unique = unique_cases(e);
         patch = e
             .fields
             .iter()
@@ -1366,6 +1388,7 @@ fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity>) -> TestV
         invalid,
         filters,
         patch,
+        unique,
         operations,
     }
 }
