@@ -1281,6 +1281,8 @@ struct TestView {
     patch: Option<(String, String)>,
     /// Unique fields whose samples differ, so a duplicate of one conflicts on it alone.
     unique: Vec<String>,
+    /// Fields that reference another entity.
+    references: Vec<String>,
     operations: Vec<OperationTest>,
 }
 
@@ -1315,6 +1317,7 @@ fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity>) -> TestV
     let mut filters = Vec::new();
     let mut patch = None;
     let mut unique = Vec::new();
+    let mut references = Vec::new();
     if let Some(e) = entity {
         for f in &e.fields {
             for check in &f.checks {
@@ -1343,6 +1346,12 @@ fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity>) -> TestV
             }
         }
         unique = unique_cases(e);
+        references = e
+            .fields
+            .iter()
+            .filter(|f| f.references.is_some())
+            .map(|f| f.name.clone())
+            .collect();
         patch = e
             .fields
             .iter()
@@ -1389,6 +1398,7 @@ fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity>) -> TestV
         filters,
         patch,
         unique,
+        references,
         operations,
     }
 }
