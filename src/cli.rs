@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::plan::{self, Change, State};
+use crate::plan::{self, State};
 use crate::spec::{self, Source};
 use crate::{ir, render};
 
@@ -17,6 +17,20 @@ use crate::{ir, render};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print only errors.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also list the files that stay as they are.
+    #[arg(long, short, global = true)]
+    verbose: bool,
+}
+
+/// How much to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
 }
 
 const EXAMPLES: &str = "\
@@ -47,11 +61,35 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
-    /// Regenerate the service in the current directory from its msgen.yaml.
+    /// Bring the service in the current directory in line with its msgen.yaml.
     Generate {
-        /// The spec to generate from (default: msgen.yaml).
+        /// The spec to generate from.
         #[arg(long, default_value = "msgen.yaml")]
         spec: PathBuf,
+        /// Write nothing; exit 1 and list what is out of date if anything is (for CI).
+        #[arg(long, conflicts_with = "dry_run")]
+        check: bool,
+        /// Write nothing; print what would be done to each file.
+        #[arg(long)]
+        dry_run: bool,
+        /// With --check or --dry-run: print the changes as a unified diff.
+        #[arg(long)]
+        diff: bool,
+        /// Allow migrations that drop tables or columns.
+        #[arg(long)]
+        allow_destructive: bool,
+    },
+    /// Print what `msgen generate` would do to each file, writing nothing.
+    Plan {
+        /// The spec to generate from.
+        #[arg(long, default_value = "msgen.yaml")]
+        spec: PathBuf,
+        /// Print the changes as a unified diff.
+        #[arg(long)]
+        diff: bool,
+        /// Allow migrations that drop tables or columns.
+        #[arg(long)]
+        allow_destructive: bool,
     },
     /// Check a spec and report every problem in it.
     Validate {
@@ -94,9 +132,18 @@ pub fn run() -> ExitCode {
             };
         }
     };
-    match execute(cli.command) {
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (_, true) => Verbosity::Verbose,
+        _ => Verbosity::Normal,
+    };
+    match execute(cli.command, verbosity) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.is::<Reported>() => ExitCode::from(1),
+        Err(err) if err.is::<Unfinished>() => {
+            eprintln!("{err}");
+            ExitCode::from(1)
+        }
         Err(err) if is_refused_change(&err) => {
             // The spec is valid but asks for a change msgen refuses to make (a destructive
             // migration, say): the user's to fix, like an invalid spec.
@@ -114,10 +161,13 @@ fn is_refused_change(err: &anyhow::Error) -> bool {
     matches!(
         err.downcast_ref::<render::RenderError>(),
         Some(render::RenderError::Migration(_))
+    ) || matches!(
+        err.downcast_ref::<plan::PlanError>(),
+        Some(plan::PlanError::AlteredMigration { .. } | plan::PlanError::MissingMigration { .. })
     )
 }
 
-fn execute(command: Command) -> anyhow::Result<()> {
+fn execute(command: Command, verbosity: Verbosity) -> anyhow::Result<()> {
     match command {
         Command::New {
             name,
@@ -125,12 +175,53 @@ fn execute(command: Command) -> anyhow::Result<()> {
             database,
             broker,
             dir,
-        } => new(&name, spec.as_deref(), database, broker, dir.as_deref()),
-        Command::Generate { spec } => generate(Path::new("."), &spec),
+        } => new(
+            &name,
+            spec.as_deref(),
+            database,
+            broker,
+            dir.as_deref(),
+            verbosity,
+        ),
+        Command::Generate {
+            spec,
+            check,
+            dry_run,
+            diff,
+            allow_destructive,
+        } => {
+            let mode = match (check, dry_run) {
+                (true, _) => Mode::Check,
+                (_, true) => Mode::DryRun,
+                _ => Mode::Write,
+            };
+            let options = Options {
+                mode,
+                diff,
+                allow_destructive,
+                verbosity,
+            };
+            generate(Path::new("."), &spec, &options)
+        }
+        Command::Plan {
+            spec,
+            diff,
+            allow_destructive,
+        } => {
+            let options = Options {
+                mode: Mode::DryRun,
+                diff,
+                allow_destructive,
+                verbosity,
+            };
+            generate(Path::new("."), &spec, &options)
+        }
         Command::Validate { file } => {
             let source = read_source(&file)?;
             check(&source)?;
-            eprintln!("{} is valid", file.display());
+            if verbosity > Verbosity::Quiet {
+                eprintln!("{} is valid", file.display());
+            }
             Ok(())
         }
         Command::Schema => {
@@ -162,6 +253,7 @@ fn new(
     database: Option<DatabaseArg>,
     broker: Option<BrokerArg>,
     dir: Option<&Path>,
+    verbosity: Verbosity,
 ) -> anyhow::Result<()> {
     let root = dir.unwrap_or(Path::new(".")).join(name);
     if root.exists() && std::fs::read_dir(&root)?.next().is_some() {
@@ -203,13 +295,20 @@ fn new(
             valid.spec().service.value
         );
     }
-    write_service(&root, &source, &valid, State::default())?;
-    eprintln!(
-        "created {} ({} and its tests); next: cd {} && cargo run",
-        root.display(),
-        name,
-        root.display()
-    );
+    let options = Options {
+        mode: Mode::Write,
+        diff: false,
+        allow_destructive: false,
+        verbosity: Verbosity::Quiet,
+    };
+    write_service(&root, &source, &valid, &State::default(), &options)?;
+    if verbosity > Verbosity::Quiet {
+        eprintln!(
+            "created {}: next, cd {} && cargo run",
+            root.display(),
+            root.display()
+        );
+    }
     Ok(())
 }
 
@@ -240,39 +339,127 @@ fn set_top_level(text: &str, key: &str, value: &str) -> String {
     out
 }
 
-fn generate(root: &Path, spec_path: &Path) -> anyhow::Result<()> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Write,
+    Check,
+    DryRun,
+}
+
+#[derive(Debug)]
+struct Options {
+    mode: Mode,
+    diff: bool,
+    allow_destructive: bool,
+    verbosity: Verbosity,
+}
+
+/// Conflicts were written, or `--check` found the service out of date: exit 1, after saying so.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Unfinished(String);
+
+fn generate(root: &Path, spec_path: &Path, options: &Options) -> anyhow::Result<()> {
     let source = read_source(&root.join(spec_path)).map(|s| Source::new(spec_path, s.text))?;
     let valid = check(&source)?;
     let state = State::load(root)?.unwrap_or_default();
-    write_service(root, &source, &valid, state)
+    write_service(root, &source, &valid, &state, options)
 }
 
 fn write_service(
     root: &Path,
     source: &Source,
     valid: &spec::ValidSpec,
-    state: State,
+    state: &State,
+    options: &Options,
 ) -> anyhow::Result<()> {
     let service = ir::lower(valid);
     let previous = render::Previous {
         schema: state.schema.clone(),
-        migrations: state.migrations.len(),
+        migrations: last_migration_number(root),
+        allow_destructive: options.allow_destructive,
     };
     let output = render::render(&service, &source.text, &previous)?;
-    let mut state = state;
-    state.generator = env!("CARGO_PKG_VERSION").to_string();
-    for file in &output.files {
-        if file.ownership == render::Ownership::Frozen && !state.migrations.contains(&file.path) {
-            state.migrations.push(file.path.clone());
+    let mut plan = plan::plan(root, output.files, state, &source.text)?;
+    plan.state.schema = Some(output.schema);
+    report(&plan, options);
+    let changes = plan.changes().count();
+    match options.mode {
+        Mode::DryRun => return Ok(()),
+        Mode::Check if changes > 0 => {
+            return Err(Unfinished(format!(
+                "{changes} file(s) out of date with {}: run `msgen generate`",
+                source.name.display()
+            ))
+            .into())
         }
+        Mode::Check => return Ok(()),
+        Mode::Write => {}
     }
-    state.schema = Some(output.schema);
-    let plan = plan::Plan::new(root, output.files, state)?;
-    for (path, change, _) in &plan.entries {
-        if *change == Change::Kept && !path.starts_with("src/services/") && path != "msgen.yaml" {
-            eprintln!("kept {path}: it was edited since msgen wrote it");
-        }
+    plan::apply(root, &plan, state)?;
+    let conflicts: Vec<&str> = plan.conflicts().map(|e| e.path.as_str()).collect();
+    if !conflicts.is_empty() {
+        return Err(Unfinished(format!(
+            "{} file(s) have conflicts to resolve (marked with <<<<<<< and >>>>>>>): {}",
+            conflicts.len(),
+            conflicts.join(", ")
+        ))
+        .into());
     }
-    plan::apply(root, &plan)?;
     Ok(())
+}
+
+/// The highest migration number under `migrations/`, counting the team's own migrations too,
+/// so that a new one always sorts last.
+fn last_migration_number(root: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(root.join("migrations")) else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|name| name.split('_').next()?.parse::<usize>().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+/// One line per file that changes (every file with --verbose or a dry run), and diffs.
+fn report(plan: &plan::Plan, options: &Options) {
+    if options.verbosity == Verbosity::Quiet && options.mode == Mode::Write {
+        return;
+    }
+    let mut out = String::new();
+    for entry in &plan.entries {
+        let shown = entry.action.changes()
+            || entry.note.is_some()
+            || options.verbosity == Verbosity::Verbose;
+        if !shown {
+            continue;
+        }
+        out.push_str(&format!("{:>9}  {}", entry.action.to_string(), entry.path));
+        if let Some(note) = &entry.note {
+            out.push_str(&format!("  ({note})"));
+        }
+        out.push('\n');
+        if options.diff && entry.action.changes() {
+            out.push_str(&unified_diff(
+                &entry.path,
+                entry.old.as_deref().unwrap_or_default(),
+                entry.new.as_deref().unwrap_or_default(),
+            ));
+        }
+    }
+    if options.mode == Mode::Write {
+        eprint!("{out}");
+    } else {
+        print!("{out}");
+    }
+}
+
+fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    let patch = diffy::create_patch(old, new).to_string();
+    // diffy names the sides `original` and `modified`; name them as git does.
+    let hunks = patch
+        .split_once("+++ modified\n")
+        .map_or("", |(_, hunks)| hunks);
+    format!("--- a/{path}\n+++ b/{path}\n{hunks}")
 }

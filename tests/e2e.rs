@@ -4,39 +4,13 @@
 //! The generated services share one target directory, so their dependencies compile once;
 //! the first run takes a few minutes, later ones seconds. One cargo runs at a time.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
+
 use std::sync::Mutex;
 
+use support::{psql, root, run, Running};
+
 static CARGO: Mutex<()> = Mutex::new(());
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared_target() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("services")
-}
-
-/// Runs a command in `dir` and fails the test with its output when it does not succeed.
-fn run(dir: &Path, program: &str, args: &[&str]) -> String {
-    let output = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", shared_target())
-        .env_remove("RUSTFLAGS")
-        .output()
-        .unwrap_or_else(|err| panic!("cannot run {program}: {err}"));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "`{program} {}` failed in {}:\n{stdout}\n{stderr}",
-        args.join(" "),
-        dir.display()
-    );
-    format!("{stdout}{stderr}")
-}
 
 /// How many tests passed, summed over every `test result:` line.
 fn passed(output: &str) -> usize {
@@ -56,7 +30,7 @@ fn check_generated(name: &str, spec: &str, extra: &[&str], min_tests: usize) {
     let spec = root().join(spec).display().to_string();
     let mut args = vec!["new", name, "--spec", &spec];
     args.extend(extra);
-    run(temp.path(), env!("CARGO_BIN_EXE_msgen"), &args);
+    run(temp.path(), support::msgen(), &args);
     let dir = temp.path().join(name);
 
     run(&dir, "cargo", &["fmt", "--check"]);
@@ -158,7 +132,7 @@ fn services_side_by_side_own_separate_postgres_databases() {
     for (name, spec, tables) in services {
         let spec = root().join(spec).display().to_string();
         let args = ["new", name, "--spec", &spec, "--database", "postgres"];
-        run(temp.path(), env!("CARGO_BIN_EXE_msgen"), &args);
+        run(temp.path(), support::msgen(), &args);
         let dir = temp.path().join(name);
         let config = std::fs::read_to_string(dir.join("src/config.rs")).unwrap();
         let default = config
@@ -171,8 +145,8 @@ fn services_side_by_side_own_separate_postgres_databases() {
         run(&dir, "cargo", &["build"]);
         let database = format!("e2e_{}_{}", name.replace('-', "_"), std::process::id());
         let url = format!("postgres://postgres@127.0.0.1:5432/{database}");
-        let binary = shared_target().join("debug").join(name);
-        start_and_stop(&binary, &url);
+        // By the time it listens, it has created and migrated its database.
+        drop(Running::start(name, &[("DATABASE_URL", &url)]));
         let found = psql(&database, "select string_agg(tablename, ' ' order by tablename) from pg_tables where schemaname = 'public'");
         psql(
             "postgres",
@@ -184,44 +158,4 @@ fn services_side_by_side_own_separate_postgres_databases() {
         defaults[0], defaults[1],
         "both services default to one database"
     );
-}
-
-/// Runs a service until it says it is listening (it has created and migrated its database by
-/// then), then stops it.
-fn start_and_stop(binary: &Path, database_url: &str) {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(binary)
-        .env("DATABASE_URL", database_url)
-        .env("PORT", "0")
-        .env("RUST_LOG", "info")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("is listening") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    let started = rx.recv_timeout(std::time::Duration::from_secs(60));
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(started.is_ok(), "{} did not start", binary.display());
-}
-
-fn psql(database: &str, sql: &str) -> String {
-    let args = [
-        "-h",
-        "127.0.0.1",
-        "-U",
-        "postgres",
-        "-d",
-        database,
-        "-Atc",
-        sql,
-    ];
-    run(root(), "psql", &args)
 }

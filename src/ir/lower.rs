@@ -87,7 +87,12 @@ fn lower_entity(
     if fields.iter().any(|f| f.optional) {
         uses.patch_nullable = true;
     }
+    let renamed_from = entity
+        .renamed_from
+        .as_ref()
+        .map(|old| plural(&snake(&old.value)));
     Entity {
+        renamed_from,
         description: entity.description.as_ref().map(|d| d.value.clone()),
         human: snake_name.replace('_', " "),
         model_module: rust_ident(&snake_name),
@@ -218,7 +223,15 @@ fn lower_field(
         format!("Option<{rust_type}>")
     };
     let samples = [0, 1].map(|n| sample::rust_json(&sample::value(kind, &constraints, n)));
+    let renamed_from = field.renamed_from.as_ref().map(|old| {
+        if kind == FieldType::Ref {
+            format!("{}_id", old.value)
+        } else {
+            old.value.clone()
+        }
+    });
     Field {
+        renamed_from,
         ident: rust_ident(&name),
         kind,
         rust_type,
@@ -603,6 +616,25 @@ fn lower_operation(
         "Result<{}, AppError>",
         response.as_ref().map_or("()", |r| r.type_name.as_str())
     );
+    let qualify = |ty: &str| match ty {
+        "Uuid" => "uuid::Uuid".to_string(),
+        "NaiveDate" => "chrono::NaiveDate".to_string(),
+        other => other.to_string(),
+    };
+    let body_path = |b: &BodyType| format!("crate::models::{}::{}", b.module, b.type_name);
+    let mut qualified_params = vec!["&self".to_string()];
+    qualified_params.extend(
+        params
+            .iter()
+            .map(|p| format!("{}: {}", p.ident, qualify(&p.ty))),
+    );
+    if let Some(request) = &request {
+        qualified_params.push(format!("input: {}", body_path(request)));
+    }
+    let qualified_ret = format!(
+        "Result<{}, crate::error::AppError>",
+        response.as_ref().map_or("()".to_string(), body_path)
+    );
     let mut call_args: Vec<String> = params.iter().map(|p| p.ident.clone()).collect();
     if request.is_some() {
         call_args.push("input".into());
@@ -611,6 +643,8 @@ fn lower_operation(
         call_args: call_args.join(", "),
         signature_params: signature_params.join("|"),
         signature_ret,
+        qualified_params: qualified_params.join("|"),
+        qualified_ret,
         status: if response.is_some() { 200 } else { 204 },
         params,
         request,

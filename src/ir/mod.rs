@@ -85,6 +85,8 @@ pub struct Entity {
     pub has_defaults: bool,
     /// The entities this one references, to be created first in tests.
     pub references: Vec<String>,
+    /// The table's name before a rename in the spec (`renamed_from:`).
+    pub renamed_from: Option<String>,
 }
 
 impl Entity {
@@ -123,6 +125,8 @@ pub struct Field {
     pub decode: String,
     /// The type in the patch input: `Option<T>`, or `Option<Option<T>>` when it may be cleared.
     pub patch_ty: String,
+    /// The column's name before a rename in the spec (`renamed_from:`).
+    pub renamed_from: Option<String>,
     /// Two valid values (different where the type allows), as written in `json!` in tests.
     pub samples: [String; 2],
     pub constraints: Constraints,
@@ -240,6 +244,10 @@ pub struct CustomOperation {
     pub signature_params: String,
     /// The service method's return type.
     pub signature_ret: String,
+    /// The same parameters with every type written as a full path, for stubs appended to a
+    /// file whose imports msgen does not manage.
+    pub qualified_params: String,
+    pub qualified_ret: String,
     /// The arguments the controller passes: `id, input`.
     pub call_args: String,
     /// The response status on success.

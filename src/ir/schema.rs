@@ -16,6 +16,9 @@ pub struct Schema {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     pub name: String,
+    /// The name it had before, when the spec renames it; not remembered once applied.
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
     pub columns: Vec<Column>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<Index>,
@@ -24,6 +27,9 @@ pub struct Table {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
+    /// The name it had before, when the spec renames it; not remembered once applied.
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
     pub sql_type: String,
     #[serde(default, skip_serializing_if = "is_false")]
     pub nullable: bool,
@@ -95,6 +101,7 @@ fn table(entity: &Entity, service: &Service) -> Table {
     let mut indexes = Vec::new();
     for field in &entity.fields {
         columns.push(Column {
+            renamed_from: field.renamed_from.clone(),
             nullable: field.optional,
             unique: field.unique,
             default: field.default_sql.clone(),
@@ -122,6 +129,7 @@ fn table(entity: &Entity, service: &Service) -> Table {
     });
     Table {
         name: entity.table.clone(),
+        renamed_from: entity.renamed_from.clone(),
         columns,
         indexes,
     }
@@ -131,6 +139,7 @@ impl Column {
     fn new(name: &str, sql_type: &str) -> Self {
         Self {
             name: name.into(),
+            renamed_from: None,
             sql_type: sql_type.into(),
             nullable: false,
             primary_key: false,
@@ -141,39 +150,70 @@ impl Column {
         }
     }
 
-    /// The column as it appears in `create table` and `alter table .. add column`.
-    pub fn definition(&self) -> String {
+    /// The column as it appears in `create table` and `alter table .. add column` of `table`.
+    /// Constraints are named `<table>_<column>_{key,check,fkey}`, as Postgres would name them,
+    /// so that later migrations can find them.
+    pub fn definition(&self, table: &str) -> String {
         let mut sql = format!("{} {}", sql_ident(&self.name), self.sql_type);
         if self.primary_key {
             sql.push_str(" primary key");
         } else if !self.nullable {
             sql.push_str(" not null");
         }
-        if self.unique {
-            sql.push_str(" unique");
-        }
         if let Some(default) = &self.default {
             sql.push_str(" default ");
             sql.push_str(default);
         }
-        if !self.allowed.is_empty() {
-            let values: Vec<String> = self.allowed.iter().map(|v| sql_str(v)).collect();
+        if self.unique {
             sql.push_str(&format!(
-                " check ({} in ({}))",
-                sql_ident(&self.name),
-                values.join(", ")
+                " constraint {} unique",
+                self.constraint(table, "key")
+            ));
+        }
+        if let Some(check) = self.check() {
+            sql.push_str(&format!(
+                " constraint {} {check}",
+                self.constraint(table, "check")
             ));
         }
         if let Some(fk) = &self.references {
             sql.push_str(&format!(
-                " references {} (\"id\") on delete {}",
-                sql_ident(&fk.table),
-                match fk.on_delete {
-                    OnDelete::Cascade => "cascade",
-                    OnDelete::Restrict => "restrict",
-                }
+                " constraint {} {}",
+                self.constraint(table, "fkey"),
+                fk.clause()
             ));
         }
         sql
+    }
+
+    /// The quoted name of one of the column's constraints.
+    pub fn constraint(&self, table: &str, kind: &str) -> String {
+        sql_ident(&format!("{table}_{}_{kind}", self.name))
+    }
+
+    /// `check (...)` for an enum column.
+    pub fn check(&self) -> Option<String> {
+        if self.allowed.is_empty() {
+            return None;
+        }
+        let values: Vec<String> = self.allowed.iter().map(|v| sql_str(v)).collect();
+        Some(format!(
+            "check ({} in ({}))",
+            sql_ident(&self.name),
+            values.join(", ")
+        ))
+    }
+}
+
+impl ForeignKey {
+    pub fn clause(&self) -> String {
+        format!(
+            "references {} (\"id\") on delete {}",
+            sql_ident(&self.table),
+            match self.on_delete {
+                OnDelete::Cascade => "cascade",
+                OnDelete::Restrict => "restrict",
+            }
+        )
     }
 }

@@ -1,7 +1,12 @@
-//! Deciding what to do with each rendered file given what is on disk, and doing it all at once.
+//! Deciding what to do with each rendered file given what is on disk and what msgen generated
+//! last (`plan`), and doing it all at once (`write`).
 
-mod state;
+mod decide;
+mod merge;
+pub mod state;
+mod stubs;
 mod write;
 
+pub use decide::{plan, Action, Entry, Plan, PlanError};
 pub use state::State;
-pub use write::{apply, Change, Plan};
+pub use write::apply;

@@ -1,51 +1,109 @@
 //! Migrations as the difference between the schema msgen generated last time and the one the
 //! spec asks for now. The first migration is the difference from an empty schema.
+//!
+//! Renames (`renamed_from:` in the spec) become renames, never a drop and an add. Changes that
+//! lose data (dropping a table or column, removing enum values) are refused unless allowed;
+//! type changes are made only when they widen. Postgres alters tables in place; SQLite, whose
+//! `alter table` can do little, rebuilds a table whose constraints change.
+
+use std::collections::BTreeSet;
 
 use crate::ir::names::sql_ident;
-use crate::ir::schema::{Schema, Table};
+use crate::ir::schema::{Column, Index, Schema, Table};
+use crate::spec::Database;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum MigrationError {
     #[error(
-        "column `{table}.{column}` changed ({what}); msgen cannot migrate that change yet: \
-         write a migration by hand or revert the change in msgen.yaml"
+        "`{table}.{column}` would change from `{from}` to `{to}`, which needs converting the data \
+         it holds; msgen only widens types (int to bigint, to float or decimal): revert the \
+         change, or add a new field and migrate the data by hand"
     )]
-    Unsupported {
+    Conversion {
         table: String,
         column: String,
-        what: String,
+        from: String,
+        to: String,
     },
-    #[error("`{table}` would be dropped{column}: dropping data needs a migration written by hand")]
-    Destructive { table: String, column: String },
     #[error(
-        "new required column `{table}.{column}` has no default, so existing rows could not be \
-         migrated: add a `default:` or make it `optional: true`"
+        "{what} would be dropped with the data it holds; if that is what you want, run again \
+         with `--allow-destructive` (to rename instead, add `renamed_from:` in msgen.yaml)"
+    )]
+    Destructive { what: String },
+    #[error(
+        "new required column `{table}.{column}` has no default, so rows already stored could \
+         not be given a value: add a `default:` or make it `optional: true`"
     )]
     RequiredWithoutDefault { table: String, column: String },
+    #[error(
+        "`{table}.{column}` would become required, but rows may hold no value for it: give it \
+         a `default:` (stored rows get it), or keep it optional"
+    )]
+    RequiredWithoutValue { table: String, column: String },
 }
 
 /// The statements that take a database from `previous` to `next`; empty when nothing changed.
-pub fn diff(previous: &Schema, next: &Schema) -> Result<Vec<String>, MigrationError> {
+/// Statements are complete SQL, each ending with `;`.
+pub fn diff(
+    previous: &Schema,
+    next: &Schema,
+    allow_destructive: bool,
+) -> Result<Vec<String>, MigrationError> {
+    let database = next.database;
     let mut statements = Vec::new();
-    for table in &previous.tables {
-        let Some(new) = next.table(&table.name) else {
+    let mut matched: BTreeSet<&str> = BTreeSet::new();
+    let find_previous = |table: &Table| -> Option<&Table> {
+        previous.table(&table.name).or_else(|| {
+            let old = table.renamed_from.as_deref()?;
+            next.table(old)
+                .is_none()
+                .then(|| previous.table(old))
+                .flatten()
+        })
+    };
+    // Dropped tables first, children before parents.
+    let dropped: Vec<&Table> = previous
+        .tables
+        .iter()
+        .filter(|old| {
+            !next
+                .tables
+                .iter()
+                .any(|t| find_previous(t).is_some_and(|p| p.name == old.name))
+        })
+        .collect();
+    for table in order_by_references(dropped).into_iter().rev() {
+        if !allow_destructive {
             return Err(MigrationError::Destructive {
-                table: table.name.clone(),
-                column: String::new(),
+                what: format!("table `{}`", table.name),
             });
-        };
-        statements.extend(alter(table, new)?);
+        }
+        statements.push(format!("drop table {};", sql_ident(&table.name)));
+    }
+    for table in &next.tables {
+        if let Some(old) = find_previous(table) {
+            matched.insert(old.name.as_str());
+            statements.extend(alter(old, table, database, allow_destructive)?);
+        }
     }
     let created: Vec<&Table> = next
         .tables
         .iter()
-        .filter(|t| previous.table(&t.name).is_none())
+        .filter(|t| find_previous(t).is_none())
         .collect();
     for table in order_by_references(created) {
         statements.push(create_table(table));
         statements.extend(table.indexes.iter().map(|index| create_index(table, index)));
     }
     Ok(statements)
+}
+
+/// Whether the statements must run outside a transaction (SQLite table rebuilds switch foreign
+/// keys off, which cannot happen inside one).
+pub fn needs_no_transaction(statements: &[String]) -> bool {
+    statements
+        .iter()
+        .any(|s| s.starts_with("pragma foreign_keys"))
 }
 
 /// Tables that others reference come first, so foreign keys always point backwards.
@@ -69,19 +127,23 @@ fn order_by_references(mut pending: Vec<&Table>) -> Vec<&Table> {
 }
 
 fn create_table(table: &Table) -> String {
+    create_table_named(table, &table.name)
+}
+
+fn create_table_named(table: &Table, name: &str) -> String {
     let columns: Vec<String> = table
         .columns
         .iter()
-        .map(|c| format!("    {}", c.definition()))
+        .map(|c| format!("    {}", c.definition(&table.name)))
         .collect();
     format!(
         "create table {} (\n{}\n);",
-        sql_ident(&table.name),
+        sql_ident(name),
         columns.join(",\n")
     )
 }
 
-fn create_index(table: &Table, index: &crate::ir::schema::Index) -> String {
+fn create_index(table: &Table, index: &Index) -> String {
     let columns: Vec<String> = index.columns.iter().map(|c| sql_ident(c)).collect();
     format!(
         "create index {} on {} ({});",
@@ -91,46 +153,313 @@ fn create_index(table: &Table, index: &crate::ir::schema::Index) -> String {
     )
 }
 
-fn alter(old: &Table, new: &Table) -> Result<Vec<String>, MigrationError> {
+/// How a column of the old table relates to one of the new.
+struct ColumnChange<'a> {
+    old: &'a Column,
+    new: &'a Column,
+}
+
+fn alter(
+    old: &Table,
+    new: &Table,
+    database: Database,
+    allow_destructive: bool,
+) -> Result<Vec<String>, MigrationError> {
+    let table = sql_ident(&new.name);
     let mut statements = Vec::new();
-    for column in &old.columns {
-        match new.columns.iter().find(|c| c.name == column.name) {
-            None => {
-                return Err(MigrationError::Destructive {
-                    table: old.name.clone(),
-                    column: format!(" (column `{}`)", column.name),
-                })
-            }
-            Some(changed) if changed != column => {
-                return Err(MigrationError::Unsupported {
-                    table: old.name.clone(),
-                    column: column.name.clone(),
-                    what: format!("`{}` -> `{}`", column.definition(), changed.definition()),
-                })
-            }
-            Some(_) => {}
+    if old.name != new.name {
+        statements.push(format!(
+            "alter table {} rename to {table};",
+            sql_ident(&old.name)
+        ));
+    }
+    let find_old = |column: &Column| -> Option<&Column> {
+        old.columns
+            .iter()
+            .find(|c| c.name == column.name)
+            .or_else(|| {
+                let was = column.renamed_from.as_deref()?;
+                new.columns
+                    .iter()
+                    .all(|c| c.name != was)
+                    .then(|| old.columns.iter().find(|c| c.name == was))
+                    .flatten()
+            })
+    };
+    let mut changes = Vec::new();
+    let mut added = Vec::new();
+    for column in &new.columns {
+        match find_old(column) {
+            Some(previous) => changes.push(ColumnChange {
+                old: previous,
+                new: column,
+            }),
+            None => added.push(column),
         }
     }
-    for column in &new.columns {
-        if old.columns.iter().any(|c| c.name == column.name) {
-            continue;
-        }
+    let dropped: Vec<&Column> = old
+        .columns
+        .iter()
+        .filter(|c| !changes.iter().any(|ch| ch.old.name == c.name))
+        .collect();
+    if let Some(column) = dropped.first().filter(|_| !allow_destructive) {
+        return Err(MigrationError::Destructive {
+            what: format!("column `{}.{}`", old.name, column.name),
+        });
+    }
+    for column in &added {
         if !column.nullable && column.default.is_none() {
             return Err(MigrationError::RequiredWithoutDefault {
                 table: new.name.clone(),
                 column: column.name.clone(),
             });
         }
+    }
+    for change in &changes {
+        check_change(&new.name, change, allow_destructive)?;
+    }
+
+    // Renamed columns keep their data under the new name.
+    for change in changes.iter().filter(|c| c.old.name != c.new.name) {
         statements.push(format!(
-            "alter table {} add column {};",
-            sql_ident(&new.name),
-            column.definition()
+            "alter table {table} rename column {} to {};",
+            sql_ident(&change.old.name),
+            sql_ident(&change.new.name)
         ));
     }
-    for index in &new.indexes {
-        if !old.indexes.contains(index) {
-            statements.push(create_index(new, index));
+    let constraints_changed = changes.iter().any(|c| !same_definition(c.old, c.new))
+        || !dropped.is_empty()
+        || old.name != new.name;
+    match database {
+        Database::Postgres => {
+            statements.extend(alter_postgres(old, new, &changes, &added, &dropped));
+        }
+        Database::Sqlite if constraints_changed || added.iter().any(|c| !simple_to_add(c)) => {
+            statements.extend(rebuild_sqlite(new, &changes));
+            return Ok(statements);
+        }
+        Database::Sqlite => {
+            for column in &added {
+                statements.push(format!(
+                    "alter table {table} add column {};",
+                    column.definition(&new.name)
+                ));
+            }
         }
     }
+    statements.extend(index_changes(old, new));
     Ok(statements)
+}
+
+/// Whether two columns agree in everything but their names.
+fn same_definition(old: &Column, new: &Column) -> bool {
+    old.sql_type == new.sql_type
+        && old.nullable == new.nullable
+        && old.primary_key == new.primary_key
+        && old.unique == new.unique
+        && old.default == new.default
+        && old.allowed == new.allowed
+        && old.references == new.references
+}
+
+/// SQLite adds a column in place only without a unique constraint, and with a foreign key
+/// only when it may be null.
+fn simple_to_add(column: &Column) -> bool {
+    !column.unique && (column.references.is_none() || column.nullable)
+}
+
+/// Refuses changes that would convert or lose data.
+fn check_change(
+    table: &str,
+    change: &ColumnChange,
+    allow_destructive: bool,
+) -> Result<(), MigrationError> {
+    let (old, new) = (change.old, change.new);
+    if old.sql_type != new.sql_type && !widens(&old.sql_type, &new.sql_type) {
+        return Err(MigrationError::Conversion {
+            table: table.to_string(),
+            column: new.name.clone(),
+            from: old.sql_type.clone(),
+            to: new.sql_type.clone(),
+        });
+    }
+    if old.nullable && !new.nullable && new.default.is_none() {
+        return Err(MigrationError::RequiredWithoutValue {
+            table: table.to_string(),
+            column: new.name.clone(),
+        });
+    }
+    let removed: Vec<&String> = old
+        .allowed
+        .iter()
+        .filter(|v| !new.allowed.contains(v))
+        .collect();
+    if !removed.is_empty() && !new.allowed.is_empty() && !allow_destructive {
+        return Err(MigrationError::Destructive {
+            what: format!(
+                "rows of `{table}` whose `{}` is {}",
+                new.name,
+                removed
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Type changes that keep every value as it is.
+fn widens(from: &str, to: &str) -> bool {
+    matches!(
+        (from, to),
+        ("integer", "bigint")
+            | ("integer" | "bigint", "numeric" | "double precision")
+            | ("integer", "real")
+            | ("real", "double precision")
+    )
+}
+
+fn alter_postgres(
+    old: &Table,
+    new: &Table,
+    changes: &[ColumnChange],
+    added: &[&Column],
+    dropped: &[&Column],
+) -> Vec<String> {
+    let table = sql_ident(&new.name);
+    let mut statements = Vec::new();
+    // Constraints are named after their table and column: keep the names in step.
+    for change in changes {
+        for (kind, present) in [
+            ("key", change.old.unique),
+            ("check", !change.old.allowed.is_empty()),
+            ("fkey", change.old.references.is_some()),
+        ] {
+            let before = change.old.constraint(&old.name, kind);
+            let after = change.new.constraint(&new.name, kind);
+            if present && before != after {
+                statements.push(format!(
+                    "alter table {table} rename constraint {before} to {after};"
+                ));
+            }
+        }
+    }
+    for column in dropped {
+        statements.push(format!(
+            "alter table {table} drop column {};",
+            sql_ident(&column.name)
+        ));
+    }
+    for change in changes {
+        let (was, now) = (change.old, change.new);
+        let column = sql_ident(&now.name);
+        if was.sql_type != now.sql_type {
+            statements.push(format!(
+                "alter table {table} alter column {column} type {} using {column}::{};",
+                now.sql_type, now.sql_type
+            ));
+        }
+        if was.default != now.default {
+            statements.push(match &now.default {
+                Some(default) => {
+                    format!("alter table {table} alter column {column} set default {default};")
+                }
+                None => format!("alter table {table} alter column {column} drop default;"),
+            });
+        }
+        if was.nullable && !now.nullable {
+            if let Some(default) = &now.default {
+                statements.push(format!(
+                    "update {table} set {column} = {default} where {column} is null;"
+                ));
+            }
+            statements.push(format!(
+                "alter table {table} alter column {column} set not null;"
+            ));
+        } else if !was.nullable && now.nullable {
+            statements.push(format!(
+                "alter table {table} alter column {column} drop not null;"
+            ));
+        }
+        let key = now.constraint(&new.name, "key");
+        match (was.unique, now.unique) {
+            (false, true) => statements.push(format!(
+                "alter table {table} add constraint {key} unique ({column});"
+            )),
+            (true, false) => statements.push(format!("alter table {table} drop constraint {key};")),
+            _ => {}
+        }
+        if was.allowed != now.allowed {
+            let check = now.constraint(&new.name, "check");
+            if !was.allowed.is_empty() {
+                statements.push(format!("alter table {table} drop constraint {check};"));
+            }
+            if let Some(clause) = now.check() {
+                statements.push(format!(
+                    "alter table {table} add constraint {check} {clause};"
+                ));
+            }
+        }
+        if was.references != now.references {
+            let fkey = now.constraint(&new.name, "fkey");
+            if was.references.is_some() {
+                statements.push(format!("alter table {table} drop constraint {fkey};"));
+            }
+            if let Some(fk) = &now.references {
+                statements.push(format!(
+                    "alter table {table} add constraint {fkey} foreign key ({column}) {};",
+                    fk.clause()
+                ));
+            }
+        }
+    }
+    for column in added {
+        statements.push(format!(
+            "alter table {table} add column {};",
+            column.definition(&new.name)
+        ));
+    }
+    statements
+}
+
+/// SQLite's way to change constraints: a new table with the new definition, the rows copied
+/// over, the old table replaced. Foreign keys are off meanwhile, or dropping a referenced table
+/// would cascade into its children.
+fn rebuild_sqlite(new: &Table, changes: &[ColumnChange]) -> Vec<String> {
+    let table = sql_ident(&new.name);
+    let temporary = format!("{}_msgen_rebuild", new.name);
+    // Renames ran before this, so kept columns have their new names in the old table.
+    let kept: Vec<String> = changes.iter().map(|c| sql_ident(&c.new.name)).collect();
+    let mut statements = vec![
+        "pragma foreign_keys = off;".to_string(),
+        "begin;".to_string(),
+        create_table_named(new, &temporary),
+        format!(
+            "insert into {} ({}) select {} from {table};",
+            sql_ident(&temporary),
+            kept.join(", "),
+            kept.join(", ")
+        ),
+        format!("drop table {table};"),
+        format!("alter table {} rename to {table};", sql_ident(&temporary)),
+    ];
+    statements.extend(new.indexes.iter().map(|index| create_index(new, index)));
+    statements.push("commit;".to_string());
+    statements.push("pragma foreign_keys = on;".to_string());
+    statements
+}
+
+/// Indexes to drop and create. An index is named after its table and column; SQLite cannot
+/// rename one, so in both dialects a renamed index is dropped and created again.
+fn index_changes(old: &Table, new: &Table) -> Vec<String> {
+    let mut statements = Vec::new();
+    for index in old.indexes.iter().filter(|i| !new.indexes.contains(i)) {
+        statements.push(format!("drop index if exists {};", sql_ident(&index.name)));
+    }
+    for index in new.indexes.iter().filter(|i| !old.indexes.contains(i)) {
+        statements.push(create_index(new, index));
+    }
+    statements
 }

@@ -1,0 +1,370 @@
+//! The life of a service: generate it, write business logic and edit generated code, then
+//! change the spec again and again. At every step the team's code and edits survive, the
+//! service's tests pass, the new migrations apply to a database that already holds rows and
+//! lose none the change did not mean to drop, files the change does not concern stay as they
+//! were, and `msgen generate --check` is clean afterwards. Run on SQLite and on PostgreSQL.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::time::SystemTime;
+
+use support::{command, msgen, psql, root, run, Running};
+
+/// The team's business logic: capturing sets the amount and marks the payment succeeded.
+const CAPTURE: &str = r#"//! Business logic of payments.
+
+use uuid::Uuid;
+
+use super::{Payments, PaymentsService};
+use crate::error::AppError;
+use crate::models::payment::{CapturePaymentRequest, Payment, PaymentPatch, PaymentStatus};
+
+impl PaymentsService for Payments {
+    /// `POST /payments/{id}/capture`: the team's rule.
+    async fn capture_payment(
+        &self,
+        id: Uuid,
+        input: CapturePaymentRequest,
+    ) -> Result<Payment, AppError> {
+        let change = PaymentPatch {
+            amount: Some(input.amount),
+            status: Some(PaymentStatus::Succeeded),
+            ..PaymentPatch::default()
+        };
+        self.patch(id, change, None).await
+    }
+}
+"#;
+
+/// The team's own test of it.
+const CAPTURE_TEST: &str = r#"//! Our rules.
+
+use serde_json::{json, Value};
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn capturing_marks_the_payment_succeeded() {
+    let app = spawn_app().await;
+    let body = app.payment_body(0).await;
+    let created: Value = app.post("/api/v1/payments", &body).await.json().await.unwrap();
+    let path = format!("/api/v1/payments/{}/capture", created["id"].as_str().unwrap());
+    let response = app.post(&path, &json!({ "amount": "12.00" })).await;
+    assert_eq!(response.status(), 200);
+    let captured: Value = response.json().await.unwrap();
+    assert_eq!(captured["status"], "succeeded");
+}
+"#;
+
+/// A hand edit in a generated controller: a log line in the capture handler.
+const HAND_EDIT: &str = "    tracing::info!(%id, \"capturing a payment\");\n";
+
+fn replace(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "the spec has no `{from}`");
+    text.replacen(from, to, 1)
+}
+
+struct Step {
+    what: &'static str,
+    edit: fn(&str) -> String,
+    args: &'static [&'static str],
+    /// Files this change does not concern: they must not be written.
+    untouched: &'static [&'static str],
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        what: "add a field with a default",
+        edit: |s| {
+            replace(
+                s,
+                "      note: { type: string, optional: true }\n",
+                "      note: { type: string, optional: true }\n      channel: { type: string, default: web }\n",
+            )
+        },
+        args: &[],
+        untouched: &[
+            "src/models/refund.rs",
+            "src/repositories/refunds.rs",
+            "src/controllers/refunds.rs",
+            "tests/api/refunds.rs",
+        ],
+    },
+    Step {
+        what: "add an entity",
+        edit: |s| {
+            let s = replace(
+                s,
+                "  Refund:\n",
+                "  Customer:\n    fields:\n      name: string\n  Refund:\n",
+            );
+            replace(
+                &s,
+                "  - resource: Refund\n",
+                "  - resource: Refund\n  - resource: Customer\n",
+            )
+        },
+        args: &[],
+        untouched: &[
+            "src/models/payment.rs",
+            "src/repositories/payments.rs",
+            "src/controllers/payments.rs",
+            "src/models/refund.rs",
+            "src/repositories/refunds.rs",
+        ],
+    },
+    Step {
+        what: "add a custom endpoint",
+        edit: |s| {
+            replace(
+                s,
+                "  - resource: Customer\n",
+                "  - resource: Customer\n  - name: refund_payment\n    method: POST\n    path: /payments/{id}/refund\n    params: { id: uuid }\n    response: Payment\n",
+            )
+        },
+        args: &[],
+        untouched: &[
+            "src/models/refund.rs",
+            "src/repositories/payments.rs",
+            "src/repositories/refunds.rs",
+            "src/repositories/customers.rs",
+        ],
+    },
+    Step {
+        what: "add an event",
+        edit: |s| {
+            replace(
+                s,
+                "  publish:\n",
+                "  publish:\n    PaymentRefunded:\n      subject: payments.payment_refunded\n      payload:\n        payment_id: uuid\n",
+            )
+        },
+        args: &[],
+        untouched: &[
+            "src/models/payment.rs",
+            "src/repositories/payments.rs",
+            "src/controllers/payments.rs",
+            "src/services/contracts.rs",
+            "tests/api/payments.rs",
+        ],
+    },
+    Step {
+        what: "rename a field",
+        edit: |s| {
+            replace(
+                s,
+                "      note: { type: string, optional: true }\n",
+                "      memo: { type: string, optional: true, renamed_from: note }\n",
+            )
+        },
+        args: &[],
+        untouched: &[
+            "src/models/refund.rs",
+            "src/repositories/refunds.rs",
+            "src/controllers/refunds.rs",
+            "src/models/customer.rs",
+        ],
+    },
+    Step {
+        what: "remove an entity",
+        edit: |s| {
+            let s = replace(s, "  Customer:\n    fields:\n      name: string\n", "");
+            replace(&s, "  - resource: Customer\n", "")
+        },
+        args: &["--allow-destructive"],
+        untouched: &[
+            "src/models/payment.rs",
+            "src/repositories/payments.rs",
+            "src/models/refund.rs",
+            "src/repositories/refunds.rs",
+        ],
+    },
+];
+
+fn mtimes(dir: &Path) -> BTreeMap<String, SystemTime> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| !e.path().components().any(|c| c.as_os_str() == "target"))
+        .map(|e| {
+            let name = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (name, e.metadata().unwrap().modified().unwrap())
+        })
+        .collect()
+}
+
+/// The rows the database must keep through every step.
+struct Rows {
+    captured: String,
+    payments: usize,
+    refunds: usize,
+}
+
+fn seed(service: &Running) -> Rows {
+    let mut ids = Vec::new();
+    for (n, note) in ["first note", "second note", "third note"]
+        .iter()
+        .enumerate()
+    {
+        let body = format!(
+            r#"{{"order_id": "00000000-0000-4000-8000-00000000000{n}", "amount": "1{n}.50", "currency": "EUR", "customer_email": "c{n}@example.com", "note": "{note}"}}"#
+        );
+        let payment = service.json("POST", "/api/v1/payments", Some(&body));
+        ids.push(payment["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids[..2] {
+        let body = format!(r#"{{"payment_id": "{id}", "amount": "1.00", "reason": "damaged"}}"#);
+        service.json("POST", "/api/v1/refunds", Some(&body));
+    }
+    let path = format!("/api/v1/payments/{}/capture", ids[0]);
+    let captured = service.json("POST", &path, Some(r#"{"amount": "99.00"}"#));
+    assert_eq!(captured["status"], "succeeded");
+    Rows {
+        captured: ids[0].clone(),
+        payments: 3,
+        refunds: 2,
+    }
+}
+
+fn verify(service: &Running, rows: &Rows, step: usize) {
+    let payments = service.json("GET", "/api/v1/payments?limit=100", None);
+    assert_eq!(payments["total"], rows.payments, "step {step}: {payments}");
+    let refunds = service.json("GET", "/api/v1/refunds?limit=100", None);
+    assert_eq!(refunds["total"], rows.refunds, "step {step}: {refunds}");
+    let captured = service.json("GET", &format!("/api/v1/payments/{}", rows.captured), None);
+    assert_eq!(captured["status"], "succeeded", "step {step}");
+    assert_eq!(captured["amount"], "99.00", "step {step}");
+    let text = |key: &str| captured[key].as_str().map(str::to_owned);
+    match step {
+        // Before the rename the note is `note`, after it `memo`: same value either way.
+        0..=4 => assert_eq!(text("note").as_deref(), Some("first note"), "step {step}"),
+        _ => assert_eq!(text("memo").as_deref(), Some("first note"), "step {step}"),
+    }
+    if (1..=5).contains(&step) {
+        assert_eq!(captured["channel"], "web", "step {step}: {captured}");
+    }
+}
+
+fn scenario(database: &str) {
+    let temp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let spec = root()
+        .join("examples/payment-service.yaml")
+        .display()
+        .to_string();
+    let args = [
+        "new",
+        "payment-service",
+        "--spec",
+        &spec,
+        "--database",
+        database,
+    ];
+    run(temp.path(), msgen(), &args);
+    let dir = temp.path().join("payment-service");
+
+    // The team's work: business logic, a test of it, and an edit of generated code.
+    fs::write(dir.join("src/services/payments.rs"), CAPTURE).unwrap();
+    fs::write(dir.join("tests/api/custom.rs"), CAPTURE_TEST).unwrap();
+    let controller = dir.join("src/controllers/payments.rs");
+    let text = fs::read_to_string(&controller).unwrap();
+    let anchor =
+        "    input.validate()?;\n    Ok(Json(state.payments.capture_payment(id, input).await?))";
+    let edited = replace(&text, anchor, &format!("{HAND_EDIT}{anchor}"));
+    fs::write(&controller, edited).unwrap();
+
+    let database_name = format!("regenerate_{}", std::process::id());
+    let (url, _file) = match database {
+        "sqlite" => {
+            let file = temp.path().join("rows.db");
+            (format!("sqlite://{}", file.display()), Some(file))
+        }
+        _ => {
+            let url = format!("postgres://postgres@127.0.0.1:5432/{database_name}");
+            (url, None)
+        }
+    };
+    run(&dir, "cargo", &["test"]);
+    run(&dir, "cargo", &["build"]);
+    let rows = {
+        let service = Running::start("payment-service", &[("DATABASE_URL", &url)]);
+        let rows = seed(&service);
+        verify(&service, &rows, 0);
+        rows
+    };
+
+    for (n, step) in STEPS.iter().enumerate() {
+        let step_number = n + 1;
+        let spec_path = dir.join("msgen.yaml");
+        let spec = fs::read_to_string(&spec_path).unwrap();
+        fs::write(&spec_path, (step.edit)(&spec)).unwrap();
+        let before = mtimes(&dir);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mut args = vec!["generate"];
+        args.extend(step.args);
+        let report = run(&dir, msgen(), &args);
+        let after = mtimes(&dir);
+        for path in step.untouched {
+            assert_eq!(
+                before.get(*path),
+                after.get(*path),
+                "step {step_number} ({}) rewrote {path}:\n{report}",
+                step.what
+            );
+        }
+        let logic = fs::read_to_string(dir.join("src/services/payments.rs")).unwrap();
+        assert!(
+            logic.starts_with(CAPTURE.trim_end_matches("}\n")),
+            "step {step_number}: {logic}"
+        );
+        let controller = fs::read_to_string(&controller).unwrap();
+        assert!(
+            controller.contains(HAND_EDIT),
+            "step {step_number}: {controller}"
+        );
+
+        run(&dir, "cargo", &["test"]);
+        run(&dir, "cargo", &["build"]);
+        {
+            let service = Running::start("payment-service", &[("DATABASE_URL", &url)]);
+            verify(&service, &rows, step_number);
+            if step.what == "add an entity" {
+                service.json("POST", "/api/v1/customers", Some(r#"{"name": "Ada"}"#));
+            }
+            if step.what == "remove an entity" {
+                assert_eq!(service.request("GET", "/api/v1/customers", None).0, 404);
+            }
+        }
+        let check = command(&dir, msgen(), &["generate", "--check"])
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "step {step_number}: not clean after generate:\n{}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+    }
+    let migrations = fs::read_dir(dir.join("migrations")).unwrap().count();
+    // The initial one, and one per step that changes the schema: a new endpoint or event
+    // changes none.
+    assert_eq!(migrations, 1 + 4);
+    if database == "postgres" {
+        psql(
+            "postgres",
+            &format!("drop database {database_name} with (force)"),
+        );
+    }
+}
+
+#[test]
+fn a_service_lives_through_six_spec_changes_on_sqlite() {
+    scenario("sqlite");
+}
+
+#[test]
+fn a_service_lives_through_six_spec_changes_on_postgres() {
+    scenario("postgres");
+}

@@ -1,0 +1,157 @@
+//! What the tests that build generated services share: one target directory for all of
+//! them, so dependencies compile once, and commands that fail the test with their output.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn shared_target() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("services")
+}
+
+/// Runs a command in `dir` and fails the test with its output when it does not succeed.
+pub fn run(dir: &Path, program: &str, args: &[&str]) -> String {
+    let output = command(dir, program, args)
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {program}: {err}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "`{program} {}` failed in {}:\n{text}",
+        args.join(" "),
+        dir.display()
+    );
+    text
+}
+
+/// A command in `dir` that builds into the shared target directory.
+pub fn command(dir: &Path, program: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", shared_target())
+        .env("NO_COLOR", "1")
+        .env_remove("RUSTFLAGS");
+    command
+}
+
+pub fn msgen() -> &'static str {
+    env!("CARGO_BIN_EXE_msgen")
+}
+
+/// A generated service running as a process, stopped when dropped.
+pub struct Running {
+    child: Child,
+    pub address: String,
+}
+
+impl Running {
+    /// Starts the service binary `name` with `env` and waits until it listens.
+    pub fn start(name: &str, env: &[(&str, &str)]) -> Self {
+        let binary = shared_target().join("debug").join(name);
+        let mut child = Command::new(&binary)
+            .envs(env.iter().copied())
+            .env("PORT", "0")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {}: {err}", binary.display()));
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some((_, address)) = line.split_once("address=") {
+                    let address = address.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(address.to_string());
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(address) => Self { child, address },
+            Err(_) => {
+                let _ = child.kill();
+                panic!("{name} did not start");
+            }
+        }
+    }
+
+    /// Sends one request; returns the status and the body.
+    pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        let body = body.unwrap_or_default();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.address,
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response[9..12].parse().unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_string()
+        };
+        (status, body)
+    }
+
+    pub fn json(&self, method: &str, path: &str, body: Option<&str>) -> serde_json::Value {
+        let (status, text) = self.request(method, path, body);
+        assert!(status < 300, "{method} {path} answered {status}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|err| panic!("{err}: {text}"))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = &rest[size + 2..];
+    }
+    out
+}
+
+pub fn psql(database: &str, sql: &str) -> String {
+    let args = [
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-d",
+        database,
+        "-Atc",
+        sql,
+    ];
+    run(root(), "psql", &args)
+}
