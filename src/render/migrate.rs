@@ -463,3 +463,239 @@ fn index_changes(old: &Table, new: &Table) -> Vec<String> {
     }
     statements
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::schema::ForeignKey;
+    use crate::spec::OnDelete;
+
+    fn column(name: &str, sql_type: &str) -> Column {
+        Column {
+            name: name.into(),
+            renamed_from: None,
+            sql_type: sql_type.into(),
+            nullable: false,
+            primary_key: false,
+            unique: false,
+            default: None,
+            allowed: Vec::new(),
+            references: None,
+        }
+    }
+
+    fn table(name: &str, columns: Vec<Column>) -> Table {
+        let mut all = vec![Column {
+            primary_key: true,
+            ..column("id", "uuid")
+        }];
+        all.extend(columns);
+        Table {
+            name: name.into(),
+            renamed_from: None,
+            columns: all,
+            indexes: Vec::new(),
+        }
+    }
+
+    fn schema(database: Database, tables: Vec<Table>) -> Schema {
+        Schema { database, tables }
+    }
+
+    fn pg(tables: Vec<Table>) -> Schema {
+        schema(Database::Postgres, tables)
+    }
+
+    #[test]
+    fn a_new_field_with_a_default_is_added_in_place() {
+        let old = pg(vec![table("items", vec![column("name", "text")])]);
+        let new = pg(vec![table(
+            "items",
+            vec![
+                column("name", "text"),
+                Column {
+                    default: Some("1".into()),
+                    ..column("qty", "integer")
+                },
+            ],
+        )]);
+        assert_eq!(
+            diff(&old, &new, false).unwrap(),
+            ["alter table \"items\" add column \"qty\" integer not null default 1;"]
+        );
+    }
+
+    #[test]
+    fn renames_keep_the_data_and_the_constraint_names_in_step() {
+        let old = pg(vec![table(
+            "items",
+            vec![Column {
+                unique: true,
+                ..column("code", "text")
+            }],
+        )]);
+        let mut renamed = table(
+            "products",
+            vec![Column {
+                unique: true,
+                renamed_from: Some("code".into()),
+                ..column("sku", "text")
+            }],
+        );
+        renamed.renamed_from = Some("items".into());
+        let new = pg(vec![renamed]);
+        assert_eq!(
+            diff(&old, &new, false).unwrap(),
+            [
+                "alter table \"items\" rename to \"products\";",
+                "alter table \"products\" rename column \"code\" to \"sku\";",
+                "alter table \"products\" rename constraint \"items_code_key\" to \"products_sku_key\";",
+            ]
+        );
+    }
+
+    #[test]
+    fn drops_are_refused_unless_allowed() {
+        let old = pg(vec![
+            table(
+                "items",
+                vec![column("name", "text"), column("legacy", "text")],
+            ),
+            table("parts", vec![]),
+        ]);
+        let new = pg(vec![table("items", vec![column("name", "text")])]);
+        let refused = diff(&old, &new, false).unwrap_err();
+        assert_eq!(
+            refused,
+            MigrationError::Destructive {
+                what: "table `parts`".into()
+            }
+        );
+        assert_eq!(
+            diff(&old, &new, true).unwrap(),
+            [
+                "drop table \"parts\";",
+                "alter table \"items\" drop column \"legacy\";"
+            ]
+        );
+    }
+
+    #[test]
+    fn types_only_widen() {
+        let old = pg(vec![table("items", vec![column("qty", "integer")])]);
+        let wider = pg(vec![table("items", vec![column("qty", "bigint")])]);
+        assert_eq!(
+            diff(&old, &wider, false).unwrap(),
+            ["alter table \"items\" alter column \"qty\" type bigint using \"qty\"::bigint;"]
+        );
+        let text = pg(vec![table("items", vec![column("qty", "text")])]);
+        assert!(matches!(
+            diff(&old, &text, true),
+            Err(MigrationError::Conversion { .. })
+        ));
+        assert!(matches!(
+            diff(&wider, &old, true),
+            Err(MigrationError::Conversion { .. })
+        ));
+    }
+
+    #[test]
+    fn enum_values_may_be_added_but_removing_one_is_destructive() {
+        let with = |values: &[&str]| {
+            pg(vec![table(
+                "items",
+                vec![Column {
+                    allowed: values.iter().map(|v| v.to_string()).collect(),
+                    ..column("state", "text")
+                }],
+            )])
+        };
+        assert_eq!(
+            diff(&with(&["a", "b"]), &with(&["a", "b", "c"]), false).unwrap(),
+            [
+                "alter table \"items\" drop constraint \"items_state_check\";",
+                "alter table \"items\" add constraint \"items_state_check\" check (\"state\" in ('a', 'b', 'c'));",
+            ]
+        );
+        assert!(matches!(
+            diff(&with(&["a", "b"]), &with(&["a"]), false),
+            Err(MigrationError::Destructive { .. })
+        ));
+    }
+
+    #[test]
+    fn an_optional_field_becomes_required_only_with_a_default() {
+        let optional = pg(vec![table(
+            "items",
+            vec![Column {
+                nullable: true,
+                ..column("note", "text")
+            }],
+        )]);
+        let required = pg(vec![table("items", vec![column("note", "text")])]);
+        assert!(matches!(
+            diff(&optional, &required, false),
+            Err(MigrationError::RequiredWithoutValue { .. })
+        ));
+        let defaulted = pg(vec![table(
+            "items",
+            vec![Column {
+                default: Some("''".into()),
+                ..column("note", "text")
+            }],
+        )]);
+        assert_eq!(
+            diff(&optional, &defaulted, false).unwrap(),
+            [
+                "alter table \"items\" alter column \"note\" set default '';",
+                "update \"items\" set \"note\" = '' where \"note\" is null;",
+                "alter table \"items\" alter column \"note\" set not null;",
+            ]
+        );
+    }
+
+    #[test]
+    fn sqlite_rebuilds_a_table_whose_constraints_change_with_foreign_keys_off() {
+        let child = |unique: bool| {
+            table(
+                "refunds",
+                vec![
+                    Column {
+                        references: Some(ForeignKey {
+                            table: "payments".into(),
+                            on_delete: OnDelete::Cascade,
+                        }),
+                        ..column("payment_id", "blob")
+                    },
+                    Column {
+                        unique,
+                        ..column("code", "text")
+                    },
+                ],
+            )
+        };
+        let old = schema(Database::Sqlite, vec![child(false)]);
+        let new = schema(Database::Sqlite, vec![child(true)]);
+        let statements = diff(&old, &new, false).unwrap();
+        assert!(needs_no_transaction(&statements));
+        assert_eq!(statements[0], "pragma foreign_keys = off;");
+        assert_eq!(statements[1], "begin;");
+        assert!(statements[2].starts_with("create table \"refunds_msgen_rebuild\" ("));
+        assert!(
+            statements[2].contains("\"code\" text not null constraint \"refunds_code_key\" unique")
+        );
+        assert_eq!(
+            statements[3],
+            "insert into \"refunds_msgen_rebuild\" (\"id\", \"payment_id\", \"code\") select \"id\", \"payment_id\", \"code\" from \"refunds\";"
+        );
+        assert_eq!(
+            &statements[4..],
+            [
+                "drop table \"refunds\";",
+                "alter table \"refunds_msgen_rebuild\" rename to \"refunds\";",
+                "commit;",
+                "pragma foreign_keys = on;",
+            ]
+        );
+    }
+}
