@@ -222,6 +222,24 @@ fn lower_field(
     } else {
         format!("Option<{rust_type}>")
     };
+    // Decimals travel as strings of digits, read strictly by the service's own module.
+    let module = if kind == FieldType::Decimal {
+        "super::decimal::"
+    } else {
+        "super::"
+    };
+    let serde_with = (kind == FieldType::Decimal).then(|| {
+        if optional {
+            "super::decimal::option".to_string()
+        } else {
+            "super::decimal".to_string()
+        }
+    });
+    let patch_with = if optional {
+        format!("{module}double_option")
+    } else {
+        format!("{module}present")
+    };
     let samples = [0, 1].map(|n| sample::rust_json(&sample::value(kind, &constraints, n)));
     let renamed_from = field.renamed_from.as_ref().map(|old| {
         if kind == FieldType::Ref {
@@ -249,6 +267,8 @@ fn lower_field(
         filter_bind,
         decode,
         patch_ty,
+        serde_with,
+        patch_with,
         samples,
         constraints,
         name,

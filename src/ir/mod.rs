@@ -125,6 +125,10 @@ pub struct Field {
     pub decode: String,
     /// The type in the patch input: `Option<T>`, or `Option<Option<T>>` when it may be cleared.
     pub patch_ty: String,
+    /// A serde `with` module for the field's wire format, where serde's own does not fit.
+    pub serde_with: Option<String>,
+    /// The serde `deserialize_with` function of the field in a patch.
+    pub patch_with: String,
     /// The column's name before a rename in the spec (`renamed_from:`).
     pub renamed_from: Option<String>,
     /// Two valid values (different where the type allows), as written in `json!` in tests.

@@ -368,11 +368,11 @@ impl Renderer<'_> {
                     .flatten()
                     .any(|b| !b.enums.is_empty())
             });
-        let patch_nullable = s
-            .entities
-            .iter()
-            .flat_map(|e| &e.fields)
-            .any(|f| f.optional);
+        // Every entity has a patch type: nullable fields need `double_option`, others `present`.
+        let fields = || s.entities.iter().flat_map(|e| &e.fields);
+        let other = || fields().filter(|f| f.kind != FieldType::Decimal);
+        let patch_nullable = other().any(|f| f.optional);
+        let patch_required = other().any(|f| !f.optional);
         self.emit(
             "src/models/mod.rs",
             "src/models/mod.rs".into(),
@@ -381,7 +381,12 @@ impl Renderer<'_> {
                 ctx.insert("model_modules", &modules);
                 ctx.insert(
                     "uses",
-                    &serde_json::json!({"enums": any_enum, "patch_nullable": patch_nullable}),
+                    &serde_json::json!({
+                        "enums": any_enum,
+                        "decimal": s.uses.decimal,
+                        "patch_nullable": patch_nullable,
+                        "patch_required": patch_required,
+                    }),
                 );
             },
         )?;

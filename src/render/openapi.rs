@@ -402,7 +402,16 @@ fn value_schema(f: &Field) -> Value {
         FieldType::Bigint => json!({ "type": "integer", "format": "int64" }),
         FieldType::Float => json!({ "type": "number", "format": "double" }),
         FieldType::Decimal => {
-            json!({ "type": "string", "format": "decimal", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" })
+            // A decimal travels as a string; a sign is allowed only where negatives are.
+            let non_negative = c
+                .min
+                .as_deref()
+                .and_then(|m| m.parse::<f64>().ok())
+                .is_some_and(|m| m >= 0.0);
+            let sign = if non_negative { "" } else { "-?" };
+            // As many digits as the service reads: 18 before the point, 10 after.
+            let pattern = format!("^{sign}[0-9]{{1,18}}(\\.[0-9]{{1,10}})?$");
+            json!({ "type": "string", "format": "decimal", "pattern": pattern })
         }
         FieldType::Bool => json!({ "type": "boolean" }),
         FieldType::Uuid | FieldType::Ref => json!({ "type": "string", "format": "uuid" }),
