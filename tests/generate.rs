@@ -499,3 +499,49 @@ fn files_of_a_removed_entity_are_deleted_unless_edited() {
     let migration = fs::read_to_string(dir.join("migrations/0002_update.sql")).unwrap();
     assert!(migration.contains("drop table \"refunds\";"), "{migration}");
 }
+
+/// Every broken spec of the corpus: exit code 1, and not a file written.
+#[test]
+fn every_broken_spec_exits_1_and_writes_nothing() {
+    let corpus = root().join("tests/specs/invalid");
+    let mut count = 0;
+    for entry in fs::read_dir(&corpus).unwrap() {
+        let spec = entry.unwrap().path();
+        let temp = tempfile::tempdir().unwrap();
+        let spec_arg = spec.display().to_string();
+        let output = msgen(temp.path(), &["new", "svc", "--spec", &spec_arg]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}: {}",
+            spec.display(),
+            stderr(&output)
+        );
+        assert!(
+            tree(temp.path()).is_empty(),
+            "{} wrote files",
+            spec.display()
+        );
+        let validate = msgen(temp.path(), &["validate", &spec_arg]);
+        assert_eq!(validate.status.code(), Some(1), "{}", spec.display());
+        count += 1;
+    }
+    assert!(count >= 40, "only {count} broken specs");
+}
+
+#[test]
+fn a_symbolic_link_in_the_service_is_not_written_through() {
+    let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
+    let outside = tempfile::tempdir().unwrap();
+    let models = dir.join("src/models");
+    fs::remove_dir_all(&models).unwrap();
+    std::os::unix::fs::symlink(outside.path(), &models).unwrap();
+    let output = msgen(&dir, &["generate"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("symbolic link"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(tree(outside.path()).is_empty());
+}

@@ -115,6 +115,8 @@ pub fn plan(
     spec: &str,
 ) -> Result<Plan, PlanError> {
     check_migrations(root, previous)?;
+    // msgen's own files are written too: refuse a `.msgen` that leads elsewhere.
+    read(root, super::state::STATE)?;
     let mut state = State {
         generator: env!("CARGO_PKG_VERSION").to_string(),
         schema: previous.schema.clone(),
