@@ -251,6 +251,7 @@ impl Renderer<'_> {
             Ownership::Generated,
             |_| {},
         )?;
+        self.deploy()?;
         self.files.push(File {
             path: "msgen.yaml".into(),
             contents: trim_end(spec_text),
@@ -263,6 +264,32 @@ impl Renderer<'_> {
             ownership: Ownership::Generated,
             stubs: Vec::new(),
         });
+        Ok(())
+    }
+
+    /// What it takes to ship the service: image, Kubernetes manifests, a local stack, its CI.
+    fn deploy(&mut self) -> Result<(), RenderError> {
+        for (template, path) in [
+            ("Dockerfile", "Dockerfile"),
+            ("dockerignore", ".dockerignore"),
+            ("compose.yaml", "compose.yaml"),
+            ("github-ci.yml", ".github/workflows/ci.yml"),
+            (
+                "deploy/k8s/kustomization.yaml",
+                "deploy/k8s/kustomization.yaml",
+            ),
+            ("deploy/k8s/deployment.yaml", "deploy/k8s/deployment.yaml"),
+            ("deploy/k8s/service.yaml", "deploy/k8s/service.yaml"),
+            ("deploy/k8s/configmap.yaml", "deploy/k8s/configmap.yaml"),
+            ("deploy/k8s/hpa.yaml", "deploy/k8s/hpa.yaml"),
+        ] {
+            if TEMPLATES
+                .get_file(format!("service/{template}.tera"))
+                .is_some()
+            {
+                self.emit(template, path.into(), Ownership::Generated, |_| {})?;
+            }
+        }
         Ok(())
     }
 
