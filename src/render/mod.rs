@@ -295,7 +295,11 @@ impl Renderer<'_> {
 
     fn sources(&mut self) -> Result<(), RenderError> {
         let s = self.service;
-        let mut state_paths = vec!["crate::db::Pool".to_string()];
+        let mut state_paths = vec![
+            "std::sync::Arc".to_string(),
+            "crate::db::Pool".to_string(),
+            "crate::metrics::Metrics".to_string(),
+        ];
         state_paths.extend(
             s.resources
                 .iter()
@@ -319,6 +323,7 @@ impl Renderer<'_> {
             "startup",
             "routes",
             "docs",
+            "metrics",
         ];
         if s.uses.validator {
             names.push("validation");
