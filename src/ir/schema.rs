@@ -136,7 +136,8 @@ fn table(entity: &Entity, service: &Service) -> Table {
 }
 
 impl Column {
-    fn new(name: &str, sql_type: &str) -> Self {
+    /// A required column with no constraints.
+    pub fn new(name: &str, sql_type: &str) -> Self {
         Self {
             name: name.into(),
             renamed_from: None,

@@ -471,17 +471,7 @@ mod tests {
     use crate::spec::OnDelete;
 
     fn column(name: &str, sql_type: &str) -> Column {
-        Column {
-            name: name.into(),
-            renamed_from: None,
-            sql_type: sql_type.into(),
-            nullable: false,
-            primary_key: false,
-            unique: false,
-            default: None,
-            allowed: Vec::new(),
-            references: None,
-        }
+        Column::new(name, sql_type)
     }
 
     fn table(name: &str, columns: Vec<Column>) -> Table {
