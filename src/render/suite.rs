@@ -1,0 +1,264 @@
+//! What the generated test suite needs to know: valid and invalid values per field, which
+//! helpers to generate, and one view per resource of the cases to test.
+
+use serde::Serialize;
+
+use crate::ir::{Entity, Field, Resource, Service};
+
+/// What the generated tests need to build valid records of each entity.
+#[derive(Serialize)]
+pub(super) struct Helpers {
+    pub(super) entities: Vec<EntityHelper>,
+    /// Whether any test stores records directly (and so needs the pool).
+    pub(super) inserts: bool,
+}
+
+#[derive(Serialize)]
+pub(super) struct EntityHelper {
+    pub(super) snake: String,
+    pub(super) repo_module: String,
+    pub(super) fields: Vec<SampleField>,
+    pub(super) parents: Vec<String>,
+    /// A valid request body is needed (`<entity>_body`).
+    pub(super) body: bool,
+    /// A stored record is needed (`insert_<entity>`).
+    pub(super) insert: bool,
+}
+
+#[derive(Serialize)]
+pub(super) struct SampleField {
+    pub(super) name: String,
+    /// Two valid values, as written in `json!`.
+    pub(super) samples: [String; 2],
+    /// Set when the value is the id of a parent record stored first.
+    pub(super) parent: Option<String>,
+}
+
+/// Helpers for the entities the tests touch, and for the parents those need; no more, so the
+/// test crate has no dead code.
+pub(super) fn test_helpers(s: &Service) -> Helpers {
+    let n = s.entities.len();
+    let (mut body, mut insert) = (vec![false; n], vec![false; n]);
+    for r in &s.resources {
+        if let Some(i) = r.entity {
+            let c = r.crud;
+            body[i] |= c.create || c.update;
+            insert[i] |= c.get || c.list || c.update || c.delete;
+            // The duplicate tests of unique fields store a record first.
+            insert[i] |= c.create && !unique_cases(&s.entities[i]).is_empty();
+        }
+    }
+    // Storing a record takes a body; a body takes stored parents. Repeat until nothing changes.
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for i in 0..n {
+            if insert[i] && !body[i] {
+                body[i] = true;
+                changed = true;
+            }
+            if !body[i] {
+                continue;
+            }
+            for parent in &s.entities[i].references {
+                if let Some(p) = s.entities.iter().position(|e| e.name == *parent) {
+                    if !insert[p] {
+                        insert[p] = true;
+                        changed = true;
+                    }
+                }
+            }
+        }
+    }
+    let entities = s
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| body[*i] || insert[*i])
+        .map(|(i, e)| EntityHelper {
+            snake: e.snake.clone(),
+            repo_module: e.repo_module.clone(),
+            fields: e
+                .fields
+                .iter()
+                .map(|f| SampleField {
+                    name: f.name.clone(),
+                    samples: f.samples.clone(),
+                    parent: f
+                        .references
+                        .as_ref()
+                        .and_then(|r| s.entity(&r.entity))
+                        .map(|p| p.snake.clone()),
+                })
+                .collect(),
+            parents: e
+                .references
+                .iter()
+                .filter_map(|r| s.entity(r))
+                .map(|p| p.snake.clone())
+                .collect(),
+            body: body[i],
+            insert: insert[i],
+        })
+        .collect();
+    Helpers {
+        entities,
+        inserts: insert.iter().any(|&i| i),
+    }
+}
+
+/// Unique fields whose two samples differ, so that a duplicate of one conflicts on it alone.
+pub(super) fn unique_cases(e: &Entity) -> Vec<String> {
+    e.fields
+        .iter()
+        .filter(|f| f.unique && f.references.is_none() && f.samples[0] != f.samples[1])
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+#[derive(Serialize)]
+pub(super) struct TestView {
+    /// Base URL path of the collection: `/api/v1/payments`.
+    pub(super) collection: String,
+    /// Fields with a validation rule and a value that breaks it.
+    pub(super) invalid: Vec<InvalidCase>,
+    /// Filterable fields whose two samples differ, so a filter can tell them apart.
+    pub(super) filters: Vec<FilterCase>,
+    /// A field to change with PATCH, and its new value.
+    pub(super) patch: Option<(String, String)>,
+    /// Unique fields whose samples differ, so a duplicate of one conflicts on it alone.
+    pub(super) unique: Vec<String>,
+    /// Fields that reference another entity.
+    pub(super) references: Vec<String>,
+    pub(super) operations: Vec<OperationTest>,
+}
+
+#[derive(Serialize)]
+pub(super) struct InvalidCase {
+    pub(super) field: String,
+    pub(super) rule: String,
+    pub(super) value: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct FilterCase {
+    pub(super) field: String,
+    /// The list URL with this filter, as a Rust string literal.
+    pub(super) url: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct OperationTest {
+    pub(super) name: String,
+    pub(super) method: String,
+    /// The path with sample path parameters filled in.
+    pub(super) path: String,
+    /// A request body that breaks a rule, when there is one.
+    pub(super) invalid_body: Option<(String, String)>,
+    pub(super) has_body: bool,
+}
+
+pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity>) -> TestView {
+    let collection = format!("{}{}", s.base_path, resource.route);
+    let mut invalid = Vec::new();
+    let mut filters = Vec::new();
+    let mut patch = None;
+    let mut unique = Vec::new();
+    let mut references = Vec::new();
+    if let Some(e) = entity {
+        for f in &e.fields {
+            for check in &f.checks {
+                if let Some(value) = &check.invalid {
+                    invalid.push(InvalidCase {
+                        field: f.name.clone(),
+                        rule: check.rule.clone(),
+                        value: value.clone(),
+                    });
+                }
+            }
+        }
+        for f in e.filter_fields() {
+            if f.samples[0] != f.samples[1] && f.references.is_none() {
+                let value: serde_json::Value =
+                    serde_json::from_str(&f.samples[0]).unwrap_or_default();
+                let query = match &value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let url = format!("{collection}?{}={}", f.name, percent_encode(&query));
+                filters.push(FilterCase {
+                    field: f.name.clone(),
+                    url: crate::ir::names::rust_str(&url),
+                });
+            }
+        }
+        unique = unique_cases(e);
+        references = e
+            .fields
+            .iter()
+            .filter(|f| f.references.is_some())
+            .map(|f| f.name.clone())
+            .collect();
+        patch = e
+            .fields
+            .iter()
+            .find(|f| f.samples[0] != f.samples[1] && f.references.is_none() && !f.unique)
+            .map(|f| (f.name.clone(), f.samples[1].clone()));
+    }
+    let operations = resource
+        .operations
+        .iter()
+        .map(|op| {
+            let mut path = format!("{}{}", s.base_path, op.path);
+            for p in &op.params {
+                let value: serde_json::Value =
+                    serde_json::from_str(&p.samples[0]).unwrap_or_default();
+                let text = match value {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                path = path.replace(&format!("{{{}}}", p.name), &text);
+            }
+            let invalid_body = op.request.as_ref().and_then(|body| {
+                let fields: &[Field] = if body.inline {
+                    &body.fields
+                } else {
+                    &s.entity(body.entity.as_deref()?)?.fields
+                };
+                fields.iter().find_map(|f| {
+                    let bad = f.checks.iter().find_map(|c| c.invalid.clone())?;
+                    Some((f.name.clone(), bad))
+                })
+            });
+            OperationTest {
+                name: op.name.clone(),
+                method: op.method_fn.clone(),
+                path,
+                invalid_body,
+                has_body: op.request.is_some(),
+            }
+        })
+        .collect();
+    TestView {
+        collection,
+        invalid,
+        filters,
+        patch,
+        unique,
+        references,
+        operations,
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub(super) fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,449 @@
+//! What each generated file uses, so that it imports exactly that: model file contents,
+//! import lists, the routes of a controller and the extractors of `extract.rs`.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::rust;
+use crate::ir::{CustomOperation, Entity, Field, Resource, Service};
+use crate::spec::FieldType;
+
+/// What a model module holds: an entity (with its inputs) and/or custom operation bodies.
+#[derive(Serialize)]
+pub(super) struct ModelFile<'a> {
+    /// The file name without `.rs`.
+    pub(super) file: String,
+    /// The enums of inline bodies.
+    pub(super) body_enums: Vec<&'a crate::ir::EnumType>,
+    pub(super) entity: Option<&'a Entity>,
+    pub(super) new_input: Option<Input<'a>>,
+    pub(super) bodies: Vec<BodyView<'a>>,
+    pub(super) patterns: Vec<Pattern>,
+    pub(super) uses: ModelUses,
+    pub(super) needs: ModelNeeds,
+}
+
+#[derive(Serialize)]
+pub(super) struct Input<'a> {
+    pub(super) name: String,
+    pub(super) fields: &'a [Field],
+    pub(super) has_checks: bool,
+}
+
+impl<'a> Input<'a> {
+    fn new(name: &str, fields: &'a [Field]) -> Self {
+        Self {
+            name: name.to_string(),
+            fields,
+            has_checks: fields.iter().any(|f| !f.checks.is_empty()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(super) struct BodyView<'a> {
+    pub(super) operation: String,
+    pub(super) request: bool,
+    pub(super) type_name: String,
+    pub(super) fields: &'a [Field],
+    pub(super) input: Option<Input<'a>>,
+}
+
+#[derive(Serialize)]
+pub(super) struct Pattern {
+    pub(super) name: String,
+    pub(super) literal: String,
+}
+
+#[derive(Serialize, Default)]
+pub(super) struct ModelUses {
+    pub(super) date: bool,
+    pub(super) decimal: bool,
+    pub(super) regex: bool,
+    pub(super) uuid: bool,
+    pub(super) enums: bool,
+}
+
+#[derive(Serialize, Default)]
+pub(super) struct ModelNeeds {
+    pub(super) app_error: bool,
+    pub(super) validator: bool,
+    pub(super) serialize: bool,
+}
+
+impl<'a> ModelFile<'a> {
+    pub(super) fn new(entity: Option<&'a Entity>, file: &str, ops: &[&'a CustomOperation]) -> Self {
+        let mut bodies = Vec::new();
+        let mut body_enums = Vec::new();
+        for op in ops {
+            for (body, request) in [(&op.request, true), (&op.response, false)] {
+                let Some(body) = body.as_ref().filter(|b| b.inline) else {
+                    continue;
+                };
+                body_enums.extend(&body.enums);
+                bodies.push(BodyView {
+                    operation: op.name.clone(),
+                    request,
+                    type_name: body.type_name.clone(),
+                    fields: &body.fields,
+                    input: request.then(|| Input::new(&body.type_name, &body.fields)),
+                });
+            }
+        }
+        let mut all_fields: Vec<(&str, &Field)> = Vec::new();
+        if let Some(e) = entity {
+            all_fields.extend(e.fields.iter().map(|f| (e.name.as_str(), f)));
+        }
+        for body in &bodies {
+            all_fields.extend(body.fields.iter().map(|f| (body.type_name.as_str(), f)));
+        }
+        let patterns: Vec<Pattern> = all_fields
+            .iter()
+            .filter_map(|(owner, f)| {
+                let pattern = f.constraints.pattern.as_ref()?;
+                Some(Pattern {
+                    name: crate::ir::pattern_static(owner, &f.name),
+                    literal: crate::ir::names::rust_str(pattern),
+                })
+            })
+            .collect();
+        let fields = || all_fields.iter().map(|(_, f)| f);
+        let uses = ModelUses {
+            date: fields().any(|f| f.kind == FieldType::Date),
+            decimal: fields().any(|f| {
+                f.kind == FieldType::Decimal
+                    || f.checks.iter().any(|c| c.call.contains("Decimal::"))
+            }),
+            regex: !patterns.is_empty(),
+            uuid: fields().any(|f| matches!(f.kind, FieldType::Uuid | FieldType::Ref)),
+            enums: entity.is_some_and(|e| !e.enums.is_empty()) || !body_enums.is_empty(),
+        };
+        let has_inputs = entity.is_some() || bodies.iter().any(|b| b.request);
+        let needs = ModelNeeds {
+            app_error: has_inputs,
+            validator: entity.is_some_and(|e| e.fields.iter().any(|f| !f.checks.is_empty()))
+                || bodies
+                    .iter()
+                    .any(|b| b.input.as_ref().is_some_and(|i| i.has_checks)),
+            serialize: entity.is_some() || bodies.iter().any(|b| !b.request),
+        };
+        Self {
+            file: file.to_string(),
+            body_enums,
+            new_input: entity.map(|e| Input::new(&e.new_type, &e.fields)),
+            entity,
+            bodies,
+            patterns,
+            uses,
+            needs,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(super) struct ResourceView<'a> {
+    pub(super) resource: &'a Resource,
+    pub(super) entity: Option<&'a Entity>,
+}
+
+/// The types an operation's signature mentions, as import paths.
+pub(super) fn operation_types(op: &CustomOperation, paths: &mut BTreeSet<String>) {
+    for param in &op.params {
+        type_paths(&param.rust_type, paths);
+    }
+    for body in [&op.request, &op.response].into_iter().flatten() {
+        paths.insert(format!(
+            "crate::models::{}::{}",
+            body.module, body.type_name
+        ));
+    }
+}
+
+pub(super) fn type_paths(rust_type: &str, paths: &mut BTreeSet<String>) {
+    for (name, path) in [
+        ("Uuid", "uuid::Uuid"),
+        ("NaiveDate", "chrono::NaiveDate"),
+        ("DateTime", "chrono::DateTime"),
+        ("Decimal", "rust_decimal::Decimal"),
+    ] {
+        if rust_type.contains(name) {
+            paths.insert(path.to_string());
+        }
+    }
+}
+
+pub(super) fn contracts_imports(resources: &[ResourceView]) -> Vec<String> {
+    let mut paths = BTreeSet::new();
+    paths.insert("crate::db::Pool".to_string());
+    for view in resources {
+        let r = view.resource;
+        if !r.operations.is_empty() || r.crud.any() {
+            paths.insert("crate::error::AppError".to_string());
+        }
+        if let Some(e) = view.entity.filter(|_| r.crud.any()) {
+            let model = format!("crate::models::{}", e.model_module);
+            paths.insert(format!("crate::repositories::{}", e.repo_module));
+            if r.crud.list {
+                paths.insert("crate::models::Page".into());
+                paths.insert("crate::models::Paged".into());
+                if !e.filters.is_empty() {
+                    paths.insert(format!("{model}::{}", e.filter_type));
+                }
+            }
+            if r.crud.list || r.crud.get || r.crud.create || r.crud.update {
+                paths.insert(format!("{model}::{}", e.name));
+            }
+            if r.crud.create || r.crud.update {
+                paths.insert(format!("{model}::{}", e.new_type));
+            }
+            if r.crud.update {
+                paths.insert(format!("{model}::{}", e.patch_type));
+            }
+            if r.crud.item() {
+                paths.insert("uuid::Uuid".into());
+            }
+        }
+        for op in &r.operations {
+            operation_types(op, &mut paths);
+        }
+    }
+    rust::imports(&paths.into_iter().collect::<Vec<_>>())
+}
+
+pub(super) fn service_imports(view: &ResourceView) -> Vec<String> {
+    let r = view.resource;
+    let mut paths = BTreeSet::new();
+    if r.operations.is_empty() {
+        paths.insert(format!("super::{}", r.service_type));
+        paths.insert(format!("super::{}", r.trait_name));
+        return rust::imports(&paths.into_iter().collect::<Vec<_>>());
+    }
+    paths.insert(format!("super::{}", r.service_type));
+    paths.insert(format!("super::{}", r.trait_name));
+    paths.insert("crate::error::AppError".to_string());
+    for op in &r.operations {
+        operation_types(op, &mut paths);
+    }
+    rust::imports(&paths.into_iter().collect::<Vec<_>>())
+}
+
+/// Which extractors and answers of `extract.rs` the controllers use.
+#[derive(Debug, Default, Serialize)]
+pub(super) struct ExtractUses {
+    pub(super) json: bool,
+    pub(super) path: bool,
+    pub(super) query: bool,
+    pub(super) created: bool,
+    pub(super) etag: bool,
+    pub(super) if_match: bool,
+}
+
+impl ExtractUses {
+    pub(super) fn any(&self) -> bool {
+        self.json || self.path || self.query || self.created || self.etag || self.if_match
+    }
+}
+
+pub(super) fn extract_uses(s: &Service) -> (ExtractUses, Vec<String>) {
+    let mut x = ExtractUses::default();
+    for r in &s.resources {
+        let c = r.crud;
+        if r.entity.is_some() {
+            x.json |= c.list || c.get || c.create || c.update;
+            x.path |= c.item();
+            x.query |= c.list;
+            x.created |= c.create;
+            x.etag |= c.get || c.update;
+            x.if_match |= c.update || c.delete;
+        }
+        for op in &r.operations {
+            x.json |= op.request.is_some() || op.response.is_some();
+            x.path |= !op.params.is_empty();
+        }
+    }
+    let mut paths: Vec<&str> = Vec::new();
+    if x.json {
+        paths.extend([
+            "axum::body::Bytes",
+            "axum::extract::rejection::BytesRejection",
+            "axum::extract::FromRequest",
+            "axum::extract::Request",
+            "axum::http::header",
+            "axum::http::StatusCode",
+            "axum::response::IntoResponse",
+            "axum::response::Response",
+            "serde::de::DeserializeOwned",
+            "crate::error::FieldError",
+        ]);
+    }
+    if x.path {
+        paths.extend([
+            "axum::extract::rejection::PathRejection",
+            "axum::extract::FromRequestParts",
+        ]);
+    }
+    if x.query {
+        paths.extend([
+            "axum::extract::rejection::QueryRejection",
+            "axum::extract::FromRequestParts",
+        ]);
+    }
+    if x.created {
+        paths.extend([
+            "axum::http::header",
+            "axum::http::StatusCode",
+            "axum::response::IntoResponse",
+            "axum::response::Response",
+        ]);
+    }
+    if x.etag {
+        paths.extend(["axum::http::header", "axum::http::HeaderName"]);
+    }
+    if x.if_match {
+        paths.extend([
+            "axum::extract::FromRequestParts",
+            "axum::http::header",
+            "axum::http::request::Parts",
+        ]);
+    }
+    if x.any() {
+        paths.push("crate::error::AppError");
+    }
+    let paths: Vec<String> = paths.into_iter().map(String::from).collect();
+    (x, rust::imports(&paths))
+}
+
+pub(super) fn repository_imports(e: &Entity) -> Vec<String> {
+    let model = format!("crate::models::{}", e.model_module);
+    let mut paths = vec![
+        "chrono::Utc".to_string(),
+        "sqlx::Executor".into(),
+        "sqlx::Row as _".into(),
+        "uuid::Uuid".into(),
+        "crate::db::Database".into(),
+        "crate::db::Pool".into(),
+        "crate::db::Row".into(),
+        "crate::models::Page".into(),
+        format!("{model}::{}", e.name),
+        format!("{model}::{}", e.new_type),
+    ];
+    if e.fields.iter().any(|f| f.decode.starts_with("db::")) {
+        paths.push("crate::db::self".into());
+    }
+    if !e.filters.is_empty() {
+        paths.push("sqlx::QueryBuilder".into());
+        paths.push(format!("{model}::{}", e.filter_type));
+    }
+    rust::imports(&paths)
+}
+
+/// One `.route(path, method(handler))` per method and path.
+#[derive(Serialize)]
+pub(super) struct Route {
+    pub(super) path: String,
+    pub(super) method: String,
+    pub(super) handler: String,
+}
+
+pub(super) fn controller_routes(resource: &Resource, entity: Option<&Entity>) -> Vec<Route> {
+    let mut routes = Vec::new();
+    let mut add = |path: &str, method: &str, handler: String| {
+        routes.push(Route {
+            path: path.to_string(),
+            method: method.to_string(),
+            handler,
+        })
+    };
+    if let Some(e) = entity {
+        let collection = resource.route.clone();
+        let item = format!("{collection}/{{id}}");
+        let c = resource.crud;
+        if c.list {
+            add(&collection, "get", format!("list_{}", e.repo_file));
+        }
+        if c.create {
+            add(&collection, "post", format!("create_{}", e.snake));
+        }
+        if c.get {
+            add(&item, "get", format!("get_{}", e.snake));
+        }
+        if c.update {
+            add(&item, "put", format!("update_{}", e.snake));
+            add(&item, "patch", format!("patch_{}", e.snake));
+        }
+        if c.delete {
+            add(&item, "delete", format!("delete_{}", e.snake));
+        }
+    }
+    for op in &resource.operations {
+        add(&op.path, &op.method_fn, op.name.clone());
+    }
+    routes
+}
+
+pub(super) fn controller_imports(resource: &Resource, entity: Option<&Entity>) -> Vec<String> {
+    let mut paths = BTreeSet::new();
+    let routes = controller_routes(resource, entity);
+    for route in &routes {
+        paths.insert(format!("axum::routing::{}", route.method));
+    }
+    paths.insert("axum::extract::State".into());
+    paths.insert("axum::Router".into());
+    paths.insert("crate::error::AppError".into());
+    paths.insert("crate::state::AppState".into());
+    paths.insert(format!("crate::services::{}", resource.trait_name));
+    if let Some(e) = entity {
+        let c = resource.crud;
+        let model = format!("crate::models::{}", e.model_module);
+        if c.list {
+            paths.insert("crate::extract::Query".into());
+            paths.insert("crate::models::Page".into());
+            paths.insert("crate::models::PageParams".into());
+            paths.insert("crate::models::Paged".into());
+            if !e.filters.is_empty() {
+                paths.insert(format!("{model}::{}", e.filter_type));
+            }
+        }
+        if c.list || c.get || c.create || c.update {
+            paths.insert("crate::extract::Json".into());
+            paths.insert(format!("{model}::{}", e.name));
+        }
+        if c.create || c.update {
+            paths.insert(format!("{model}::{}", e.new_type));
+        }
+        if c.create {
+            paths.insert("crate::extract::Created".into());
+        }
+        if c.update {
+            paths.insert(format!("{model}::{}", e.patch_type));
+        }
+        if c.item() {
+            paths.insert("crate::extract::Path".into());
+            paths.insert("uuid::Uuid".into());
+        }
+        if c.get || c.update {
+            paths.insert("crate::extract::etag".into());
+            paths.insert("crate::extract::ETag".into());
+        }
+        if c.update || c.delete {
+            paths.insert("crate::extract::IfMatch".into());
+        }
+        if c.delete {
+            paths.insert("axum::http::StatusCode".into());
+        }
+    }
+    for op in &resource.operations {
+        operation_types(op, &mut paths);
+        if !op.params.is_empty() {
+            paths.insert("crate::extract::Path".into());
+        }
+        if op.request.is_some() || op.response.is_some() {
+            paths.insert("crate::extract::Json".into());
+        }
+        if op.response.is_none() {
+            paths.insert("axum::http::StatusCode".into());
+        }
+    }
+    rust::imports(&paths.into_iter().collect::<Vec<_>>())
+}
