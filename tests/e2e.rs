@@ -159,3 +159,93 @@ fn services_side_by_side_own_separate_postgres_databases() {
         "both services default to one database"
     );
 }
+
+/// The release binary the Dockerfile builds, run with the environment the Kubernetes
+/// manifests give it, answers its probes. (No container engine runs here: the image itself
+/// is not built. Two values are changed for the machine the test runs on: the port, to one
+/// that is free, and the database file, which the Deployment keeps on its volume.)
+#[test]
+fn the_release_binary_answers_its_probes_with_the_manifests_environment() {
+    let _cargo = CARGO
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let temp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let spec = root()
+        .join("examples/payment-service.yaml")
+        .display()
+        .to_string();
+    run(
+        temp.path(),
+        support::msgen(),
+        &["new", "payment-service", "--spec", &spec],
+    );
+    let dir = temp.path().join("payment-service");
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("cargo build --release --bin payment-service"));
+    run(
+        &dir,
+        "cargo",
+        &["build", "--release", "--bin", "payment-service"],
+    );
+
+    let configmap = std::fs::read_to_string(dir.join("deploy/k8s/configmap.yaml")).unwrap();
+    let configmap: serde_yaml::Value = serde_yaml::from_str(&configmap).unwrap();
+    let mut env: Vec<(String, String)> = configmap["data"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.as_str().unwrap().into(), v.as_str().unwrap().into()))
+        .collect();
+    assert!(env.iter().any(|(k, v)| k == "HOST" && v == "0.0.0.0"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let database = format!("sqlite://{}", temp.path().join("data.db").display());
+    for (key, value) in &mut env {
+        match key.as_str() {
+            "PORT" => *value = port.to_string(),
+            "DATABASE_URL" => value.clone_from(&database),
+            _ => {}
+        }
+    }
+    let binary = support::shared_target().join("release/payment-service");
+    let mut child = std::process::Command::new(&binary)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let address = format!("127.0.0.1:{port}");
+    let answered = (0..100).find_map(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(&address).ok()
+    });
+    let probe = |path: &str| {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    let results = answered.map(|_| {
+        (
+            probe("/health/live"),
+            probe("/health/ready"),
+            probe("/metrics"),
+        )
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (live, ready, metrics) = results.expect("the service listens");
+    assert!(live.starts_with("HTTP/1.1 204"), "{live}");
+    assert!(ready.starts_with("HTTP/1.1 204"), "{ready}");
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    assert!(metrics.contains("http_requests_total"), "{metrics}");
+}
