@@ -81,6 +81,7 @@ fn edge_case_specs_are_working_services() {
         ("notes", "tests/specs/valid/minimal.yaml"),
         ("audit-log", "tests/specs/valid/events-only.yaml"),
         ("text-heavy", "tests/specs/valid/quoted-and-block-text.yaml"),
+        ("keywords", "tests/specs/valid/keywords.yaml"),
     ] {
         check_generated(name, spec, &[], 3);
     }

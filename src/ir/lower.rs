@@ -655,11 +655,34 @@ fn lower_operation(
         "Result<{}, crate::error::AppError>",
         response.as_ref().map_or("()".to_string(), body_path)
     );
+    let mut handler_params = vec!["State(state): State<AppState>".to_string()];
+    match params.as_slice() {
+        [] => {}
+        [one] => handler_params.push(format!("Path({}): Path<{}>", one.ident, one.ty)),
+        many => {
+            let names: Vec<&str> = many.iter().map(|p| p.ident.as_str()).collect();
+            let types: Vec<&str> = many.iter().map(|p| p.ty.as_str()).collect();
+            handler_params.push(format!(
+                "Path(({})): Path<({})>",
+                names.join(", "),
+                types.join(", ")
+            ));
+        }
+    }
+    if let Some(request) = &request {
+        handler_params.push(format!("Json(input): Json<{}>", request.type_name));
+    }
+    let handler_ret = match &response {
+        Some(body) => format!("Result<Json<{}>, AppError>", body.type_name),
+        None => "Result<StatusCode, AppError>".to_string(),
+    };
     let mut call_args: Vec<String> = params.iter().map(|p| p.ident.clone()).collect();
     if request.is_some() {
         call_args.push("input".into());
     }
     CustomOperation {
+        handler_params: handler_params.join("|"),
+        handler_ret,
         call_args: call_args.join(", "),
         signature_params: signature_params.join("|"),
         signature_ret,
@@ -670,6 +693,7 @@ fn lower_operation(
         request,
         response,
         name: op.name.value.clone(),
+        ident: rust_ident(&op.name.value),
         method: op.method.value,
         method_fn: op.method.as_str().to_lowercase(),
         path: op.path.value.clone(),

@@ -234,6 +234,8 @@ impl Crud {
 pub struct CustomOperation {
     /// snake_case: `capture_payment`.
     pub name: String,
+    /// As a Rust identifier: `r#type` for `type`.
+    pub ident: String,
     pub method: Method,
     /// `axum` method router function: `post`.
     pub method_fn: String,
@@ -254,6 +256,9 @@ pub struct CustomOperation {
     pub qualified_ret: String,
     /// The arguments the controller passes: `id, input`.
     pub call_args: String,
+    /// The controller handler's extractors, `|`-separated, and its return type.
+    pub handler_params: String,
+    pub handler_ret: String,
     /// The response status on success.
     pub status: u16,
 }

@@ -489,6 +489,11 @@ impl Renderer<'_> {
             let entity = resource.entity.map(|i| &s.entities[i]);
             let imports = controller_imports(resource, entity);
             let routes = controller_routes(resource, entity);
+            let route_calls: Vec<String> = routes
+                .iter()
+                .map(|r| format!("route(\"{}\", {}({}))", r.path, r.method, r.handler))
+                .collect();
+            let route_calls = route_calls.join("|");
             self.emit(
                 "src/controllers/resource.rs",
                 format!("src/controllers/{}.rs", resource.file),
@@ -497,7 +502,7 @@ impl Renderer<'_> {
                     ctx.insert("resource", resource);
                     ctx.insert("entity", &entity);
                     ctx.insert("imports", &imports);
-                    ctx.insert("routes", &routes);
+                    ctx.insert("route_calls", &route_calls);
                 },
             )?;
         }
@@ -562,7 +567,7 @@ impl Renderer<'_> {
                     let code = render_template("service/src/services/stub.rs.tera", &ctx)?;
                     Ok(Stub {
                         trait_name: view.resource.trait_name.clone(),
-                        function: op.name.clone(),
+                        function: op.ident.clone(),
                         code: code.trim_matches('\n').to_string(),
                     })
                 })
@@ -666,6 +671,10 @@ impl Renderer<'_> {
                     ctx.insert("t", &view);
                 },
             )?;
+            // Which tests a resource gets varies a lot: import what they turned out to use.
+            if let Some(file) = self.files.last_mut() {
+                file.contents = suite::with_imports(&file.contents);
+            }
         }
         Ok(())
     }

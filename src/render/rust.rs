@@ -176,9 +176,9 @@ fn use_list(module: &str, items: &[String]) -> String {
     out
 }
 
-/// Sorts names (modules, items of a `use` list) the way rustfmt orders them.
+/// Sorts module names the way rustfmt orders `mod` items: raw identifiers by their name.
 pub fn sort_names(names: &mut [String]) {
-    names.sort_by_key(|n| Key::of(n));
+    names.sort_by_key(|n| Key::of(n.trim_start_matches("r#")));
 }
 
 /// Sort key of a path segment, in rustfmt's (2021 style) order.
@@ -189,6 +189,8 @@ enum Key {
     Crate,
     Lower(String),
     Upper(String),
+    /// All capitals, like a constant (`A`, `MAX_LEN`): after other names.
+    Screaming(String),
     List,
 }
 
@@ -200,6 +202,12 @@ impl Key {
             "self" => Self::SelfKw,
             "super" => Self::Super,
             "crate" => Self::Crate,
+            _ if bare
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
+            {
+                Self::Screaming(bare.into())
+            }
             _ if bare.starts_with(|c: char| c.is_ascii_uppercase()) => Self::Upper(bare.into()),
             _ => Self::Lower(bare.into()),
         }

@@ -262,3 +262,25 @@ pub(super) fn percent_encode(text: &str) -> String {
     }
     out
 }
+
+/// Replaces the `// msgen:imports` line of a generated test file with the `serde_json` items
+/// its tests use.
+pub(super) fn with_imports(text: &str) -> String {
+    let body = text
+        .split_once("// msgen:imports")
+        .map_or("", |(_, body)| body);
+    let mut items = Vec::new();
+    if body.contains("json!(") {
+        items.push("json");
+    }
+    if body.contains("Value") {
+        items.push("Value");
+    }
+    let line = match items.as_slice() {
+        [] => String::new(),
+        [one] => format!("use serde_json::{one};"),
+        many => format!("use serde_json::{{{}}};", many.join(", ")),
+    };
+    let replaced = text.replacen("// msgen:imports", &line, 1);
+    super::rust::tidy(&replaced)
+}

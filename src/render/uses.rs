@@ -377,7 +377,7 @@ pub(super) fn controller_routes(resource: &Resource, entity: Option<&Entity>) ->
         }
     }
     for op in &resource.operations {
-        add(&op.path, &op.method_fn, op.name.clone());
+        add(&op.path, &op.method_fn, op.ident.clone());
     }
     routes
 }

@@ -491,6 +491,37 @@ fn is_number(text: &str) -> bool {
     mantissa_ok && exponent.is_none_or(|e| all_digits(e.strip_prefix(['-', '+']).unwrap_or(e)))
 }
 
+/// A number as YAML writes it (`+5`, `.5`, `007`, `1.e3`), rewritten as JSON writes it (`5`,
+/// `0.5`, `7`, `1.0e3`): the text goes into generated Rust, SQL and OpenAPI, which read only
+/// that form. Digits, decimal places and exponent are kept as written. `text` passed
+/// [`is_number`].
+fn canonical_number(text: &str) -> String {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => unsigned.split_at(i),
+        None => (unsigned, ""),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (mantissa, None),
+    };
+    let int = int.trim_start_matches('0');
+    let mut out = String::with_capacity(text.len() + 2);
+    if negative {
+        out.push('-');
+    }
+    out.push_str(if int.is_empty() { "0" } else { int });
+    if let Some(frac) = frac {
+        out.push('.');
+        out.push_str(if frac.is_empty() { "0" } else { frac });
+    }
+    out.push_str(exponent);
+    out
+}
+
 #[derive(Default)]
 struct Decoder {
     problems: Vec<Diagnostic>,
@@ -614,7 +645,7 @@ impl Decoder {
                 match value {
                     Some(value) => Some(Spanned::new(
                         Number {
-                            text: text.clone(),
+                            text: canonical_number(text),
                             value,
                         },
                         node.span,
@@ -994,6 +1025,13 @@ impl Decoder {
         field.renamed_from =
             get(body, "renamed_from").and_then(|e| self.string(&e.value, "renamed_from"));
         field.ty = ty?;
+        if let Some(Literal::Number(n)) = field.default.as_mut().map(|d| &mut d.value) {
+            // Only a numeric field reads it as a number; for any other type the default is
+            // wrong, and its message quotes it as written.
+            if field.ty.value.is_numeric() {
+                *n = canonical_number(n);
+            }
+        }
         Some(field)
     }
 
@@ -1410,6 +1448,45 @@ mod tests {
         assert_eq!(slice(text, note.span), "'it''s'");
         assert!(slice(text, payment.span).starts_with("Payment:"));
         assert!(slice(text, payment.span).ends_with("'it''s' }"));
+    }
+
+    #[test]
+    fn numbers_are_read_in_the_form_json_and_rust_write() {
+        for (written, read) in [
+            ("5", "5"),
+            ("+5", "5"),
+            ("-5", "-5"),
+            ("007", "7"),
+            ("-0", "-0"),
+            ("000", "0"),
+            (".5", "0.5"),
+            ("-.5", "-0.5"),
+            ("+.5", "0.5"),
+            ("1.", "1.0"),
+            ("1.e3", "1.0e3"),
+            (".5E-3", "0.5E-3"),
+            ("12.50", "12.50"),
+            ("1e+3", "1e+3"),
+        ] {
+            assert!(is_number(written), "{written}");
+            assert_eq!(canonical_number(written), read, "{written}");
+        }
+        let text = "service: x\nentities:\n  A:\n    fields:\n      a: { type: float, min: +.5, max: 1., default: .75 }\n      b: { type: string, default: 007 }\n";
+        let spec = load_text(text).unwrap();
+        let [a, b] = &spec.entities[0].fields[..] else {
+            panic!("two fields")
+        };
+        assert_eq!(a.min.as_ref().unwrap().text, "0.5");
+        assert_eq!(a.max.as_ref().unwrap().text, "1.0");
+        assert_eq!(
+            a.default.as_ref().unwrap().value,
+            Literal::Number("0.75".into())
+        );
+        // Not a number field: kept as written, for the message that says to quote it.
+        assert_eq!(
+            b.default.as_ref().unwrap().value,
+            Literal::Number("007".into())
+        );
     }
 
     #[test]

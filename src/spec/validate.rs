@@ -17,6 +17,13 @@ use super::model::*;
 pub const MAX_TEXT: usize = 10_000;
 /// Longest table or column name (PostgreSQL's identifier limit).
 pub const MAX_SQL_NAME: usize = 63;
+/// Largest `min_length` / `max_length`. The generated service reads request bodies of at most
+/// 1 MiB, and its tests send strings of these lengths.
+pub const MAX_LENGTH: u64 = 100_000;
+/// Most digits of a `decimal` bound or default: the generated code holds it as
+/// `Decimal::new(i64 mantissa, scale)`, and `rust_decimal` takes a scale of at most 28.
+const MAX_DECIMAL_DIGITS: usize = 18;
+const MAX_DECIMAL_SCALE: usize = 28;
 
 /// Type names the generated service defines or imports itself; an entity or event of the
 /// same name would not compile.
@@ -260,14 +267,23 @@ fn is_semver(s: &str) -> bool {
         None => (s, ""),
     };
     let numbers: Vec<&str> = core.split('.').collect();
+    // Cargo reads versions with the `semver` crate: numbers fit a u64, without leading zeros.
     let number_ok = |n: &&str| {
         !n.is_empty()
             && n.bytes().all(|b| b.is_ascii_digit())
             && (n.len() == 1 || !n.starts_with('0'))
+            && n.parse::<u64>().is_ok()
     };
     let extra_ok = |part: &str| {
         part.split('.')
             .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    };
+    // A pre-release identifier of digits only is a number.
+    let pre_ok = |part: &str| {
+        extra_ok(part)
+            && part
+                .split('.')
+                .all(|id| !id.bytes().all(|b| b.is_ascii_digit()) || number_ok(&id))
     };
     let (pre, build) = match rest.split_once('+') {
         Some((pre, build)) => (pre, Some(build)),
@@ -275,7 +291,7 @@ fn is_semver(s: &str) -> bool {
     };
     numbers.len() == 3
         && numbers.iter().all(number_ok)
-        && pre.strip_prefix('-').is_none_or(extra_ok)
+        && pre.strip_prefix('-').is_none_or(pre_ok)
         && (pre.is_empty() || pre.starts_with('-'))
         && build.is_none_or(extra_ok)
 }
@@ -1332,6 +1348,10 @@ impl<'a> Validator<'a> {
                 );
             } else if let Some(problem) = integer_problem(ty, &bound.value, &format!("`{key}`")) {
                 self.report(Diagnostic::error(bound.span, problem).with_help_opt(integer_help(ty)));
+            } else if let Some((problem, help)) =
+                decimal_problem(ty, &bound.value.text, &format!("`{key}`"))
+            {
+                self.report(Diagnostic::error(bound.span, problem).with_help(help));
             }
         }
         if let (Some(min), Some(max)) = (&field.min, &field.max) {
@@ -1385,6 +1405,28 @@ impl<'a> Validator<'a> {
                     )
                     .with_related(min.span, "`min_length` is here")
                     .with_help("swap them"),
+                );
+            }
+        }
+        for (key, bound) in [
+            ("min_length", &field.min_length),
+            ("max_length", &field.max_length),
+        ] {
+            let Some(bound) = bound.as_ref().filter(|b| b.value > MAX_LENGTH) else {
+                continue;
+            };
+            if ty.is_string() {
+                self.report(
+                    Diagnostic::error(
+                        bound.span,
+                        format!(
+                            "`{key}` is {}; the most msgen supports is {MAX_LENGTH}",
+                            bound.value
+                        ),
+                    )
+                    .with_help(format!(
+                        "lower `{key}`, or remove it: the generated service takes request bodies of at most 1 MiB"
+                    )),
                 );
             }
         }
@@ -1537,7 +1579,20 @@ impl<'a> Validator<'a> {
                 }
             }
             (FieldType::Float | FieldType::Decimal, Literal::Number(n)) => {
-                self.default_in_bounds(field, span, n.parse().unwrap_or(f64::NAN), n);
+                let value = n.parse::<f64>().unwrap_or(f64::NAN);
+                if !value.is_finite() {
+                    self.report(Diagnostic::error(
+                        span,
+                        format!(
+                            "the default {n} is too large a number for {} `{ty}` field",
+                            article(ty)
+                        ),
+                    ));
+                } else if let Some((problem, help)) = decimal_problem(ty, n, "the default") {
+                    self.report(Diagnostic::error(span, problem).with_help(help));
+                } else {
+                    self.default_in_bounds(field, span, value, n);
+                }
             }
             (
                 FieldType::Int | FieldType::Bigint | FieldType::Float | FieldType::Decimal,
@@ -2768,6 +2823,41 @@ fn integer_problem(ty: FieldType, n: &Number, what: &str) -> Option<String> {
     }
 }
 
+/// Why a number cannot be a bound or default of a `decimal` field, and how to write it.
+/// The generated code holds it as `Decimal::new(mantissa, scale)`, written digit for digit.
+fn decimal_problem(ty: FieldType, text: &str, what: &str) -> Option<(String, String)> {
+    if ty != FieldType::Decimal {
+        return None;
+    }
+    if text.contains(['e', 'E']) {
+        return Some((
+            format!("{what} of a `decimal` field is written with an exponent, found `{text}`"),
+            "write the digits out, e.g. `1500` rather than `1.5e3`".to_owned(),
+        ));
+    }
+    let unsigned = text.trim_start_matches(['-', '+']);
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    if frac.len() > MAX_DECIMAL_SCALE {
+        return Some((
+            format!(
+                "{what} {text} has {} decimal places; a `decimal` has at most {MAX_DECIMAL_SCALE}",
+                frac.len()
+            ),
+            "round it".to_owned(),
+        ));
+    }
+    let digits = format!("{int}{frac}");
+    let significant = digits.trim_start_matches('0').len();
+    (significant > MAX_DECIMAL_DIGITS).then(|| {
+        (
+            format!(
+                "{what} {text} has {significant} digits; a `decimal` bound or default has at most {MAX_DECIMAL_DIGITS}"
+            ),
+            "use fewer digits".to_owned(),
+        )
+    })
+}
+
 fn integer_help(ty: FieldType) -> Option<String> {
     match ty {
         FieldType::Int => {
@@ -2920,6 +3010,15 @@ mod tests {
                 && !is_semver("01.2.3")
                 && !is_semver("1.2.3-")
         );
+        // What Cargo refuses in a package version.
+        assert!(
+            is_semver("1.0.0-0.3.7+build.007")
+                && is_semver("1.0.0-x.7.z.92")
+                && is_semver("18446744073709551615.0.0")
+                && !is_semver("1.0.0-01")
+                && !is_semver("1.0.0-beta.007")
+                && !is_semver("18446744073709551616.0.0")
+        );
         assert!(
             is_date("2024-02-29")
                 && !is_date("2023-02-29")
@@ -3006,6 +3105,52 @@ mod tests {
             ("{ type: json, default: x }", "not supported on json"),
             ("{ type: string, default: ~ }", "needs `optional: true`"),
             ("{ type: string, optional: true, default: ~ }", ""),
+        ];
+        for (field, expected) in fields {
+            let text = format!("{HEAD}entities:\n  A:\n    fields:\n      f: {field}\n");
+            let p = problems(&text);
+            if expected.is_empty() {
+                assert!(p.is_empty(), "{field}: {p:?}");
+            } else {
+                assert_eq!(p.len(), 1, "{field}: {p:?}");
+                assert!(p[0].contains(expected), "{field}: {p:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_fit_what_the_generated_code_holds() {
+        let fields = [
+            ("{ type: float, default: 1e400 }", "too large a number"),
+            ("{ type: decimal, default: 1e400 }", "too large a number"),
+            ("{ type: float, min: 1e-3, max: 1.5e300, default: .5 }", ""),
+            ("{ type: int, min: +1, max: 007, default: +5 }", ""),
+            ("{ type: decimal, default: 1e3 }", "exponent"),
+            ("{ type: decimal, min: 2.5E-1 }", "exponent"),
+            (
+                "{ type: decimal, max: 1234567890123456789 }",
+                "has 19 digits",
+            ),
+            (
+                "{ type: decimal, max: 123456789012345678, min: -0.000000000000000001 }",
+                "",
+            ),
+            (
+                "{ type: decimal, min: 0.00000000000000000000000000001 }",
+                "29 decimal places",
+            ),
+            (
+                "{ type: string, max_length: 100000, min_length: 100000 }",
+                "",
+            ),
+            (
+                "{ type: string, max_length: 100001 }",
+                "the most msgen supports",
+            ),
+            (
+                "{ type: text, min_length: 18446744073709551615 }",
+                "the most msgen supports",
+            ),
         ];
         for (field, expected) in fields {
             let text = format!("{HEAD}entities:\n  A:\n    fields:\n      f: {field}\n");
