@@ -21,9 +21,10 @@ pub const MAX_SQL_NAME: usize = 63;
 /// 1 MiB, and its tests send strings of these lengths.
 pub const MAX_LENGTH: u64 = 100_000;
 /// Most digits of a `decimal` bound or default: the generated code holds it as
-/// `Decimal::new(i64 mantissa, scale)`, and `rust_decimal` takes a scale of at most 28.
+/// `Decimal::new(i64 mantissa, scale)`; and the service reads and documents decimals with at
+/// most 10 places, so bounds and defaults have no more either.
 const MAX_DECIMAL_DIGITS: usize = 18;
-const MAX_DECIMAL_SCALE: usize = 28;
+const MAX_DECIMAL_SCALE: usize = 10;
 
 /// Type names the generated service defines or imports itself; an entity or event of the
 /// same name would not compile.
@@ -3132,13 +3133,10 @@ mod tests {
                 "has 19 digits",
             ),
             (
-                "{ type: decimal, max: 123456789012345678, min: -0.000000000000000001 }",
+                "{ type: decimal, max: 123456789012345678, min: -0.0000000001 }",
                 "",
             ),
-            (
-                "{ type: decimal, min: 0.00000000000000000000000000001 }",
-                "29 decimal places",
-            ),
+            ("{ type: decimal, min: 0.00000000001 }", "11 decimal places"),
             (
                 "{ type: string, max_length: 100000, min_length: 100000 }",
                 "",
