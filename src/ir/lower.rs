@@ -1,7 +1,7 @@
 //! From a validated spec to the IR. The spec is known to be valid here: names are legal and
 //! unique and every reference resolves, so nothing in this module can fail.
 
-use super::names::{pascal, plural, rust_ident, rust_str, snake, sql_str, title, variant};
+use super::names::{pascal, rust_ident, rust_str, snake, sql_str, title, variant};
 use super::sample;
 use super::*;
 use crate::spec::{self, Body, Endpoint, Literal, ValidSpec};
@@ -49,13 +49,6 @@ pub fn lower(valid: &ValidSpec) -> Service {
 /// Fields every entity has, whether the spec declares them or not.
 const IMPLICIT_FIELDS: [&str; 3] = ["id", "created_at", "updated_at"];
 
-fn table_name(entity: &spec::Entity) -> String {
-    entity
-        .table
-        .as_ref()
-        .map_or_else(|| plural(&snake(&entity.name)), |t| t.value.clone())
-}
-
 fn lower_entity(
     entity: &spec::Entity,
     spec: &spec::Spec,
@@ -64,7 +57,7 @@ fn lower_entity(
 ) -> Entity {
     let name = entity.name.value.clone();
     let snake_name = snake(&name);
-    let table = table_name(entity);
+    let table = entity.table_name();
     let fields: Vec<Field> = entity
         .fields
         .iter()
@@ -90,7 +83,7 @@ fn lower_entity(
     let renamed_from = entity
         .renamed_from
         .as_ref()
-        .map(|old| plural(&snake(&old.value)));
+        .map(|old| spec::default_table_name(&old.value));
     Entity {
         renamed_from,
         description: entity.description.as_ref().map(|d| d.value.clone()),
@@ -208,7 +201,7 @@ fn lower_field(
             .expect("validated: ref targets exist");
         Reference {
             entity: target.value.clone(),
-            table: table_name(entity),
+            table: entity.table_name(),
             on_delete: field
                 .on_delete
                 .as_ref()

@@ -36,30 +36,6 @@ pub fn title(name: &str) -> String {
     name.to_title_case()
 }
 
-/// English plural of a snake_case name, applied to its last word (`order_line` -> `order_lines`).
-pub fn plural(name: &str) -> String {
-    let (head, last) = match name.rfind('_') {
-        Some(i) => name.split_at(i + 1),
-        None => ("", name),
-    };
-    let vowel_before_y = last
-        .len()
-        .checked_sub(2)
-        .and_then(|i| last.as_bytes().get(i))
-        .is_some_and(|c| b"aeiou".contains(c));
-    let last = if let Some(stem) = last.strip_suffix('y').filter(|_| !vowel_before_y) {
-        format!("{stem}ies")
-    } else if ["s", "x", "z", "ch", "sh"]
-        .iter()
-        .any(|end| last.ends_with(end))
-    {
-        format!("{last}es")
-    } else {
-        format!("{last}s")
-    };
-    format!("{head}{last}")
-}
-
 /// An enum value as a Rust variant: `checked-in` -> `CheckedIn`, `2fa` -> `V2fa`.
 pub fn variant(value: &str) -> String {
     let name = value.replace('-', "_").to_pascal_case();
@@ -98,7 +74,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plurals() {
+    fn table_names_are_plurals() {
+        use crate::spec::plural;
         assert_eq!(plural("payment"), "payments");
         assert_eq!(plural("category"), "categories");
         assert_eq!(plural("day"), "days");
