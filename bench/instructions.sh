@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# CPU instructions per request (user space, all threads), counted by valgrind's callgrind: the
+# generated payment service against the hand-written baseline, SQLite, for the endpoints of
+# bench/runtime.sh. Unlike requests/s this hardly depends on what else the machine is doing,
+# so it shows small differences that load tests on a busy machine cannot.
+#
+#   bench/instructions.sh [N]        (N requests per endpoint, default 2000, one connection)
+#
+# Each service is started under callgrind with counting off, seeded with 300 rows, warmed with
+# 50 requests; counting is on only while the N requests run. Settings (environment):
+# ENDPOINTS ("get list create"), CARGO_TARGET_DIR (as bench/runtime.sh: target/bench-runtime).
+# Needs valgrind (installed with apt-get when missing).
+set -euo pipefail
+
+N=${1:-2000}
+ENDPOINTS=${ENDPOINTS:-get list create}
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+MSGEN_TARGET=${CARGO_TARGET_DIR:-$REPO/target}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target/bench-runtime}
+WORK=$(mktemp -d -t msgen-instructions.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+
+(cd "$REPO" && CARGO_TARGET_DIR=$MSGEN_TARGET cargo build -q --release --bin msgen)
+"$MSGEN_TARGET/release/msgen" -q new payment-service \
+    --spec "$REPO/examples/payment-service.yaml" --database sqlite --dir "$WORK/gen"
+(cd "$WORK/gen/payment-service" && cargo generate-lockfile -q && cargo build -q --release)
+cp "$CARGO_TARGET_DIR/release/payment-service" "$WORK/generated"
+cp -r "$REPO/bench/baseline" "$WORK/baseline-src"
+rm -f "$WORK/baseline-src/Cargo.lock"
+cp "$WORK/gen/payment-service/Cargo.lock" "$WORK/baseline-src/"
+(cd "$WORK/baseline-src" && cargo build -q --release --features sqlite)
+cp "$CARGO_TARGET_DIR/release/payment-baseline" "$WORK/baseline"
+
+# The client: `warm` sends 50 requests, `run` sends N; every answer must be a success.
+cat >"$WORK/client.py" <<'EOF'
+import http.client, json, sys
+port, id, endpoint, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
+body = json.dumps({"order_id": "00000000-0000-0000-0000-00000000beef", "amount": "12.50",
+                   "currency": "EUR", "status": "succeeded",
+                   "customer_email": "load@example.com", "note": None})
+for _ in range(count):
+    if endpoint == "get":
+        conn.request("GET", f"/api/v1/payments/{id}")
+    elif endpoint == "list":
+        conn.request("GET", "/api/v1/payments?status=pending")
+    else:
+        conn.request("POST", "/api/v1/payments", body, {"Content-Type": "application/json"})
+    answer = conn.getresponse()
+    answer.read()
+    assert answer.status in (200, 201), answer.status
+EOF
+
+port=18190
+printf '%-8s %-10s %14s\n' endpoint service instructions/request
+for endpoint in $ENDPOINTS; do
+    for name in generated baseline; do
+        port=$((port + 1))
+        out="$WORK/callgrind.$name.$endpoint"
+        PORT=$port DATABASE_URL="sqlite://$WORK/$name-$endpoint.db" DATABASE_MAX_CONNECTIONS=10 \
+            RUST_LOG=info valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
+            "$WORK/$name" >"$WORK/$name.log" 2>&1 &
+        pid=$!
+        for _ in $(seq 1 300); do
+            curl -sf "http://127.0.0.1:$port/api/v1/payments?limit=1" >/dev/null && break
+            sleep 0.2
+        done
+        id=$(python3 "$REPO/bench/seed.py" "http://127.0.0.1:$port/api/v1" 300)
+        python3 "$WORK/client.py" "$port" "$id" "$endpoint" 50
+        callgrind_control -i on "$pid" >/dev/null 2>&1
+        python3 "$WORK/client.py" "$port" "$id" "$endpoint" "$N"
+        callgrind_control -i off "$pid" >/dev/null 2>&1
+        callgrind_control -d "$pid" >/dev/null 2>&1
+        kill "$pid"
+        wait "$pid" 2>/dev/null || true
+        total=$(callgrind_annotate "$out.1" 2>/dev/null \
+            | awk '/PROGRAM TOTALS/ && !done {gsub(",", "", $1); print $1; done = 1}')
+        printf '%-8s %-10s %14d\n' "$endpoint" "$name" $((total / N))
+    done
+done

@@ -1,0 +1,37 @@
+"""Seeds a payment service through its API (bench/runtime.sh): the same rows for every service.
+
+    python3 seed.py BASE_URL COUNT
+
+Creates COUNT payments (statuses cycling pending, succeeded, failed), checks each answer, and
+prints the id of the first one.
+"""
+
+import http.client
+import json
+import sys
+import urllib.parse
+import uuid
+
+base, count = sys.argv[1], int(sys.argv[2])
+url = urllib.parse.urlsplit(base)
+conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+statuses = ["pending", "succeeded", "failed"]
+first = None
+for i in range(count):
+    body = {
+        "order_id": str(uuid.UUID(int=i + 1)),
+        "amount": f"{10 + i % 90}.{i % 100:02d}",
+        "currency": "EUR",
+        "status": statuses[i % 3],
+        "customer_email": f"customer{i}@example.com",
+        "note": None if i % 2 else f"seed row {i}",
+    }
+    conn.request("POST", url.path + "/payments", json.dumps(body),
+                 {"Content-Type": "application/json"})
+    answer = conn.getresponse()
+    data = answer.read()
+    if answer.status != 201:
+        sys.exit(f"seeding {base}: {answer.status} {data!r}")
+    if first is None:
+        first = json.loads(data)["id"]
+print(first)
