@@ -19,6 +19,10 @@ pub fn lower(valid: &ValidSpec) -> Service {
         .map(|entity| lower_entity(entity, spec, database, &mut uses))
         .collect();
     let resources = lower_resources(spec, &entities, database, &mut uses);
+    let events = Events {
+        publish: lower_events(&spec.events.publish, spec, database, &mut uses),
+        consume: lower_events(&spec.events.consume, spec, database, &mut uses),
+    };
     Service {
         name: spec.service.value.clone(),
         crate_name: snake(&spec.service),
@@ -42,8 +46,49 @@ pub fn lower(valid: &ValidSpec) -> Service {
         port: spec.port.as_ref().map_or(DEFAULT_PORT, |p| p.value),
         entities,
         resources,
+        events,
         uses,
     }
+}
+
+fn lower_events(
+    events: &[spec::Event],
+    spec: &spec::Spec,
+    database: Database,
+    uses: &mut Uses,
+) -> Vec<Event> {
+    events
+        .iter()
+        .map(|event| {
+            let name = event.name.value.clone();
+            // Payloads are decoded, not validated: only the types they use matter here.
+            let mut payload_uses = Uses::default();
+            let fields: Vec<Field> = event
+                .payload
+                .iter()
+                .map(|f| lower_field(f, &name, spec, database, &mut payload_uses))
+                .collect();
+            uses.decimal |= payload_uses.decimal;
+            uses.date |= payload_uses.date;
+            uses.json |= payload_uses.json;
+            let key = fields
+                .iter()
+                .find(|f| f.kind == FieldType::Uuid && !f.optional)
+                .map(|f| f.ident.clone());
+            let snake_name = snake(&name);
+            Event {
+                handler: rust_ident(&snake_name),
+                snake: snake_name,
+                subject: event.subject.value.clone(),
+                description: event.description.as_ref().map(|d| d.value.trim().to_string()),
+                from: event.from.as_ref().map(|f| f.value.clone()),
+                enums: enums_of(&fields),
+                fields,
+                key,
+                name,
+            }
+        })
+        .collect()
 }
 
 /// Fields every entity has, whether the spec declares them or not.

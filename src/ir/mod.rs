@@ -31,7 +31,50 @@ pub struct Service {
     /// One per module of controllers/services: an entity's CRUD plus the custom operations
     /// under its route, or custom operations grouped by their first path segment.
     pub resources: Vec<Resource>,
+    pub events: Events,
     pub uses: Uses,
+}
+
+/// The events the service publishes and consumes.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Events {
+    pub publish: Vec<Event>,
+    pub consume: Vec<Event>,
+}
+
+impl Events {
+    pub fn any(&self) -> bool {
+        !self.publish.is_empty() || !self.consume.is_empty()
+    }
+
+    /// Every event type once: a service may consume what it publishes.
+    pub fn types(&self) -> impl Iterator<Item = &Event> {
+        let consumed_only = self
+            .consume
+            .iter()
+            .filter(|c| !self.publish.iter().any(|p| p.name == c.name));
+        self.publish.iter().chain(consumed_only)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// PascalCase: the payload's Rust type and the CloudEvents `type`.
+    pub name: String,
+    /// snake_case: `payment_succeeded`.
+    pub snake: String,
+    /// The handler method of a consumed event, as a Rust identifier.
+    pub handler: String,
+    /// The NATS subject / AMQP routing key / Kafka topic, before any deployment prefix.
+    pub subject: String,
+    pub description: Option<String>,
+    /// For a consumed event: the service that publishes it.
+    pub from: Option<String>,
+    pub fields: Vec<Field>,
+    pub enums: Vec<EnumType>,
+    /// The payload field whose value orders events (`payment_id`): events with the same key
+    /// are published in the order they were written. `None`: ordered by event id only.
+    pub key: Option<String>,
 }
 
 /// What the generated code needs, so that it imports and depends on nothing more.

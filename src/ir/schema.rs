@@ -72,13 +72,20 @@ impl Schema {
     }
 
     pub fn of(service: &Service) -> Self {
+        let mut tables: Vec<Table> = service
+            .entities
+            .iter()
+            .map(|entity| table(entity, service))
+            .collect();
+        if !service.events.publish.is_empty() {
+            tables.push(outbox(service.database));
+        }
+        if !service.events.consume.is_empty() {
+            tables.push(inbox(service.database));
+        }
         Self {
             database: service.database,
-            tables: service
-                .entities
-                .iter()
-                .map(|entity| table(entity, service))
-                .collect(),
+            tables,
         }
     }
 
@@ -132,6 +139,77 @@ fn table(entity: &Entity, service: &Service) -> Table {
         renamed_from: entity.renamed_from.clone(),
         columns,
         indexes,
+    }
+}
+
+/// Events waiting for the relay, written in the transaction of the change they announce.
+/// `seq` gives their order; rows are kept a while after they are sent, for inspection.
+fn outbox(database: Database) -> Table {
+    let ty = |kind| super::sql_type(kind, database);
+    let seq = match database {
+        Database::Sqlite => "integer",
+        Database::Postgres => "bigint generated always as identity",
+    };
+    Table {
+        name: "outbox".into(),
+        renamed_from: None,
+        columns: vec![
+            Column {
+                primary_key: true,
+                ..Column::new("seq", seq)
+            },
+            Column {
+                unique: true,
+                ..Column::new("id", ty(FieldType::Uuid))
+            },
+            Column::new("subject", ty(FieldType::String)),
+            Column::new("event_type", ty(FieldType::String)),
+            Column::new("ordering_key", ty(FieldType::String)),
+            Column::new("envelope", ty(FieldType::Text)),
+            Column::new("created_at", ty(FieldType::Datetime)),
+            Column {
+                default: Some("0".into()),
+                ..Column::new("attempts", ty(FieldType::Int))
+            },
+            Column {
+                nullable: true,
+                ..Column::new("last_error", ty(FieldType::Text))
+            },
+            Column {
+                nullable: true,
+                ..Column::new("sent_at", ty(FieldType::Datetime))
+            },
+        ],
+        indexes: vec![
+            Index {
+                name: "outbox_pending_idx".into(),
+                columns: vec!["sent_at".into(), "seq".into()],
+            },
+            Index {
+                name: "outbox_ordering_key_idx".into(),
+                columns: vec!["ordering_key".into(), "seq".into()],
+            },
+        ],
+    }
+}
+
+/// The events already handled, by CloudEvents id: a redelivered one is recognised and skipped,
+/// in the same transaction as the handler's own changes.
+fn inbox(database: Database) -> Table {
+    let ty = |kind| super::sql_type(kind, database);
+    Table {
+        name: "inbox".into(),
+        renamed_from: None,
+        columns: vec![
+            Column {
+                primary_key: true,
+                ..Column::new("event_id", ty(FieldType::String))
+            },
+            Column::new("event_type", ty(FieldType::String)),
+            Column::new("source", ty(FieldType::String)),
+            Column::new("received_at", ty(FieldType::Datetime)),
+        ],
+        indexes: Vec::new(),
     }
 }
 

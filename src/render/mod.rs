@@ -25,7 +25,7 @@ use uses::{
 
 use crate::ir::schema::Schema;
 use crate::ir::{CustomOperation, Service};
-use crate::spec::{Database, FieldType};
+use crate::spec::{Broker, Database, FieldType};
 
 static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
@@ -178,6 +178,17 @@ impl Renderer<'_> {
         );
         ctx.insert("service", self.service);
         ctx.insert("default_database_url", &default_database_url(self.service));
+        let broker_env = match s.broker {
+            _ if !s.events.any() => None,
+            Broker::None => None,
+            Broker::Nats => Some(("NATS_URL", "nats://127.0.0.1:4222")),
+            Broker::Rabbitmq => Some(("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f")),
+            Broker::Kafka => Some(("KAFKA_BROKERS", "127.0.0.1:9092")),
+        };
+        ctx.insert(
+            "broker_env",
+            &broker_env.map(|(key, default)| serde_json::json!({"key": key, "default": default})),
+        );
         let header = match ownership {
             Ownership::Team => TEAM,
             _ => GENERATED,
@@ -308,6 +319,9 @@ impl Renderer<'_> {
             "crate::db::Pool".to_string(),
             "crate::metrics::Metrics".to_string(),
         ];
+        if s.events.any() {
+            state_paths.push("crate::events::broker::Broker".into());
+        }
         state_paths.extend(
             s.resources
                 .iter()
@@ -374,6 +388,297 @@ impl Renderer<'_> {
             self.controllers()?;
             self.services()?;
         }
+        if s.events.any() {
+            self.events()?;
+        }
+        Ok(())
+    }
+
+    /// `src/events/`: payloads, envelope, outbox and relay, consumers, the broker adapter,
+    /// and the team's handlers.
+    fn events(&mut self) -> Result<(), RenderError> {
+        let s = self.service;
+        let (publish, consume) = (!s.events.publish.is_empty(), !s.events.consume.is_empty());
+        let placeholders = sql::placeholders(s.database, 6);
+        let conn = match s.database {
+            Database::Sqlite => "&self.db",
+            Database::Postgres => "&mut *tx",
+        };
+        let mut mods = vec!["broker", "envelope", "payloads"];
+        if publish {
+            mods.extend(["outbox", "relay"]);
+        }
+        if consume {
+            mods.extend(["consumer", "handlers"]);
+        }
+        mods.sort_unstable();
+        let consumed: Vec<String> = s
+            .events
+            .consume
+            .iter()
+            .map(|e| format!("super::{}", e.name))
+            .collect();
+        let emit_events = |r: &mut Self,
+                           name: &str,
+                           template: &str,
+                           ownership: Ownership,
+                           imports: Vec<String>| {
+            r.emit(
+                template,
+                format!("src/events/{name}.rs"),
+                ownership,
+                |ctx| {
+                    ctx.insert("event_mods", &mods);
+                    ctx.insert("p", &placeholders);
+                    ctx.insert("conn", conn);
+                    ctx.insert("imports", &rust::imports(&imports));
+                    ctx.insert("service_events", &s.events.types().collect::<Vec<_>>());
+                },
+            )
+        };
+        emit_events(self, "mod", "src/events/mod.rs", Ownership::Generated, vec![])?;
+        emit_events(
+            self,
+            "envelope",
+            "src/events/envelope.rs",
+            Ownership::Generated,
+            vec![],
+        )?;
+        let fields = || s.events.types().flat_map(|e| &e.fields);
+        let mut paths = vec![
+            "serde::Deserialize".to_string(),
+            "serde::Serialize".into(),
+            "super::Event".into(),
+        ];
+        for (needle, path) in [
+            ("Uuid", "uuid::Uuid"),
+            ("Decimal", "rust_decimal::Decimal"),
+            ("NaiveDate", "chrono::NaiveDate"),
+            ("DateTime<Utc>", "chrono::DateTime"),
+            ("DateTime<Utc>", "chrono::Utc"),
+        ] {
+            if fields().any(|f| f.rust_type == needle) {
+                paths.push(path.into());
+            }
+        }
+        emit_events(
+            self,
+            "payloads",
+            "src/events/payloads.rs",
+            Ownership::Generated,
+            paths,
+        )?;
+        if publish {
+            emit_events(
+                self,
+                "outbox",
+                "src/events/outbox.rs",
+                Ownership::Generated,
+                vec![],
+            )?;
+            emit_events(
+                self,
+                "relay",
+                "src/events/relay.rs",
+                Ownership::Generated,
+                vec![],
+            )?;
+        }
+        if consume {
+            let mut paths: Vec<String> = [
+                "std::sync::Arc",
+                "std::time::Duration",
+                "chrono::Utc",
+                "sqlx::Transaction",
+                "super::Envelope",
+                "super::Event",
+                "crate::db::Database",
+                "crate::db::Pool",
+                "crate::metrics::Metrics",
+            ]
+            .map(String::from)
+            .to_vec();
+            paths.extend(consumed.iter().cloned());
+            emit_events(
+                self,
+                "consumer",
+                "src/events/consumer.rs",
+                Ownership::Generated,
+                paths,
+            )?;
+            let mut paths: Vec<String> = [
+                "super::consumer::EventHandlers",
+                "super::consumer::HandlerError",
+                "super::consumer::Handlers",
+                "super::consumer::Tx",
+                "super::Envelope",
+            ]
+            .map(String::from)
+            .to_vec();
+            paths.extend(consumed.iter().cloned());
+            let mut stubs = Vec::new();
+            let mut codes = Vec::new();
+            for event in &s.events.consume {
+                let mut ctx = Context::new();
+                ctx.insert("e", event);
+                let stub = |params: String, ret: &str| -> Result<String, RenderError> {
+                    let mut ctx = ctx.clone();
+                    ctx.insert("params", &params);
+                    ctx.insert("ret", ret);
+                    let code = render_template("service/src/events/handler_stub.rs.tera", &ctx)?;
+                    Ok(code.trim_matches('\n').to_string())
+                };
+                codes.push(stub(
+                    format!("&self|tx: &mut Tx|event: Envelope<{}>", event.name),
+                    "Result<(), HandlerError>",
+                )?);
+                stubs.push(Stub {
+                    trait_name: "EventHandlers".into(),
+                    function: event.handler.clone(),
+                    code: stub(
+                        format!(
+                            "&self|tx: &mut crate::events::consumer::Tx|event: crate::events::Envelope<crate::events::{}>",
+                            event.name
+                        ),
+                        "Result<(), crate::events::consumer::HandlerError>",
+                    )?,
+                });
+            }
+            self.emit(
+                "src/events/handlers.rs",
+                "src/events/handlers.rs".into(),
+                Ownership::Team,
+                |ctx| {
+                    ctx.insert("imports", &rust::imports(&paths));
+                    ctx.insert("stubs", &codes);
+                },
+            )?;
+            if let Some(file) = self.files.last_mut() {
+                file.stubs = stubs;
+            }
+        }
+        let mut paths: Vec<String> = vec!["std::sync::Arc".into(), "crate::config::Config".into()];
+        if publish {
+            paths.push("super::outbox::Pending".into());
+        }
+        if consume {
+            paths.push("super::consumer::Consumer".into());
+            paths.push("super::consumer::Outcome".into());
+            paths.push("super::consumer::SUBJECTS".into());
+        }
+        match s.broker {
+            Broker::None => {
+                if !(publish && consume) {
+                    paths.retain(|p| !p.ends_with("Outcome") && !p.ends_with("SUBJECTS"));
+                }
+                if consume {
+                    paths.push("std::sync::OnceLock".into());
+                }
+            }
+            Broker::Nats => {
+                paths.extend(
+                    [
+                        "std::collections::HashSet",
+                        "async_nats::connection::State",
+                        "async_nats::jetstream::stream::Stream",
+                        "async_nats::jetstream::stream::self",
+                        "async_nats::jetstream::self",
+                        "async_nats::Client",
+                        "async_nats::ConnectOptions",
+                        "async_nats::HeaderMap",
+                        "tokio::sync::Mutex",
+                    ]
+                    .map(String::from),
+                );
+                if consume {
+                    paths.extend(
+                        [
+                            "std::time::Duration",
+                            "async_nats::jetstream::consumer::pull",
+                            "async_nats::jetstream::consumer::AckPolicy",
+                            "async_nats::jetstream::AckKind",
+                            "futures_util::StreamExt",
+                            "tokio::task::JoinSet",
+                            "super::backoff",
+                        ]
+                        .map(String::from),
+                    );
+                }
+            }
+            Broker::Rabbitmq => {
+                paths.extend(
+                    [
+                        "std::sync::atomic::AtomicBool",
+                        "std::sync::atomic::Ordering",
+                        "lapin::options::BasicPublishOptions",
+                        "lapin::options::ConfirmSelectOptions",
+                        "lapin::options::ExchangeDeclareOptions",
+                        "lapin::types::FieldTable",
+                        "lapin::BasicProperties",
+                        "lapin::Channel",
+                        "lapin::Confirmation",
+                        "lapin::Connection",
+                        "lapin::ConnectionProperties",
+                        "lapin::ExchangeKind",
+                        "tokio::sync::Mutex",
+                    ]
+                    .map(String::from),
+                );
+                if consume {
+                    paths.extend(
+                        [
+                            "std::time::Duration",
+                            "futures_util::stream::self",
+                            "futures_util::StreamExt",
+                            "lapin::options::BasicAckOptions",
+                            "lapin::options::BasicConsumeOptions",
+                            "lapin::options::BasicNackOptions",
+                            "lapin::options::BasicQosOptions",
+                            "lapin::options::QueueBindOptions",
+                            "lapin::options::QueueDeclareOptions",
+                            "lapin::types::AMQPValue",
+                            "super::backoff",
+                        ]
+                        .map(String::from),
+                    );
+                }
+            }
+            Broker::Kafka => {
+                paths.extend(
+                    [
+                        "std::sync::atomic::AtomicBool",
+                        "std::sync::atomic::Ordering",
+                        "std::time::Duration",
+                        "rdkafka::config::ClientConfig",
+                        "rdkafka::error::KafkaError",
+                        "rdkafka::message::Header",
+                        "rdkafka::message::OwnedHeaders",
+                        "rdkafka::producer::FutureProducer",
+                        "rdkafka::producer::FutureRecord",
+                    ]
+                    .map(String::from),
+                );
+                if consume {
+                    paths.extend(
+                        [
+                            "rdkafka::consumer::CommitMode",
+                            "rdkafka::consumer::Consumer as _",
+                            "rdkafka::consumer::StreamConsumer",
+                            "rdkafka::message::Message as _",
+                            "super::backoff",
+                        ]
+                        .map(String::from),
+                    );
+                }
+            }
+        }
+        emit_events(
+            self,
+            "broker",
+            &format!("src/events/broker_{}.rs", s.broker.as_str()),
+            Ownership::Generated,
+            paths,
+        )?;
         Ok(())
     }
 

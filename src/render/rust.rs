@@ -139,7 +139,9 @@ pub fn imports(paths: &[String]) -> Vec<String> {
                 let mut items = items.clone();
                 items.sort_by_key(|i| Key::of(i));
                 let mut key: Vec<Key> = module.split("::").map(Key::of).collect();
-                if items.len() == 1 {
+                if items == ["self"] {
+                    (key, format!("use {module};"))
+                } else if items.len() == 1 {
                     key.push(Key::of(&items[0]));
                     (key, format!("use {module}::{};", items[0]))
                 } else {

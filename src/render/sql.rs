@@ -20,6 +20,15 @@ struct Params {
     next: usize,
 }
 
+/// `["", "?1", "?2", ..]` (or `$1`...): the first `n` placeholders, indexed from 1, for
+/// templates that write their own SQL.
+pub fn placeholders(database: Database, n: usize) -> Vec<String> {
+    let mut params = Params::new(database);
+    std::iter::once(String::new())
+        .chain((0..n).map(|_| params.next()))
+        .collect()
+}
+
 impl Params {
     fn new(database: Database) -> Self {
         Self { database, next: 0 }
