@@ -128,6 +128,53 @@ fn every_mistake_in_one_file_is_reported() {
 }
 
 #[test]
+fn shape_and_meaning_problems_are_reported_together_in_file_order() {
+    let diagnostics = rejected("tests/specs/invalid/shape-and-meaning-problems.yaml");
+    let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "service name `Order_Service` is not kebab-case",
+            "unknown type `datetme`",
+            "default `closed` is not one of the values of `status`",
+            "route `POST /orders` is already defined by the resource endpoint for `Order`",
+        ]
+    );
+}
+
+#[test]
+fn what_only_follows_from_a_shape_problem_is_not_reported() {
+    for (path, expected) in [
+        (
+            "references-to-a-broken-entity.yaml",
+            &[
+                "unknown type `strng`",
+                "expected a mapping for `fields`, found a list",
+            ][..],
+        ),
+        (
+            "references-to-dropped-fields.yaml",
+            &[
+                "unknown key `valeus` in field `status`",
+                "unknown type `dat`",
+                "unknown type `txt`",
+            ],
+        ),
+        (
+            "broken-service-and-event.yaml",
+            &[
+                "expected a string for `service`, found a mapping",
+                "expected a string for `subject`, found a list",
+            ],
+        ),
+    ] {
+        let diagnostics = rejected(&format!("tests/specs/invalid/{path}"));
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, expected, "{path}");
+    }
+}
+
+#[test]
 fn every_shape_mistake_in_one_file_is_reported() {
     let diagnostics = rejected("tests/specs/invalid/wrong-kinds.yaml");
     assert!(diagnostics.len() >= 6, "{}", diagnostics.render(false));
@@ -215,6 +262,73 @@ fn the_schema_rejects_broken_shapes() {
         let instance = yaml_to_json(&root().join("tests/specs/invalid").join(name));
         assert!(!validator.is_valid(&instance), "the schema accepts {name}");
     }
+}
+
+/// A valid spec with one value of a kind nothing accepts (`[[x]]` is neither a scalar, nor a
+/// mapping, nor a list of scalars) has that one problem: whatever the decoder leaves out, the
+/// rest of the spec brings no problem of meaning that only follows from it.
+#[test]
+fn one_unreadable_value_in_a_valid_spec_is_the_only_problem() {
+    // A scalar after `key: `, in block or flow style.
+    let scalar = regex::Regex::new(
+        r"(?m)(?:^\s*|[{,]\s*)[A-Za-z_]+: +([^\s,{}\[\]#][^,{}\[\]\n#]*?)\s*(?:$|[,}]|#)",
+    )
+    .unwrap();
+    // A block key with its whole value, or with nothing after it (its value is nested below).
+    let block = regex::Regex::new(r"(?m)^\s*(?:- )?[A-Za-z_]+: *(\S.*)?$").unwrap();
+    let indent = |line: &str| line.len() - line.trim_start().len();
+
+    let mut paths = specs("tests/specs/valid");
+    paths.push(root().join("examples/payment-service.yaml"));
+    paths.push(root().join("examples/notification-service.yaml"));
+    let mut tried = 0;
+    let mut failures = Vec::new();
+    for path in paths {
+        let text = fs::read_to_string(&path).unwrap();
+        let mut broken_texts = Vec::new();
+        for caps in scalar.captures_iter(&text) {
+            let value = caps.get(1).unwrap().range();
+            let mut broken = text.clone();
+            broken.replace_range(value, "[[x]]");
+            broken_texts.push(broken);
+        }
+        for caps in block.captures_iter(&text) {
+            let mut broken = text.clone();
+            match caps.get(1) {
+                Some(value) => broken.replace_range(value.range(), "[[x]]"),
+                None => {
+                    // The nested lines go, and the key gets the value instead.
+                    let line = caps.get(0).unwrap();
+                    let own = indent(line.as_str());
+                    let nested_start = (line.end() + 1).min(text.len());
+                    let mut nested_end = nested_start;
+                    for next in text[nested_start..].split_inclusive('\n') {
+                        if !next.trim().is_empty() && indent(next) <= own {
+                            break;
+                        }
+                        nested_end += next.len();
+                    }
+                    broken.replace_range(line.end()..nested_end, " [[x]]\n");
+                }
+            }
+            broken_texts.push(broken);
+        }
+        for broken in broken_texts {
+            tried += 1;
+            if let Err(d) = check(&Source::new("msgen.yaml", broken.clone())) {
+                if d.len() != 1 {
+                    failures.push(format!("{broken}\n{}", d.render(false)));
+                }
+            }
+        }
+    }
+    assert!(tried > 300, "only {tried} values tried");
+    assert!(
+        failures.is_empty(),
+        "{} of {tried}:\n{}",
+        failures.len(),
+        failures.join("\n-----\n")
+    );
 }
 
 /// However a file is cut short or broken, checking it reports problems instead of panicking,

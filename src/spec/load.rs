@@ -10,6 +10,8 @@
 //! quoted value) is a string. So `default: "42"` on a string field is the string `42`, and
 //! `min: "5"` is an error rather than the number 5.
 
+use std::collections::HashSet;
+
 use marked_yaml::loader::{LoadError, LoaderOptions};
 use marked_yaml::types::{MarkedScalarNode, Node as YamlNode};
 
@@ -17,15 +19,113 @@ use super::diagnostics::{did_you_mean, show, Diagnostic};
 use super::model::*;
 use super::Source;
 
-/// Reads `source` into the spec model, or reports every problem with its shape.
-pub(crate) fn load(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
+/// A decoded spec with every problem of its shape. When there are problems, `spec` is partial:
+/// what could not be read is left out, and `dropped` says what, so that validation can still
+/// check the rest without reporting what only follows from a shape problem.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    pub spec: Spec,
+    pub dropped: Dropped,
+    pub problems: Vec<Diagnostic>,
+}
+
+/// What the decoder reported and left out of a partial spec: whole nodes (entities, events,
+/// fields), and keys of the nodes it kept.
+///
+/// Every entry comes with a reported problem, so a spec without problems has none. Owners are
+/// named by spans, which are unique in a file where names (of endpoints, say) need not be.
+#[derive(Debug, Default)]
+pub(crate) struct Dropped {
+    /// `service:` is missing or not a string; the spec holds an empty placeholder.
+    pub service: bool,
+    /// Entities whose definitions could not be read, by name.
+    pub entities: HashSet<String>,
+    /// `entities:` is missing or could not be read, so any entity may have been meant.
+    pub every_entity: bool,
+    /// Published events that could not be read, by name.
+    pub published: HashSet<String>,
+    /// `events:` or `publish:` could not be read, so any published event may have been meant.
+    pub every_published: bool,
+    /// Consumed events that could not be read, by name.
+    pub consumed: HashSet<String>,
+    /// `events:` or `consume:` could not be read.
+    pub every_consumed: bool,
+    /// Fields that could not be read, by owner and name. The owner is the span of the name of
+    /// the entity, event or custom endpoint (for `params`), or the span of an inline body.
+    pub fields: HashSet<(Span, String)>,
+    /// Keys of kept nodes whose values could not be read, or that were misspelt, by the span of
+    /// the node's name (of a field, entity or custom endpoint; the `resource:` value of a
+    /// resource endpoint) and the key.
+    pub keys: HashSet<(Span, &'static str)>,
+}
+
+impl Dropped {
+    pub fn is_empty(&self) -> bool {
+        !self.service
+            && !self.every_entity
+            && !self.every_published
+            && !self.every_consumed
+            && self.entities.is_empty()
+            && self.published.is_empty()
+            && self.consumed.is_empty()
+            && self.fields.is_empty()
+            && self.keys.is_empty()
+    }
+
+    /// Whether entity `name` may have been defined in a part that could not be read.
+    pub fn entity(&self, name: &str) -> bool {
+        self.every_entity || self.entities.contains(name)
+    }
+
+    /// Whether published event `name` may have been defined in a part that could not be read.
+    pub fn published_event(&self, name: &str) -> bool {
+        self.every_published || self.published.contains(name)
+    }
+
+    /// Whether any entity or event was written but could not be read.
+    pub fn any_entity_or_event(&self) -> bool {
+        self.every_entity
+            || self.every_published
+            || self.every_consumed
+            || !self.entities.is_empty()
+            || !self.published.is_empty()
+            || !self.consumed.is_empty()
+    }
+
+    /// Whether field `name` of `owner` could not be read.
+    pub fn field(&self, owner: Span, name: &str) -> bool {
+        self.fields.contains(&(owner, name.to_owned()))
+    }
+
+    /// Whether any field of `owner` could not be read.
+    pub fn any_field(&self, owner: Span) -> bool {
+        self.fields.iter().any(|(o, _)| *o == owner)
+    }
+
+    /// Whether `key` of the node named at `owner` was written but could not be read.
+    pub fn key(&self, owner: Span, key: &str) -> bool {
+        self.keys.contains(&(owner, key))
+    }
+}
+
+/// Reads `source` into the spec model with every problem of its shape; fails only when nothing
+/// could be read: invalid YAML, or a file that is not a mapping.
+pub(crate) fn load(source: &Source) -> Result<Loaded, Vec<Diagnostic>> {
     let root = parse(&source.text).map_err(|d| vec![d])?;
     let mut decoder = Decoder::default();
-    let spec = decoder.spec(&root);
-    match spec {
-        Some(spec) if decoder.problems.is_empty() => Ok(spec),
-        _ => Err(decoder.problems),
-    }
+    let Some(spec) = decoder.spec(&root) else {
+        return Err(decoder.problems);
+    };
+    debug_assert!(
+        !decoder.problems.is_empty() || decoder.dropped.is_empty(),
+        "something was dropped without a problem: {:?}",
+        decoder.dropped
+    );
+    Ok(Loaded {
+        spec,
+        dropped: decoder.dropped,
+        problems: decoder.problems,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,19 +522,36 @@ const CUSTOM_KEYS: &[&str] = &[
 const EVENTS_KEYS: &[&str] = &["publish", "consume"];
 const EVENT_KEYS: &[&str] = &["subject", "description", "from", "payload"];
 
-/// Advice for keys people often bring from other tools.
-fn foreign_key_help(key: &str) -> Option<&'static str> {
+/// Advice for keys people often bring from other tools, and the key they stand for when the
+/// advice names one (the field was meant to have it, so its absence is not news).
+fn foreign_key(key: &str) -> Option<(&'static str, Option<&'static str>)> {
     Some(match key {
-        "required" | "nullable" | "null" => "fields are required unless they say `optional: true`",
-        "primary_key" | "primary" | "pk" | "key" => {
-            "every entity gets an `id` uuid primary key; it need not be declared"
+        "required" | "nullable" | "null" => (
+            "fields are required unless they say `optional: true`",
+            Some("optional"),
+        ),
+        "primary_key" | "primary" | "pk" | "key" => (
+            "every entity gets an `id` uuid primary key; it need not be declared",
+            None,
+        ),
+        "length" | "size" | "len" => ("use `min_length` and `max_length`", None),
+        "references" | "ref" | "foreign_key" | "fk" => (
+            "a reference is written `{ type: ref, entity: Other }`",
+            Some("entity"),
+        ),
+        "enum" | "options" | "choices" => ("enum values go in `values: [a, b]`", Some("values")),
+        "indexed" => ("write `index: true`", Some("index")),
+        _ => return None,
+    })
+}
+
+/// Advice for keys under `events:`, and the key they stand for.
+fn events_key(key: &str) -> Option<(&'static str, &'static str)> {
+    Some(match key {
+        "subscribe" | "consumes" | "receive" => ("consumed events go under `consume:`", "consume"),
+        "produce" | "produces" | "emit" | "send" => {
+            ("published events go under `publish:`", "publish")
         }
-        "length" | "size" | "len" => "use `min_length` and `max_length`",
-        "references" | "ref" | "foreign_key" | "fk" => {
-            "a reference is written `{ type: ref, entity: Other }`"
-        }
-        "enum" | "options" | "choices" => "enum values go in `values: [a, b]`",
-        "indexed" => "write `index: true`",
         _ => return None,
     })
 }
@@ -525,11 +642,37 @@ fn canonical_number(text: &str) -> String {
 #[derive(Default)]
 struct Decoder {
     problems: Vec<Diagnostic>,
+    dropped: Dropped,
 }
 
 impl Decoder {
     fn report(&mut self, d: Diagnostic) {
         self.problems.push(d);
+    }
+
+    /// Decodes the value of `key` in `body`. A value that cannot be read is recorded as a lost
+    /// key of the node named at `owner`.
+    fn read<T>(
+        &mut self,
+        owner: Span,
+        body: &[Entry],
+        key: &'static str,
+        decode: impl FnOnce(&mut Self, &Node) -> Option<T>,
+    ) -> Option<T> {
+        let entry = get(body, key)?;
+        let value = decode(self, &entry.value);
+        if value.is_none() {
+            self.dropped.keys.insert((owner, key));
+        }
+        value
+    }
+
+    /// Records `keys`, which were misspelt or written under another name, as lost keys of the
+    /// node named at `owner`.
+    fn lost(&mut self, owner: Span, keys: &[&'static str]) {
+        for &key in keys {
+            self.dropped.keys.insert((owner, key));
+        }
     }
 
     /// Reports keys of `entries` that are not in `allowed`, with advice from `hint` first,
@@ -721,6 +864,8 @@ impl Decoder {
 
     // -- the spec -------------------------------------------------------------------------------
 
+    /// The spec, without the parts that could not be read; `None` when the root is not a
+    /// mapping.
     fn spec(&mut self, root: &Node) -> Option<Spec> {
         let Some(top) = entries(root) else {
             self.report(Diagnostic::error(
@@ -750,6 +895,14 @@ impl Decoder {
                 None
             }
         };
+        // The placeholder keeps the spec whole for validation, which skips its name.
+        let service = service.unwrap_or_else(|| {
+            self.dropped.service = true;
+            Spanned::new(
+                String::new(),
+                get(top, "service").map_or(first_key, |e| e.value.span),
+            )
+        });
         let description =
             get(top, "description").and_then(|e| self.string(&e.value, "description"));
         let version = get(top, "version").and_then(|e| self.string(&e.value, "version"));
@@ -769,12 +922,19 @@ impl Decoder {
 
         let events = match get(top, "events") {
             Some(e) => self.events(&e.value),
+            None if suggested.contains(&"events") => None,
             None => Some(Events::default()),
         };
+        let events = events.unwrap_or_else(|| {
+            self.dropped.every_published = true;
+            self.dropped.every_consumed = true;
+            Events::default()
+        });
         let entities = match get(top, "entities") {
             Some(e) => self.entities(&e.value),
-            None if get(top, "events").is_some() => Some(Vec::new()),
+            // Misspelt, so meant, even where a spec with events may do without.
             None if suggested.contains(&"entities") => None,
+            None if get(top, "events").is_some() => Some(Vec::new()),
             None => {
                 self.report(
                     Diagnostic::error(first_key, "the spec has no `entities`")
@@ -783,22 +943,26 @@ impl Decoder {
                 None
             }
         };
+        let entities = entities.unwrap_or_else(|| {
+            self.dropped.every_entity = true;
+            Vec::new()
+        });
         let endpoints = match get(top, "endpoints") {
             Some(e) => self.endpoints(&e.value),
-            None => Some(Vec::new()),
+            None => Vec::new(),
         };
 
         Some(Spec {
-            service: service?,
+            service,
             description,
             version,
             database,
             broker,
             base_path,
             port,
-            entities: entities?,
-            endpoints: endpoints?,
-            events: events?,
+            entities,
+            endpoints,
+            events,
         })
     }
 
@@ -824,6 +988,7 @@ impl Decoder {
 
     // -- entities -------------------------------------------------------------------------------
 
+    /// The entities that could be read; `None` when `entities:` is not a mapping.
     fn entities(&mut self, node: &Node) -> Option<Vec<Entity>> {
         let list = self.map_or_empty(
             node,
@@ -831,14 +996,15 @@ impl Decoder {
             Some("write one entity per key: `Payment: { fields: { amount: decimal } }`"),
         )?;
         let mut entities = Vec::new();
-        let mut ok = true;
         for entry in list {
             match self.entity(entry) {
                 Some(entity) => entities.push(entity),
-                None => ok = false,
+                None => {
+                    self.dropped.entities.insert(entry.key.value.clone());
+                }
             }
         }
-        ok.then_some(entities)
+        Some(entities)
     }
 
     fn entity(&mut self, entry: &Entry) -> Option<Entity> {
@@ -876,13 +1042,19 @@ impl Decoder {
         }
         let suggested =
             self.unknown_keys(body, ENTITY_KEYS, &format!("in entity `{shown}`"), |_| None);
-        let description =
-            get(body, "description").and_then(|e| self.string(&e.value, "description"));
-        let table = get(body, "table").and_then(|e| self.string(&e.value, "table"));
-        let renamed_from =
-            get(body, "renamed_from").and_then(|e| self.string(&e.value, "renamed_from"));
+        self.lost(name.span, &suggested);
+        let owner = name.span;
+        let description = self.read(owner, body, "description", |d, n| {
+            d.string(n, "description")
+        });
+        let table = self.read(owner, body, "table", |d, n| d.string(n, "table"));
+        let renamed_from = self.read(owner, body, "renamed_from", |d, n| {
+            d.string(n, "renamed_from")
+        });
+        // An entity whose fields cannot be read at all is left out whole, rather than checked
+        // as an entity with no fields.
         let fields = match get(body, "fields") {
-            Some(e) => self.fields(&e.value, "fields"),
+            Some(e) => self.fields(&e.value, "fields", owner),
             None if suggested.contains(&"fields") => None,
             None => Some(Vec::new()),
         };
@@ -896,22 +1068,24 @@ impl Decoder {
         })
     }
 
-    /// A mapping of field name -> field; `None` when any field is malformed.
-    fn fields(&mut self, node: &Node, key: &str) -> Option<Vec<Field>> {
+    /// A mapping of field name -> field, without the fields that could not be read (recorded
+    /// under `owner`); `None` when it is not a mapping.
+    fn fields(&mut self, node: &Node, key: &str, owner: Span) -> Option<Vec<Field>> {
         let list = self.map_or_empty(
             node,
             key,
             Some("write one field per line: `name: type`, or `name: { type: string, optional: true }`"),
         )?;
         let mut fields = Vec::new();
-        let mut ok = true;
         for entry in list {
             match self.field(entry) {
                 Some(field) => fields.push(field),
-                None => ok = false,
+                None => {
+                    self.dropped.fields.insert((owner, entry.key.value.clone()));
+                }
             }
         }
-        ok.then_some(fields)
+        Some(fields)
     }
 
     fn field(&mut self, entry: &Entry) -> Option<Field> {
@@ -977,12 +1151,10 @@ impl Decoder {
 
     fn field_map(&mut self, name: &Spanned<String>, body: &[Entry]) -> Option<Field> {
         let shown = show(&name.value);
-        let suggested = self.unknown_keys(
-            body,
-            FIELD_KEYS,
-            &format!("in field `{shown}`"),
-            foreign_key_help,
-        );
+        let suggested =
+            self.unknown_keys(body, FIELD_KEYS, &format!("in field `{shown}`"), |key| {
+                foreign_key(key).map(|(help, _)| help)
+            });
         let ty = match get(body, "type") {
             Some(e) => self.field_type(&e.value),
             None if suggested.contains(&"type") => None,
@@ -997,33 +1169,43 @@ impl Decoder {
                 None
             }
         };
+        self.lost(name.span, &suggested);
+        for entry in body {
+            if let Some((_, Some(meant))) = foreign_key(&entry.key.value) {
+                self.lost(name.span, &[meant]);
+            }
+        }
+        let owner = name.span;
         let mut field = Field::bare(name.clone(), Spanned::new(FieldType::String, name.span));
-        field.optional = get(body, "optional").and_then(|e| self.bool(&e.value, "optional"));
-        field.default = get(body, "default").and_then(|e| self.literal(&e.value));
-        field.unique = get(body, "unique").and_then(|e| self.bool(&e.value, "unique"));
-        field.index = get(body, "index").and_then(|e| self.bool(&e.value, "index"));
-        field.min = get(body, "min").and_then(|e| self.number(&e.value, "min"));
-        field.max = get(body, "max").and_then(|e| self.number(&e.value, "max"));
-        field.min_length = get(body, "min_length").and_then(|e| self.count(&e.value, "min_length"));
-        field.max_length = get(body, "max_length").and_then(|e| self.count(&e.value, "max_length"));
-        field.pattern = get(body, "pattern").and_then(|e| self.string(&e.value, "pattern"));
-        field.format = get(body, "format")
-            .and_then(|e| self.choice(&e.value, "format", "format", &Format::ALL, Format::parse));
-        field.values = get(body, "values").and_then(|e| self.values(&e.value));
-        field.entity = get(body, "entity").and_then(|e| self.string(&e.value, "entity"));
-        field.on_delete = get(body, "on_delete").and_then(|e| {
-            self.choice(
-                &e.value,
+        field.optional = self.read(owner, body, "optional", |d, n| d.bool(n, "optional"));
+        field.default = self.read(owner, body, "default", |d, n| d.literal(n));
+        field.unique = self.read(owner, body, "unique", |d, n| d.bool(n, "unique"));
+        field.index = self.read(owner, body, "index", |d, n| d.bool(n, "index"));
+        field.min = self.read(owner, body, "min", |d, n| d.number(n, "min"));
+        field.max = self.read(owner, body, "max", |d, n| d.number(n, "max"));
+        field.min_length = self.read(owner, body, "min_length", |d, n| d.count(n, "min_length"));
+        field.max_length = self.read(owner, body, "max_length", |d, n| d.count(n, "max_length"));
+        field.pattern = self.read(owner, body, "pattern", |d, n| d.string(n, "pattern"));
+        field.format = self.read(owner, body, "format", |d, n| {
+            d.choice(n, "format", "format", &Format::ALL, Format::parse)
+        });
+        field.values = self.read(owner, body, "values", |d, n| d.values(n));
+        field.entity = self.read(owner, body, "entity", |d, n| d.string(n, "entity"));
+        field.on_delete = self.read(owner, body, "on_delete", |d, n| {
+            d.choice(
+                n,
                 "on_delete",
                 "on_delete action",
                 &OnDelete::ALL,
                 OnDelete::parse,
             )
         });
-        field.description =
-            get(body, "description").and_then(|e| self.string(&e.value, "description"));
-        field.renamed_from =
-            get(body, "renamed_from").and_then(|e| self.string(&e.value, "renamed_from"));
+        field.description = self.read(owner, body, "description", |d, n| {
+            d.string(n, "description")
+        });
+        field.renamed_from = self.read(owner, body, "renamed_from", |d, n| {
+            d.string(n, "renamed_from")
+        });
         field.ty = ty?;
         if let Some(Literal::Number(n)) = field.default.as_mut().map(|d| &mut d.value) {
             // Only a numeric field reads it as a number; for any other type the default is
@@ -1073,21 +1255,20 @@ impl Decoder {
 
     // -- endpoints ------------------------------------------------------------------------------
 
-    fn endpoints(&mut self, node: &Node) -> Option<Vec<Endpoint>> {
-        let items = self.seq(
+    /// The endpoints that could be read. Nothing refers to an endpoint, so one left out
+    /// needs no record.
+    fn endpoints(&mut self, node: &Node) -> Vec<Endpoint> {
+        let Some(items) = self.seq(
             node,
             "endpoints",
             Some("write a list: `endpoints:` followed by `- resource: Payment` lines".to_owned()),
-        )?;
-        let mut endpoints = Vec::new();
-        let mut ok = true;
-        for item in items {
-            match self.endpoint(item) {
-                Some(e) => endpoints.push(e),
-                None => ok = false,
-            }
-        }
-        ok.then_some(endpoints)
+        ) else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| self.endpoint(item))
+            .collect()
     }
 
     fn endpoint(&mut self, node: &Node) -> Option<Endpoint> {
@@ -1155,19 +1336,26 @@ impl Decoder {
             .filter(|e| !CUSTOM_KEYS.contains(&e.key.value.as_str()))
             .cloned()
             .collect();
-        self.unknown_keys(&foreign, RESOURCE_KEYS, &context, |_| None);
+        let suggested = self.unknown_keys(&foreign, RESOURCE_KEYS, &context, |_| None);
+        let owner = resource.value.span;
+        self.lost(owner, &suggested);
+        // Operations that cannot be read are left out rather than read as "all of them", which
+        // could claim routes the spec never meant.
         let operations = match get(body, "operations") {
-            None => Some(None),
-            Some(e) => self.operations(&e.value).map(Some),
+            Some(e) => Some(self.operations(&e.value, owner)),
+            None if suggested.contains(&"operations") => Some(Vec::new()),
+            None => None,
         };
         Some(Endpoint::Resource(ResourceEndpoint {
             resource: entity?,
-            operations: operations?,
+            operations,
             span: node.span,
         }))
     }
 
-    fn operations(&mut self, node: &Node) -> Option<Vec<Spanned<Operation>>> {
+    /// The operations that could be read; any other is recorded as a lost `operations` of the
+    /// endpoint at `owner`.
+    fn operations(&mut self, node: &Node, owner: Span) -> Vec<Spanned<Operation>> {
         let help = match &node.kind {
             Kind::Scalar { text, .. } => format!("write a list: `operations: [{}]`", show(text)),
             _ => format!(
@@ -1175,9 +1363,11 @@ impl Decoder {
                 Operation::ALL.join(", ")
             ),
         };
-        let items = self.seq(node, "operations", Some(help))?;
+        let Some(items) = self.seq(node, "operations", Some(help)) else {
+            self.lost(owner, &["operations"]);
+            return Vec::new();
+        };
         let mut operations = Vec::new();
-        let mut ok = true;
         for item in items {
             match self.choice(
                 item,
@@ -1187,10 +1377,10 @@ impl Decoder {
                 Operation::parse,
             ) {
                 Some(op) => operations.push(op),
-                None => ok = false,
+                None => self.lost(owner, &["operations"]),
             }
         }
-        ok.then_some(operations)
+        operations
     }
 
     fn custom_endpoint(
@@ -1211,6 +1401,7 @@ impl Decoder {
             _ => None,
         });
         let name_span = name_entry.value.span;
+        self.lost(name_span, &suggested);
         let mut required = |key: &str, example: &str| -> Option<&Entry> {
             let found = get(body, key);
             if found.is_none() && !suggested.contains(&key) {
@@ -1232,33 +1423,27 @@ impl Decoder {
         let method = method
             .and_then(|e| self.choice(&e.value, "method", "method", &Method::ALL, Method::parse));
         let path = path.and_then(|e| self.string(&e.value, "path"));
-        let description =
-            get(body, "description").and_then(|e| self.string(&e.value, "description"));
-        let params = match get(body, "params") {
-            Some(e) => self.fields(&e.value, "params"),
-            None => Some(Vec::new()),
-        };
-        let request = match get(body, "request") {
-            Some(e) => self.body(&e.value, "request").map(Some),
-            None => Some(None),
-        };
-        let response = match get(body, "response") {
-            Some(e) => self.body(&e.value, "response").map(Some),
-            None => Some(None),
-        };
-        let emits = match get(body, "emits") {
-            Some(e) => self.emits(&e.value),
-            None => Some(Vec::new()),
-        };
+        let owner = name_span;
+        let description = self.read(owner, body, "description", |d, n| {
+            d.string(n, "description")
+        });
+        let params = self
+            .read(owner, body, "params", |d, n| d.fields(n, "params", owner))
+            .unwrap_or_default();
+        let request = self.read(owner, body, "request", |d, n| d.body(n, "request"));
+        let response = self.read(owner, body, "response", |d, n| d.body(n, "response"));
+        let emits = self
+            .read(owner, body, "emits", |d, n| d.emits(n, owner))
+            .unwrap_or_default();
         Some(Endpoint::Custom(CustomEndpoint {
             name: name?,
             method: method?,
             path: path?,
             description,
-            params: params?,
-            request: request?,
-            response: response?,
-            emits: emits?,
+            params,
+            request,
+            response,
+            emits,
             span: node.span,
         }))
     }
@@ -1267,7 +1452,7 @@ impl Decoder {
         match &node.kind {
             Kind::Scalar { text, .. } => Some(Body::Entity(Spanned::new(text.clone(), node.span))),
             Kind::Map(_) => Some(Body::Inline {
-                fields: self.fields(node, key)?,
+                fields: self.fields(node, key, node.span)?,
                 span: node.span,
             }),
             _ => {
@@ -1280,21 +1465,22 @@ impl Decoder {
         }
     }
 
-    fn emits(&mut self, node: &Node) -> Option<Vec<Spanned<String>>> {
+    /// The event names that could be read, any other recorded as a lost `emits` of the
+    /// endpoint at `owner`; `None` when `emits` is not a list.
+    fn emits(&mut self, node: &Node, owner: Span) -> Option<Vec<Spanned<String>>> {
         let help = match &node.kind {
             Kind::Scalar { text, .. } => format!("write a list: `emits: [{}]`", show(text)),
             _ => "write a list of published event names: `emits: [PaymentSucceeded]`".to_owned(),
         };
         let items = self.seq(node, "emits", Some(help))?;
         let mut names = Vec::new();
-        let mut ok = true;
         for item in items {
             match self.string(item, "emits") {
                 Some(name) => names.push(name),
-                None => ok = false,
+                None => self.lost(owner, &["emits"]),
             }
         }
-        ok.then_some(names)
+        Some(names)
     }
 
     // -- events ---------------------------------------------------------------------------------
@@ -1305,27 +1491,38 @@ impl Decoder {
             "events",
             Some("write `events:` with `publish:` and/or `consume:` mappings"),
         )?;
-        self.unknown_keys(body, EVENTS_KEYS, "under `events`", |key| match key {
-            "subscribe" | "consumes" | "receive" => Some("consumed events go under `consume:`"),
-            "produce" | "produces" | "emit" | "send" => {
-                Some("published events go under `publish:`")
-            }
-            _ => None,
+        let suggested = self.unknown_keys(body, EVENTS_KEYS, "under `events`", |key| {
+            events_key(key).map(|(help, _)| help)
         });
+        // Events written under a misspelt or foreign key were meant, just not where they belong.
+        let meant = |key: &str| {
+            suggested.contains(&key)
+                || body
+                    .iter()
+                    .any(|e| events_key(&e.key.value).is_some_and(|(_, m)| m == key))
+        };
+        let (publish_meant, consume_meant) = (meant("publish"), meant("consume"));
         let publish = match get(body, "publish") {
             Some(e) => self.event_list(&e.value, "publish"),
-            None => Some(Vec::new()),
+            None => (!publish_meant).then(Vec::new),
         };
         let consume = match get(body, "consume") {
             Some(e) => self.event_list(&e.value, "consume"),
-            None => Some(Vec::new()),
+            None => (!consume_meant).then(Vec::new),
         };
-        Some(Events {
-            publish: publish?,
-            consume: consume?,
-        })
+        let publish = publish.unwrap_or_else(|| {
+            self.dropped.every_published = true;
+            Vec::new()
+        });
+        let consume = consume.unwrap_or_else(|| {
+            self.dropped.every_consumed = true;
+            Vec::new()
+        });
+        Some(Events { publish, consume })
     }
 
+    /// The events under `publish:` or `consume:` (`key`) that could be read; `None` when it is
+    /// not a mapping.
     fn event_list(&mut self, node: &Node, key: &str) -> Option<Vec<Event>> {
         let list = self.map_or_empty(
             node,
@@ -1333,14 +1530,20 @@ impl Decoder {
             Some("write one event per key: `PaymentSucceeded: { subject: payments.succeeded, payload: {...} }`"),
         )?;
         let mut events = Vec::new();
-        let mut ok = true;
         for entry in list {
             match self.event(entry) {
                 Some(e) => events.push(e),
-                None => ok = false,
+                None => {
+                    let dropped = if key == "publish" {
+                        &mut self.dropped.published
+                    } else {
+                        &mut self.dropped.consumed
+                    };
+                    dropped.insert(entry.key.value.clone());
+                }
             }
         }
-        ok.then_some(events)
+        Some(events)
     }
 
     fn event(&mut self, entry: &Entry) -> Option<Event> {
@@ -1375,19 +1578,21 @@ impl Decoder {
                 None
             }
         };
-        let description =
-            get(body, "description").and_then(|e| self.string(&e.value, "description"));
-        let from = get(body, "from").and_then(|e| self.string(&e.value, "from"));
-        let payload = match get(body, "payload") {
-            Some(e) => self.fields(&e.value, "payload"),
-            None => Some(Vec::new()),
-        };
+        let owner = name.span;
+        self.lost(owner, &suggested);
+        let description = self.read(owner, body, "description", |d, n| {
+            d.string(n, "description")
+        });
+        let from = self.read(owner, body, "from", |d, n| d.string(n, "from"));
+        let payload = self
+            .read(owner, body, "payload", |d, n| d.fields(n, "payload", owner))
+            .unwrap_or_default();
         Some(Event {
             name: name.clone(),
             subject: subject?,
             description,
             from,
-            payload: payload?,
+            payload,
             span: Span::new(name.span.start, entry.value.span.end.max(name.span.end)),
         })
     }
@@ -1413,8 +1618,20 @@ fn rust_or_sql_type(text: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    /// The spec when it has no shape problems, else the problems.
     fn load_text(text: &str) -> Result<Spec, Vec<Diagnostic>> {
-        load(&Source::new("msgen.yaml", text))
+        let loaded = load(&Source::new("msgen.yaml", text))?;
+        if loaded.problems.is_empty() {
+            Ok(loaded.spec)
+        } else {
+            Err(loaded.problems)
+        }
+    }
+
+    fn partial(text: &str) -> Loaded {
+        let loaded = load(&Source::new("msgen.yaml", text)).expect("a mapping");
+        assert!(!loaded.problems.is_empty(), "expected problems");
+        loaded
     }
 
     fn messages(text: &str) -> Vec<String> {
@@ -1553,6 +1770,101 @@ mod tests {
         let list = load_text("service: x\nentities:\n  A:\n    amount: decimal\n").unwrap_err();
         assert_eq!(list.len(), 1);
         assert!(list[0].help.as_ref().unwrap().contains("fields:"));
+    }
+
+    #[test]
+    fn a_partial_spec_keeps_what_could_be_read() {
+        let text = "service: [x]\nentities:\n  Payment:\n    fields:\n      amount: decimall\n      note: string\n  Refund: [x]\nendpoints:\n  - resource: Payment\n    operations: [lsit, get]\n  - name: capture\n    method: POST\n    path: /payments/{id}/capture\n    params: { id: uuidd }\n    emits: [Captured]\nevents:\n  publish:\n    Captured: { subject: [a] }\n    Refunded: { subject: a.b, payload: [x] }\n";
+        let loaded = partial(text);
+        let spec = &loaded.spec;
+        let dropped = &loaded.dropped;
+        assert_eq!(loaded.problems.len(), 7, "{:#?}", loaded.problems);
+
+        assert!(dropped.service);
+        assert_eq!(spec.service.value, "");
+        assert_eq!(slice(text, spec.service.span), "[x]");
+
+        let names: Vec<&str> = spec
+            .entities
+            .iter()
+            .map(|e| e.name.value.as_str())
+            .collect();
+        assert_eq!(names, ["Payment"]);
+        assert!(dropped.entity("Refund") && !dropped.entity("Payment"));
+        let payment = &spec.entities[0];
+        let fields: Vec<&str> = payment
+            .fields
+            .iter()
+            .map(|f| f.name.value.as_str())
+            .collect();
+        assert_eq!(fields, ["note"]);
+        assert!(dropped.field(payment.name.span, "amount"));
+        assert!(!dropped.field(payment.name.span, "note"));
+
+        let [Endpoint::Resource(resource), Endpoint::Custom(capture)] = &spec.endpoints[..] else {
+            panic!("{:#?}", spec.endpoints)
+        };
+        // Only the operation that could be read, never "all of them".
+        let operations: Vec<Operation> = resource
+            .operations
+            .iter()
+            .flatten()
+            .map(|op| op.value)
+            .collect();
+        assert_eq!(operations, [Operation::Get]);
+        assert!(dropped.key(resource.resource.span, "operations"));
+        assert!(capture.params.is_empty());
+        assert!(dropped.field(capture.name.span, "id"));
+
+        let events: Vec<&str> = spec
+            .events
+            .publish
+            .iter()
+            .map(|e| e.name.value.as_str())
+            .collect();
+        assert_eq!(events, ["Refunded"]);
+        assert!(dropped.published_event("Captured"));
+        assert!(dropped.key(spec.events.publish[0].name.span, "payload"));
+    }
+
+    #[test]
+    fn misspelt_and_foreign_keys_are_recorded_as_lost() {
+        let text = "service: x\nentities:\n  A:\n    tabel: as\n    fields:\n      s: { type: enum, valuse: [a] }\n      r: { type: ref, references: B }\n      n: { type: string, optional: yes, default: ~ }\n";
+        let loaded = partial(text);
+        let entity = &loaded.spec.entities[0];
+        assert!(loaded.dropped.key(entity.name.span, "table"));
+        let [s, r, n] = &entity.fields[..] else {
+            panic!("three fields")
+        };
+        assert!(loaded.dropped.key(s.name.span, "values"));
+        assert!(loaded.dropped.key(r.name.span, "entity"));
+        assert!(loaded.dropped.key(n.name.span, "optional"));
+        assert!(!loaded.dropped.key(n.name.span, "default"));
+    }
+
+    #[test]
+    fn misplaced_parts_drop_what_they_would_have_held() {
+        let loaded = partial("service: x\nentites:\n  A: { fields: { a: int } }\nevents:\n  produce:\n    Done: { subject: a.b }\n");
+        assert!(loaded.dropped.every_entity);
+        assert!(loaded.dropped.every_published);
+        assert!(!loaded.dropped.every_consumed);
+        assert!(loaded.dropped.entity("A") && loaded.dropped.published_event("Done"));
+    }
+
+    #[test]
+    fn a_clean_spec_drops_nothing() {
+        let text =
+            "service: x\nentities:\n  A: { fields: { a: int, s: { type: enum, values: [a] } } }\n";
+        let loaded = load(&Source::new("msgen.yaml", text)).unwrap();
+        assert!(loaded.problems.is_empty() && loaded.dropped.is_empty());
+    }
+
+    #[test]
+    fn nothing_is_read_from_broken_yaml_or_a_file_that_is_not_a_mapping() {
+        for text in ["service: [x\n", "- a\n- b\n", "just text\n"] {
+            let list = load(&Source::new("msgen.yaml", text)).unwrap_err();
+            assert_eq!(list.len(), 1, "{text:?}: {list:#?}");
+        }
     }
 
     #[test]

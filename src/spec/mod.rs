@@ -1,7 +1,7 @@
 //! Reading `msgen.yaml`: load (YAML with positions) -> decode (shape) -> validate (meaning).
 //!
-//! [`check`] runs all of it and returns either a [`ValidSpec`] or every problem found, each
-//! with the place in the file it is about.
+//! [`check`] runs all of it and returns either a [`ValidSpec`] or every problem found, of
+//! shape and of meaning together, each with the place in the file it is about.
 
 pub mod diagnostics;
 mod load;
@@ -42,11 +42,16 @@ impl ValidSpec {
 }
 
 /// Loads, decodes and validates a spec, reporting every problem found in one go.
+///
+/// A spec with shape problems is still validated, without the parts that could not be read,
+/// so its other problems are reported in the same run. What only follows from a shape problem
+/// (a reference to an entity whose definition could not be read, say) is not reported.
 pub fn check(source: &Source) -> Result<ValidSpec, Diagnostics> {
-    let spec = load::load(source).map_err(|list| Diagnostics::new(source.clone(), list))?;
-    let problems = validate::validate(&spec);
+    let loaded = load::load(source).map_err(|list| Diagnostics::new(source.clone(), list))?;
+    let mut problems = loaded.problems;
+    problems.extend(validate::validate(&loaded.spec, &loaded.dropped));
     if problems.is_empty() {
-        Ok(ValidSpec(spec))
+        Ok(ValidSpec(loaded.spec))
     } else {
         Err(Diagnostics::new(source.clone(), problems))
     }

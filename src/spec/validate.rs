@@ -4,13 +4,16 @@
 //!
 //! Every problem is reported, each at the most precise span, so one run of `msgen validate`
 //! shows everything to fix. Checks that depend on a name being valid are skipped when it is
-//! not, so one mistake does not cascade into several messages.
+//! not, so one mistake does not cascade into several messages. For the same reason, a spec
+//! with shape problems is checked without what the decoder could not read ([`Dropped`]), and
+//! checks that would only report its absence are skipped.
 
 use std::collections::HashMap;
 
 use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
 
 use super::diagnostics::{did_you_mean, show, Diagnostic};
+use super::load::Dropped;
 use super::model::*;
 
 /// Longest text accepted anywhere in a spec.
@@ -158,9 +161,11 @@ fn is_managed_column(field: &Field) -> bool {
     )
 }
 
-pub(crate) fn validate(spec: &Spec) -> Vec<Diagnostic> {
+/// The problems of meaning in `spec`, leaving out those that only follow from `dropped`.
+pub(crate) fn validate(spec: &Spec, dropped: &Dropped) -> Vec<Diagnostic> {
     let mut v = Validator {
         spec,
+        dropped,
         problems: Vec::new(),
         entities: spec
             .entities
@@ -182,6 +187,8 @@ pub(crate) fn validate(spec: &Spec) -> Vec<Diagnostic> {
 
 struct Validator<'a> {
     spec: &'a Spec,
+    /// What the decoder left out: the checks that would report its absence are skipped.
+    dropped: &'a Dropped,
     problems: Vec<Diagnostic>,
     entities: Vec<&'a str>,
     /// Entities with a resource endpoint (each once), and where the endpoint names them.
@@ -473,7 +480,13 @@ impl<'a> Validator<'a> {
     }
 
     fn entity_help(&self, name: &str) -> String {
-        match did_you_mean(name, self.entities.iter().copied()) {
+        // An entity that could not be read is still the likely one meant.
+        let candidates = self
+            .entities
+            .iter()
+            .copied()
+            .chain(self.dropped.entities.iter().map(String::as_str));
+        match did_you_mean(name, candidates) {
             Some(s) => format!("did you mean `{s}`?"),
             None if self.entities.is_empty() => "the spec defines no entities".to_owned(),
             None => format!("entities are: {}", listing(self.entities.iter().copied())),
@@ -488,7 +501,9 @@ impl<'a> Validator<'a> {
 
     fn top_level(&mut self) {
         let spec = self.spec;
-        self.service_name(&spec.service);
+        if !self.dropped.service {
+            self.service_name(&spec.service);
+        }
         if let Some(d) = &spec.description {
             self.text(d, "`description`");
         }
@@ -525,6 +540,7 @@ impl<'a> Validator<'a> {
         if spec.entities.is_empty()
             && spec.events.publish.is_empty()
             && spec.events.consume.is_empty()
+            && !self.dropped.any_entity_or_event()
         {
             self.report(
                 Diagnostic::error(spec.service.span, "the spec has no entities and no events")
@@ -821,7 +837,8 @@ impl<'a> Validator<'a> {
                         None
                     }
                 }
-                None if name_ok => {
+                // A `table:` that could not be read would have replaced the derived name.
+                None if name_ok && !self.dropped.key(entity.name.span, "table") => {
                     let table = entity.table_name();
                     self.table_name(&table, entity.name.span, false)
                         .then_some((table, entity.name.span))
@@ -1257,6 +1274,7 @@ impl<'a> Validator<'a> {
 
         // Enums.
         match (&field.values, ty) {
+            (None, FieldType::Enum) if self.dropped.key(field.name.span, "values") => {}
             (None, FieldType::Enum) => self.report(
                 Diagnostic::error(
                     field.ty.span,
@@ -1279,6 +1297,7 @@ impl<'a> Validator<'a> {
 
         // References.
         match (&field.entity, ty) {
+            (None, FieldType::Ref) if self.dropped.key(field.name.span, "entity") => {}
             (None, FieldType::Ref) => {
                 let example = self.entities.first().copied().unwrap_or("Other");
                 self.report(
@@ -1290,7 +1309,7 @@ impl<'a> Validator<'a> {
                 )
             }
             (Some(target), FieldType::Ref) => {
-                if self.entity(&target.value).is_none() {
+                if self.entity(&target.value).is_none() && !self.dropped.entity(&target.value) {
                     let help = self.entity_help(&target.value);
                     self.report(
                         Diagnostic::error(
@@ -1550,7 +1569,7 @@ impl<'a> Validator<'a> {
             return;
         }
         if let Literal::Null = default.value {
-            if !field.is_optional() {
+            if !field.is_optional() && !self.dropped.key(field.name.span, "optional") {
                 self.report(
                     Diagnostic::error(span, "a `null` default needs `optional: true`")
                         .with_help("add `optional: true`, or remove `default`"),
@@ -1770,6 +1789,9 @@ impl<'a> Validator<'a> {
             match endpoint {
                 Endpoint::Resource(r) => {
                     let Some(entity) = self.entity(&r.resource.value) else {
+                        if self.dropped.entity(&r.resource.value) {
+                            continue;
+                        }
                         let help = self.entity_help(&r.resource.value);
                         self.report(
                             Diagnostic::error(
@@ -1797,7 +1819,9 @@ impl<'a> Validator<'a> {
                     resources.insert(&entity.name.value, r.resource.span);
                     self.resources.push((entity, r.resource.span));
                     let operations = self.operations(r);
-                    if is_pascal(&entity.name.value) {
+                    // Without its `table:` the routes are unknown: they are named after it.
+                    if is_pascal(&entity.name.value) && !self.dropped.key(entity.name.span, "table")
+                    {
                         let segment = entity.table_name().replace('_', "-");
                         let describe = format!("the resource endpoint for `{}`", entity.name.value);
                         for op in operations {
@@ -1862,7 +1886,7 @@ impl<'a> Validator<'a> {
                 Operation::Delete,
             ];
         };
-        if list.is_empty() {
+        if list.is_empty() && !self.dropped.key(r.resource.span, "operations") {
             self.report(
                 Diagnostic::error(r.resource.span, "`operations` is empty")
                     .with_help("list at least one of list, get, create, update, delete; or remove the endpoint"),
@@ -1957,7 +1981,7 @@ impl<'a> Validator<'a> {
         for body in [&c.request, &c.response].into_iter().flatten() {
             match body {
                 Body::Entity(name) => {
-                    if self.entity(&name.value).is_none() {
+                    if self.entity(&name.value).is_none() && !self.dropped.entity(&name.value) {
                         let help = self.entity_help(&name.value);
                         self.report(
                             Diagnostic::error(
@@ -1969,7 +1993,7 @@ impl<'a> Validator<'a> {
                     }
                 }
                 Body::Inline { fields, span } => {
-                    if fields.is_empty() {
+                    if fields.is_empty() && !self.dropped.any_field(*span) {
                         self.report(
                             Diagnostic::error(*span, "an inline body needs at least one field")
                                 .with_help("remove the key for no body"),
@@ -1993,7 +2017,9 @@ impl<'a> Validator<'a> {
             }
             emitted.push(event);
             let published = &self.spec.events.publish;
-            if published.iter().any(|e| e.name.value == event.value) {
+            if published.iter().any(|e| e.name.value == event.value)
+                || self.dropped.published_event(&event.value)
+            {
                 continue;
             }
             let consumed = self
@@ -2182,7 +2208,7 @@ impl<'a> Validator<'a> {
                     .spec
                     .entities
                     .first()
-                    .filter(|e| is_pascal(&e.name.value))
+                    .filter(|e| is_pascal(&e.name.value) && !self.dropped.key(e.name.span, "table"))
                 {
                     Some(e) => format!(
                         "start the path with a fixed segment, such as an entity's route: `/{}{}`",
@@ -2212,7 +2238,9 @@ impl<'a> Validator<'a> {
         // Every placeholder declared, every parameter used.
         for (segment, at) in segments.iter().zip(&spans) {
             if let Segment::Param(p) = segment {
-                if !c.params.iter().any(|f| f.name.value == *p) {
+                let dropped =
+                    self.dropped.field(c.name.span, p) || self.dropped.key(c.name.span, "params");
+                if !c.params.iter().any(|f| f.name.value == *p) && !dropped {
                     let help = if c.params.is_empty() {
                         format!("add `params: {{ {p}: uuid }}`, with the parameter's type")
                     } else {
@@ -2429,14 +2457,18 @@ impl<'a> Validator<'a> {
     /// named like an entity's, or like another segment's.
     fn modules(&mut self) -> Vec<Module<'a>> {
         let spec = self.spec;
-        // Entities whose module names are known: valid name, valid table.
+        // Entities whose module names are known: valid name, valid table that could be read.
         let entities: Vec<(&'a Entity, String, String)> = spec
             .entities
             .iter()
-            .filter(|e| is_pascal(&e.name.value))
+            .filter(|e| is_pascal(&e.name.value) && !self.dropped.key(e.name.span, "table"))
             .map(|e| (e, e.name.value.to_snake_case(), e.table_name()))
             .filter(|(_, _, table)| is_snake(table))
             .collect();
+        let lost_table = spec
+            .entities
+            .iter()
+            .any(|e| self.dropped.key(e.name.span, "table"));
         let mut modules: Vec<Module<'a>> = Vec::new();
         for &(entity, span) in &self.resources {
             if let Some((_, _, table)) = entities.iter().find(|(e, ..)| std::ptr::eq(*e, entity)) {
@@ -2450,6 +2482,11 @@ impl<'a> Validator<'a> {
             let route = |table: &str| table.replace('_', "-");
             if let Some((entity, _, table)) = entities.iter().find(|(_, _, t)| route(t) == first) {
                 modules.push(Module::of_entity(entity, table, span));
+                continue;
+            }
+            if lost_table {
+                // The segment may be the route of the entity whose `table:` could not be read,
+                // so which module it names is unknown.
                 continue;
             }
             let file = first.to_snake_case();
@@ -3292,6 +3329,122 @@ mod tests {
             problems(&text),
             ["constraints on path parameters are not checked by the generated service; validate in the operation"]
         );
+    }
+
+    #[test]
+    fn shape_and_meaning_problems_come_in_one_run() {
+        let text = "service: Shop\nentities:\n  A:\n    fields:\n      a: strng\n      b: { type: int, min: 5, max: 1 }\n";
+        assert_eq!(
+            problems(text),
+            [
+                "service name `Shop` is not kebab-case",
+                "unknown type `strng`",
+                "`max` (1) is less than `min` (5)",
+            ]
+        );
+    }
+
+    /// Each spec has one shape problem, and nothing that follows from it is reported.
+    #[test]
+    fn follow_ups_of_shape_problems_are_not_reported() {
+        let cases = [
+            // A reference to an entity whose definition could not be read.
+            (
+                "service: shop\nentities:\n  A: { fields: { b: { type: ref, entity: B } } }\n  B: [x]\n",
+                "expected a mapping for `B`, found a list",
+            ),
+            (
+                "service: shop\nentities:\n  A: { fields: { a: int } }\n  B: { fieds: { a: int } }\nendpoints:\n  - resource: B\n  - name: go\n    method: POST\n    path: /go\n    request: B\n",
+                "unknown key `fieds` in entity `B`",
+            ),
+            (
+                "service: shop\nentites:\n  A: { fields: { a: int } }\nendpoints:\n  - resource: A\n",
+                "unknown key `entites` at the top level",
+            ),
+            // A path parameter whose declaration could not be read.
+            (
+                "service: shop\nentities:\n  A: { fields: { a: int } }\nendpoints:\n  - name: go\n    method: POST\n    path: /go/{day}\n    params: { day: dat }\n",
+                "unknown type `dat`",
+            ),
+            (
+                "service: shop\nentities:\n  A: { fields: { a: int } }\nendpoints:\n  - name: go\n    method: POST\n    path: /go/{day}\n    params: [day]\n",
+                "expected a mapping for `params`, found a list",
+            ),
+            // An inline body whose only field could not be read.
+            (
+                "service: shop\nentities:\n  A: { fields: { a: int } }\nendpoints:\n  - name: go\n    method: POST\n    path: /go\n    request: { n: integr }\n",
+                "unknown type `integr`",
+            ),
+            // Keys of a field that were misspelt or could not be read.
+            (
+                "service: shop\nentities:\n  A: { fields: { s: { type: enum, valuse: [a, b] } } }\n",
+                "unknown key `valuse` in field `s`",
+            ),
+            (
+                "service: shop\nentities:\n  A: { fields: { s: { type: enum, values: [[a]] } } }\n",
+                "expected a string for `values`, found a list",
+            ),
+            (
+                "service: shop\nentities:\n  A: { fields: { r: { type: ref, references: A } } }\n",
+                "unknown key `references` in field `r`",
+            ),
+            (
+                "service: shop\nentities:\n  A: { fields: { n: { type: string, optional: yes, default: ~ } } }\n",
+                "expected `true` or `false` for `optional`, found `yes`",
+            ),
+            // Operations that could not be read: neither "empty" nor all five routes.
+            (
+                "service: shop\nentities:\n  A: { fields: { a: int } }\nendpoints:\n  - resource: A\n    operations: [lsit]\n  - name: make\n    method: POST\n    path: /as\n",
+                "unknown operation `lsit`",
+            ),
+            // A table that could not be read: its derived name means nothing.
+            (
+                "service: shop\nentities:\n  A: { table: bs, fields: { a: int } }\n  B: { table: [x], fields: { a: int } }\n",
+                "expected a string for `table`, found a list",
+            ),
+            (
+                "service: shop\nentities:\n  B: { table: [b], fields: { a: int } }\nendpoints:\n  - resource: B\n  - name: go\n    method: POST\n    path: /b/x\n  - name: make\n    method: POST\n    path: /bs\n",
+                "expected a string for `table`, found a list",
+            ),
+            // Events that could not be read.
+            (
+                "service: shop\nentities:\n  A: { fields: { a: int } }\nendpoints:\n  - name: go\n    method: POST\n    path: /go\n    emits: [Done]\nevents:\n  publish:\n    Done: { subjet: a.done }\n",
+                "unknown key `subjet` in event `Done`",
+            ),
+            (
+                "service: shop\nentities:\n  A: { fields: { a: int } }\nendpoints:\n  - name: go\n    method: POST\n    path: /go\n    emits: [Done]\nevents:\n  produce:\n    Done: { subject: a.done }\n",
+                "unknown key `produce` under `events`",
+            ),
+            // The service name, and a spec left with nothing.
+            (
+                "service: [shop]\nentities:\n  A: { fields: { a: int } }\n",
+                "expected a string for `service`, found a list",
+            ),
+            (
+                "name: shop\nentities:\n  A: { fields: { a: int } }\n",
+                "unknown key `name` at the top level",
+            ),
+            (
+                "service: shop\nentities:\n  A: [x]\n",
+                "expected a mapping for `A`, found a list",
+            ),
+            (
+                "service: shop\nevents: [x]\n",
+                "expected a mapping for `events`, found a list",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(problems(text), [expected], "{text}");
+        }
+    }
+
+    #[test]
+    fn a_misspelt_reference_still_suggests_an_entity_that_could_not_be_read() {
+        let text = "service: shop\nentities:\n  Payment: [x]\n  Refund: { fields: { p: { type: ref, entity: Paymnet } } }\n";
+        let diagnostics = check(&Source::new("msgen.yaml", text)).unwrap_err();
+        let last = diagnostics.iter().last().unwrap();
+        assert_eq!(last.message, "entity `Paymnet` is not defined");
+        assert_eq!(last.help.as_deref(), Some("did you mean `Payment`?"));
     }
 
     #[test]
