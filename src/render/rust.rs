@@ -158,7 +158,7 @@ pub fn imports(paths: &[String]) -> Vec<String> {
 
 fn use_list(module: &str, items: &[String]) -> String {
     let one_line = format!("use {module}::{{{}}};", items.join(", "));
-    if one_line.len() <= MAX_WIDTH {
+    if one_line.len() < MAX_WIDTH {
         return one_line;
     }
     let mut out = format!("use {module}::{{\n");
