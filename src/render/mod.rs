@@ -168,6 +168,7 @@ impl Renderer<'_> {
             &sorted(
                 resources()
                     .chain(["custom".into(), "helpers".into(), "service".into()])
+                    .chain(s.events.any().then(|| "events".to_string()))
                     .collect(),
             ),
         );
@@ -655,6 +656,7 @@ impl Renderer<'_> {
                         "rdkafka::message::OwnedHeaders",
                         "rdkafka::producer::FutureProducer",
                         "rdkafka::producer::FutureRecord",
+                        "rdkafka::producer::Producer as _",
                     ]
                     .map(String::from),
                 );
@@ -934,12 +936,11 @@ impl Renderer<'_> {
                 "sqlx::Postgres".into(),
             ]),
         }
+        if helpers.db {
+            paths.extend([format!("{c}::db::self"), format!("{c}::db::Pool")]);
+        }
         if helpers.inserts {
-            paths.extend([
-                format!("{c}::db::self"),
-                format!("{c}::db::Pool"),
-                format!("{c}::repositories"),
-            ]);
+            paths.push(format!("{c}::repositories"));
         }
         let bodies = helpers.entities.iter().any(|e| e.body);
         if bodies {
@@ -961,8 +962,50 @@ impl Renderer<'_> {
                 ctx.insert("helpers", &helpers);
                 ctx.insert("http", &http);
                 ctx.insert("imports", &imports);
+                ctx.insert(
+                    "unreachable_broker",
+                    match s.broker {
+                        Broker::Nats => "nats://127.0.0.1:1",
+                        Broker::Rabbitmq => "amqp://guest:guest@127.0.0.1:1/%2f",
+                        _ => "127.0.0.1:1",
+                    },
+                );
             },
         )?;
+        if s.events.any() {
+            let (publish, consume) = (!s.events.publish.is_empty(), !s.events.consume.is_empty());
+            let mut paths = vec![
+                "serde_json::json".to_string(),
+                "crate::helpers::spawn_app".into(),
+                "crate::helpers::TestApp".into(),
+            ];
+            if publish {
+                paths.push("serde_json::Value".into());
+                paths.push(format!("{c}::events::self"));
+                if s.broker == Broker::None {
+                    paths.push("std::time::Duration".into());
+                }
+            }
+            if consume {
+                paths.extend([
+                    "std::sync::Arc".to_string(),
+                    "serde_json::Value".into(),
+                    format!("{c}::events::consumer::Consumer"),
+                    format!("{c}::events::consumer::Outcome"),
+                    format!("{c}::events::Event"),
+                ]);
+            }
+            paths.extend(s.events.types().map(|e| format!("{c}::events::{}", e.name)));
+            let imports = rust::imports(&paths);
+            self.emit(
+                "tests/api/events.rs",
+                "tests/api/events.rs".into(),
+                Ownership::Generated,
+                |ctx| {
+                    ctx.insert("imports", &imports);
+                },
+            )?;
+        }
         for resource in &s.resources {
             let entity = resource.entity.map(|i| &s.entities[i]);
             let view = test_view(s, resource, entity);

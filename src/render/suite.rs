@@ -11,6 +11,8 @@ pub(super) struct Helpers {
     pub(super) entities: Vec<EntityHelper>,
     /// Whether any test stores records directly (and so needs the pool).
     pub(super) inserts: bool,
+    /// Tests reach the database directly: to insert parents, or to look at the event tables.
+    pub(super) db: bool,
 }
 
 #[derive(Serialize)]
@@ -104,6 +106,7 @@ pub(super) fn test_helpers(s: &Service) -> Helpers {
     Helpers {
         entities,
         inserts: insert.iter().any(|&i| i),
+        db: insert.iter().any(|&i| i) || s.events.any(),
     }
 }
 
