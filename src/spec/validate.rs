@@ -107,6 +107,33 @@ const NOT_RAW: &[&str] = &["self", "super", "crate", "Self"];
 const RESERVED_MODULES: &[&str] = &["contracts", "custom", "helpers", "service"];
 
 /// Tables the generated service creates for itself.
+/// Types of the generated `events` module and what it imports, which the payload types of
+/// events sit beside.
+const RESERVED_EVENT_NAMES: &[&str] = &[
+    "Arc",
+    "Broker",
+    "BrokerError",
+    "Consumer",
+    "Database",
+    "Deserialize",
+    "Duration",
+    "Envelope",
+    "Event",
+    "EventHandlers",
+    "HandlerError",
+    "Handlers",
+    "Metrics",
+    "Outcome",
+    "Pending",
+    "Pool",
+    "Relay",
+    "RelayError",
+    "Serialize",
+    "TestApp",
+    "Transaction",
+    "Tx",
+];
+
 const RESERVED_TABLES: &[&str] = &["outbox", "inbox"];
 
 /// Types a path parameter may have.
@@ -701,6 +728,19 @@ impl<'a> Validator<'a> {
                     format!("{kind} name `{}` is not PascalCase", show(value)),
                 )
                 .with_help(help),
+            );
+            return false;
+        }
+        if kind == "event" && RESERVED_EVENT_NAMES.contains(&value) {
+            self.report(
+                Diagnostic::error(
+                    name.span,
+                    format!("event name `{value}` clashes with a type of the generated event code"),
+                )
+                .with_help(format!(
+                    "choose another name, e.g. a past-tense verb; msgen reserves {}",
+                    listing(RESERVED_EVENT_NAMES.iter().copied())
+                )),
             );
             return false;
         }

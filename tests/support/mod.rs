@@ -62,8 +62,13 @@ pub struct Running {
 impl Running {
     /// Starts the service binary `name` with `env` and waits until it listens.
     pub fn start(name: &str, env: &[(&str, &str)]) -> Self {
-        let binary = shared_target().join("debug").join(name);
-        let mut child = Command::new(&binary)
+        Self::start_binary(&shared_target().join("debug").join(name), env)
+    }
+
+    /// Starts the service binary at `binary` with `env` and waits until it listens.
+    pub fn start_binary(binary: &Path, env: &[(&str, &str)]) -> Self {
+        let name = binary.display().to_string();
+        let mut child = Command::new(binary)
             .envs(env.iter().copied())
             .env("PORT", "0")
             .env("RUST_LOG", "info")
@@ -91,11 +96,26 @@ impl Running {
 
     /// Sends one request; returns the status and the body.
     pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        self.request_with(method, path, body, &[])
+    }
+
+    /// Sends one request with extra headers; returns the status and the body.
+    pub fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.address).unwrap();
         let body = body.unwrap_or_default();
+        let extra: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
             self.address,
             body.len()
         )
