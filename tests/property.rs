@@ -6,7 +6,7 @@
 //!   custom operations with parameters and inline bodies, events) are accepted by
 //!   `msgen::spec::check`; rendered for SQLite and for PostgreSQL, every Rust file parses with
 //!   `syn`, every migration statement parses with `sqlparser` in the database's dialect, and
-//!   `openapi.yaml` parses as YAML.
+//!   `openapi.yaml` and `asyncapi.yaml` parse as YAML.
 //! - `fuzz_findings_do_not_panic`: every input under `tests/specs/fuzz/` (inputs that once made
 //!   the pipeline panic, or were accepted and rendered code that does not build; what the fuzz
 //!   target `fuzz/fuzz_targets/spec.rs` finds goes there) goes through `check`, and through
@@ -65,9 +65,9 @@ fn parse_rendered(valid: &msgen::spec::ValidSpec, text: &str) -> Result<usize, S
                     ));
                 }
             }
-        } else if path == "openapi.yaml" {
+        } else if path == "openapi.yaml" || path == "asyncapi.yaml" {
             serde_yaml::from_str::<serde_yaml::Value>(&file.contents)
-                .map_err(|e| format!("openapi.yaml does not parse: {e}"))?;
+                .map_err(|e| format!("{path} does not parse: {e}"))?;
         }
     }
     if migrations != 1 {

@@ -80,7 +80,10 @@ fn lower_events(
                 handler: rust_ident(&snake_name),
                 snake: snake_name,
                 subject: event.subject.value.clone(),
-                description: event.description.as_ref().map(|d| d.value.trim().to_string()),
+                description: event
+                    .description
+                    .as_ref()
+                    .map(|d| d.value.trim().to_string()),
                 from: event.from.as_ref().map(|f| f.value.clone()),
                 enums: enums_of(&fields),
                 fields,

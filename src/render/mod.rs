@@ -1,6 +1,7 @@
 //! From the IR to the files of a service, in memory: no I/O, no clock, so the same IR always
 //! renders the same bytes.
 
+mod asyncapi;
 mod migrate;
 mod openapi;
 pub mod rust;
@@ -284,6 +285,14 @@ impl Renderer<'_> {
             ownership: Ownership::Generated,
             stubs: Vec::new(),
         });
+        if let Some(contents) = asyncapi::document(s) {
+            self.files.push(File {
+                path: "asyncapi.yaml".into(),
+                contents,
+                ownership: Ownership::Generated,
+                stubs: Vec::new(),
+            });
+        }
         Ok(())
     }
 
@@ -437,7 +446,13 @@ impl Renderer<'_> {
                 },
             )
         };
-        emit_events(self, "mod", "src/events/mod.rs", Ownership::Generated, vec![])?;
+        emit_events(
+            self,
+            "mod",
+            "src/events/mod.rs",
+            Ownership::Generated,
+            vec![],
+        )?;
         emit_events(
             self,
             "envelope",

@@ -467,7 +467,10 @@ fn field_schema(f: &Field) -> Value {
     }
 }
 
-fn object_schema(fields: &[Field], input: bool, description: Option<&str>) -> Value {
+/// The JSON schema of an object of `fields`: an optional field may be `null` and is not
+/// required; with `input`, neither is a field with a default. Also the schema of an event's
+/// payload in `asyncapi.yaml`.
+pub(super) fn object_schema(fields: &[Field], input: bool, description: Option<&str>) -> Value {
     let mut properties = Map::new();
     let mut required = Vec::new();
     for f in fields {
