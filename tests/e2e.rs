@@ -61,6 +61,21 @@ fn notification_service_is_a_working_service() {
     );
 }
 
+/// The payment example (which publishes and consumes) with each broker adapter: fmt, clippy,
+/// a build without warnings and its own tests, which need no broker. On Kafka that includes the
+/// adapter's unit tests against librdkafka's in-process mock cluster.
+#[test]
+fn payment_service_builds_with_every_broker() {
+    for broker in ["nats", "rabbitmq", "kafka"] {
+        check_generated(
+            "payment-service",
+            "examples/payment-service.yaml",
+            &["--broker", broker],
+            30,
+        );
+    }
+}
+
 /// Every field type and constraint, defaults, refs with cascade, kebab-case enum values,
 /// Rust keywords as names, and custom operations with inline bodies.
 #[test]

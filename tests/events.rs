@@ -292,7 +292,11 @@ mod nats {
     /// A request to the JetStream API; returns the JSON answer.
     fn request(subject: &str) -> Value {
         let (mut writer, mut reader) = connect();
-        write!(writer, "SUB _INBOX.msgen 1\r\nPUB {subject} _INBOX.msgen 0\r\n\r\n").unwrap();
+        write!(
+            writer,
+            "SUB _INBOX.msgen 1\r\nPUB {subject} _INBOX.msgen 0\r\n\r\n"
+        )
+        .unwrap();
         let mut line = String::new();
         loop {
             line.clear();
@@ -431,7 +435,16 @@ impl Drop for Deployment {
         for database in &self.databases {
             let sql = format!("drop database if exists \"{database}\" with (force)");
             let _ = Command::new("psql")
-                .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", &sql])
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-c",
+                    &sql,
+                ])
                 .output();
         }
     }
@@ -445,7 +458,8 @@ fn create_and_capture(payment: &Running, n: usize, headers: &[(&str, &str)]) -> 
     let created = payment.json("POST", "/api/v1/payments", Some(&body));
     let id = created["id"].as_str().unwrap().to_string();
     let path = format!("/api/v1/payments/{id}/capture");
-    let (status, text) = payment.request_with("POST", &path, Some(r#"{"amount": "12.50"}"#), headers);
+    let (status, text) =
+        payment.request_with("POST", &path, Some(r#"{"amount": "12.50"}"#), headers);
     assert_eq!(status, 200, "capture answered {status}: {text}");
     id
 }
@@ -467,7 +481,9 @@ fn consumed(service: &Running, outcome: &str) -> u64 {
 }
 
 fn scenario(broker: Broker) {
-    let _serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let temp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let (payment_bin, notification_bin) = build(broker, temp.path());
 
@@ -480,7 +496,10 @@ fn scenario(broker: Broker) {
     let traceparent = format!("00-{TRACE_ID}-00f067aa0ba902b7-01");
     let id = create_and_capture(&payment, 0, &[("traceparent", &traceparent)]);
     one.wait_for_notifications(1, Duration::from_secs(60));
-    let stored = psql(one.notifications_db(), "select payment_id from notifications");
+    let stored = psql(
+        one.notifications_db(),
+        "select payment_id from notifications",
+    );
     assert_eq!(stored.trim(), id);
     let envelope = psql(one.payments_db(), "select envelope from outbox");
     let envelope: Value = serde_json::from_str(envelope.trim()).unwrap();
@@ -506,22 +525,29 @@ fn scenario(broker: Broker) {
     for n in 221..=260 {
         create_and_capture(&payment, n, &[]);
     }
-    wait_for(Duration::from_secs(60), "readiness to report the broker down", || {
-        broker_state(&payment) == "down"
-    });
+    wait_for(
+        Duration::from_secs(60),
+        "readiness to report the broker down",
+        || broker_state(&payment) == "down",
+    );
     let pending = psql(
         one.payments_db(),
         "select count(*) from outbox where sent_at is null",
     );
-    assert!(pending.trim().parse::<u64>().unwrap() > 0, "nothing waited in the outbox");
+    assert!(
+        pending.trim().parse::<u64>().unwrap() > 0,
+        "nothing waited in the outbox"
+    );
     broker.start();
     for n in 261..=280 {
         create_and_capture(&payment, n, &[]);
     }
     one.wait_for_notifications(281, Duration::from_secs(180));
-    wait_for(Duration::from_secs(60), "readiness to report the broker up", || {
-        broker_state(&payment) == "up"
-    });
+    wait_for(
+        Duration::from_secs(60),
+        "readiness to report the broker up",
+        || broker_state(&payment) == "up",
+    );
 
     // A malformed message goes to the dead letters, and the next event still gets through.
     broker.publish_raw(&format!("{}{SUBJECT}", one.prefix), "{this is not an event");
@@ -553,8 +579,15 @@ fn scenario(broker: Broker) {
         .iter()
         .map(|n| consumed(n, "handled"))
         .collect();
-    assert_eq!(handled.iter().sum::<u64>(), 1000, "handled per replica: {handled:?}");
-    assert!(handled.iter().all(|&h| h > 0), "one replica did all the work: {handled:?}");
+    assert_eq!(
+        handled.iter().sum::<u64>(),
+        1000,
+        "handled per replica: {handled:?}"
+    );
+    assert!(
+        handled.iter().all(|&h| h > 0),
+        "one replica did all the work: {handled:?}"
+    );
     let pending = psql(
         two.payments_db(),
         "select count(*) from outbox where sent_at is null",
