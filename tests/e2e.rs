@@ -261,7 +261,12 @@ fn the_release_binary_answers_its_probes_with_the_manifests_environment() {
     child.wait().unwrap();
     let (live, ready, metrics) = results.expect("the service listens");
     assert!(live.starts_with("HTTP/1.1 204"), "{live}");
-    assert!(ready.starts_with("HTTP/1.1 204"), "{ready}");
+    // The example has events: readiness also reports the broker (in process, so up).
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    assert!(
+        ready.contains(r#""database":"up""#) && ready.contains(r#""broker":"up""#),
+        "{ready}"
+    );
     assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
     assert!(metrics.contains("http_requests_total"), "{metrics}");
 }
