@@ -39,6 +39,26 @@ impl PaymentsService for Payments {
 }
 "#;
 
+/// The team's handler of a consumed event.
+const HANDLERS: &str = r#"//! Our reactions to other services' events.
+
+use super::consumer::{EventHandlers, HandlerError, Handlers, Tx};
+use super::{Envelope, OrderCancelled};
+
+impl EventHandlers for Handlers {
+    /// An order was cancelled: nothing to undo for payments yet, but it is worth a line.
+    async fn order_cancelled(
+        &self,
+        tx: &mut Tx,
+        event: Envelope<OrderCancelled>,
+    ) -> Result<(), HandlerError> {
+        let _ = tx;
+        tracing::info!(order = %event.data.order_id, "order cancelled");
+        Ok(())
+    }
+}
+"#;
+
 /// The team's own test of it.
 const CAPTURE_TEST: &str = r#"//! Our rules.
 
@@ -136,10 +156,15 @@ const STEPS: &[Step] = &[
     Step {
         what: "add an event",
         edit: |s| {
-            replace(
+            let s = replace(
                 s,
                 "  publish:\n",
                 "  publish:\n    PaymentRefunded:\n      subject: payments.payment_refunded\n      payload:\n        payment_id: uuid\n",
+            );
+            replace(
+                &s,
+                "  consume:\n",
+                "  consume:\n    OrderShipped:\n      subject: orders.order_shipped\n      from: order-service\n      payload:\n        order_id: uuid\n",
             )
         },
         args: &[],
@@ -268,6 +293,7 @@ fn scenario(database: &str) {
 
     // The team's work: business logic, a test of it, and an edit of generated code.
     fs::write(dir.join("src/services/payments.rs"), CAPTURE).unwrap();
+    fs::write(dir.join("src/events/handlers.rs"), HANDLERS).unwrap();
     fs::write(dir.join("tests/api/custom.rs"), CAPTURE_TEST).unwrap();
     let controller = dir.join("src/controllers/payments.rs");
     let text = fs::read_to_string(&controller).unwrap();
@@ -325,6 +351,18 @@ fn scenario(database: &str) {
             controller.contains(HAND_EDIT),
             "step {step_number}: {controller}"
         );
+        let handlers = fs::read_to_string(dir.join("src/events/handlers.rs")).unwrap();
+        assert!(
+            handlers.starts_with(HANDLERS.trim_end_matches("}\n")),
+            "step {step_number}: {handlers}"
+        );
+        if step.what == "add an event" {
+            // The newly consumed event gets a stub in the team's handlers, after their code.
+            assert!(
+                handlers.contains("async fn order_shipped("),
+                "step {step_number}: {handlers}"
+            );
+        }
 
         run(&dir, "cargo", &["test"]);
         run(&dir, "cargo", &["build"]);
