@@ -127,6 +127,7 @@ pub fn render(
     let mut r = Renderer {
         service,
         files: Vec::new(),
+        shared: shared_context(service),
     };
     r.project(spec_text)?;
     r.sources()?;
@@ -143,93 +144,120 @@ pub fn render(
 struct Renderer<'a> {
     service: &'a Service,
     files: Vec<File>,
+    /// What every template sees (the service and the lists derived from it), serialised once
+    /// per `render`: each file adds its own keys for its template and takes them out after.
+    shared: Context,
+}
+
+/// The keys every template sees, whatever the file.
+fn shared_context(s: &Service) -> Context {
+    let mut ctx = Context::new();
+    let sorted = |names: Vec<String>| {
+        let mut names = names;
+        rust::sort_names(&mut names);
+        names
+    };
+    let resources = || s.resources.iter().map(|r| r.module.clone());
+    ctx.insert("resource_mods", &sorted(resources().collect()));
+    ctx.insert(
+        "repository_mods",
+        &sorted(s.entities.iter().map(|e| e.repo_module.clone()).collect()),
+    );
+    ctx.insert(
+        "service_mods",
+        &sorted(resources().chain(["contracts".to_string()]).collect()),
+    );
+    ctx.insert(
+        "test_mods",
+        &sorted(
+            resources()
+                .chain(["custom".into(), "helpers".into(), "service".into()])
+                .chain(s.events.any().then(|| "events".to_string()))
+                .collect(),
+        ),
+    );
+    let traits = s.resources.iter().map(|r| r.trait_name.clone());
+    ctx.insert(
+        "service_traits",
+        &sorted(traits.chain(["UsesDatabase".to_string()]).collect()),
+    );
+    ctx.insert("service", s);
+    ctx.insert("default_database_url", &default_database_url(s));
+    let broker_env = match s.broker {
+        _ if !s.events.any() => None,
+        Broker::None => None,
+        Broker::Nats => Some(("NATS_URL", "nats://127.0.0.1:4222")),
+        Broker::Rabbitmq => Some(("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f")),
+        Broker::Kafka => Some(("KAFKA_BROKERS", "127.0.0.1:9092")),
+    };
+    ctx.insert(
+        "broker_env",
+        &broker_env.map(|(key, default)| serde_json::json!({"key": key, "default": default})),
+    );
+    ctx
+}
+
+/// A file's own keys on top of the shared context, for one template: whatever it inserts is
+/// taken out again (and a shared key it hid put back) when it is dropped.
+struct Vars<'c> {
+    ctx: &'c mut Context,
+    /// Each key inserted, with the shared value it hid, in insertion order.
+    added: Vec<(String, Option<Value>)>,
+}
+
+impl<'c> Vars<'c> {
+    fn new(ctx: &'c mut Context) -> Self {
+        Self {
+            ctx,
+            added: Vec::new(),
+        }
+    }
+
+    fn insert<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+        if !self.added.iter().any(|(k, _)| k == key) {
+            let hidden = self.ctx.remove(key);
+            self.added.push((key.to_string(), hidden));
+        }
+        self.ctx.insert(key, value);
+    }
+}
+
+impl Drop for Vars<'_> {
+    fn drop(&mut self) {
+        for (key, hidden) in self.added.drain(..).rev() {
+            self.ctx.remove(&key);
+            if let Some(value) = hidden {
+                self.ctx.insert(key, &value);
+            }
+        }
+    }
 }
 
 impl Renderer<'_> {
-    fn context(&self, ownership: Ownership, comment: &str) -> Context {
-        let mut ctx = Context::new();
-        let s = self.service;
-        let sorted = |names: Vec<String>| {
-            let mut names = names;
-            rust::sort_names(&mut names);
-            names
-        };
-        let resources = || s.resources.iter().map(|r| r.module.clone());
-        ctx.insert("resource_mods", &sorted(resources().collect()));
-        ctx.insert(
-            "repository_mods",
-            &sorted(s.entities.iter().map(|e| e.repo_module.clone()).collect()),
-        );
-        ctx.insert(
-            "service_mods",
-            &sorted(resources().chain(["contracts".to_string()]).collect()),
-        );
-        ctx.insert(
-            "test_mods",
-            &sorted(
-                resources()
-                    .chain(["custom".into(), "helpers".into(), "service".into()])
-                    .chain(s.events.any().then(|| "events".to_string()))
-                    .collect(),
-            ),
-        );
-        let traits = s.resources.iter().map(|r| r.trait_name.clone());
-        ctx.insert(
-            "service_traits",
-            &sorted(traits.chain(["UsesDatabase".to_string()]).collect()),
-        );
-        ctx.insert("service", self.service);
-        ctx.insert("default_database_url", &default_database_url(self.service));
-        let broker_env = match s.broker {
-            _ if !s.events.any() => None,
-            Broker::None => None,
-            Broker::Nats => Some(("NATS_URL", "nats://127.0.0.1:4222")),
-            Broker::Rabbitmq => Some(("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f")),
-            Broker::Kafka => Some(("KAFKA_BROKERS", "127.0.0.1:9092")),
-        };
-        ctx.insert(
-            "broker_env",
-            &broker_env.map(|(key, default)| serde_json::json!({"key": key, "default": default})),
-        );
-        let header = match ownership {
-            Ownership::Team => TEAM,
-            _ => GENERATED,
-        };
-        ctx.insert("header", &format!("{comment} {header}"));
-        ctx
-    }
-
     fn emit(
         &mut self,
         template: &str,
         path: String,
         ownership: Ownership,
-        extra: impl FnOnce(&mut Context),
+        extra: impl FnOnce(&mut Vars),
     ) -> Result<(), RenderError> {
-        let comment = if path.ends_with(".rs") {
-            "//"
-        } else if path.ends_with(".md") {
-            "<!--"
-        } else {
-            "#"
+        let note = match ownership {
+            Ownership::Team => TEAM,
+            _ => GENERATED,
         };
-        let mut ctx = self.context(ownership, comment);
-        if comment == "<!--" {
-            let header = ctx
-                .get("header")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let header = format!("{header} -->");
-            ctx.insert("header", &header);
-        }
-        extra(&mut ctx);
+        let header = if path.ends_with(".rs") {
+            format!("// {note}")
+        } else if path.ends_with(".md") {
+            format!("<!-- {note} -->")
+        } else {
+            format!("# {note}")
+        };
+        let mut vars = Vars::new(&mut self.shared);
+        vars.insert("header", &header);
+        extra(&mut vars);
         let name = format!("service/{template}.tera");
-        let text = TERA
-            .render(&name, &ctx)
-            .map_err(|err| RenderError::Template {
-                name: name.clone(),
-                message: error_chain(&err),
-            })?;
+        let text = render_template(&name, vars.ctx)?;
+        drop(vars);
         let contents = if path.ends_with(".rs") {
             rust::tidy(&text)
         } else {
@@ -1171,4 +1199,29 @@ fn chain_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
         indent,
         get("suffix").unwrap_or(""),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_files_keys_leave_the_shared_context_as_it_was() {
+        let mut shared = Context::new();
+        shared.insert("service", "s");
+        shared.insert("header", "shared");
+        {
+            let mut vars = Vars::new(&mut shared);
+            vars.insert("header", "mine");
+            vars.insert("entity", "e");
+            vars.insert("entity", "e2");
+            assert_eq!(vars.ctx.get("header"), Some(&Value::from("mine")));
+            assert_eq!(vars.ctx.get("entity"), Some(&Value::from("e2")));
+            assert_eq!(vars.ctx.get("service"), Some(&Value::from("s")));
+        }
+        let mut expected = Context::new();
+        expected.insert("service", "s");
+        expected.insert("header", "shared");
+        assert_eq!(shared.into_json(), expected.into_json());
+    }
 }
