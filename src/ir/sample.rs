@@ -1,6 +1,10 @@
 //! Values for the generated tests and the OpenAPI examples: valid ones that satisfy every
 //! constraint of a field, and invalid ones that break exactly one rule.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use rand::{RngExt as _, SeedableRng};
 use serde_json::{json, Value};
 
@@ -111,20 +115,61 @@ fn length_ok(s: &str, c: &Constraints) -> bool {
     c.min_length.is_none_or(|min| len >= min) && c.max_length.is_none_or(|max| len <= max)
 }
 
+/// A pattern, compiled: a sampler for strings it may match, and the regex that checks them.
+/// `None` where the pattern cannot be compiled.
+struct Compiled {
+    generator: Option<rand_regex::Regex>,
+    checker: Option<regex::Regex>,
+}
+
+impl Compiled {
+    fn new(pattern: &str) -> Self {
+        let generator = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(true)
+            .build()
+            // The generator cannot sample anchors; the checker still holds the whole pattern.
+            .parse(pattern.trim_start_matches('^').trim_end_matches('$'))
+            .ok()
+            .and_then(|hir| rand_regex::Regex::with_hir(hir, 8).ok());
+        Self {
+            generator,
+            checker: regex::Regex::new(pattern).ok(),
+        }
+    }
+}
+
+/// Patterns compiled so far on this thread; a spec has a handful, each sampled many times.
+const CACHED_PATTERNS: usize = 256;
+
+thread_local! {
+    static COMPILED: RefCell<HashMap<String, Rc<Compiled>>> = RefCell::new(HashMap::new());
+}
+
+/// `pattern` compiled, once per thread.
+fn compiled(pattern: &str) -> Rc<Compiled> {
+    COMPILED.with(|cache| {
+        if let Some(compiled) = cache.borrow().get(pattern) {
+            return Rc::clone(compiled);
+        }
+        let compiled = Rc::new(Compiled::new(pattern));
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CACHED_PATTERNS {
+            cache.clear();
+        }
+        cache.insert(pattern.to_string(), Rc::clone(&compiled));
+        compiled
+    })
+}
+
 /// A string matching `pattern` and the length bounds, generated from the pattern itself.
 fn matching(pattern: &str, c: &Constraints, n: u32) -> Option<String> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(true)
-        .build()
-        // The generator cannot sample anchors; the checker below still holds the whole pattern.
-        .parse(pattern.trim_start_matches('^').trim_end_matches('$'))
-        .ok()?;
-    let generator = rand_regex::Regex::with_hir(hir, 8).ok()?;
-    let checker = regex::Regex::new(pattern).ok()?;
+    let compiled = compiled(pattern);
+    let generator = compiled.generator.as_ref()?;
+    let checker = compiled.checker.as_ref()?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(u64::from(n));
     (0..500)
-        .map(|_| rng.sample::<String, _>(&generator))
+        .map(|_| rng.sample::<String, _>(generator))
         .find(|s| checker.is_match(s) && length_ok(s, c) && !s.trim().is_empty())
 }
 
@@ -146,7 +191,8 @@ fn matching_any_length(pattern: &str, n: u32) -> Option<String> {
 
 /// A string within the length bounds that does not match `pattern`.
 pub fn not_matching(pattern: &str, c: &Constraints) -> Option<String> {
-    let checker = regex::Regex::new(pattern).ok()?;
+    let compiled = compiled(pattern);
+    let checker = compiled.checker.as_ref()?;
     let len = c.min_length.unwrap_or(1).max(1) as usize;
     ["!", "~", " ", "0", "a", "Z"]
         .iter()
@@ -203,6 +249,18 @@ mod tests {
         assert!(re.is_match(&a) && re.is_match(&b), "{a} {b}");
         assert_ne!(a, b);
         assert_eq!(not_matching("^[A-Z]{3}$", &c).as_deref(), Some("\"!!!\""));
+    }
+
+    #[test]
+    fn a_pattern_compiles_once_per_thread() {
+        let first = compiled("^[a-z]{2}[0-9]$");
+        assert!(Rc::ptr_eq(&first, &compiled("^[a-z]{2}[0-9]$")));
+        assert!(first.generator.is_some() && first.checker.is_some());
+        let c = constraints("^[a-z]{2}[0-9]$", 3, 3);
+        assert_eq!(string(&c, 4), string(&c, 4));
+        let broken = compiled("(abc");
+        assert!(broken.generator.is_none() && broken.checker.is_none());
+        assert_eq!(not_matching("(abc", &c), None);
     }
 
     #[test]
