@@ -136,12 +136,12 @@ fn services_side_by_side_own_separate_postgres_databases() {
         (
             "payment-service",
             "examples/payment-service.yaml",
-            "payments refunds",
+            "inbox outbox payments refunds",
         ),
         (
             "notification-service",
             "examples/notification-service.yaml",
-            "notifications",
+            "inbox notifications",
         ),
     ];
     let mut defaults = Vec::new();
