@@ -379,12 +379,6 @@ impl Renderer<'_> {
                 .map(|r| format!("crate::services::{}", r.service_type)),
         );
         let state_imports = rust::imports(&state_paths);
-        let api_calls: Vec<String> = s
-            .resources
-            .iter()
-            .map(|r| format!("merge(controllers::{}::router())", r.module))
-            .collect();
-        let api_calls = api_calls.join("|");
         let (x, extract_imports) = extract_uses(s);
         let mut names = vec![
             "main",
@@ -416,7 +410,6 @@ impl Renderer<'_> {
                         &state_imports
                     };
                     ctx.insert("imports", imports);
-                    ctx.insert("api_calls", &api_calls);
                     ctx.insert("x", &x);
                 },
             )?;
@@ -851,7 +844,7 @@ impl Renderer<'_> {
         for resource in &s.resources {
             let entity = resource.entity.map(|i| &s.entities[i]);
             let imports = controller_imports(resource, entity);
-            let routes = controller_routes(resource, entity);
+            let routes = controller_routes(&s.base_path, resource, entity);
             let route_calls: Vec<String> = routes
                 .iter()
                 .map(|r| format!("route(\"{}\", {}({}))", r.path, r.method, r.handler))

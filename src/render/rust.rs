@@ -93,11 +93,66 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
         return format!("{pad}{prefix}{one_line}{suffix}");
     }
     let mut out = format!("{pad}{prefix}{head}");
+    let inner = indent + 4;
+    let broken: Option<Vec<String>> = calls
+        .iter()
+        .map(|call| {
+            if inner + 1 + call.len() <= MAX_WIDTH {
+                Some(call.to_string())
+            } else {
+                break_call(call, inner)
+            }
+        })
+        .collect();
+    // rustfmt leaves a chain as written when one of its calls cannot be made to fit.
+    let calls = broken.unwrap_or_else(|| calls.iter().map(|c| c.to_string()).collect());
     for call in calls {
         out.push_str(&format!("\n{pad}    .{call}"));
     }
     out.push_str(suffix);
     out
+}
+
+/// `name(a, b)` broken as rustfmt breaks a call too wide for its line: one argument per line,
+/// each with a trailing comma, indented one level under the call at column `indent`. `None`
+/// when the call has no arguments to break at or an argument is too wide even so.
+fn break_call(call: &str, indent: usize) -> Option<String> {
+    let open = call.find('(')?;
+    let args = call.get(open + 1..call.len() - 1).filter(|_| call.ends_with(')'))?;
+    let pad = " ".repeat(indent);
+    let mut out = format!("{}\n", &call[..=open]);
+    for arg in split_args(args) {
+        if indent + 4 + arg.len() + 1 > MAX_WIDTH {
+            return None;
+        }
+        out.push_str(&format!("{pad}    {arg},\n"));
+    }
+    out.push_str(&format!("{pad})"));
+    Some(out)
+}
+
+/// The arguments of a call, split at the commas outside brackets and string literals.
+fn split_args(args: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut quoted, mut start) = (Vec::new(), 0usize, false, 0);
+    let mut chars = args.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if quoted => {
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            '(' | '[' | '{' if !quoted => depth += 1,
+            ')' | ']' | '}' if !quoted => depth = depth.saturating_sub(1),
+            ',' if !quoted && depth == 0 => {
+                parts.push(args[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(args[start..].trim());
+    parts.retain(|p| !p.is_empty());
+    parts
 }
 
 /// The modules of one import group, by sort key: the module path and its items.
@@ -289,6 +344,26 @@ mod tests {
         );
     }
 
+
+    /// As rustfmt 1.95 lays out these chains (checked with `rustfmt --emit stdout`).
+    #[test]
+    fn calls_too_wide_for_a_chain_break_one_argument_per_line() {
+        let wide = r#"route("/api/v1/organisations/{organisation_id}/payments/{id}/capture", post(capture_payment))"#;
+        assert_eq!(
+            chain("", "Router::new()", &[r#"route("/api/v1/payments", get(list_payments))"#, wide], 4, ""),
+            "    Router::new()\n        .route(\"/api/v1/payments\", get(list_payments))\n        .route(\n            \"/api/v1/organisations/{organisation_id}/payments/{id}/capture\",\n            post(capture_payment),\n        )"
+        );
+        // An argument that cannot fit even on a line of its own: rustfmt leaves the chain be.
+        let hopeless = format!(r#"route("/{}", post(capture_payment))"#, "x".repeat(90));
+        assert_eq!(
+            chain("", "Router::new()", &[r#"route("/a", get(a))"#, &hopeless], 4, ""),
+            format!("    Router::new()\n        .route(\"/a\", get(a))\n        .{hopeless}")
+        );
+        assert_eq!(
+            split_args(r#""/a,{b}", post(f(x, y)), [1, 2]"#),
+            [r#""/a,{b}""#, "post(f(x, y))", "[1, 2]"]
+        );
+    }
     #[test]
     fn tidy_removes_blank_lines_inside_braces() {
         assert_eq!(

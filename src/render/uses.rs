@@ -346,7 +346,13 @@ pub(super) struct Route {
     pub(super) handler: String,
 }
 
-pub(super) fn controller_routes(resource: &Resource, entity: Option<&Entity>) -> Vec<Route> {
+/// Paths are full, base path included: the service's router merges the controllers' routers
+/// instead of nesting them, so that no request has its URI rebuilt to strip a prefix.
+pub(super) fn controller_routes(
+    base_path: &str,
+    resource: &Resource,
+    entity: Option<&Entity>,
+) -> Vec<Route> {
     let mut routes = Vec::new();
     let mut add = |path: &str, method: &str, handler: String| {
         routes.push(Route {
@@ -356,7 +362,7 @@ pub(super) fn controller_routes(resource: &Resource, entity: Option<&Entity>) ->
         })
     };
     if let Some(e) = entity {
-        let collection = resource.route.clone();
+        let collection = format!("{base_path}{}", resource.route);
         let item = format!("{collection}/{{id}}");
         let c = resource.crud;
         if c.list {
@@ -377,15 +383,18 @@ pub(super) fn controller_routes(resource: &Resource, entity: Option<&Entity>) ->
         }
     }
     for op in &resource.operations {
-        add(&op.path, &op.method_fn, op.ident.clone());
+        add(
+            &format!("{base_path}{}", op.path),
+            &op.method_fn,
+            op.ident.clone(),
+        );
     }
     routes
 }
 
 pub(super) fn controller_imports(resource: &Resource, entity: Option<&Entity>) -> Vec<String> {
     let mut paths = BTreeSet::new();
-    let routes = controller_routes(resource, entity);
-    for route in &routes {
+    for route in &controller_routes("", resource, entity) {
         paths.insert(format!("axum::routing::{}", route.method));
     }
     paths.insert("axum::extract::State".into());
