@@ -366,6 +366,7 @@ impl Renderer<'_> {
     fn sources(&mut self) -> Result<(), RenderError> {
         let s = self.service;
         let mut state_paths = vec![
+            "std::ops::Deref".to_string(),
             "std::sync::Arc".to_string(),
             "crate::db::Pool".to_string(),
             "crate::metrics::Metrics".to_string(),
