@@ -10,6 +10,7 @@ mod suite;
 mod uses;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, PoisonError, RwLock};
 
 use include_dir::{include_dir, Dir};
@@ -140,20 +141,48 @@ pub fn render(
     spec_text: &str,
     previous: &Previous,
 ) -> Result<Output, RenderError> {
-    let mut r = Renderer {
-        service,
-        files: Vec::new(),
-        jobs: Vec::new(),
-    };
-    r.project(spec_text)?;
-    r.sources()?;
-    r.tests()?;
-    let schema = Schema::of(service);
-    r.migration(previous, &schema)?;
-    let mut files = r.files;
-    files.extend(run(r.jobs, shared_context(service))?);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Output { files, schema })
+    std::thread::scope(|scope| {
+        // The API documents take as long as deciding every other file: write them meanwhile.
+        let documents = scope.spawn(|| documents(service));
+        let mut r = Renderer {
+            service,
+            files: Vec::new(),
+            jobs: Vec::new(),
+        };
+        r.project(spec_text);
+        r.sources()?;
+        r.tests();
+        let schema = Schema::of(service);
+        r.migration(previous, &schema)?;
+        let mut files = r.files;
+        files.extend(run(r.jobs, shared_context(service))?);
+        let documents = documents
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        files.extend(documents);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(Output { files, schema })
+    })
+}
+
+/// `openapi.yaml`, and `asyncapi.yaml` for a service with events.
+fn documents(s: &Service) -> Vec<File> {
+    let openapi = Some(openapi::document(s));
+    let files = [
+        ("openapi.yaml", openapi),
+        ("asyncapi.yaml", asyncapi::document(s)),
+    ];
+    files
+        .into_iter()
+        .filter_map(|(path, contents)| {
+            Some(File {
+                path: path.into(),
+                contents: contents?,
+                ownership: Ownership::Generated,
+                stubs: Vec::new(),
+            })
+        })
+        .collect()
 }
 
 /// Decides what files a service has and what each template is given; the templates are
@@ -267,7 +296,11 @@ fn run_on(jobs: Vec<Job>, shared: Context, threads: usize) -> Result<Vec<File>, 
             .collect();
         handles
             .into_iter()
-            .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     let mut files = Vec::new();
@@ -282,8 +315,10 @@ const MAX_THREADS: usize = 8;
 /// Below this many jobs per thread, another thread costs more than it saves.
 const MIN_JOBS: usize = 16;
 
-/// Parses the templates among `names` that are not parsed yet, on up to `threads` threads,
-/// each into a set of its own that is merged into [`TERA`] at the end.
+/// Parses the templates among `names` that are not parsed yet, on up to `threads` threads:
+/// each takes the next template left until none is, into a set of its own, and the sets are
+/// merged into [`TERA`] at the end. (How long a template takes to parse depends more on its
+/// tags than on its length, so shares fixed in advance would not come out even.)
 fn parse<'n>(names: impl Iterator<Item = &'n str>, threads: usize) -> Result<(), RenderError> {
     let mut missing: Vec<&str> = {
         let tera = TERA.read().unwrap_or_else(PoisonError::into_inner);
@@ -294,38 +329,27 @@ fn parse<'n>(names: impl Iterator<Item = &'n str>, threads: usize) -> Result<(),
     if missing.is_empty() {
         return Ok(());
     }
-    // Shares of about the same size: the largest template first, to the smallest share.
-    let size = |name: &str| TEMPLATES.get_file(name).map_or(0, |f| f.contents().len());
-    missing.sort_by_key(|name| std::cmp::Reverse(size(name)));
-    let mut shares: Vec<(usize, Vec<&str>)> = vec![(0, Vec::new()); threads.min(missing.len())];
-    for name in missing {
-        let share = shares.iter_mut().min_by_key(|(total, _)| *total).expect("one share");
-        share.0 += size(name);
-        share.1.push(name);
-    }
-    let parse_share = |names: &[&str]| -> Result<Tera, RenderError> {
+    let next = AtomicUsize::new(0);
+    let parse_some = || -> Result<Tera, RenderError> {
         let mut tera = BASE.clone();
-        for name in names {
+        while let Some(name) = missing.get(next.fetch_add(1, Ordering::Relaxed)) {
             add_template(&mut tera, name)?;
         }
         Ok(tera)
     };
-    let (first, rest) = shares.split_first().expect("one share");
-    let parsed: Vec<Result<Tera, RenderError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = rest
-            .iter()
-            .map(|(_, names)| scope.spawn(|| parse_share(names)))
+    let sets: Vec<Result<Tera, RenderError>> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads.min(missing.len()))
+            .map(|_| scope.spawn(parse_some))
             .collect();
-        let mut parsed = vec![parse_share(&first.1)];
-        parsed.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
-        );
-        parsed
+        let mut sets = vec![parse_some()];
+        sets.extend(helpers.into_iter().map(|h| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }));
+        sets
     });
     let mut tera = TERA.write().unwrap_or_else(PoisonError::into_inner);
-    for set in parsed {
+    for set in sets {
         tera.extend(&set?).map_err(|err| RenderError::Template {
             name: MACROS.to_string(),
             message: error_chain(&err),
@@ -421,7 +445,7 @@ impl Renderer<'_> {
         self.jobs.last_mut().expect("just pushed")
     }
 
-    fn project(&mut self, spec_text: &str) -> Result<(), RenderError> {
+    fn project(&mut self, spec_text: &str) {
         let s = self.service;
         self.emit(
             "Cargo.toml",
@@ -449,32 +473,17 @@ impl Renderer<'_> {
             Ownership::Generated,
             |_| {},
         );
-        self.deploy()?;
+        self.deploy();
         self.files.push(File {
             path: "msgen.yaml".into(),
             contents: trim_end(spec_text),
             ownership: Ownership::Team,
             stubs: Vec::new(),
         });
-        self.files.push(File {
-            path: "openapi.yaml".into(),
-            contents: openapi::document(s),
-            ownership: Ownership::Generated,
-            stubs: Vec::new(),
-        });
-        if let Some(contents) = asyncapi::document(s) {
-            self.files.push(File {
-                path: "asyncapi.yaml".into(),
-                contents,
-                ownership: Ownership::Generated,
-                stubs: Vec::new(),
-            });
-        }
-        Ok(())
     }
 
     /// What it takes to ship the service: image, Kubernetes manifests, a local stack, its CI.
-    fn deploy(&mut self) -> Result<(), RenderError> {
+    fn deploy(&mut self) {
         for (template, path) in [
             ("Dockerfile", "Dockerfile"),
             ("dockerignore", ".dockerignore"),
@@ -496,7 +505,6 @@ impl Renderer<'_> {
                 self.emit(template, path.into(), Ownership::Generated, |_| {});
             }
         }
-        Ok(())
     }
 
     fn sources(&mut self) -> Result<(), RenderError> {
@@ -563,10 +571,10 @@ impl Renderer<'_> {
                 ctx.insert("uses_parse", &uses_parse);
             },
         );
-        self.models()?;
-        self.repositories()?;
+        self.models();
+        self.repositories();
         if !s.resources.is_empty() {
-            self.controllers()?;
+            self.controllers();
             self.services()?;
         }
         if s.events.any() {
@@ -869,7 +877,7 @@ impl Renderer<'_> {
         Ok(())
     }
 
-    fn models(&mut self) -> Result<(), RenderError> {
+    fn models(&mut self) {
         let s = self.service;
         let mut modules: Vec<String> = s.entities.iter().map(|e| e.model_module.clone()).collect();
         let mut files = Vec::new();
@@ -941,10 +949,9 @@ impl Renderer<'_> {
                 ctx.insert("resource", &serde_json::json!({"module": file.file}));
             });
         }
-        Ok(())
     }
 
-    fn repositories(&mut self) -> Result<(), RenderError> {
+    fn repositories(&mut self) {
         let s = self.service;
         self.emit(
             "src/repositories/mod.rs",
@@ -966,10 +973,9 @@ impl Renderer<'_> {
                 },
             );
         }
-        Ok(())
     }
 
-    fn controllers(&mut self) -> Result<(), RenderError> {
+    fn controllers(&mut self) {
         let s = self.service;
         self.emit(
             "src/controllers/mod.rs",
@@ -998,7 +1004,6 @@ impl Renderer<'_> {
                 },
             );
         }
-        Ok(())
     }
 
     fn services(&mut self) -> Result<(), RenderError> {
@@ -1070,7 +1075,7 @@ impl Renderer<'_> {
         Ok(())
     }
 
-    fn tests(&mut self) -> Result<(), RenderError> {
+    fn tests(&mut self) {
         let s = self.service;
         self.emit(
             "tests/api/main.rs",
@@ -1206,7 +1211,6 @@ impl Renderer<'_> {
             // Which tests a resource gets varies a lot: import what they turned out to use.
             .finish = Some(suite::with_imports);
         }
-        Ok(())
     }
 
     fn migration(&mut self, previous: &Previous, schema: &Schema) -> Result<(), RenderError> {
@@ -1386,7 +1390,7 @@ mod tests {
                 jobs: Vec::new(),
             };
             r.sources().unwrap();
-            r.tests().unwrap();
+            r.tests();
             let mut files = run_on(r.jobs, shared_context(&service), threads).unwrap();
             files.sort_by(|a, b| a.path.cmp(&b.path));
             files

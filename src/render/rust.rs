@@ -118,7 +118,9 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
 /// when the call has no arguments to break at or an argument is too wide even so.
 fn break_call(call: &str, indent: usize) -> Option<String> {
     let open = call.find('(')?;
-    let args = call.get(open + 1..call.len() - 1).filter(|_| call.ends_with(')'))?;
+    let args = call
+        .get(open + 1..call.len() - 1)
+        .filter(|_| call.ends_with(')'))?;
     let pad = " ".repeat(indent);
     let mut out = format!("{}\n", &call[..=open]);
     for arg in split_args(args) {
@@ -344,7 +346,6 @@ mod tests {
         );
     }
 
-
     /// As rustfmt 1.95 lays out these chains (checked with `rustfmt --emit stdout`).
     #[test]
     fn calls_too_wide_for_a_chain_break_one_argument_per_line() {
@@ -356,7 +357,13 @@ mod tests {
         // An argument that cannot fit even on a line of its own: rustfmt leaves the chain be.
         let hopeless = format!(r#"route("/{}", post(capture_payment))"#, "x".repeat(90));
         assert_eq!(
-            chain("", "Router::new()", &[r#"route("/a", get(a))"#, &hopeless], 4, ""),
+            chain(
+                "",
+                "Router::new()",
+                &[r#"route("/a", get(a))"#, &hopeless],
+                4,
+                ""
+            ),
             format!("    Router::new()\n        .route(\"/a\", get(a))\n        .{hopeless}")
         );
         assert_eq!(
