@@ -49,6 +49,9 @@ pub fn apply(root: &Path, plan: &Plan, previous: &State) -> anyhow::Result<Vec<P
         return Ok(Vec::new());
     }
 
+    if !root.exists() {
+        return create(root, writes);
+    }
     fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
     let staging = tempfile::Builder::new()
         .prefix(".msgen-staging-")
@@ -78,6 +81,34 @@ pub fn apply(root: &Path, plan: &Plan, previous: &State) -> anyhow::Result<Vec<P
         remove_empty_parents(root, &target);
         done.push(target);
     }
+    Ok(done)
+}
+
+/// A service directory that does not exist yet is staged beside where it goes and moved into
+/// place whole: one rename instead of one per file.
+fn create(root: &Path, writes: Vec<(String, &str)>) -> anyhow::Result<Vec<PathBuf>> {
+    let parent = match root.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".msgen-staging-")
+        .tempdir_in(parent)
+        .with_context(|| format!("cannot write in {}", parent.display()))?;
+    let mut done = Vec::new();
+    for (path, contents) in writes {
+        let temp = staging.path().join(&path);
+        if let Some(dir) = temp.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::write(&temp, contents).with_context(|| format!("cannot write {}", temp.display()))?;
+        done.push(root.join(path));
+    }
+    fs::rename(staging.path(), root)
+        .with_context(|| format!("cannot create {}", root.display()))?;
+    // Moved: nothing is left to clean up.
+    let _ = staging.keep();
     Ok(done)
 }
 
