@@ -11,7 +11,9 @@
 # Settings (environment): DURATION seconds per measured run (5), WARMUP seconds before each
 # (1), ROUNDS (3; the order generated/baseline is swapped every round), CONNECTIONS (32),
 # SEED rows (1000), DATABASES ("sqlite postgres"), PG_URL (postgres://postgres@127.0.0.1:5432),
-# CARGO_TARGET_DIR (shared by both builds; default target/bench-runtime of the repository).
+# CARGO_TARGET_DIR (shared by both builds; default target/bench-runtime of the repository),
+# PIN (1 on a machine with at least 2 cores: the service runs on the last core and wrk on the
+# others, so that the two do not take turns on the same core; 0 lets the scheduler place them).
 #
 # Both services run in release builds with DATABASE_MAX_CONNECTIONS=10 and RUST_LOG=info, each
 # with a fresh database (a new SQLite file; a new PostgreSQL database, dropped at the end),
@@ -37,6 +39,14 @@ PIDS=()
 declare -A SERVER_PID
 PG_DBS=()
 RUN_ID=$$
+CORES=$(nproc)
+PIN=${PIN:-$([ "$CORES" -ge 2 ] && echo 1 || echo 0)}
+if [ "$PIN" = 1 ]; then
+    SERVER_CPUS="taskset -c $((CORES - 1))"
+    CLIENT_CPUS="taskset -c 0-$((CORES - 2))"
+else
+    SERVER_CPUS="" CLIENT_CPUS=""
+fi
 
 cleanup() {
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -91,7 +101,7 @@ start() {
             url="$PG_URL/$database" ;;
     esac
     PORT=$port HOST=127.0.0.1 DATABASE_URL=$url DATABASE_MAX_CONNECTIONS=10 RUST_LOG=info \
-        "$WORK/bin/$name-$db" >"$WORK/$name-$db.log" 2>&1 &
+        $SERVER_CPUS "$WORK/bin/$name-$db" >"$WORK/$name-$db.log" 2>&1 &
     PIDS+=($!)
     SERVER_PID[$name]=$!
     for _ in $(seq 1 100); do
@@ -146,10 +156,10 @@ load() {
             url="http://127.0.0.1:$port/api/v1/payments"
             body='{"order_id":"00000000-0000-0000-0000-00000000beef","amount":"12.50","currency":"EUR","status":"succeeded","customer_email":"load@example.com","note":null}' ;;
     esac
-    WRK_BODY=$body wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$REPO/bench/wrk.lua" "$url" >/dev/null
+    WRK_BODY=$body $CLIENT_CPUS wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$REPO/bench/wrk.lua" "$url" >/dev/null
     local result cpu0 cpu1 pid=${SERVER_PID[$name]}
     cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-    result=$(WRK_BODY=$body wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$REPO/bench/wrk.lua" "$url" \
+    result=$(WRK_BODY=$body $CLIENT_CPUS wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$REPO/bench/wrk.lua" "$url" \
         | grep '^RESULT')
     cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
     read -r _ rps p50 p99 sock bad total <<<"$result"
@@ -166,7 +176,7 @@ load() {
 }
 
 command -v bc >/dev/null || { apt-get update -qq && apt-get install -y -qq bc >/dev/null; }
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); pinned: $PIN" >&2
 for db in $DATABASES; do
     start generated "$db" 18091
     start baseline "$db" 18092

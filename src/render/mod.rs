@@ -268,9 +268,9 @@ impl Vars {
 }
 
 /// Renders the jobs on as many threads as the machine has cores (up to [`MAX_THREADS`],
-/// and with at least [`MIN_JOBS`] jobs each): templates not parsed yet are parsed first, each
-/// thread taking its share, then each thread renders every n-th job with its own copy of the
-/// shared context. The result does not depend on the number of threads.
+/// and with at least [`MIN_JOBS`] jobs each): the templates not parsed yet are parsed first
+/// (see [`parse`]), then each thread renders every n-th job with its own copy of the shared
+/// context. The result does not depend on the number of threads.
 fn run(jobs: Vec<Job>, shared: Context) -> Result<Vec<File>, RenderError> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = cores.min(MAX_THREADS).min(jobs.len() / MIN_JOBS).max(1);

@@ -89,6 +89,14 @@ const RESERVED_CRATE_NAMES: &[&str] = &[
     "async_nats",
     "lapin",
     "rdkafka",
+    "dotenvy",
+    "futures_util",
+    "pin_project_lite",
+    "prometheus_client",
+    "regex",
+    "reqwest",
+    "serde_path_to_error",
+    "url",
 ];
 
 const RUST_KEYWORDS: &[&str] = &[
