@@ -97,7 +97,8 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
     let broken: Option<Vec<String>> = calls
         .iter()
         .map(|call| {
-            if inner + 1 + call.len() <= MAX_WIDTH {
+            let args = call_args(call).map_or(0, |(_, args)| args.len());
+            if inner + 1 + call.len() <= MAX_WIDTH && args <= FN_CALL_WIDTH {
                 Some(call.to_string())
             } else {
                 break_call(call, inner)
@@ -113,16 +114,25 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
     out
 }
 
-/// `name(a, b)` broken as rustfmt breaks a call too wide for its line: one argument per line,
-/// each with a trailing comma, indented one level under the call at column `indent`. `None`
-/// when the call has no arguments to break at or an argument is too wide even so.
-fn break_call(call: &str, indent: usize) -> Option<String> {
+/// rustfmt's default `fn_call_width`: a call whose arguments are wider is broken one argument
+/// per line.
+const FN_CALL_WIDTH: usize = 60;
+
+/// `name(a, b)` as `("name(", "a, b")`.
+fn call_args(call: &str) -> Option<(&str, &str)> {
     let open = call.find('(')?;
-    let args = call
-        .get(open + 1..call.len() - 1)
-        .filter(|_| call.ends_with(')'))?;
+    let args = call.strip_suffix(')')?.get(open + 1..)?;
+    Some((&call[..=open], args))
+}
+
+/// `name(a, b)` broken as rustfmt breaks a call too wide for its line or with arguments wider
+/// than [`FN_CALL_WIDTH`]: one argument per line, each with a trailing comma, indented one
+/// level under the call at column `indent`. `None` when the call has no arguments to break at
+/// or an argument is too wide even so.
+fn break_call(call: &str, indent: usize) -> Option<String> {
+    let (head, args) = call_args(call)?;
     let pad = " ".repeat(indent);
-    let mut out = format!("{}\n", &call[..=open]);
+    let mut out = format!("{head}\n");
     for arg in split_args(args) {
         if indent + 4 + arg.len() + 1 > MAX_WIDTH {
             return None;
@@ -353,6 +363,26 @@ mod tests {
         assert_eq!(
             chain("", "Router::new()", &[r#"route("/api/v1/payments", get(list_payments))"#, wide], 4, ""),
             "    Router::new()\n        .route(\"/api/v1/payments\", get(list_payments))\n        .route(\n            \"/api/v1/organisations/{organisation_id}/payments/{id}/capture\",\n            post(capture_payment),\n        )"
+        );
+        // Short enough for the line, but its arguments are wider than `fn_call_width`.
+        let args_61 = format!(r#"route("/{}", get(h))"#, "a".repeat(50));
+        assert_eq!(
+            chain("", "Router::new()", &[r#"route("/a", get(a))"#, &args_61], 4, ""),
+            format!(
+                "    Router::new()\n        .route(\"/a\", get(a))\n        .route(\n            \"/{}\",\n            get(h),\n        )",
+                "a".repeat(50)
+            )
+        );
+        let args_60 = format!(r#"route("/{}", get(h))"#, "a".repeat(49));
+        assert_eq!(
+            chain(
+                "",
+                "Router::new()",
+                &[r#"route("/a", get(a))"#, &args_60],
+                4,
+                ""
+            ),
+            format!("    Router::new()\n        .route(\"/a\", get(a))\n        .{args_60}")
         );
         // An argument that cannot fit even on a line of its own: rustfmt leaves the chain be.
         let hopeless = format!(r#"route("/{}", post(capture_payment))"#, "x".repeat(90));
