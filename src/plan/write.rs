@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use tempfile::TempDir;
 
 use super::decide::{Action, Plan};
 use super::state::{base_path, State, SPEC, STATE};
@@ -50,24 +51,12 @@ pub fn apply(root: &Path, plan: &Plan, previous: &State) -> anyhow::Result<Vec<P
     }
 
     if !root.exists() {
-        return create(root, writes);
+        return create(root, &writes);
     }
-    fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".msgen-staging-")
-        .tempdir_in(root)
-        .with_context(|| format!("cannot write in {}", root.display()))?;
-    let mut staged = Vec::new();
-    for (path, contents) in writes {
-        let temp = staging.path().join(&path);
-        if let Some(parent) = temp.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        fs::write(&temp, contents).with_context(|| format!("cannot write {}", temp.display()))?;
-        staged.push((temp, root.join(&path)));
-    }
+    let staging = stage(root, &writes)?;
     let mut done = Vec::new();
-    for (temp, target) in staged {
+    for (path, _) in &writes {
+        let (temp, target) = (staging.path().join(path), root.join(path));
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -86,30 +75,35 @@ pub fn apply(root: &Path, plan: &Plan, previous: &State) -> anyhow::Result<Vec<P
 
 /// A service directory that does not exist yet is staged beside where it goes and moved into
 /// place whole: one rename instead of one per file.
-fn create(root: &Path, writes: Vec<(String, &str)>) -> anyhow::Result<Vec<PathBuf>> {
+fn create(root: &Path, writes: &[(String, &str)]) -> anyhow::Result<Vec<PathBuf>> {
     let parent = match root.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".msgen-staging-")
-        .tempdir_in(parent)
-        .with_context(|| format!("cannot write in {}", parent.display()))?;
-    let mut done = Vec::new();
-    for (path, contents) in writes {
-        let temp = staging.path().join(&path);
-        if let Some(dir) = temp.parent() {
-            fs::create_dir_all(dir)?;
-        }
-        fs::write(&temp, contents).with_context(|| format!("cannot write {}", temp.display()))?;
-        done.push(root.join(path));
-    }
+    let staging = stage(parent, writes)?;
     fs::rename(staging.path(), root)
         .with_context(|| format!("cannot create {}", root.display()))?;
     // Moved: nothing is left to clean up.
     let _ = staging.keep();
-    Ok(done)
+    Ok(writes.iter().map(|(path, _)| root.join(path)).collect())
+}
+
+/// Writes the files into a new staging directory in `dir` (created if need be), which is
+/// removed again if it is dropped.
+fn stage(dir: &Path, writes: &[(String, &str)]) -> anyhow::Result<TempDir> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".msgen-staging-")
+        .tempdir_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    for (path, contents) in writes {
+        let temp = staging.path().join(path);
+        if let Some(parent) = temp.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(&temp, contents).with_context(|| format!("cannot write {}", temp.display()))?;
+    }
+    Ok(staging)
 }
 
 fn read(root: &Path, path: &str) -> Option<String> {
