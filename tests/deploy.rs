@@ -172,6 +172,62 @@ fn job_steps(job: &Value) -> String {
         .join("\n")
 }
 
+/// Runs the `Install msgen` step of the `spec` job as the runner would: without `MSGEN_GIT` it
+/// warns and leaves the check out; with it, and the pinned msgen already installed (this
+/// test's own binary, first on `PATH`), it installs nothing and lets the check run.
+fn install_step_installs_or_says_why_not(job: &Value, what: &str) {
+    let steps = job["steps"].as_sequence().expect("the job has steps");
+    let step = steps
+        .iter()
+        .find(|step| step["name"] == "Install msgen")
+        .expect("an `Install msgen` step");
+    let script = step["run"].as_str().expect("a script");
+    assert!(
+        script
+            .contains(r#"cargo install --locked --git "$MSGEN_GIT" --tag "v$MSGEN_VERSION" msgen"#),
+        "{what}: {script}"
+    );
+    let check = steps
+        .iter()
+        .find(|step| step["run"] == "msgen generate --check")
+        .expect("the check step");
+    assert_eq!(
+        check["if"], "steps.msgen.outputs.installed == 'true'",
+        "{what}"
+    );
+
+    let temp = tempfile::tempdir().unwrap();
+    let output_file = temp.path().join("output");
+    let bin = Path::new(env!("CARGO_BIN_EXE_msgen")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    for (git, warned, installed) in [
+        ("", true, ""),
+        ("https://git.example/msgen.git", false, "installed=true\n"),
+    ] {
+        std::fs::write(&output_file, "").unwrap();
+        let output = Command::new("bash")
+            .args(["-euo", "pipefail", "-c", script])
+            .env("MSGEN_GIT", git)
+            .env("MSGEN_VERSION", env!("CARGO_PKG_VERSION"))
+            .env("GITHUB_OUTPUT", &output_file)
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{what}: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(stdout.contains("::warning::"), warned, "{what}: {stdout}");
+        assert_eq!(
+            std::fs::read_to_string(&output_file).unwrap(),
+            installed,
+            "{what}"
+        );
+    }
+}
+
 /// Runs kubernetes-validate on `files`; every document must pass (a kind it has no schema
 /// for is only a warning to it, and a failure here).
 fn kubernetes_validate(files: &[PathBuf], documents: usize, version: Option<&str>, what: &str) {
@@ -583,10 +639,15 @@ fn workflow_checks_tests_keeps_the_spec_and_builds_the_image() {
             assert!(check.contains(expected), "check: {expected} ({what})");
         }
         let test = job_steps(&jobs["test"]);
-        assert!(test.contains("cargo test"), "{what}");
+        assert!(test.contains("cargo test --locked"), "{what}");
         let spec = job_steps(&jobs["spec"]);
-        assert!(spec.contains("cargo install msgen"), "{what}");
         assert!(spec.contains("msgen generate --check"), "{what}");
+        assert_eq!(
+            ci["env"]["MSGEN_VERSION"].as_str(),
+            Some(env!("CARGO_PKG_VERSION")),
+            "{what}"
+        );
+        install_step_installs_or_says_why_not(&jobs["spec"], &what);
         let image = job_steps(&jobs["image"]);
         assert!(
             image.contains("docker/build-push-action") || image.contains("docker build"),
@@ -688,13 +749,13 @@ fn dockerfile_caches_dependencies_and_runs_unprivileged() {
             cacher.contains("COPY --from=planner /app/recipe.json"),
             "{what}"
         );
-        assert!(cacher.contains("cargo chef cook --release --recipe-path recipe.json"));
+        assert!(cacher.contains("cargo chef cook --release --locked --recipe-path recipe.json"));
         // The dependencies are cooked before the service's code is copied in.
         assert!(!cacher.contains("COPY . ."), "{what}");
         let builder = stage("builder");
         assert!(builder.starts_with("FROM cacher AS builder"), "{what}");
         assert!(builder.contains("COPY . ."), "{what}");
-        assert!(builder.contains(&format!("cargo build --release --bin {NAME}")));
+        assert!(builder.contains(&format!("cargo build --release --locked --bin {NAME}")));
 
         let runtime = stage("runtime");
         assert!(

@@ -33,15 +33,23 @@ fn check_generated(name: &str, spec: &str, extra: &[&str], min_tests: usize) {
     run(temp.path(), support::msgen(), &args);
     let dir = temp.path().join(name);
 
+    // `--locked`: the Cargo.lock msgen wrote is the one these builds use, unchanged.
     run(&dir, "cargo", &["fmt", "--check"]);
     run(
         &dir,
         "cargo",
-        &["clippy", "--all-targets", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--locked",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
     );
-    let build = run(&dir, "cargo", &["build", "--all-targets"]);
+    let build = run(&dir, "cargo", &["build", "--locked", "--all-targets"]);
     assert!(!build.contains("warning:"), "the build warns:\n{build}");
-    let tests = run(&dir, "cargo", &["test"]);
+    let tests = run(&dir, "cargo", &["test", "--locked"]);
     assert!(passed(&tests) >= min_tests, "too few tests ran:\n{tests}");
     run(&dir, "openapi-spec-validator", &["openapi.yaml"]);
 }
@@ -86,6 +94,29 @@ fn kitchen_sink_is_a_working_service() {
         &["--database", "sqlite", "--broker", "none"],
         50,
     );
+}
+
+/// A new service builds offline from a warm cargo cache: its lock file names only versions an
+/// earlier build of the same kind of service fetched, and needs no registry to resolve.
+#[test]
+fn a_new_service_builds_offline_once_the_cache_is_warm() {
+    let _cargo = CARGO
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let temp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let spec = root()
+        .join("examples/notification-service.yaml")
+        .display()
+        .to_string();
+    for (dir, build) in [
+        ("warm-up", ["build", "--locked"].as_slice()),
+        ("offline", ["build", "--offline", "--locked"].as_slice()),
+    ] {
+        let args = ["new", "notification-service", "--spec", &spec, "--dir", dir];
+        run(temp.path(), support::msgen(), &args);
+        let service = temp.path().join(dir).join("notification-service");
+        run(&service, "cargo", build);
+    }
 }
 
 /// The smallest specs: an entity with no endpoint, a service with events only, and text full
@@ -197,11 +228,11 @@ fn the_release_binary_answers_its_probes_with_the_manifests_environment() {
     );
     let dir = temp.path().join("payment-service");
     let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
-    assert!(dockerfile.contains("cargo build --release --bin payment-service"));
+    assert!(dockerfile.contains("cargo build --release --locked --bin payment-service"));
     run(
         &dir,
         "cargo",
-        &["build", "--release", "--bin", "payment-service"],
+        &["build", "--release", "--locked", "--bin", "payment-service"],
     );
 
     let configmap = std::fs::read_to_string(dir.join("deploy/k8s/configmap.yaml")).unwrap();

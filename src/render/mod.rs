@@ -2,6 +2,7 @@
 //! renders the same bytes.
 
 mod asyncapi;
+mod lock;
 mod migrate;
 mod openapi;
 pub mod rust;
@@ -17,6 +18,7 @@ use include_dir::{include_dir, Dir};
 use serde::Serialize;
 use tera::{Context, Map, Tera, Value};
 
+pub use lock::LockError;
 pub use migrate::MigrationError;
 
 use suite::{test_helpers, test_view};
@@ -87,6 +89,8 @@ pub struct Output {
 pub enum RenderError {
     #[error(transparent)]
     Migration(#[from] MigrationError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("template `{name}` failed: {message}")]
     Template { name: String, message: String },
 }
@@ -156,6 +160,11 @@ pub fn render(
         r.migration(previous, &schema)?;
         let mut files = r.files;
         files.extend(run(r.jobs, shared_context(service))?);
+        let manifest = files
+            .iter()
+            .find(|file| file.path == "Cargo.toml")
+            .expect("every service has a manifest");
+        files.push(lock::lock_file(service, &manifest.contents)?);
         let documents = documents
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -239,6 +248,7 @@ fn shared_context(s: &Service) -> Context {
         &sorted(traits.chain(["UsesDatabase".to_string()]).collect()),
     );
     ctx.insert("service", s);
+    ctx.insert("msgen_version", env!("CARGO_PKG_VERSION"));
     ctx.insert("default_database_url", &default_database_url(s));
     let broker_env = match s.broker {
         _ if !s.events.any() => None,
