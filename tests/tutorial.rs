@@ -59,6 +59,9 @@ fn the_tutorial_runs_as_written() {
         .current_dir(temp.path())
         .env("PATH", path)
         .env("CARGO_TARGET_DIR", target)
+        // As tests/support builds every other service, so they share compiled dependencies.
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
+        .env("CARGO_INCREMENTAL", "0")
         .env_remove("RUSTFLAGS")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

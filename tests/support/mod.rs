@@ -37,13 +37,17 @@ pub fn run(dir: &Path, program: &str, args: &[&str]) -> String {
     text
 }
 
-/// A command in `dir` that builds into the shared target directory.
+/// A command in `dir` that builds into the shared target directory, without debug info or
+/// incremental state: the services are built to be run and tested, not debugged, and those
+/// are most of the disk a build takes.
 pub fn command(dir: &Path, program: &str, args: &[&str]) -> Command {
     let mut command = Command::new(program);
     command
         .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", shared_target())
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
+        .env("CARGO_INCREMENTAL", "0")
         .env("NO_COLOR", "1")
         .env_remove("RUSTFLAGS");
     command
