@@ -40,6 +40,7 @@ Examples:
   msgen generate                                  bring the service here in line with msgen.yaml
   msgen validate msgen.yaml                       check a spec without writing anything
 
+Results go to stdout; errors, spec problems and warnings to stderr.
 Exit codes: 0 success, 1 invalid spec or refused change, 2 usage or I/O error.";
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +100,12 @@ enum Command {
     },
     /// Print the JSON Schema of msgen.yaml, for editors.
     Schema,
+    /// Print a completion script for a shell (`msgen completions bash > /etc/bash_completion.d/msgen`).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -145,8 +152,8 @@ pub fn run() -> ExitCode {
             ExitCode::from(1)
         }
         Err(err) if is_refused_change(&err) => {
-            // The spec is valid but asks for a change msgen refuses to make (a destructive
-            // migration, say): the user's to fix, like an invalid spec.
+            // The spec is valid but the service's files do not allow the change (a migration
+            // altered by hand, say): the user's to fix, like an invalid spec.
             eprintln!("error: {err:#}");
             ExitCode::from(1)
         }
@@ -157,11 +164,10 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// A refused schema change is reported at its place in the spec (see [`refusal`]); these are
+/// the refusals about files of the service.
 fn is_refused_change(err: &anyhow::Error) -> bool {
     matches!(
-        err.downcast_ref::<render::RenderError>(),
-        Some(render::RenderError::Migration(_))
-    ) || matches!(
         err.downcast_ref::<plan::PlanError>(),
         Some(plan::PlanError::AlteredMigration { .. } | plan::PlanError::MissingMigration { .. })
     )
@@ -220,12 +226,19 @@ fn execute(command: Command, verbosity: Verbosity) -> anyhow::Result<()> {
             let source = read_source(&file)?;
             check(&source)?;
             if verbosity > Verbosity::Quiet {
-                eprintln!("{} is valid", file.display());
+                out(&format!("{} is valid\n", file.display()));
             }
             Ok(())
         }
         Command::Schema => {
-            println!("{}", crate::schema::json_schema());
+            out(&format!("{}\n", crate::schema::json_schema()));
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "msgen", &mut script);
+            out(&String::from_utf8_lossy(&script));
             Ok(())
         }
     }
@@ -263,8 +276,13 @@ fn new(
         );
     }
     let mut text = match spec_path {
-        Some(path) => read_source(path)?.text,
-        None => STARTER.replace("starter-service", name),
+        Some(path) => {
+            // Checked as the user wrote it, so that every position points into their file.
+            let source = read_source(path)?;
+            check(&source)?;
+            source.text
+        }
+        None => starter(name)?,
     };
     if let Some(database) = database {
         text = set_top_level(
@@ -303,13 +321,33 @@ fn new(
     };
     write_service(&root, &source, &valid, &State::default(), &options)?;
     if verbosity > Verbosity::Quiet {
-        eprintln!(
-            "created {}: next, cd {} && cargo run",
+        out(&format!(
+            "created {}: next, cd {} && cargo run\n",
             root.display(),
             root.display()
-        );
+        ));
     }
     Ok(())
+}
+
+/// The commented starter spec for a service called `name`; refuses a name that is not a valid
+/// service name with what the spec's own rules say of it, as a problem of the argument (no
+/// file has been written that a position could point into).
+fn starter(name: &str) -> anyhow::Result<String> {
+    let text = STARTER.replace("starter-service", name);
+    match spec::check(&Source::new("msgen.yaml", text.as_str())) {
+        Ok(_) => Ok(text),
+        Err(diagnostics) => {
+            let mut problems = String::new();
+            for problem in diagnostics.iter() {
+                problems.push_str(&format!("\n  {}", problem.message));
+                if let Some(help) = &problem.help {
+                    problems.push_str(&format!("\n  help: {help}"));
+                }
+            }
+            Err(Usage(format!("`{name}` cannot be a service name:{problems}")).into())
+        }
+    }
 }
 
 /// Sets a top-level `key: value` line, replacing the one there or adding one after `service:`.
@@ -354,6 +392,11 @@ struct Options {
     verbosity: Verbosity,
 }
 
+/// A command line that cannot be carried out as given: exit 2, after saying why.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
 /// Conflicts were written, or `--check` found the service out of date: exit 1, after saying so.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -379,7 +422,10 @@ fn write_service(
         migrations: last_migration_number(root),
         allow_destructive: options.allow_destructive,
     };
-    let output = render::render(&service, &source.text, &previous)?;
+    let output = render::render(&service, &source.text, &previous).map_err(|err| match err {
+        render::RenderError::Migration(refused) => refusal(source, valid.spec(), &refused),
+        other => other.into(),
+    })?;
     let mut plan = plan::plan(root, output.files, state, &source.text)?;
     plan.state.schema = Some(output.schema);
     report(&plan, options);
@@ -409,6 +455,38 @@ fn write_service(
     Ok(())
 }
 
+/// Reports a schema change msgen refuses to make at the field or entity of the spec that asks
+/// for it; a table whose entity left the spec has no place there, so only the file is named.
+fn refusal(source: &Source, spec: &spec::Spec, refused: &render::MigrationError) -> anyhow::Error {
+    use render::MigrationError::*;
+    let (table, column) = match refused {
+        Conversion { table, column, .. }
+        | RequiredWithoutDefault { table, column }
+        | RequiredWithoutValue { table, column } => (table, Some(column)),
+        Destructive { table, column, .. } => (table, column.as_ref()),
+    };
+    let entity = spec.entities.iter().find(|e| e.table_name() == *table);
+    let span = entity.map(|entity| {
+        let field = column.and_then(|column| {
+            entity
+                .fields
+                .iter()
+                .find(|field| field.column_name() == *column)
+        });
+        field.map_or(entity.name.span, |field| field.name.span)
+    });
+    match span {
+        Some(span) => {
+            let problem = spec::Diagnostic::error(span, refused.to_string());
+            let diagnostics = spec::Diagnostics::new(source.clone(), vec![problem]);
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!("{}", diagnostics.render(color));
+        }
+        None => eprintln!("error: {}: {refused}", source.name.display()),
+    }
+    anyhow::Error::new(Reported)
+}
+
 /// The highest migration number under `migrations/`, counting the team's own migrations too,
 /// so that a new one always sorts last.
 fn last_migration_number(root: &Path) -> usize {
@@ -422,7 +500,8 @@ fn last_migration_number(root: &Path) -> usize {
         .unwrap_or(0)
 }
 
-/// One line per file that changes (every file with --verbose or a dry run), and diffs.
+/// One line per file that changes (every file with --verbose or a dry run), and diffs, on
+/// stdout: what a command did or would do is its result.
 fn report(plan: &plan::Plan, options: &Options) {
     if options.verbosity == Verbosity::Quiet && options.mode == Mode::Write {
         return;
@@ -448,10 +527,25 @@ fn report(plan: &plan::Plan, options: &Options) {
             ));
         }
     }
-    if options.mode == Mode::Write {
-        eprint!("{out}");
-    } else {
-        print!("{out}");
+    if out.is_empty() && options.mode == Mode::DryRun {
+        let files = plan.entries.len();
+        out = format!("nothing to change: {files} files are up to date with the spec\n");
+    }
+    self::out(&out);
+}
+
+/// Writes a command's result to stdout. A reader that stops early (`msgen plan --diff | head`)
+/// is not an error: what it did not read is dropped.
+fn out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if err.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write to stdout: {err}");
+        }
     }
 }
 

@@ -22,6 +22,10 @@ fn msgen(dir: &Path, args: &[&str]) -> Output {
         .expect("msgen runs")
 }
 
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -244,7 +248,7 @@ fn regeneration_keeps_the_teams_code_and_edits_and_updates_the_rest() {
 
     assert_eq!(fs::read_to_string(&logic).unwrap(), business);
     assert_eq!(fs::read_to_string(&controller).unwrap(), edited);
-    let report = stderr(&output);
+    let report = stdout(&output);
     assert!(report.contains("update  src/models/payment.rs"), "{report}");
     assert!(!report.contains("src/controllers/refunds.rs"), "{report}");
     let model = fs::read_to_string(dir.join("src/models/payment.rs")).unwrap();
@@ -341,9 +345,9 @@ fn an_edit_and_a_spec_change_in_different_places_merge_cleanly() {
     let output = msgen(&dir, &["generate"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("merge  src/models/payment.rs"),
+        stdout(&output).contains("merge  src/models/payment.rs"),
         "{}",
-        stderr(&output)
+        stdout(&output)
     );
     let merged = fs::read_to_string(&model).unwrap();
     assert!(merged.contains("in major units."), "{merged}");
@@ -366,11 +370,12 @@ fn overlapping_changes_are_written_with_standard_conflict_markers_and_exit_1() {
     edit_spec(&dir, NOTE, NOTE_AND_CHANNEL);
     let output = msgen(&dir, &["generate"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let report = stderr(&output);
     assert!(
-        report.contains("conflict  src/models/payment.rs"),
-        "{report}"
+        stdout(&output).contains("conflict  src/models/payment.rs"),
+        "{}",
+        stdout(&output)
     );
+    let report = stderr(&output);
     assert!(report.contains("conflicts to resolve"), "{report}");
     let conflicted = fs::read_to_string(&model).unwrap();
     assert!(conflicted.contains("<<<<<<< yours\n"), "{conflicted}");
@@ -500,9 +505,9 @@ fn files_of_a_removed_entity_are_deleted_unless_edited() {
     assert!(!dir.join("src/repositories/refunds.rs").exists());
     assert_eq!(fs::read_to_string(&controller).unwrap(), edited);
     assert!(
-        stderr(&output).contains("keep  src/controllers/refunds.rs"),
+        stdout(&output).contains("keep  src/controllers/refunds.rs"),
         "{}",
-        stderr(&output)
+        stdout(&output)
     );
     let migration = fs::read_to_string(dir.join("migrations/0002_update.sql")).unwrap();
     assert!(migration.contains("drop table \"refunds\";"), "{migration}");

@@ -31,6 +31,19 @@ if ! cmp -s tools/asyncapi/package-lock.json "$stamp"; then
     cp tools/asyncapi/package-lock.json "$stamp"
 fi
 
+# zsh and fish, whose completion scripts tests/cli.rs loads (bash is here already).
+missing=$(for shell in zsh fish; do command -v "$shell" >/dev/null || echo "$shell"; done)
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "installing" $missing
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    else
+        say "install these shells and run again:" $missing
+        exit 1
+    fi
+fi
+
 # The servers: PostgreSQL for the services generated for it, NATS with JetStream and RabbitMQ
 # for the event tests. Each is started the way a Debian machine starts it, if nothing answers.
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

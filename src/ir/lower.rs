@@ -184,11 +184,7 @@ fn lower_field(
     uses: &mut Uses,
 ) -> Field {
     let kind = field.ty.value;
-    let name = if kind == FieldType::Ref {
-        format!("{}_id", field.name.value)
-    } else {
-        field.name.value.clone()
-    };
+    let name = field.column_name();
     let enum_type = (kind == FieldType::Enum).then(|| format!("{owner}{}", pascal(&name)));
     let rust_type = rust_type(kind, enum_type.as_deref());
     let optional = field.is_optional();

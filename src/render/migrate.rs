@@ -14,6 +14,8 @@ use crate::spec::Database;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum MigrationError {
+    // Each names the table (and column) of the new schema it is about where there is one, so
+    // that the refusal can point at the entity or field of the spec that asks for it.
     #[error(
         "`{table}.{column}` would change from `{from}` to `{to}`, which needs converting the data \
          it holds; msgen only widens types (int to bigint, to float or decimal): revert the \
@@ -29,7 +31,12 @@ pub enum MigrationError {
         "{what} would be dropped with the data it holds; if that is what you want, run again \
          with `--allow-destructive` (to rename instead, add `renamed_from:` in msgen.yaml)"
     )]
-    Destructive { what: String },
+    Destructive {
+        what: String,
+        /// The table the change is in, and the column when it is about one.
+        table: String,
+        column: Option<String>,
+    },
     #[error(
         "new required column `{table}.{column}` has no default, so rows already stored could \
          not be given a value: add a `default:` or make it `optional: true`"
@@ -76,6 +83,8 @@ pub fn diff(
         if !allow_destructive {
             return Err(MigrationError::Destructive {
                 what: format!("table `{}`", table.name),
+                table: table.name.clone(),
+                column: None,
             });
         }
         statements.push(format!("drop table {};", sql_ident(&table.name)));
@@ -205,6 +214,8 @@ fn alter(
     if let Some(column) = dropped.first().filter(|_| !allow_destructive) {
         return Err(MigrationError::Destructive {
             what: format!("column `{}.{}`", old.name, column.name),
+            table: new.name.clone(),
+            column: None,
         });
     }
     for column in &added {
@@ -305,6 +316,8 @@ fn check_change(
                     .collect::<Vec<_>>()
                     .join(" or ")
             ),
+            table: table.to_string(),
+            column: Some(new.name.clone()),
         });
     }
     Ok(())
@@ -558,7 +571,9 @@ mod tests {
         assert_eq!(
             refused,
             MigrationError::Destructive {
-                what: "table `parts`".into()
+                what: "table `parts`".into(),
+                table: "parts".into(),
+                column: None,
             }
         );
         assert_eq!(

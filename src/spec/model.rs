@@ -308,6 +308,15 @@ impl Field {
     pub fn is_optional(&self) -> bool {
         self.optional.as_ref().is_some_and(|o| o.value)
     }
+
+    /// Its name on the wire and in the database: `payment_id` for a ref `payment`.
+    pub fn column_name(&self) -> String {
+        if self.ty.value == FieldType::Ref {
+            format!("{}_id", self.name.value)
+        } else {
+            self.name.value.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
