@@ -6,7 +6,7 @@ mod support;
 
 use std::fs;
 
-use support::{command, msgen, root, run, Running};
+use support::{msgen, root, run, Running};
 
 /// The example's business logic, as its team would write it in place of the stub (which
 /// answers 501 until then): capturing marks the payment succeeded.
@@ -48,24 +48,7 @@ fn conforms(name: &str, logic: &[(&str, &str)]) {
     let database = format!("sqlite://{}", temp.path().join("conformance.db").display());
     let service = Running::start(name, &[("DATABASE_URL", &database)]);
     let url = format!("http://{}", service.address);
-    let config = root().join("tests/schemathesis.toml").display().to_string();
-    let output = command(temp.path(), "schemathesis", &[])
-        .args(["--config-file", &config, "--no-color", "run"])
-        .arg(dir.join("openapi.yaml"))
-        .args(["--url", &url, "--checks", "all", "--workers", "1"])
-        .args(["--max-examples", "40", "--seed", "20261126"])
-        .output()
-        .expect("schemathesis runs; install it with `pip install schemathesis`");
-    let report = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "schemathesis found failures:\n{report}"
-    );
-    assert!(!report.contains("Failures:"), "{report}");
-    assert!(
-        report.contains("Stateful"),
-        "the stateful phase did not run:\n{report}"
-    );
+    support::schemathesis(&dir.join("openapi.yaml"), &url, &[]);
 }
 
 #[test]

@@ -20,21 +20,58 @@ pub fn shared_target() -> PathBuf {
 
 /// Runs a command in `dir` and fails the test with its output when it does not succeed.
 pub fn run(dir: &Path, program: &str, args: &[&str]) -> String {
+    try_run(dir, program, args).unwrap_or_else(|failure| panic!("{failure}"))
+}
+
+/// Runs a command in `dir`: its output, or what failed.
+pub fn try_run(dir: &Path, program: &str, args: &[&str]) -> Result<String, String> {
     let output = command(dir, program, args)
         .output()
-        .unwrap_or_else(|err| panic!("cannot run {program}: {err}"));
+        .map_err(|err| format!("cannot run {program}: {err}"))?;
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    if output.status.success() {
+        Ok(text)
+    } else {
+        Err(format!(
+            "`{program} {}` failed in {}:\n{text}",
+            args.join(" "),
+            dir.display()
+        ))
+    }
+}
+
+/// Runs schemathesis with every check on against the service at `url` that `openapi`
+/// describes, leaving out the operations `excluded` names, and fails the test with its report
+/// when it finds anything. The settings are tests/schemathesis.toml's; a fixed seed.
+pub fn schemathesis(openapi: &Path, url: &str, excluded: &[String]) {
+    let config = root().join("tests/schemathesis.toml").display().to_string();
+    let mut command = command(root(), "schemathesis", &[]);
+    command
+        .args(["--config-file", &config, "--no-color", "run"])
+        .arg(openapi)
+        .args(["--url", url, "--checks", "all", "--workers", "1"])
+        .args(["--max-examples", "40", "--seed", "20261126"]);
+    for operation in excluded {
+        command.args(["--exclude-operation-id", operation]);
+    }
+    let output = command
+        .output()
+        .expect("schemathesis runs; tools/test.sh installs it");
+    let report = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "`{program} {}` failed in {}:\n{text}",
-        args.join(" "),
-        dir.display()
+        "schemathesis found failures in {}:\n{report}",
+        openapi.display()
     );
-    text
+    assert!(!report.contains("Failures:"), "{report}");
+    assert!(
+        report.contains("Stateful"),
+        "the stateful phase did not run:\n{report}"
+    );
 }
 
 /// A command in `dir` that builds into the shared target directory, without debug info or
@@ -55,6 +92,24 @@ pub fn command(dir: &Path, program: &str, args: &[&str]) -> Command {
 
 pub fn msgen() -> &'static str {
     env!("CARGO_BIN_EXE_msgen")
+}
+
+/// Runs msgen in `dir` without colours; its output, whatever its exit code.
+pub fn msgen_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(msgen())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("msgen runs")
+}
+
+pub fn stdout_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// A generated service running as a process, stopped when dropped.
