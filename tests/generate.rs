@@ -545,3 +545,102 @@ fn a_symbolic_link_in_the_service_is_not_written_through() {
     );
     assert!(tree(outside.path()).is_empty());
 }
+
+/// An entity whose `table:` is not its plural, with a custom operation under its route.
+const CUSTOM_TABLE_SPEC: &str = "service: league
+database: sqlite
+entities:
+  Match:
+    table: game_matches
+    fields:
+      played_at: datetime
+endpoints:
+  - resource: Match
+  - name: archive_matches
+    method: POST
+    path: /matches/archive
+";
+
+fn new_service_from_text(name: &str, spec: &str) -> (tempfile::TempDir, PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let file = temp.path().join("spec.yaml");
+    fs::write(&file, spec).unwrap();
+    let output = msgen(
+        temp.path(),
+        &["new", name, "--spec", &file.display().to_string()],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let dir = temp.path().join(name);
+    (temp, dir)
+}
+
+#[test]
+fn the_api_of_an_entity_is_named_after_it_whatever_its_table() {
+    let (_temp, dir) = new_service_from_text("league", CUSTOM_TABLE_SPEC);
+    let files = tree(&dir);
+    // One module serves the entity's CRUD and its custom operation.
+    for module in ["controllers", "services", "repositories"] {
+        assert!(
+            files.contains_key(&format!("src/{module}/matches.rs")),
+            "{module}"
+        );
+    }
+    assert!(files.contains_key("tests/api/matches.rs"));
+    for path in files.keys().filter(|p| !p.starts_with(".msgen/")) {
+        assert!(!path.contains("game_matches"), "{path}");
+    }
+    let text = |path: &str| String::from_utf8(files[path].clone()).unwrap();
+    let services = text("src/services/matches.rs");
+    assert!(
+        services.contains("impl MatchesService for Matches"),
+        "{services}"
+    );
+    assert!(services.contains("fn archive_matches"), "{services}");
+    let routes = text("src/controllers/matches.rs");
+    assert!(
+        routes.contains(".route(\"/matches\", get(list_matches))"),
+        "{routes}"
+    );
+    assert!(
+        routes.contains(".route(\"/matches/archive\", post(archive_matches))"),
+        "{routes}"
+    );
+    let openapi = text("openapi.yaml");
+    assert!(openapi.contains("  /matches:\n"), "{openapi}");
+    assert!(openapi.contains("operationId: list_matches"), "{openapi}");
+    // The table's name appears in SQL only.
+    for (path, contents) in &files {
+        let contents = String::from_utf8_lossy(contents);
+        if contents.contains("game_matches") {
+            assert!(
+                path.starts_with("migrations/")
+                    || path == "src/repositories/matches.rs"
+                    || path.starts_with(".msgen/")
+                    || path == "msgen.yaml",
+                "{path} names the table"
+            );
+        }
+    }
+}
+
+#[test]
+fn renaming_a_table_leaves_the_api_as_it_was() {
+    let (_temp, dir) = new_service_from_text("league", CUSTOM_TABLE_SPEC);
+    let before = tree(&dir);
+    edit_spec(&dir, "table: game_matches", "table: played_matches");
+    // A new table, the old one dropped: what the rename does to the data is not the point.
+    let output = msgen(&dir, &["generate", "--allow-destructive"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let after = tree(&dir);
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|path| before.get(*path) != after.get(*path))
+        .filter(|path| !path.starts_with(".msgen/") && *path != "msgen.yaml")
+        .collect();
+    assert_eq!(
+        changed,
+        ["migrations/0002_update.sql", "src/repositories/matches.rs"],
+        "{}",
+        stderr(&output)
+    );
+}

@@ -96,7 +96,7 @@ pub fn route_table(s: &Service) -> Vec<(String, String, String)> {
             let c = resource.crud;
             let collection = format!("{}{}", s.base_path, resource.route);
             let item = format!("{collection}/{{id}}");
-            let plural = e.table.replace('_', " ");
+            let plural = e.plural.replace('_', " ");
             let one = &e.human;
             let mut add = |on: bool, method: &str, path: &str, what: String| {
                 if on {
@@ -245,7 +245,7 @@ fn list_operation(e: &Entity) -> Value {
         parameters.push(json!({
             "name": f.name,
             "in": "query",
-            "description": format!("Only {} whose `{}` equals this.", e.table.replace('_', " "), f.name),
+            "description": format!("Only {} whose `{}` equals this.", e.plural.replace('_', " "), f.name),
             "schema": value_schema(f),
         }));
     }
@@ -267,7 +267,7 @@ fn list_operation(e: &Entity) -> Value {
     responses.extend(error_refs(&[400, 422, 500]));
     json!({
         "operationId": format!("list_{}", e.repo_module),
-        "summary": format!("List {}", e.table.replace('_', " ")),
+        "summary": format!("List {}", e.plural.replace('_', " ")),
         "parameters": parameters,
         "responses": responses,
     })
