@@ -644,3 +644,22 @@ fn renaming_a_table_leaves_the_api_as_it_was() {
         stderr(&output)
     );
 }
+
+fn kitchen_sink() -> (tempfile::TempDir, PathBuf) {
+    let spec = fs::read_to_string(root().join("tests/specs/valid/kitchen-sink.yaml")).unwrap();
+    new_service_from_text("kitchen-sink", &spec)
+}
+
+#[test]
+fn the_service_checks_emails_with_the_rule_msgen_validates_defaults_with() {
+    let (_temp, dir) = kitchen_sink();
+    let validation = fs::read_to_string(dir.join("src/validation.rs")).unwrap();
+    // Word for word, test table included: the service's own tests run the same cases.
+    assert!(
+        validation.contains(msgen::rules::EMAIL_RULE.trim_end()),
+        "{validation}"
+    );
+    assert!(validation.contains("if !is_email(value) {"), "{validation}");
+    assert!(msgen::rules::is_email("user@example.com"));
+    assert!(!msgen::rules::is_email("user@example..com"));
+}

@@ -239,6 +239,7 @@ fn shared_context(s: &Service) -> Context {
         &sorted(traits.chain(["UsesDatabase".to_string()]).collect()),
     );
     ctx.insert("service", s);
+    ctx.insert("email_rule", crate::rules::EMAIL_RULE);
     ctx.insert("default_database_url", &default_database_url(s));
     let broker_env = match s.broker {
         _ if !s.events.any() => None,

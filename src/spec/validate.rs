@@ -408,19 +408,6 @@ fn is_datetime(s: &str) -> bool {
         && zone.is_none_or(|z| hms(z, 2))
 }
 
-fn is_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !s.contains(char::is_whitespace)
-        }
-        None => false,
-    }
-}
-
 fn is_url(s: &str) -> bool {
     let rest = s
         .strip_prefix("https://")
@@ -1843,7 +1830,7 @@ impl<'a> Validator<'a> {
         }
         if let Some(format) = &field.format {
             let (ok, what) = match format.value {
-                Format::Email => (is_email(s), "an email address"),
+                Format::Email => (crate::rules::is_email(s), "an email address"),
                 Format::Url => (is_url(s), "an http or https URL"),
             };
             if !ok {
