@@ -663,3 +663,73 @@ fn the_service_checks_emails_with_the_rule_msgen_validates_defaults_with() {
     assert!(msgen::rules::is_email("user@example.com"));
     assert!(!msgen::rules::is_email("user@example..com"));
 }
+
+fn valid_spec(name: &str, file: &str) -> (tempfile::TempDir, PathBuf) {
+    let spec = fs::read_to_string(root().join("tests/specs/valid").join(file)).unwrap();
+    new_service_from_text(name, &spec)
+}
+
+/// What the comments of the image and of the Deployment say `/health/ready` answers is what
+/// the generated handler answers.
+#[test]
+fn comments_about_readiness_say_what_the_service_answers() {
+    for (name, file) in [
+        ("kitchen-sink", "kitchen-sink.yaml"),
+        ("notes", "minimal.yaml"),
+    ] {
+        let (_temp, dir) = valid_spec(name, file);
+        let read = |path: &str| fs::read_to_string(dir.join(path)).unwrap();
+        let routes = read("src/routes.rs");
+        let (status, other) = if routes.contains("Ok(StatusCode::NO_CONTENT)") {
+            ("204", "200")
+        } else {
+            assert!(routes.contains("Ok(Json(body))"), "{routes}");
+            ("200", "204")
+        };
+        let dockerfile = read("Dockerfile");
+        assert!(
+            dockerfile.contains(&format!("# /health/ready answers {status} ")),
+            "{name}: {dockerfile}"
+        );
+        assert!(!dockerfile.contains(&format!("answers {other}")), "{name}");
+        let deployment = read("deploy/k8s/deployment.yaml");
+        let probe = deployment.find("readinessProbe:").unwrap();
+        let comment = deployment[..probe].rsplit("Probe:").next().unwrap();
+        assert!(
+            comment.contains(&format!("# {status} ")),
+            "{name}: {comment}"
+        );
+        assert!(!comment.contains(other), "{name}: {comment}");
+    }
+}
+
+/// The handlers' module comment names this service's own repository, or none at all, and the
+/// dead-letter destination only where there is one.
+#[test]
+fn comments_of_event_handlers_are_true_of_the_service() {
+    let (_temp, dir) = valid_spec("kitchen-sink", "kitchen-sink.yaml");
+    let handlers = fs::read_to_string(dir.join("src/events/handlers.rs")).unwrap();
+    assert!(
+        handlers.contains("crate::repositories::customers::insert(&mut **tx, &input)"),
+        "{handlers}"
+    );
+    assert!(handlers.contains("`NewCustomer`"), "{handlers}");
+    assert!(handlers.contains("dead-letter destination."), "{handlers}");
+    let outbox = fs::read_to_string(dir.join("src/events/outbox.rs")).unwrap();
+    assert!(outbox.contains("&OrderCheckedIn { .. }"), "{outbox}");
+
+    let (_temp, dir) = valid_spec("audit-log", "events-only.yaml");
+    let handlers = fs::read_to_string(dir.join("src/events/handlers.rs")).unwrap();
+    assert!(!handlers.contains("repositories::"), "{handlers}");
+    assert!(
+        handlers.contains("through `tx`, and it commits"),
+        "{handlers}"
+    );
+    assert!(
+        handlers.contains("there is\n//! no dead-letter destination"),
+        "{handlers}"
+    );
+    for comment in handlers.lines().filter(|l| l.starts_with("//")) {
+        assert!(comment.len() <= 100, "{comment}");
+    }
+}
