@@ -733,3 +733,78 @@ fn comments_of_event_handlers_are_true_of_the_service() {
         assert!(comment.len() <= 100, "{comment}");
     }
 }
+
+/// Standard base64, for the hash a Content-Security-Policy names.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .chain(std::iter::repeat(&0))
+            .take(3)
+            .fold(0u32, |n, &b| (n << 8) | u32::from(b));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `/docs` is a page the service serves itself: it loads nothing from elsewhere, runs no script,
+/// lists every operation of `openapi.yaml`, and its only style sheet is the one its
+/// Content-Security-Policy names.
+#[test]
+fn the_api_reference_page_is_self_contained_and_lists_every_operation() {
+    use sha2::Digest;
+    let (_k, kitchen) = valid_spec("kitchen-sink", "kitchen-sink.yaml");
+    let (_p, payment) = new_service("payment-service", "payment-service.yaml");
+    for dir in [kitchen, payment] {
+        let page = fs::read_to_string(dir.join("docs.html")).unwrap();
+        let lower = page.to_lowercase();
+        for outside in ["<script", "<link", "<iframe", "<img", "@import", "url("] {
+            assert!(!lower.contains(outside), "{outside} in {page}");
+        }
+        let targets = |name: &str| {
+            lower
+                .split(name)
+                .skip(1)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        for attribute in targets(" src=").iter().chain(&targets(" href=")) {
+            let target = attribute.trim_start_matches('"');
+            assert!(
+                target.starts_with('#') || target.starts_with("/openapi.yaml"),
+                "{}",
+                &target[..target.len().min(80)]
+            );
+        }
+        let openapi = fs::read_to_string(dir.join("openapi.yaml")).unwrap();
+        let ids: Vec<&str> = openapi
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("operationId: "))
+            .collect();
+        assert!(ids.len() >= 5, "{openapi}");
+        for id in ids {
+            assert!(page.contains(&format!("<section id=\"op-{id}\">")), "{id}");
+        }
+        let style = page
+            .split("<style>")
+            .nth(1)
+            .and_then(|rest| rest.split("</style>").next())
+            .unwrap();
+        let hash = base64(&sha2::Sha256::digest(style.as_bytes()));
+        let docs = fs::read_to_string(dir.join("src/docs.rs")).unwrap();
+        assert!(
+            docs.contains(&format!("\"style-src 'sha256-{hash}'; \"")),
+            "{docs}"
+        );
+        assert!(docs.contains("\"default-src 'none'; \""), "{docs}");
+        assert!(docs.contains("include_str!(\"../docs.html\")"), "{docs}");
+    }
+}

@@ -6,7 +6,9 @@ use serde_json::{json, Map, Value};
 use crate::ir::{BodyType, CustomOperation, Entity, Field, Service};
 use crate::spec::FieldType;
 
-pub fn document(s: &Service) -> String {
+/// The OpenAPI document as data: what `openapi.yaml` is written from, and the API reference
+/// page too.
+pub fn model(s: &Service) -> Value {
     let mut paths = Map::new();
     let mut schemas = Map::new();
     schemas.insert("Problem".into(), problem_schema());
@@ -76,7 +78,7 @@ pub fn document(s: &Service) -> String {
     if !s.description.is_empty() {
         info["description"] = json!(s.description);
     }
-    let doc = json!({
+    json!({
         "openapi": "3.1.0",
         "info": info,
         "paths": paths,
@@ -84,8 +86,7 @@ pub fn document(s: &Service) -> String {
             "schemas": schemas,
             "responses": shared_responses(),
         },
-    });
-    serde_yaml::to_string(&doc).expect("JSON values serialize to YAML")
+    })
 }
 
 /// `(method, path, summary)` of every API route, for the service's README.

@@ -3469,8 +3469,9 @@ mod tests {
                 "service: shop\nentities:\n  A: { table: bs, fields: { a: int } }\n  B: { table: [x], fields: { a: int } }\n",
                 "expected a string for `table`, found a list",
             ),
+            // Routes and modules are named after the entity, so they stay known.
             (
-                "service: shop\nentities:\n  B: { table: [b], fields: { a: int } }\nendpoints:\n  - resource: B\n  - name: go\n    method: POST\n    path: /b/x\n  - name: make\n    method: POST\n    path: /bs\n",
+                "service: shop\nentities:\n  B: { table: [b], fields: { a: int } }\nendpoints:\n  - resource: B\n  - name: go\n    method: POST\n    path: /bs/x\n  - name: make\n    method: POST\n    path: /things\n",
                 "expected a string for `table`, found a list",
             ),
             // Events that could not be read.
