@@ -651,7 +651,7 @@ fn kitchen_sink() -> (tempfile::TempDir, PathBuf) {
 }
 
 #[test]
-fn the_service_checks_emails_with_the_rule_msgen_validates_defaults_with() {
+fn the_service_checks_emails_and_urls_with_the_rules_msgen_validates_defaults_with() {
     let (_temp, dir) = kitchen_sink();
     let validation = fs::read_to_string(dir.join("src/validation.rs")).unwrap();
     // Word for word, test table included: the service's own tests run the same cases.
@@ -660,6 +660,12 @@ fn the_service_checks_emails_with_the_rule_msgen_validates_defaults_with() {
         "{validation}"
     );
     assert!(validation.contains("if !is_email(value) {"), "{validation}");
+    // The same for URLs.
+    assert!(
+        validation.contains(msgen::rules::URL_RULE.trim_end()),
+        "{validation}"
+    );
+    assert!(validation.contains("if !is_url(value) {"), "{validation}");
     assert!(msgen::rules::is_email("user@example.com"));
     assert!(!msgen::rules::is_email("user@example..com"));
 }

@@ -244,6 +244,7 @@ fn shared_context(s: &Service) -> Context {
     );
     ctx.insert("service", s);
     ctx.insert("email_rule", crate::rules::EMAIL_RULE);
+    ctx.insert("url_rule", crate::rules::URL_RULE);
     ctx.insert("docs_csp", &docs_page::content_security_policy());
     ctx.insert("default_database_url", &default_database_url(s));
     let broker_env = match s.broker {

@@ -408,11 +408,9 @@ fn is_datetime(s: &str) -> bool {
         && zone.is_none_or(|z| hms(z, 2))
 }
 
+/// A URL default: one the generated service accepts, and `http://` or `https://`.
 fn is_url(s: &str) -> bool {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
-    rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
+    (s.starts_with("https://") || s.starts_with("http://")) && crate::rules::is_url(s)
 }
 
 /// The span of `len` bytes at `offset` in the value of `s`, when the value is written plainly
