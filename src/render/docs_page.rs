@@ -82,7 +82,7 @@ pub fn page(s: &Service, doc: &Value) -> String {
             op.method,
             op.method.to_uppercase(),
             escape(&op.path),
-            op.summary.as_deref().map(text).unwrap_or_default()
+            op.summary.map(text).unwrap_or_default()
         );
     }
     html.push_str("</ul>\n</nav>\n<main>\n");
