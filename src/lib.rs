@@ -8,5 +8,6 @@ pub mod cli;
 pub mod ir;
 pub mod plan;
 pub mod render;
+pub mod rules;
 pub mod schema;
 pub mod spec;

@@ -558,3 +558,272 @@ fn a_symbolic_link_in_the_service_is_not_written_through() {
     );
     assert!(tree(outside.path()).is_empty());
 }
+
+/// An entity whose `table:` is not its plural, with a custom operation under its route.
+const CUSTOM_TABLE_SPEC: &str = "service: league
+database: sqlite
+entities:
+  Match:
+    table: game_matches
+    fields:
+      played_at: datetime
+endpoints:
+  - resource: Match
+  - name: archive_matches
+    method: POST
+    path: /matches/archive
+";
+
+fn new_service_from_text(name: &str, spec: &str) -> (tempfile::TempDir, PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let file = temp.path().join("spec.yaml");
+    fs::write(&file, spec).unwrap();
+    let output = msgen(
+        temp.path(),
+        &["new", name, "--spec", &file.display().to_string()],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let dir = temp.path().join(name);
+    (temp, dir)
+}
+
+#[test]
+fn the_api_of_an_entity_is_named_after_it_whatever_its_table() {
+    let (_temp, dir) = new_service_from_text("league", CUSTOM_TABLE_SPEC);
+    let files = tree(&dir);
+    // One module serves the entity's CRUD and its custom operation.
+    for module in ["controllers", "services", "repositories"] {
+        assert!(
+            files.contains_key(&format!("src/{module}/matches.rs")),
+            "{module}"
+        );
+    }
+    assert!(files.contains_key("tests/api/matches.rs"));
+    for path in files.keys().filter(|p| !p.starts_with(".msgen/")) {
+        assert!(!path.contains("game_matches"), "{path}");
+    }
+    let text = |path: &str| String::from_utf8(files[path].clone()).unwrap();
+    let services = text("src/services/matches.rs");
+    assert!(
+        services.contains("impl MatchesService for Matches"),
+        "{services}"
+    );
+    assert!(services.contains("fn archive_matches"), "{services}");
+    let routes = text("src/controllers/matches.rs");
+    assert!(
+        routes.contains(".route(\"/matches\", get(list_matches))"),
+        "{routes}"
+    );
+    assert!(
+        routes.contains(".route(\"/matches/archive\", post(archive_matches))"),
+        "{routes}"
+    );
+    let openapi = text("openapi.yaml");
+    assert!(openapi.contains("  /matches:\n"), "{openapi}");
+    assert!(openapi.contains("operationId: list_matches"), "{openapi}");
+    // The table's name appears in SQL only.
+    for (path, contents) in &files {
+        let contents = String::from_utf8_lossy(contents);
+        if contents.contains("game_matches") {
+            assert!(
+                path.starts_with("migrations/")
+                    || path == "src/repositories/matches.rs"
+                    || path.starts_with(".msgen/")
+                    || path == "msgen.yaml",
+                "{path} names the table"
+            );
+        }
+    }
+}
+
+#[test]
+fn renaming_a_table_leaves_the_api_as_it_was() {
+    let (_temp, dir) = new_service_from_text("league", CUSTOM_TABLE_SPEC);
+    let before = tree(&dir);
+    edit_spec(&dir, "table: game_matches", "table: played_matches");
+    // A new table, the old one dropped: what the rename does to the data is not the point.
+    let output = msgen(&dir, &["generate", "--allow-destructive"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let after = tree(&dir);
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|path| before.get(*path) != after.get(*path))
+        .filter(|path| !path.starts_with(".msgen/") && *path != "msgen.yaml")
+        .collect();
+    assert_eq!(
+        changed,
+        ["migrations/0002_update.sql", "src/repositories/matches.rs"],
+        "{}",
+        stderr(&output)
+    );
+}
+
+fn kitchen_sink() -> (tempfile::TempDir, PathBuf) {
+    let spec = fs::read_to_string(root().join("tests/specs/valid/kitchen-sink.yaml")).unwrap();
+    new_service_from_text("kitchen-sink", &spec)
+}
+
+#[test]
+fn the_service_checks_emails_and_urls_with_the_rules_msgen_validates_defaults_with() {
+    let (_temp, dir) = kitchen_sink();
+    let validation = fs::read_to_string(dir.join("src/validation.rs")).unwrap();
+    // Word for word, test table included: the service's own tests run the same cases.
+    assert!(
+        validation.contains(msgen::rules::EMAIL_RULE.trim_end()),
+        "{validation}"
+    );
+    assert!(validation.contains("if !is_email(value) {"), "{validation}");
+    // The same for URLs.
+    assert!(
+        validation.contains(msgen::rules::URL_RULE.trim_end()),
+        "{validation}"
+    );
+    assert!(validation.contains("if !is_url(value) {"), "{validation}");
+    assert!(msgen::rules::is_email("user@example.com"));
+    assert!(!msgen::rules::is_email("user@example..com"));
+}
+
+fn valid_spec(name: &str, file: &str) -> (tempfile::TempDir, PathBuf) {
+    let spec = fs::read_to_string(root().join("tests/specs/valid").join(file)).unwrap();
+    new_service_from_text(name, &spec)
+}
+
+/// What the comments of the image and of the Deployment say `/health/ready` answers is what
+/// the generated handler answers.
+#[test]
+fn comments_about_readiness_say_what_the_service_answers() {
+    for (name, file) in [
+        ("kitchen-sink", "kitchen-sink.yaml"),
+        ("notes", "minimal.yaml"),
+    ] {
+        let (_temp, dir) = valid_spec(name, file);
+        let read = |path: &str| fs::read_to_string(dir.join(path)).unwrap();
+        let routes = read("src/routes.rs");
+        let (status, other) = if routes.contains("Ok(StatusCode::NO_CONTENT)") {
+            ("204", "200")
+        } else {
+            assert!(routes.contains("Ok(Json(body))"), "{routes}");
+            ("200", "204")
+        };
+        let dockerfile = read("Dockerfile");
+        assert!(
+            dockerfile.contains(&format!("# /health/ready answers {status} ")),
+            "{name}: {dockerfile}"
+        );
+        assert!(!dockerfile.contains(&format!("answers {other}")), "{name}");
+        let deployment = read("deploy/k8s/deployment.yaml");
+        let probe = deployment.find("readinessProbe:").unwrap();
+        let comment = deployment[..probe].rsplit("Probe:").next().unwrap();
+        assert!(
+            comment.contains(&format!("# {status} ")),
+            "{name}: {comment}"
+        );
+        assert!(!comment.contains(other), "{name}: {comment}");
+    }
+}
+
+/// The handlers' module comment names this service's own repository, or none at all, and the
+/// dead-letter destination only where there is one.
+#[test]
+fn comments_of_event_handlers_are_true_of_the_service() {
+    let (_temp, dir) = valid_spec("kitchen-sink", "kitchen-sink.yaml");
+    let handlers = fs::read_to_string(dir.join("src/events/handlers.rs")).unwrap();
+    assert!(
+        handlers.contains("crate::repositories::customers::insert(&mut **tx, &input)"),
+        "{handlers}"
+    );
+    assert!(handlers.contains("`NewCustomer`"), "{handlers}");
+    assert!(handlers.contains("dead-letter destination."), "{handlers}");
+    let outbox = fs::read_to_string(dir.join("src/events/outbox.rs")).unwrap();
+    assert!(outbox.contains("&OrderCheckedIn { .. }"), "{outbox}");
+
+    let (_temp, dir) = valid_spec("audit-log", "events-only.yaml");
+    let handlers = fs::read_to_string(dir.join("src/events/handlers.rs")).unwrap();
+    assert!(!handlers.contains("repositories::"), "{handlers}");
+    assert!(
+        handlers.contains("through `tx`, and it commits"),
+        "{handlers}"
+    );
+    assert!(
+        handlers.contains("there is\n//! no dead-letter destination"),
+        "{handlers}"
+    );
+    for comment in handlers.lines().filter(|l| l.starts_with("//")) {
+        assert!(comment.len() <= 100, "{comment}");
+    }
+}
+
+/// Standard base64, for the hash a Content-Security-Policy names.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .chain(std::iter::repeat(&0))
+            .take(3)
+            .fold(0u32, |n, &b| (n << 8) | u32::from(b));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `/docs` is a page the service serves itself: it loads nothing from elsewhere, runs no script,
+/// lists every operation of `openapi.yaml`, and its only style sheet is the one its
+/// Content-Security-Policy names.
+#[test]
+fn the_api_reference_page_is_self_contained_and_lists_every_operation() {
+    use sha2::Digest;
+    let (_k, kitchen) = valid_spec("kitchen-sink", "kitchen-sink.yaml");
+    let (_p, payment) = new_service("payment-service", "payment-service.yaml");
+    for dir in [kitchen, payment] {
+        let page = fs::read_to_string(dir.join("docs.html")).unwrap();
+        let lower = page.to_lowercase();
+        for outside in ["<script", "<link", "<iframe", "<img", "@import", "url("] {
+            assert!(!lower.contains(outside), "{outside} in {page}");
+        }
+        let targets = |name: &str| {
+            lower
+                .split(name)
+                .skip(1)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        for attribute in targets(" src=").iter().chain(&targets(" href=")) {
+            let target = attribute.trim_start_matches('"');
+            assert!(
+                target.starts_with('#') || target.starts_with("/openapi.yaml"),
+                "{}",
+                &target[..target.len().min(80)]
+            );
+        }
+        let openapi = fs::read_to_string(dir.join("openapi.yaml")).unwrap();
+        let ids: Vec<&str> = openapi
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("operationId: "))
+            .collect();
+        assert!(ids.len() >= 5, "{openapi}");
+        for id in ids {
+            assert!(page.contains(&format!("<section id=\"op-{id}\">")), "{id}");
+        }
+        let style = page
+            .split("<style>")
+            .nth(1)
+            .and_then(|rest| rest.split("</style>").next())
+            .unwrap();
+        let hash = base64(&sha2::Sha256::digest(style.as_bytes()));
+        let docs = fs::read_to_string(dir.join("src/docs.rs")).unwrap();
+        assert!(
+            docs.contains(&format!("\"style-src 'sha256-{hash}'; \"")),
+            "{docs}"
+        );
+        assert!(docs.contains("\"default-src 'none'; \""), "{docs}");
+        assert!(docs.contains("include_str!(\"../docs.html\")"), "{docs}");
+    }
+}

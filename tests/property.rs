@@ -394,11 +394,9 @@ impl Custom {
         let first = match &self.first {
             First::Own(s) => s.clone(),
             First::Entity(i) => {
+                // The entity's route: its plural, whatever its `table:`.
                 let e = &entities[i.index(entities.len())];
-                e.table
-                    .clone()
-                    .unwrap_or_else(|| msgen::spec::default_table_name(&e.name))
-                    .replace('_', "-")
+                msgen::spec::default_table_name(&e.name).replace('_', "-")
             }
         };
         let mut path = format!("/{first}");
@@ -1011,8 +1009,14 @@ fn entities() -> impl Strategy<Value = Vec<Entity>> {
     prop::collection::vec(entity, 0..5).prop_map(|entities| {
         let mut snake = HashSet::new();
         let mut tables = HashSet::new();
+        // Routes and modules are named after the plural: one per entity, none of msgen's own.
+        let mut plurals = HashSet::new();
         entities
             .into_iter()
+            .filter(|e| {
+                let plural = msgen::spec::default_table_name(&e.name);
+                !["contracts", "helpers"].contains(&plural.as_str()) && plurals.insert(plural)
+            })
             .filter(|e| {
                 let table = e
                     .table

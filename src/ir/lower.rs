@@ -106,6 +106,7 @@ fn lower_entity(
     let name = entity.name.value.clone();
     let snake_name = snake(&name);
     let table = entity.table_name();
+    let plural = entity.plural();
     let fields: Vec<Field> = entity
         .fields
         .iter()
@@ -138,15 +139,16 @@ fn lower_entity(
         human: snake_name.replace('_', " "),
         model_module: rust_ident(&snake_name),
         model_file: snake_name.clone(),
-        repo_module: rust_ident(&table),
-        repo_file: table.clone(),
-        route_segment: table.replace('_', "-"),
+        repo_module: rust_ident(&plural),
+        repo_file: plural.clone(),
+        route_segment: plural.replace('_', "-"),
         new_type: format!("New{name}"),
         patch_type: format!("{name}Patch"),
         filter_type: format!("{name}Filter"),
         has_defaults: fields.iter().any(|f| f.default.is_some()),
         snake: snake_name,
         table,
+        plural,
         fields,
         enums,
         filters,

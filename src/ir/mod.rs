@@ -113,7 +113,11 @@ pub struct Entity {
     pub repo_module: String,
     /// Its file name without `.rs`.
     pub repo_file: String,
+    /// The SQL table (`table:` in the spec, else the plural). Used in SQL only.
     pub table: String,
+    /// The entity's name in the plural, snake_case: `payments`, `order_lines`. The names of
+    /// its API, modules and routes come from it, never from the table.
+    pub plural: String,
     /// URL segment: `payments`, `order-lines`.
     pub route_segment: String,
     pub new_type: String,

@@ -2,6 +2,7 @@
 //! renders the same bytes.
 
 mod asyncapi;
+mod docs_page;
 mod lock;
 mod migrate;
 mod openapi;
@@ -174,11 +175,14 @@ pub fn render(
     })
 }
 
-/// `openapi.yaml`, and `asyncapi.yaml` for a service with events.
+/// `openapi.yaml`, the API reference page `docs.html` written from the same model, and
+/// `asyncapi.yaml` for a service with events.
 fn documents(s: &Service) -> Vec<File> {
-    let openapi = Some(openapi::document(s));
+    let model = openapi::model(s);
+    let openapi = Some(serde_yaml::to_string(&model).expect("JSON values serialize to YAML"));
     let files = [
         ("openapi.yaml", openapi),
+        ("docs.html", Some(docs_page::page(s, &model))),
         ("asyncapi.yaml", asyncapi::document(s)),
     ];
     files
@@ -249,6 +253,9 @@ fn shared_context(s: &Service) -> Context {
     );
     ctx.insert("service", s);
     ctx.insert("msgen_version", env!("CARGO_PKG_VERSION"));
+    ctx.insert("email_rule", crate::rules::EMAIL_RULE);
+    ctx.insert("url_rule", crate::rules::URL_RULE);
+    ctx.insert("docs_csp", &docs_page::content_security_policy());
     ctx.insert("default_database_url", &default_database_url(s));
     let broker_env = match s.broker {
         _ if !s.events.any() => None,

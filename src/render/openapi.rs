@@ -6,7 +6,9 @@ use serde_json::{json, Map, Value};
 use crate::ir::{BodyType, CustomOperation, Entity, Field, Service};
 use crate::spec::FieldType;
 
-pub fn document(s: &Service) -> String {
+/// The OpenAPI document as data: what `openapi.yaml` is written from, and the API reference
+/// page too.
+pub fn model(s: &Service) -> Value {
     let mut paths = Map::new();
     let mut schemas = Map::new();
     schemas.insert("Problem".into(), problem_schema());
@@ -76,7 +78,7 @@ pub fn document(s: &Service) -> String {
     if !s.description.is_empty() {
         info["description"] = json!(s.description);
     }
-    let doc = json!({
+    json!({
         "openapi": "3.1.0",
         "info": info,
         "paths": paths,
@@ -84,8 +86,7 @@ pub fn document(s: &Service) -> String {
             "schemas": schemas,
             "responses": shared_responses(),
         },
-    });
-    serde_yaml::to_string(&doc).expect("JSON values serialize to YAML")
+    })
 }
 
 /// `(method, path, summary)` of every API route, for the service's README.
@@ -96,7 +97,7 @@ pub fn route_table(s: &Service) -> Vec<(String, String, String)> {
             let c = resource.crud;
             let collection = format!("{}{}", s.base_path, resource.route);
             let item = format!("{collection}/{{id}}");
-            let plural = e.table.replace('_', " ");
+            let plural = e.plural.replace('_', " ");
             let one = &e.human;
             let mut add = |on: bool, method: &str, path: &str, what: String| {
                 if on {
@@ -245,7 +246,7 @@ fn list_operation(e: &Entity) -> Value {
         parameters.push(json!({
             "name": f.name,
             "in": "query",
-            "description": format!("Only {} whose `{}` equals this.", e.table.replace('_', " "), f.name),
+            "description": format!("Only {} whose `{}` equals this.", e.plural.replace('_', " "), f.name),
             "schema": value_schema(f),
         }));
     }
@@ -267,7 +268,7 @@ fn list_operation(e: &Entity) -> Value {
     responses.extend(error_refs(&[400, 422, 500]));
     json!({
         "operationId": format!("list_{}", e.repo_module),
-        "summary": format!("List {}", e.table.replace('_', " ")),
+        "summary": format!("List {}", e.plural.replace('_', " ")),
         "parameters": parameters,
         "responses": responses,
     })

@@ -545,6 +545,147 @@ fn foreign_key(key: &str) -> Option<(&'static str, Option<&'static str>)> {
     })
 }
 
+/// Names other tools (JSON Schema, OpenAPI, ORMs, AsyncAPI) give to what msgen calls a key,
+/// with the msgen key. Compared ignoring case, `_` and `-`, so `minLength` is `min_length`.
+const KEY_SYNONYMS: &[(&str, &str)] = &[
+    // fields
+    ("minimum", "min"),
+    ("min_value", "min"),
+    ("exclusive_minimum", "min"),
+    ("maximum", "max"),
+    ("max_value", "max"),
+    ("exclusive_maximum", "max"),
+    ("min_len", "min_length"),
+    ("min_size", "min_length"),
+    ("max_len", "max_length"),
+    ("max_size", "max_length"),
+    ("regex", "pattern"),
+    ("regexp", "pattern"),
+    ("match", "pattern"),
+    ("default_value", "default"),
+    ("kind", "type"),
+    ("data_type", "type"),
+    ("datatype", "type"),
+    ("target", "entity"),
+    ("ref_entity", "entity"),
+    ("references_entity", "entity"),
+    ("on_remove", "on_delete"),
+    ("is_unique", "unique"),
+    ("is_optional", "optional"),
+    ("optional_field", "optional"),
+    ("enum_values", "values"),
+    ("allowed_values", "values"),
+    ("validate", "format"),
+    // every level that describes something
+    ("summary", "description"),
+    ("desc", "description"),
+    ("doc", "description"),
+    ("docs", "description"),
+    // entities
+    ("table_name", "table"),
+    ("db_table", "table"),
+    ("previous_name", "renamed_from"),
+    ("old_name", "renamed_from"),
+    ("renamed", "renamed_from"),
+    ("was", "renamed_from"),
+    ("columns", "fields"),
+    ("properties", "fields"),
+    ("attributes", "fields"),
+    ("props", "fields"),
+    // endpoints
+    ("http_method", "method"),
+    ("parameters", "params"),
+    ("path_params", "params"),
+    ("path_parameters", "params"),
+    ("body", "request"),
+    ("input", "request"),
+    ("request_body", "request"),
+    ("output", "response"),
+    ("returns", "response"),
+    ("response_body", "response"),
+    ("result", "response"),
+    ("events", "emits"),
+    ("publishes", "emits"),
+    ("crud", "operations"),
+    ("actions", "operations"),
+    ("entity", "resource"),
+    // events
+    ("schema", "payload"),
+    ("data", "payload"),
+    ("fields", "payload"),
+    ("source", "from"),
+    ("publisher", "from"),
+    ("producer", "from"),
+    ("origin", "from"),
+    ("subscribe", "consume"),
+    ("publish_events", "publish"),
+    // the top level
+    ("db", "database"),
+    ("datastore", "database"),
+    ("message_broker", "broker"),
+    ("messaging", "broker"),
+    ("queue", "broker"),
+    ("prefix", "base_path"),
+    ("base_url", "base_path"),
+    ("path_prefix", "base_path"),
+    ("http_port", "port"),
+    ("listen_port", "port"),
+    ("models", "entities"),
+    ("tables", "entities"),
+    ("resources", "endpoints"),
+    ("routes", "endpoints"),
+    ("operations", "endpoints"),
+    ("api", "endpoints"),
+];
+
+/// Every key that some level answers with its own advice (see [`foreign_key`], [`events_key`]
+/// and the hints of [`Decoder::unknown_keys`]), so that a misspelling of one gets that advice.
+const ADVISED_KEYS: &[&str] = &[
+    "required",
+    "nullable",
+    "primary_key",
+    "references",
+    "foreign_key",
+    "indexed",
+    "service_name",
+    "route",
+    "subscribe",
+    "consumes",
+    "produces",
+    "routing_key",
+    "channel",
+    "topic",
+];
+
+/// The allowed key that an unknown `key` most likely stands for: a misspelling of it, or the
+/// name another tool gives it (`minimum` -> `min`), or a misspelling of that name.
+pub(crate) fn suggest_key<'k>(key: &str, allowed: &[&'k str]) -> Option<&'k str> {
+    let normal = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !matches!(c, '_' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let in_allowed = |meant: &str| allowed.iter().copied().find(|a| *a == meant);
+    let synonym = |word: &str| {
+        KEY_SYNONYMS
+            .iter()
+            .find(|(other, _)| normal(other) == normal(word))
+            .and_then(|(_, meant)| in_allowed(meant))
+    };
+    if let Some(s) = did_you_mean(key, allowed.iter().copied()) {
+        return Some(s);
+    }
+    if let Some(s) = synonym(key) {
+        return Some(s);
+    }
+    let synonyms = KEY_SYNONYMS
+        .iter()
+        .filter(|(_, meant)| allowed.contains(meant))
+        .map(|(other, _)| *other);
+    did_you_mean(key, synonyms).and_then(synonym)
+}
+
 /// Advice for keys under `events:`, and the key they stand for.
 fn events_key(key: &str) -> Option<(&'static str, &'static str)> {
     Some(match key {
@@ -693,9 +834,12 @@ impl Decoder {
             }
             let help = if let Some(h) = hint(key) {
                 h.to_owned()
-            } else if let Some(s) = did_you_mean(key, allowed.iter().copied()) {
+            } else if let Some(s) = suggest_key(key, allowed) {
                 suggested.push(s);
                 format!("did you mean `{s}`?")
+            } else if let Some(h) = did_you_mean(key, ADVISED_KEYS.iter().copied()).and_then(&hint)
+            {
+                h.to_owned()
             } else {
                 format!("valid keys are: {}", allowed.join(", "))
             };
@@ -1019,7 +1163,7 @@ impl Decoder {
         };
         let misplaced_field = |e: &&Entry| {
             let key = e.key.value.as_str();
-            !ENTITY_KEYS.contains(&key) && did_you_mean(key, ENTITY_KEYS.iter().copied()).is_none()
+            !ENTITY_KEYS.contains(&key) && suggest_key(key, ENTITY_KEYS).is_none()
         };
         if get(body, "fields").is_none() && body.iter().any(|e| misplaced_field(&e)) {
             // The fields were written straight under the entity name.
@@ -1617,6 +1761,31 @@ fn rust_or_sql_type(text: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_keys_suggest_the_key_they_stand_for() {
+        let field = |key| suggest_key(key, FIELD_KEYS);
+        assert_eq!(field("minimum"), Some("min"));
+        assert_eq!(field("Maximum"), Some("max"));
+        assert_eq!(field("minimun"), Some("min"));
+        assert_eq!(field("maxLength"), Some("max_length"));
+        assert_eq!(field("max-length"), Some("max_length"));
+        assert_eq!(field("minLen"), Some("min_length"));
+        assert_eq!(field("regex"), Some("pattern"));
+        assert_eq!(field("tpye"), Some("type"));
+        assert_eq!(field("colour"), None);
+        assert_eq!(suggest_key("columns", ENTITY_KEYS), Some("fields"));
+        assert_eq!(suggest_key("tableName", ENTITY_KEYS), Some("table"));
+        assert_eq!(suggest_key("parameters", CUSTOM_KEYS), Some("params"));
+        assert_eq!(suggest_key("returns", CUSTOM_KEYS), Some("response"));
+        assert_eq!(suggest_key("schema", EVENT_KEYS), Some("payload"));
+        assert_eq!(suggest_key("source", EVENT_KEYS), Some("from"));
+        assert_eq!(suggest_key("basePath", TOP_KEYS), Some("base_path"));
+        assert_eq!(suggest_key("db", TOP_KEYS), Some("database"));
+        assert_eq!(suggest_key("models", TOP_KEYS), Some("entities"));
+        // A synonym only stands for a key the level has.
+        assert_eq!(suggest_key("minimum", TOP_KEYS), None);
+    }
 
     /// The spec when it has no shape problems, else the problems.
     fn load_text(text: &str) -> Result<Spec, Vec<Diagnostic>> {

@@ -438,6 +438,13 @@ impl Entity {
             None => default_table_name(&self.name.value),
         }
     }
+
+    /// The entity's name in the plural, snake_case (`Match` -> `matches`): its route, its
+    /// modules and the names of its API. Never its `table:`, which names the SQL table only,
+    /// so that renaming a table leaves the API as it is.
+    pub fn plural(&self) -> String {
+        default_table_name(&self.name.value)
+    }
 }
 
 /// The default table for an entity: its snake_case name in the plural

@@ -408,24 +408,9 @@ fn is_datetime(s: &str) -> bool {
         && zone.is_none_or(|z| hms(z, 2))
 }
 
-fn is_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !s.contains(char::is_whitespace)
-        }
-        None => false,
-    }
-}
-
+/// A URL default: one the generated service accepts, and `http://` or `https://`.
 fn is_url(s: &str) -> bool {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
-    rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
+    (s.starts_with("https://") || s.starts_with("http://")) && crate::rules::is_url(s)
 }
 
 /// The span of `len` bytes at `offset` in the value of `s`, when the value is written plainly
@@ -830,6 +815,7 @@ impl<'a> Validator<'a> {
         let spec = self.spec;
         let mut snake_names: HashMap<String, &Spanned<String>> = HashMap::new();
         let mut tables: HashMap<String, (&Entity, Span)> = HashMap::new();
+        let mut plurals: HashMap<String, &Spanned<String>> = HashMap::new();
         for entity in &spec.entities {
             if let Some(d) = &entity.description {
                 self.text(d, "`description`");
@@ -871,6 +857,9 @@ impl<'a> Validator<'a> {
                 // A second entity of the same snake_case name would also repeat its table.
                 name_ok =
                     snake_names.get(&entity.name.value.to_snake_case()) == Some(&&entity.name);
+            }
+            if name_ok {
+                self.entity_plural(entity, &mut plurals);
             }
             if let Some(old) = &entity.renamed_from {
                 self.entity_renamed_from(entity, old);
@@ -916,6 +905,31 @@ impl<'a> Validator<'a> {
             }
             self.fields(&entity.fields, Place::Entity);
             self.entity_fields(entity);
+        }
+    }
+
+    /// The plural names the entity's route, modules and API; it must be the entity's own.
+    fn entity_plural<'s>(
+        &mut self,
+        entity: &'s Entity,
+        plurals: &mut HashMap<String, &'s Spanned<String>>,
+    ) {
+        let plural = entity.plural();
+        match plurals.get(&plural) {
+            Some(first) => self.report(
+                Diagnostic::error(
+                    entity.name.span,
+                    format!(
+                        "entity `{}` has the same plural `{plural}` as `{}`",
+                        entity.name.value, first.value
+                    ),
+                )
+                .with_related(first.span, format!("`{}` is defined here", first.value))
+                .with_help("routes and modules are named after the plural; rename one of them"),
+            ),
+            None => {
+                plurals.insert(plural, &entity.name);
+            }
         }
     }
 
@@ -1814,7 +1828,7 @@ impl<'a> Validator<'a> {
         }
         if let Some(format) = &field.format {
             let (ok, what) = match format.value {
-                Format::Email => (is_email(s), "an email address"),
+                Format::Email => (crate::rules::is_email(s), "an email address"),
                 Format::Url => (is_url(s), "an http or https URL"),
             };
             if !ok {
@@ -1867,10 +1881,9 @@ impl<'a> Validator<'a> {
                     resources.insert(&entity.name.value, r.resource.span);
                     self.resources.push((entity, r.resource.span));
                     let operations = self.operations(r);
-                    // Without its `table:` the routes are unknown: they are named after it.
-                    if is_pascal(&entity.name.value) && !self.dropped.key(entity.name.span, "table")
-                    {
-                        let segment = entity.table_name().replace('_', "-");
+                    // Routes are named after the entity's plural, whatever its `table:`.
+                    if is_pascal(&entity.name.value) {
+                        let segment = entity.plural().replace('_', "-");
                         let describe = format!("the resource endpoint for `{}`", entity.name.value);
                         for op in operations {
                             let (methods, item): (&[Method], bool) = match op {
@@ -2256,11 +2269,11 @@ impl<'a> Validator<'a> {
                     .spec
                     .entities
                     .first()
-                    .filter(|e| is_pascal(&e.name.value) && !self.dropped.key(e.name.span, "table"))
+                    .filter(|e| is_pascal(&e.name.value))
                 {
                     Some(e) => format!(
                         "start the path with a fixed segment, such as an entity's route: `/{}{}`",
-                        e.table_name().replace('_', "-"),
+                        e.plural().replace('_', "-"),
                         show(value)
                     ),
                     None => "start the path with a fixed segment, e.g. `/reports/{day}`".to_owned(),
@@ -2500,49 +2513,53 @@ impl<'a> Validator<'a> {
     // -- generated modules and types --------------------------------------------------------
 
     /// The modules that hold the endpoints, as the generator lays them out: one per entity
-    /// with endpoints (named after its table), and one per first path segment of custom
+    /// with endpoints (named after its plural), and one per first path segment of custom
     /// endpoints outside every entity's route. Reports first segments whose module would be
     /// named like an entity's, or like another segment's.
     fn modules(&mut self) -> Vec<Module<'a>> {
         let spec = self.spec;
-        // Entities whose module names are known: valid name, valid table that could be read.
+        // Entities whose module names are known: those with a valid name. Modules and routes
+        // are named after the entity's plural, never after its `table:`.
         let entities: Vec<(&'a Entity, String, String)> = spec
             .entities
             .iter()
-            .filter(|e| is_pascal(&e.name.value) && !self.dropped.key(e.name.span, "table"))
-            .map(|e| (e, e.name.value.to_snake_case(), e.table_name()))
-            .filter(|(_, _, table)| is_snake(table))
+            .filter(|e| is_pascal(&e.name.value))
+            .map(|e| (e, e.name.value.to_snake_case(), e.plural()))
             .collect();
-        let lost_table = spec
-            .entities
-            .iter()
-            .any(|e| self.dropped.key(e.name.span, "table"));
         let mut modules: Vec<Module<'a>> = Vec::new();
-        for &(entity, span) in &self.resources {
-            if let Some((_, _, table)) = entities.iter().find(|(e, ..)| std::ptr::eq(*e, entity)) {
-                modules.push(Module::of_entity(entity, table, span));
+        for (entity, span) in self.resources.clone() {
+            if let Some((_, _, plural)) = entities.iter().find(|(e, ..)| std::ptr::eq(*e, entity)) {
+                if RESERVED_MODULES.contains(&plural.as_str()) {
+                    self.report(
+                        Diagnostic::error(
+                            span,
+                            format!(
+                                "the endpoints of entity `{}` would live in the module `{plural}`, a name msgen uses for one of its own",
+                                entity.name.value
+                            ),
+                        )
+                        .with_related(entity.name.span, "modules and routes are named after the entity's plural")
+                        .with_help("rename the entity"),
+                    );
+                }
+                modules.push(Module::of_entity(entity, plural, span));
             }
         }
         for (endpoint, first, span) in self.custom.clone() {
             if modules.iter().any(|m| m.route == first) {
                 continue;
             }
-            let route = |table: &str| table.replace('_', "-");
-            if let Some((entity, _, table)) = entities.iter().find(|(_, _, t)| route(t) == first) {
-                modules.push(Module::of_entity(entity, table, span));
-                continue;
-            }
-            if lost_table {
-                // The segment may be the route of the entity whose `table:` could not be read,
-                // so which module it names is unknown.
+            let route = |plural: &str| plural.replace('_', "-");
+            if let Some((entity, _, plural)) = entities.iter().find(|(_, _, t)| route(t) == first) {
+                modules.push(Module::of_entity(entity, plural, span));
                 continue;
             }
             let file = first.to_snake_case();
-            if let Some((entity, _, table)) = entities
+            if let Some((entity, _, plural)) = entities
                 .iter()
                 .find(|(_, snake, t)| *snake == file || *t == file)
             {
-                let entity_route = route(table);
+                let entity_route = route(plural);
                 let rest = &endpoint.path.value[1 + first.len()..];
                 self.report(
                     Diagnostic::error(
@@ -2759,7 +2776,7 @@ impl<'a> Validator<'a> {
 struct Module<'a> {
     /// The file name, and (raw identifiers aside) the module name: `payments`.
     file: String,
-    /// The first path segment of its routes: `payments`, `game-matches`.
+    /// The first path segment of its routes: `payments`, `order-lines`.
     route: String,
     /// The PascalCase name of its service struct; the trait adds `Service`.
     ty: String,
@@ -2772,17 +2789,17 @@ struct Module<'a> {
 }
 
 impl<'a> Module<'a> {
-    fn of_entity(entity: &'a Entity, table: &str, span: Span) -> Self {
+    fn of_entity(entity: &'a Entity, plural: &str, span: Span) -> Self {
         // The generator names the service after the module, raw identifier included
         // (`r#match` -> `RMatch`).
-        let module = if RUST_KEYWORDS.contains(&table) && !NOT_RAW.contains(&table) {
-            format!("r#{table}")
+        let module = if RUST_KEYWORDS.contains(&plural) && !NOT_RAW.contains(&plural) {
+            format!("r#{plural}")
         } else {
-            table.to_owned()
+            plural.to_owned()
         };
         Self {
-            file: table.to_owned(),
-            route: table.replace('_', "-"),
+            file: plural.to_owned(),
+            route: plural.replace('_', "-"),
             ty: module.to_upper_camel_case(),
             span,
             entity: Some(entity),
@@ -3450,8 +3467,9 @@ mod tests {
                 "service: shop\nentities:\n  A: { table: bs, fields: { a: int } }\n  B: { table: [x], fields: { a: int } }\n",
                 "expected a string for `table`, found a list",
             ),
+            // Routes and modules are named after the entity, so they stay known.
             (
-                "service: shop\nentities:\n  B: { table: [b], fields: { a: int } }\nendpoints:\n  - resource: B\n  - name: go\n    method: POST\n    path: /b/x\n  - name: make\n    method: POST\n    path: /bs\n",
+                "service: shop\nentities:\n  B: { table: [b], fields: { a: int } }\nendpoints:\n  - resource: B\n  - name: go\n    method: POST\n    path: /bs/x\n  - name: make\n    method: POST\n    path: /things\n",
                 "expected a string for `table`, found a list",
             ),
             // Events that could not be read.
