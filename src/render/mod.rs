@@ -235,8 +235,12 @@ fn shared_context(s: &Service) -> Context {
     );
     let traits = s.resources.iter().map(|r| r.trait_name.clone());
     ctx.insert(
-        "service_traits",
-        &sorted(traits.chain(["UsesDatabase".to_string()]).collect()),
+        "service_traits_use",
+        &rust::use_list(
+            "pub use",
+            "contracts",
+            &sorted(traits.chain(["UsesDatabase".to_string()]).collect()),
+        ),
     );
     ctx.insert("service", s);
     ctx.insert("default_database_url", &default_database_url(s));
@@ -1335,7 +1339,8 @@ fn signature_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
     )))
 }
 
-/// `{{ chain(prefix="let x = ", head="a()", calls="b()|c()", indent=4, suffix=";") }}`
+/// `{{ chain(prefix="let x = ", head="a()", calls="b()|c()", indent=4, suffix=";") }}`, or with
+/// `open="Ok(Json("` and `close="))"` instead of `prefix`: the chain as the argument of calls.
 fn chain_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
     let get = |key: &str| args.get(key).and_then(Value::as_str);
     let head = get("head").ok_or("chain needs `head`")?;
@@ -1343,6 +1348,16 @@ fn chain_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
         .map(|c| c.split('|').filter(|c| !c.is_empty()).collect())
         .unwrap_or_default();
     let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
+    if let Some(open) = get("open") {
+        return Ok(Value::String(rust::wrapped_chain(
+            open,
+            head,
+            &calls,
+            indent,
+            get("close").unwrap_or(""),
+            get("suffix").unwrap_or(""),
+        )));
+    }
     Ok(Value::String(rust::chain(
         get("prefix").unwrap_or(""),
         head,

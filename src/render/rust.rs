@@ -86,11 +86,18 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
     let one_line: String = std::iter::once(head.to_string())
         .chain(calls.iter().map(|c| format!(".{c}")))
         .collect();
+    // rustfmt counts the `?` that ends a chain twice against `chain_width`.
+    let tries = calls.last().is_some_and(|c| c.ends_with('?')) as usize;
     if calls.is_empty()
-        || (one_line.len() <= CHAIN_WIDTH
+        || (one_line.len() + tries <= CHAIN_WIDTH
             && indent + prefix.len() + one_line.len() + suffix.len() <= MAX_WIDTH)
     {
         return format!("{pad}{prefix}{one_line}{suffix}");
+    }
+    if let [call] = calls {
+        if let Some(line) = single_call(prefix, head, call, indent, suffix) {
+            return line;
+        }
     }
     let mut out = format!("{pad}{prefix}{head}");
     let inner = indent + 4;
@@ -112,6 +119,48 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
     }
     out.push_str(suffix);
     out
+}
+
+/// A chain as the only argument of nested calls: `open` is `Ok(Json(` and `close` `))`. On one
+/// line when it fits there and the outer call's arguments are within [`FN_CALL_WIDTH`];
+/// otherwise the calls open on the line and the chain goes on a line of its own, laid out by
+/// [`chain`], as rustfmt overflows the last argument of a call.
+pub fn wrapped_chain(
+    open: &str,
+    head: &str,
+    calls: &[&str],
+    indent: usize,
+    close: &str,
+    suffix: &str,
+) -> String {
+    let pad = " ".repeat(indent);
+    let one_line: String = std::iter::once(head.to_string())
+        .chain(calls.iter().map(|c| format!(".{c}")))
+        .collect();
+    let args = open.find('(').map_or(0, |i| open.len() - i - 1) + one_line.len() + close.len() - 1;
+    let line = format!("{pad}{open}{one_line}{close}{suffix}");
+    if open.is_empty() || (args <= FN_CALL_WIDTH && line.len() <= MAX_WIDTH) {
+        return chain(open, head, calls, indent, &format!("{close}{suffix}"));
+    }
+    let inner = chain("", head, calls, indent + 4, ",");
+    format!("{pad}{open}\n{inner}\n{pad}{close}{suffix}")
+}
+
+/// A chain of one call, which `chain_width` does not limit: on the line of `head` when it fits
+/// there; on a line of its own when it fits there unbroken; otherwise on the line of `head`
+/// with its arguments broken one per line. `None` when the call has no arguments to break.
+fn single_call(prefix: &str, head: &str, call: &str, indent: usize, suffix: &str) -> Option<String> {
+    let pad = " ".repeat(indent);
+    let args_fit = call_args(call).is_none_or(|(_, args)| args.len() <= FN_CALL_WIDTH);
+    let line = format!("{pad}{prefix}{head}.{call}{suffix}");
+    if args_fit && line.len() <= MAX_WIDTH {
+        return Some(line);
+    }
+    if args_fit && indent + 4 + 1 + call.len() + suffix.len() <= MAX_WIDTH {
+        return Some(format!("{pad}{prefix}{head}\n{pad}    .{call}{suffix}"));
+    }
+    let broken = break_call(call, indent)?;
+    Some(format!("{pad}{prefix}{head}.{broken}{suffix}"))
 }
 
 /// rustfmt's default `fn_call_width`: a call whose arguments are wider is broken one argument
@@ -213,7 +262,7 @@ pub fn imports(paths: &[String]) -> Vec<String> {
                     (key, format!("use {module}::{};", items[0]))
                 } else {
                     key.push(Key::List);
-                    (key, use_list(module, &items))
+                    (key, use_list("use", module, &items))
                 }
             })
             .collect();
@@ -223,12 +272,14 @@ pub fn imports(paths: &[String]) -> Vec<String> {
     lines
 }
 
-fn use_list(module: &str, items: &[String]) -> String {
-    let one_line = format!("use {module}::{{{}}};", items.join(", "));
+/// `use module::{a, b};` (`keyword` is `use` or `pub use`), on one line when it fits, otherwise
+/// with the items filling lines of their own, as rustfmt wraps a use list.
+pub fn use_list(keyword: &str, module: &str, items: &[String]) -> String {
+    let one_line = format!("{keyword} {module}::{{{}}};", items.join(", "));
     if one_line.len() < MAX_WIDTH {
         return one_line;
     }
-    let mut out = format!("use {module}::{{\n");
+    let mut out = format!("{keyword} {module}::{{\n");
     let mut line = String::from("   ");
     for item in items {
         if line.len() + 1 + item.len() + 1 > MAX_WIDTH {
