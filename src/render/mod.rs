@@ -103,7 +103,10 @@ static BASE: LazyLock<Tera> = LazyLock::new(|| {
     tera.register_filter("doc", doc_filter);
     tera.register_filter("doc_line", doc_line_filter);
     tera.register_function("signature", signature_function);
+    tera.register_filter("call", call_filter);
     tera.register_function("chain", chain_function);
+    tera.register_function("call", call_function);
+    tera.register_function("attribute", attribute_function);
     add_template(&mut tera, MACROS).expect("the embedded macros are valid");
     tera
 });
@@ -1337,6 +1340,43 @@ fn signature_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
         indent,
         tail,
     )))
+}
+
+/// `{{ "f(a, b)" | call(indent=8, suffix=";") }}`: a call written out whole, laid out as
+/// [`rust::call`] lays it out.
+fn call_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let text = value.as_str().unwrap_or_default();
+    let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let suffix = args.get("suffix").and_then(Value::as_str).unwrap_or("");
+    Ok(Value::String(rust::call_text(text, indent, suffix)))
+}
+
+/// `{{ call(prefix="let x = ", head="f", args="a|b", indent=4, suffix=";") }}`
+fn call_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let get = |key: &str| args.get(key).and_then(Value::as_str);
+    let head = get("head").ok_or("call needs `head`")?;
+    let list: Vec<&str> = get("args")
+        .map(|a| a.split('|').filter(|a| !a.is_empty()).collect())
+        .unwrap_or_default();
+    let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
+    Ok(Value::String(rust::call(
+        get("prefix").unwrap_or(""),
+        head,
+        &list,
+        indent,
+        get("suffix").unwrap_or(""),
+    )))
+}
+
+/// `{{ attribute(name="serde", args="default|with = \"m\"", indent=4) }}`
+fn attribute_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let get = |key: &str| args.get(key).and_then(Value::as_str);
+    let name = get("name").ok_or("attribute needs `name`")?;
+    let list: Vec<&str> = get("args")
+        .map(|a| a.split('|').filter(|a| !a.is_empty()).collect())
+        .unwrap_or_default();
+    let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
+    Ok(Value::String(rust::attribute(name, &list, indent)))
 }
 
 /// `{{ chain(prefix="let x = ", head="a()", calls="b()|c()", indent=4, suffix=";") }}`, or with

@@ -94,11 +94,45 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
     {
         return format!("{pad}{prefix}{one_line}{suffix}");
     }
-    if let [call] = calls {
-        if let Some(line) = single_call(prefix, head, call, indent, suffix) {
-            return line;
+    let same_line = || {
+        if let [call] = calls {
+            if let Some(line) = single_call(prefix, head, call, indent, suffix) {
+                return line;
+            }
         }
+        vertical_chain(prefix, head, calls, indent, suffix)
+    };
+    right_hand_side(prefix, indent, same_line, |indent| {
+        chain("", head, calls, indent, suffix)
+    })
+}
+
+/// The right-hand side of `let x = ` (a `prefix` that ends with `= `) as rustfmt places it:
+/// `same_line()` when that is one line; otherwise on the next line, one level deeper, when it
+/// fits there on one line or takes at least two lines fewer there.
+fn right_hand_side(
+    prefix: &str,
+    indent: usize,
+    same_line: impl FnOnce() -> String,
+    next_line: impl FnOnce(usize) -> String,
+) -> String {
+    let same = same_line();
+    if !prefix.ends_with("= ") || !same.contains('\n') {
+        return same;
     }
+    let next = next_line(indent + 4);
+    let lines = |s: &str| s.lines().count();
+    let fits = next.lines().all(|l| l.len() <= MAX_WIDTH);
+    if fits && (!next.contains('\n') || lines(&same) > lines(&next) + 1) {
+        let pad = " ".repeat(indent);
+        return format!("{pad}{}\n{next}", prefix.trim_end());
+    }
+    same
+}
+
+/// A chain broken one call per line.
+fn vertical_chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &str) -> String {
+    let pad = " ".repeat(indent);
     let mut out = format!("{pad}{prefix}{head}");
     let inner = indent + 4;
     let broken: Option<Vec<String>> = calls
@@ -139,7 +173,9 @@ pub fn wrapped_chain(
         .collect();
     let args = open.find('(').map_or(0, |i| open.len() - i - 1) + one_line.len() + close.len() - 1;
     let line = format!("{pad}{open}{one_line}{close}{suffix}");
-    if open.is_empty() || (args <= FN_CALL_WIDTH && line.len() <= MAX_WIDTH) {
+    // A chain of one call is not held to `fn_call_width` as the only argument.
+    let fits = args <= FN_CALL_WIDTH || calls.len() == 1;
+    if open.is_empty() || (fits && line.len() <= MAX_WIDTH) {
         return chain(open, head, calls, indent, &format!("{close}{suffix}"));
     }
     let inner = chain("", head, calls, indent + 4, ",");
@@ -163,6 +199,71 @@ fn single_call(prefix: &str, head: &str, call: &str, indent: usize, suffix: &str
     Some(format!("{pad}{prefix}{head}.{broken}{suffix}"))
 }
 
+/// A call statement or expression, `head(args)`, as rustfmt lays it out: on one line when it
+/// fits and its arguments are within [`FN_CALL_WIDTH`], otherwise one argument per line with a
+/// trailing comma. `prefix` precedes the call on its line (`let x = `), `suffix` follows it.
+/// The call may be the last argument of others (`head` `Err(f`, `suffix` `)`), which then open
+/// and close on the lines of the call.
+pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str) -> String {
+    let pad = " ".repeat(indent);
+    let joined = args.join(", ");
+    let line = format!("{pad}{prefix}{head}({joined}){suffix}");
+    // In `Err(f(a, b))` (`head` `Err(f`, `suffix` `)`) the arguments of `Err` count.
+    let outer = head.find('(').map_or(0, |i| {
+        head.len() - i + suffix.chars().take_while(|&c| c == ')').count()
+    });
+    if (outer + joined.len() <= FN_CALL_WIDTH && line.len() <= MAX_WIDTH) || args.is_empty() {
+        return line;
+    }
+    let same_line = || {
+        let mut out = format!("{pad}{prefix}{head}(\n");
+        // A macro's arguments take no trailing comma; `assert_eq!` keeps the two values it
+        // compares on one line when they fit there.
+        let (comma, mut rest) = if head.ends_with('!') { ("", args) } else { (",", args) };
+        if let ("assert_eq!" | "assert_ne!", [a, b, ..]) = (head, args) {
+            let pair = format!("{pad}    {a}, {b}");
+            if args.len() > 2 && pair.len() < MAX_WIDTH {
+                out.push_str(&pair);
+                out.push_str(",\n");
+                rest = &args[2..];
+            }
+        }
+        let lines: Vec<String> = rest.iter().map(|a| format!("{pad}    {a}")).collect();
+        out.push_str(&lines.join(",\n"));
+        out.push_str(&format!("{comma}\n{pad}){suffix}"));
+        out
+    };
+    right_hand_side(prefix, indent, same_line, |indent| {
+        call("", head, args, indent, suffix)
+    })
+}
+
+/// [`call`] for a call written out whole, `head(a, b)`; as it is when it is not a call.
+pub fn call_text(text: &str, indent: usize, suffix: &str) -> String {
+    match call_args(text) {
+        Some((head, args)) => call("", &head[..head.len() - 1], &split_args(args), indent, suffix),
+        None => format!("{}{text}{suffix}", " ".repeat(indent)),
+    }
+}
+
+/// rustfmt's default `attr_fn_like_width`: an attribute whose arguments are wider is broken
+/// one argument per line.
+const ATTR_FN_LIKE_WIDTH: usize = 70;
+
+/// `#[name(args)]` as rustfmt lays it out: on one line when it fits and its arguments are
+/// within [`ATTR_FN_LIKE_WIDTH`], otherwise one argument per line, without a trailing comma.
+pub fn attribute(name: &str, args: &[&str], indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let joined = args.join(", ");
+    let line = format!("{pad}#[{name}({joined})]");
+    // A single argument may be wider than `attr_fn_like_width`, as long as the line fits.
+    if (joined.len() <= ATTR_FN_LIKE_WIDTH || args.len() == 1) && line.len() <= MAX_WIDTH {
+        return line;
+    }
+    let inner: Vec<String> = args.iter().map(|a| format!("{pad}    {a}")).collect();
+    format!("{pad}#[{name}(\n{}\n{pad})]", inner.join(",\n"))
+}
+
 /// rustfmt's default `fn_call_width`: a call whose arguments are wider is broken one argument
 /// per line.
 const FN_CALL_WIDTH: usize = 60;
@@ -179,16 +280,26 @@ fn call_args(call: &str) -> Option<(&str, &str)> {
 /// level under the call at column `indent`. `None` when the call has no arguments to break at
 /// or an argument is too wide even so.
 fn break_call(call: &str, indent: usize) -> Option<String> {
-    let (head, args) = call_args(call)?;
+    let bare = call.trim_end_matches('?');
+    let tries = &call[bare.len()..];
+    let (head, args) = call_args(bare)?;
     let pad = " ".repeat(indent);
+    let args = split_args(args);
+    // A single argument that is a call itself overflows: it opens on the line of this one,
+    // and its own arguments break.
+    if let [only] = args[..] {
+        if let Some(inner) = break_call(only, indent) {
+            return Some(format!("{head}{inner}){tries}"));
+        }
+    }
     let mut out = format!("{head}\n");
-    for arg in split_args(args) {
+    for arg in args {
         if indent + 4 + arg.len() + 1 > MAX_WIDTH {
             return None;
         }
         out.push_str(&format!("{pad}    {arg},\n"));
     }
-    out.push_str(&format!("{pad})"));
+    out.push_str(&format!("{pad}){tries}"));
     Some(out)
 }
 
