@@ -1342,13 +1342,14 @@ fn signature_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
     )))
 }
 
-/// `{{ "f(a, b)" | call(indent=8, suffix=";") }}`: a call written out whole, laid out as
+/// `{{ "f(a, b)" | call(prefix="x: ", indent=8, suffix=";") }}`: a call written out whole, laid out as
 /// [`rust::call`] lays it out.
 fn call_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let text = value.as_str().unwrap_or_default();
     let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
     let suffix = args.get("suffix").and_then(Value::as_str).unwrap_or("");
-    Ok(Value::String(rust::call_text(text, indent, suffix)))
+    let prefix = args.get("prefix").and_then(Value::as_str).unwrap_or("");
+    Ok(Value::String(rust::call_text(prefix, text, indent, suffix)))
 }
 
 /// `{{ call(prefix="let x = ", head="f", args="a|b", indent=4, suffix=";") }}`

@@ -239,10 +239,12 @@ pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str
 }
 
 /// [`call`] for a call written out whole, `head(a, b)`; as it is when it is not a call.
-pub fn call_text(text: &str, indent: usize, suffix: &str) -> String {
-    match call_args(text) {
-        Some((head, args)) => call("", &head[..head.len() - 1], &split_args(args), indent, suffix),
-        None => format!("{}{text}{suffix}", " ".repeat(indent)),
+pub fn call_text(prefix: &str, text: &str, indent: usize, suffix: &str) -> String {
+    let bare = text.trim_end_matches('?');
+    let suffix = format!("{}{suffix}", &text[bare.len()..]);
+    match call_args(bare) {
+        Some((head, args)) => call(prefix, &head[..head.len() - 1], &split_args(args), indent, &suffix),
+        None => format!("{}{prefix}{text}{suffix}", " ".repeat(indent)),
     }
 }
 
@@ -387,7 +389,8 @@ pub fn imports(paths: &[String]) -> Vec<String> {
 /// with the items filling lines of their own, as rustfmt wraps a use list.
 pub fn use_list(keyword: &str, module: &str, items: &[String]) -> String {
     let one_line = format!("{keyword} {module}::{{{}}};", items.join(", "));
-    if one_line.len() < MAX_WIDTH {
+    // rustfmt keeps a use list on one line up to a column short of `max_width`.
+    if one_line.len() < MAX_WIDTH - 1 {
         return one_line;
     }
     let mut out = format!("{keyword} {module}::{{\n");
