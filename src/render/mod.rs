@@ -104,6 +104,7 @@ static BASE: LazyLock<Tera> = LazyLock::new(|| {
     tera.register_filter("doc_line", doc_line_filter);
     tera.register_function("signature", signature_function);
     tera.register_filter("call", call_filter);
+    tera.register_filter("assign", assign_filter);
     tera.register_function("chain", chain_function);
     tera.register_function("call", call_function);
     tera.register_function("attribute", attribute_function);
@@ -1038,6 +1039,7 @@ impl Renderer<'_> {
             .resources
             .iter()
             .any(|r| r.entity.is_some() && r.crud.update);
+        let crud = s.resources.iter().any(|r| r.entity.is_some() && r.crud.any());
         self.emit(
             "src/services/contracts.rs",
             "src/services/contracts.rs".into(),
@@ -1047,6 +1049,7 @@ impl Renderer<'_> {
                 ctx.insert("imports", &imports);
                 ctx.insert("versions", &versions);
                 ctx.insert("patches", &patches);
+                ctx.insert("crud", &crud);
             },
         );
         for view in &resources {
@@ -1105,7 +1108,12 @@ impl Renderer<'_> {
         let helpers = test_helpers(s);
         let crud = s.resources.iter().map(|r| r.crud);
         let any = |f: fn(&crate::ir::Crud) -> bool| crud.clone().any(|c| f(&c));
-        let custom = s.resources.iter().any(|r| !r.operations.is_empty());
+        // The tests of custom operations send bodies, to those that take one.
+        let custom = s
+            .resources
+            .iter()
+            .flat_map(|r| &r.operations)
+            .any(|op| op.request.is_some());
         let http = serde_json::json!({
             "get_json": any(|c| c.list || (c.create && c.get)),
             "send_raw": any(|c| c.create),
@@ -1339,6 +1347,18 @@ fn signature_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
         get("ret"),
         indent,
         tail,
+    )))
+}
+
+/// `{{ "value" | assign(prefix="let x = ", indent=4, suffix=";") }}`: see [`rust::assign`].
+fn assign_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let get = |key: &str| args.get(key).and_then(Value::as_str).unwrap_or("");
+    let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
+    Ok(Value::String(rust::assign(
+        get("prefix"),
+        value.as_str().unwrap_or_default(),
+        indent,
+        get("suffix"),
     )))
 }
 

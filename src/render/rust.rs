@@ -86,11 +86,11 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
     let one_line: String = std::iter::once(head.to_string())
         .chain(calls.iter().map(|c| format!(".{c}")))
         .collect();
-    // rustfmt counts the `?` that ends a chain twice against `chain_width`.
+    // rustfmt counts the `?` that ends a chain twice, against `chain_width` and the line.
     let tries = calls.last().is_some_and(|c| c.ends_with('?')) as usize;
     if calls.is_empty()
         || (one_line.len() + tries <= CHAIN_WIDTH
-            && indent + prefix.len() + one_line.len() + suffix.len() <= MAX_WIDTH)
+            && indent + prefix.len() + one_line.len() + suffix.len() + tries <= MAX_WIDTH)
     {
         return format!("{pad}{prefix}{one_line}{suffix}");
     }
@@ -189,7 +189,8 @@ fn single_call(prefix: &str, head: &str, call: &str, indent: usize, suffix: &str
     let pad = " ".repeat(indent);
     let args_fit = call_args(call).is_none_or(|(_, args)| args.len() <= FN_CALL_WIDTH);
     let line = format!("{pad}{prefix}{head}.{call}{suffix}");
-    if args_fit && line.len() <= MAX_WIDTH {
+    let tries = call.ends_with('?') as usize;
+    if args_fit && line.len() + tries <= MAX_WIDTH {
         return Some(line);
     }
     if args_fit && indent + 4 + 1 + call.len() + suffix.len() <= MAX_WIDTH {
@@ -248,6 +249,18 @@ pub fn call_text(prefix: &str, text: &str, indent: usize, suffix: &str) -> Strin
     }
 }
 
+/// `prefix` and `value` (`let x = `, `"text"`) on one line when it fits, otherwise `value` on the
+/// next line, one level deeper, when it fits there: rustfmt's layout of a right-hand side it
+/// does not break, and of a struct field's type (`prefix` `pub name: `).
+pub fn assign(prefix: &str, value: &str, indent: usize, suffix: &str) -> String {
+    let pad = " ".repeat(indent);
+    let line = format!("{pad}{prefix}{value}{suffix}");
+    if line.len() <= MAX_WIDTH || indent + 4 + value.len() + suffix.len() > MAX_WIDTH {
+        return line;
+    }
+    format!("{pad}{}\n{pad}    {value}{suffix}", prefix.trim_end())
+}
+
 /// rustfmt's default `attr_fn_like_width`: an attribute whose arguments are wider is broken
 /// one argument per line.
 const ATTR_FN_LIKE_WIDTH: usize = 70;
@@ -258,8 +271,9 @@ pub fn attribute(name: &str, args: &[&str], indent: usize) -> String {
     let pad = " ".repeat(indent);
     let joined = args.join(", ");
     let line = format!("{pad}#[{name}({joined})]");
-    // A single argument may be wider than `attr_fn_like_width`, as long as the line fits.
-    if (joined.len() <= ATTR_FN_LIKE_WIDTH || args.len() == 1) && line.len() <= MAX_WIDTH {
+    // A single argument may be wider than `attr_fn_like_width`, as long as the line fits with
+    // a column to spare.
+    if (joined.len() <= ATTR_FN_LIKE_WIDTH || args.len() == 1) && line.len() < MAX_WIDTH {
         return line;
     }
     let inner: Vec<String> = args.iter().map(|a| format!("{pad}    {a}")).collect();

@@ -98,8 +98,15 @@ impl<'a> ModelFile<'a> {
         for body in &bodies {
             all_fields.extend(body.fields.iter().map(|f| (body.type_name.as_str(), f)));
         }
+        // Responses are not validated: only inputs have patterns to check.
+        let responses: Vec<&str> = bodies
+            .iter()
+            .filter(|b| !b.request)
+            .map(|b| b.type_name.as_str())
+            .collect();
         let patterns: Vec<Pattern> = all_fields
             .iter()
+            .filter(|(owner, _)| !responses.contains(owner))
             .filter_map(|(owner, f)| {
                 let pattern = f.constraints.pattern.as_ref()?;
                 Some(Pattern {
