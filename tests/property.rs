@@ -1,7 +1,7 @@
 //! Properties of the whole pipeline, on inputs nobody wrote by hand.
 //!
 //! - `generated_specs_are_accepted_and_render_parsable_files`: random valid specs (entities with
-//!   names of 1 to 30 characters, fields of every type with constraints that fit together,
+//!   names of 1 to 40 characters, fields of every type with constraints that fit together,
 //!   optional fields and defaults, references, enums, resources with some of their operations,
 //!   custom operations with parameters and inline bodies, events) are accepted by
 //!   `msgen::spec::check`; rendered for SQLite and for PostgreSQL, every Rust file parses with
@@ -12,8 +12,15 @@
 //!   target `fuzz/fuzz_targets/spec.rs` finds goes there) goes through `check`, and through
 //!   lowering and rendering when valid, without a panic, and renders Rust that parses.
 //!
-//! The property runs 64 cases from a fixed seed, so a run is repeatable; `PROPTEST_CASES=N`
-//! and `PROPTEST_RNG_SEED=N` run more, or others.
+//! - `generated_rust_is_rustfmt_clean`: the Rust of 256 random valid specs is as rustfmt lays it
+//!   out; with regression specs for layouts that once drifted from rustfmt's.
+//! - `random_services_are_clippy_clean`: the services of 3 random valid specs, built together as
+//!   one workspace, pass `cargo clippy --all-targets -- -D warnings`.
+//!
+//! The properties run from fixed seeds, so a run is repeatable; `PROPTEST_CASES=N` (not for the
+//! clippy test: `MSGEN_CLIPPY_SPECS=N`) and `PROPTEST_RNG_SEED=N` run more, or others.
+
+mod support;
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -1593,4 +1600,73 @@ endpoints:
     assert!(services.contains("pub use contracts::{\n    "), "{services}");
     let code = services.lines().filter(|l| !l.trim_start().starts_with("//"));
     assert!(code.into_iter().all(|l| l.len() <= 100), "{services}");
+}
+
+// -- clippy on a few built services -------------------------------------------------------------
+
+/// A few random valid specs (3 from a fixed seed; `MSGEN_CLIPPY_SPECS=N` and
+/// `PROPTEST_RNG_SEED=N` for more, or others), on SQLite without a broker, generate services
+/// that `cargo clippy --all-targets -- -D warnings` accepts. They are built as the members of
+/// one workspace, by one cargo, in the target directory the other tests that build generated
+/// services share, so dependencies compile once.
+#[test]
+fn random_services_are_clippy_clean() {
+    let count: usize = std::env::var("MSGEN_CLIPPY_SPECS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3);
+    let seed: u64 = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20_260_103);
+    let mut runner = TestRunner::new(Config {
+        rng_seed: RngSeed::Fixed(seed),
+        ..Config::default()
+    });
+    let workspace = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let mut members: Vec<String> = Vec::new();
+    let mut specs = Vec::new();
+    while members.len() < count {
+        let mut spec = spec().new_tree(&mut runner).unwrap().current();
+        spec.broker = Some("none");
+        let text = spec.yaml("sqlite");
+        let Ok(valid) = check(&Source::new("msgen.yaml", text.as_str())) else {
+            continue;
+        };
+        let service = msgen::ir::lower(&valid);
+        if members.contains(&service.name) {
+            continue;
+        }
+        let output = render(&service, &text, &Previous::default()).unwrap();
+        let dir = workspace.path().join(&service.name);
+        for file in &output.files {
+            let path = dir.join(&file.path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, &file.contents).unwrap();
+        }
+        members.push(service.name.clone());
+        specs.push(text);
+    }
+    let list: Vec<String> = members.iter().map(|m| format!("{m:?}")).collect();
+    fs::write(
+        workspace.path().join("Cargo.toml"),
+        format!(
+            "[workspace]\nmembers = [{}]\nresolver = \"2\"\n",
+            list.join(", ")
+        ),
+    )
+    .unwrap();
+    let output = support::command(
+        workspace.path(),
+        "cargo",
+        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+    )
+    .output()
+    .unwrap_or_else(|e| panic!("cannot run cargo: {e}"));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "cargo clippy failed on the services of these specs:\n{}\n{text}",
+        specs.join("\n---\n")
+    );
 }
