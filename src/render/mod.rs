@@ -105,6 +105,7 @@ static BASE: LazyLock<Tera> = LazyLock::new(|| {
     tera.register_function("signature", signature_function);
     tera.register_filter("call", call_filter);
     tera.register_filter("assign", assign_filter);
+    tera.register_filter("expression", expression_filter);
     tera.register_function("chain", chain_function);
     tera.register_function("call", call_function);
     tera.register_function("attribute", attribute_function);
@@ -1347,6 +1348,15 @@ fn signature_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
         get("ret"),
         indent,
         tail,
+    )))
+}
+
+/// `{{ "a.b().c()" | expression(indent=4) }}`: see [`rust::expression`].
+fn expression_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
+    Ok(Value::String(rust::expression(
+        value.as_str().unwrap_or_default(),
+        indent,
     )))
 }
 

@@ -67,6 +67,17 @@ pub fn signature(
     if one_line.len() <= MAX_WIDTH {
         return one_line;
     }
+    // A declaration without a body that fits but for its `;` keeps its parameters on the line
+    // and moves the return type to the next.
+    let params_line = format!("{pad}{head}({})", params.join(", "));
+    if tail == ";" && !ret.is_empty() && one_line.len() == MAX_WIDTH + 1 {
+        return format!("{params_line}\n{pad}   {ret};");
+    }
+    // Without parameters, the body's brace goes to the next line before `()` breaks.
+    let bare = format!("{pad}{head}(){ret}");
+    if params.is_empty() && tail == " {" && bare.len() <= MAX_WIDTH {
+        return format!("{bare}\n{pad}{{");
+    }
     let mut out = format!("{pad}{head}(\n");
     for param in params {
         out.push_str(&format!("{pad}    {param},\n"));
@@ -86,11 +97,12 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
     let one_line: String = std::iter::once(head.to_string())
         .chain(calls.iter().map(|c| format!(".{c}")))
         .collect();
-    // rustfmt counts the `?` that ends a chain twice, against `chain_width` and the line.
+    // rustfmt counts the `?` that ends a chain twice against `chain_width`.
     let tries = calls.last().is_some_and(|c| c.ends_with('?')) as usize;
+    let line = indent + prefix.len() + one_line.len() + suffix.len();
     if calls.is_empty()
         || (one_line.len() + tries <= CHAIN_WIDTH
-            && indent + prefix.len() + one_line.len() + suffix.len() + tries <= MAX_WIDTH)
+            && line + try_slack(calls.last().copied().unwrap_or(""), suffix) <= MAX_WIDTH)
     {
         return format!("{pad}{prefix}{one_line}{suffix}");
     }
@@ -114,9 +126,18 @@ fn right_hand_side(
     prefix: &str,
     indent: usize,
     same_line: impl FnOnce() -> String,
-    next_line: impl FnOnce(usize) -> String,
+    next_line: impl Fn(usize) -> String,
 ) -> String {
     let same = same_line();
+    let fits = |s: &str| s.lines().all(|l| l.len() <= MAX_WIDTH);
+    // A struct field's value moves to the next line only when it cannot stay.
+    if prefix.ends_with(": ") && !fits(&same) {
+        let next = next_line(indent + 4);
+        if fits(&next) {
+            let pad = " ".repeat(indent);
+            return format!("{pad}{}\n{next}", prefix.trim_end());
+        }
+    }
     if !prefix.ends_with("= ") || !same.contains('\n') {
         return same;
     }
@@ -182,6 +203,16 @@ pub fn wrapped_chain(
     format!("{pad}{open}\n{inner}\n{pad}{close}{suffix}")
 }
 
+/// The columns rustfmt keeps free at the end of a line whose chain ends with `?`: one, and
+/// two before the comma of a struct field or an argument.
+fn try_slack(last: &str, suffix: &str) -> usize {
+    match (last.ends_with('?'), suffix.starts_with(',')) {
+        (false, _) => 0,
+        (true, false) => 1,
+        (true, true) => 2,
+    }
+}
+
 /// A chain of one call, which `chain_width` does not limit: on the line of `head` when it fits
 /// there; on a line of its own when it fits there unbroken; otherwise on the line of `head`
 /// with its arguments broken one per line. `None` when the call has no arguments to break.
@@ -189,8 +220,7 @@ fn single_call(prefix: &str, head: &str, call: &str, indent: usize, suffix: &str
     let pad = " ".repeat(indent);
     let args_fit = call_args(call).is_none_or(|(_, args)| args.len() <= FN_CALL_WIDTH);
     let line = format!("{pad}{prefix}{head}.{call}{suffix}");
-    let tries = call.ends_with('?') as usize;
-    if args_fit && line.len() + tries <= MAX_WIDTH {
+    if args_fit && line.len() + try_slack(call, suffix) <= MAX_WIDTH {
         return Some(line);
     }
     if args_fit && indent + 4 + 1 + call.len() + suffix.len() <= MAX_WIDTH {
@@ -216,8 +246,20 @@ pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str
     if (outer + joined.len() <= FN_CALL_WIDTH && line.len() <= MAX_WIDTH) || args.is_empty() {
         return line;
     }
+    // Short simple arguments (`&self.db`, `&input`) fill the lines, as rustfmt does with items no
+    // wider than its `short_array_element_width_threshold` (10).
+    let short = args.len() > 1
+        && args.iter().all(|a| {
+            a.len() <= 10 && a.chars().all(|c| c.is_alphanumeric() || "&._:\"".contains(c))
+        });
     let same_line = || {
         let mut out = format!("{pad}{prefix}{head}(\n");
+        if short && !head.ends_with('!') {
+            let line = format!("{pad}    {},", args.join(", "));
+            if line.len() <= MAX_WIDTH {
+                return format!("{out}{line}\n{pad}){suffix}");
+            }
+        }
         // A macro's arguments take no trailing comma; `assert_eq!` keeps the two values it
         // compares on one line when they fit there.
         let (comma, mut rest) = if head.ends_with('!') { ("", args) } else { (",", args) };
@@ -259,6 +301,46 @@ pub fn assign(prefix: &str, value: &str, indent: usize, suffix: &str) -> String 
         return line;
     }
     format!("{pad}{}\n{pad}    {value}{suffix}", prefix.trim_end())
+}
+
+/// An expression written out whole (`"x".parse().expect("y")`, `Some(...)`), laid out by
+/// [`chain`] or [`wrapped_chain`] when it is a method chain.
+pub fn expression(text: &str, indent: usize) -> String {
+    let (open, inner, close) = match text.strip_prefix("Some(").and_then(|t| t.strip_suffix(')')) {
+        Some(inner) => ("Some(", inner, ")"),
+        None => ("", text, ""),
+    };
+    let parts = split_chain(inner);
+    let Some((head, calls)) = parts.split_first().filter(|(_, calls)| !calls.is_empty()) else {
+        return format!("{}{text}", " ".repeat(indent));
+    };
+    wrapped_chain(open, head, calls, indent, close, "")
+}
+
+/// The parts of a method chain: split at the dots outside brackets and string literals that
+/// a method name follows.
+fn split_chain(text: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut quoted, mut start) = (Vec::new(), 0usize, false, 0);
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if quoted => {
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            '(' | '[' | '{' if !quoted => depth += 1,
+            ')' | ']' | '}' if !quoted => depth = depth.saturating_sub(1),
+            '.' if !quoted && depth == 0 => {
+                if chars.peek().is_some_and(|(_, n)| n.is_ascii_lowercase() || *n == '_') {
+                    parts.push(&text[start..i]);
+                    start = i + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
 }
 
 /// rustfmt's default `attr_fn_like_width`: an attribute whose arguments are wider is broken
@@ -580,6 +662,16 @@ mod tests {
             [r#""/a,{b}""#, "post(f(x, y))", "[1, 2]"]
         );
     }
+    /// As rustfmt 1.9 lays these out (checked with `rustfmt --emit stdout`).
+    #[test]
+    fn a_field_too_long_for_its_line_breaks_its_chain() {
+        let name = "im11211inle53_4gp3h75_lq1blln_8sr93x";
+        assert_eq!(
+            chain(&format!("{name}: "), "row", &[&format!("try_get(\"{name}\")?")], 8, ","),
+            format!("        {name}: row\n            .try_get(\"{name}\")?,")
+        );
+    }
+
     #[test]
     fn tidy_removes_blank_lines_inside_braces() {
         assert_eq!(
