@@ -64,14 +64,13 @@ pub fn signature(
     let pad = " ".repeat(indent);
     let ret = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
     let one_line = format!("{pad}{head}({}){ret}{tail}", params.join(", "));
+    // A declaration without a body whose `;` reaches the last column keeps its parameters on
+    // the line and moves the return type to the next.
+    if tail == ";" && !ret.is_empty() && one_line.len() == MAX_WIDTH {
+        return format!("{pad}{head}({})\n{pad}   {ret};", params.join(", "));
+    }
     if one_line.len() <= MAX_WIDTH {
         return one_line;
-    }
-    // A declaration without a body that fits but for its `;` keeps its parameters on the line
-    // and moves the return type to the next.
-    let params_line = format!("{pad}{head}({})", params.join(", "));
-    if tail == ";" && !ret.is_empty() && one_line.len() == MAX_WIDTH + 1 {
-        return format!("{params_line}\n{pad}   {ret};");
     }
     // Without parameters, the body's brace goes to the next line before `()` breaks.
     let bare = format!("{pad}{head}(){ret}");
