@@ -202,13 +202,15 @@ pub fn wrapped_chain(
     format!("{pad}{open}\n{inner}\n{pad}{close}{suffix}")
 }
 
-/// The columns rustfmt keeps free at the end of a line whose chain ends with `?`: one, and
-/// two before the comma of a struct field or an argument.
+/// The columns rustfmt keeps free at the end of a line whose chain ends with `?`: one after
+/// `.await?`, two after a call's `)?` or before the comma of a struct field or an argument.
 fn try_slack(last: &str, suffix: &str) -> usize {
-    match (last.ends_with('?'), suffix.starts_with(',')) {
-        (false, _) => 0,
-        (true, false) => 1,
-        (true, true) => 2,
+    if !last.ends_with('?') {
+        0
+    } else if last.ends_with(")?") || suffix.starts_with(',') {
+        2
+    } else {
+        1
     }
 }
 
@@ -217,7 +219,8 @@ fn try_slack(last: &str, suffix: &str) -> usize {
 /// with its arguments broken one per line. `None` when the call has no arguments to break.
 fn single_call(prefix: &str, head: &str, call: &str, indent: usize, suffix: &str) -> Option<String> {
     let pad = " ".repeat(indent);
-    let args_fit = call_args(call).is_none_or(|(_, args)| args.len() <= FN_CALL_WIDTH);
+    let args_fit = call_args(call.trim_end_matches('?'))
+        .is_none_or(|(_, args)| args.len() <= FN_CALL_WIDTH);
     let line = format!("{pad}{prefix}{head}.{call}{suffix}");
     if args_fit && line.len() + try_slack(call, suffix) <= MAX_WIDTH {
         return Some(line);
@@ -385,12 +388,22 @@ fn break_call(call: &str, indent: usize) -> Option<String> {
     // A single argument that is a call itself overflows: it opens on the line of this one,
     // and its own arguments break.
     if let [only] = args[..] {
-        if let Some(inner) = break_call(only, indent) {
+        let path_call = only.find('(').is_some_and(|open| !only[..open].contains('.'));
+        if let Some(inner) = break_call(only, indent).filter(|_| path_call) {
             return Some(format!("{head}{inner}){tries}"));
         }
     }
     let mut out = format!("{head}\n");
     for arg in args {
+        // An argument that is a chain wider than `chain_width` breaks as a chain.
+        let parts = split_chain(arg);
+        if let Some((first, calls)) = parts.split_first() {
+            if !calls.is_empty() && arg.len() > CHAIN_WIDTH {
+                out.push_str(&chain("", first, calls, indent + 4, ","));
+                out.push('\n');
+                continue;
+            }
+        }
         if indent + 4 + arg.len() + 1 > MAX_WIDTH {
             return None;
         }
@@ -490,8 +503,10 @@ pub fn use_list(keyword: &str, module: &str, items: &[String]) -> String {
     }
     let mut out = format!("{keyword} {module}::{{\n");
     let mut line = String::from("   ");
-    for item in items {
-        if line.len() + 1 + item.len() + 1 > MAX_WIDTH {
+    for (i, item) in items.iter().enumerate() {
+        // A line that more items follow ends a column short of `max_width`.
+        let limit = if i + 1 == items.len() { MAX_WIDTH } else { MAX_WIDTH - 1 };
+        if line.len() + 1 + item.len() + 1 > limit {
             out.push_str(&line);
             out.push('\n');
             line = String::from("   ");
@@ -668,6 +683,15 @@ mod tests {
         assert_eq!(
             chain(&format!("{name}: "), "row", &[&format!("try_get(\"{name}\")?")], 8, ","),
             format!("        {name}: row\n            .try_get(\"{name}\")?,")
+        );
+    }
+
+    #[test]
+    fn a_right_hand_side_that_reaches_the_last_column_goes_to_the_next_line() {
+        let call = r#"ok_or(AppError::NotFound("rtgzkwms q9axc9 b4d60634s3 skcvi11"))?"#;
+        assert_eq!(
+            chain("let current = ", "current", &[call], 12, ";"),
+            format!("            let current =\n                current.{call};")
         );
     }
 
