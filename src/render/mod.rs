@@ -106,6 +106,7 @@ static BASE: LazyLock<Tera> = LazyLock::new(|| {
     tera.register_filter("call", call_filter);
     tera.register_filter("assign", assign_filter);
     tera.register_filter("expression", expression_filter);
+    tera.register_filter("chain_link", chain_link_filter);
     tera.register_function("chain", chain_function);
     tera.register_function("call", call_function);
     tera.register_function("attribute", attribute_function);
@@ -1348,6 +1349,15 @@ fn signature_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
         get("ret"),
         indent,
         tail,
+    )))
+}
+
+/// `{{ "bind(x)" | chain_link(indent=8) }}`: see [`rust::chain_link`].
+fn chain_link_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
+    Ok(Value::String(rust::chain_link(
+        value.as_str().unwrap_or_default(),
+        indent,
     )))
 }
 

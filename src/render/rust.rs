@@ -283,6 +283,20 @@ pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str
     })
 }
 
+/// One `.call(args)` of a chain broken one call per line, at `indent`: as it is when it fits
+/// and its arguments are within [`FN_CALL_WIDTH`], otherwise with its arguments broken.
+pub fn chain_link(call: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let args = call_args(call).map_or(0, |(_, args)| args.len());
+    if indent + 1 + call.len() <= MAX_WIDTH && args <= FN_CALL_WIDTH {
+        return format!("{pad}.{call}");
+    }
+    match break_call(call, indent) {
+        Some(broken) => format!("{pad}.{broken}"),
+        None => format!("{pad}.{call}"),
+    }
+}
+
 /// [`call`] for a call written out whole, `head(a, b)`; as it is when it is not a call.
 pub fn call_text(prefix: &str, text: &str, indent: usize, suffix: &str) -> String {
     let bare = text.trim_end_matches('?');
@@ -299,8 +313,12 @@ pub fn call_text(prefix: &str, text: &str, indent: usize, suffix: &str) -> Strin
 pub fn assign(prefix: &str, value: &str, indent: usize, suffix: &str) -> String {
     let pad = " ".repeat(indent);
     let line = format!("{pad}{prefix}{value}{suffix}");
-    if line.len() <= MAX_WIDTH || indent + 4 + value.len() + suffix.len() > MAX_WIDTH {
+    if line.len() <= MAX_WIDTH {
         return line;
+    }
+    if indent + 4 + value.len() + suffix.len() > MAX_WIDTH {
+        // Too wide for a line of its own too: a call breaks its arguments.
+        return call_text(prefix, value, indent, suffix);
     }
     format!("{pad}{}\n{pad}    {value}{suffix}", prefix.trim_end())
 }
