@@ -74,7 +74,7 @@ pub fn signature(
     }
     // Without parameters, the body's brace goes to the next line before `()` breaks.
     let bare = format!("{pad}{head}(){ret}");
-    if params.is_empty() && tail == " {" && bare.len() <= MAX_WIDTH {
+    if params.is_empty() && tail == " {" && bare.len() <= MAX_WIDTH + 1 {
         return format!("{bare}\n{pad}{{");
     }
     let mut out = format!("{pad}{head}(\n");
@@ -142,8 +142,8 @@ fn right_hand_side(
     }
     let next = next_line(indent + 4);
     let lines = |s: &str| s.lines().count();
-    let fits = next.lines().all(|l| l.len() <= MAX_WIDTH);
-    if fits && (!next.contains('\n') || lines(&same) > lines(&next) + 1) {
+    let better = !next.contains('\n') || lines(&same) > lines(&next) + 1 || !fits(&same);
+    if fits(&next) && better {
         let pad = " ".repeat(indent);
         return format!("{pad}{}\n{next}", prefix.trim_end());
     }
