@@ -79,7 +79,25 @@ pub fn signature(
     }
     let mut out = format!("{pad}{head}(\n");
     for param in params {
-        out.push_str(&format!("{pad}    {param},\n"));
+        let line = format!("{pad}    {param},");
+        // A parameter too wide for its line breaks its tuple type one element per line.
+        let tuple = param
+            .strip_suffix(")>")
+            .and_then(|p| p.split_once("<("))
+            .filter(|_| line.len() > MAX_WIDTH);
+        match tuple {
+            Some((before, types)) => {
+                out.push_str(&format!("{pad}    {before}<(\n"));
+                for ty in split_args(types) {
+                    out.push_str(&format!("{pad}        {ty},\n"));
+                }
+                out.push_str(&format!("{pad}    )>,\n"));
+            }
+            None => {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
     }
     out.push_str(&format!("{pad}){ret}{tail}"));
     out
