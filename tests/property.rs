@@ -1330,7 +1330,7 @@ const RUSTFMT_BATCH: usize = 64;
 /// the property above) generate Rust that `rustfmt --check --edition 2021` leaves as it is:
 /// every `.rs` file `render` returns, which is what msgen writes for a new service, under
 /// `src/` and `tests/`. The files of many specs go to one `rustfmt` run. A failure shows the
-/// spec and rustfmt's diff.
+/// first failing spec and rustfmt's diff; `RUSTFMT_ALL=1` prints the diffs of all of them.
 #[test]
 fn generated_rust_is_rustfmt_clean() {
     let cases: usize = std::env::var("PROPTEST_CASES")
