@@ -23,10 +23,11 @@ pub fn tidy(text: &str) -> String {
                 continue;
             }
         }
-        // An empty block closes on the line that opens it: `impl X for Y {}`.
+        // An empty block closes on the line that opens it: `impl X for Y {}`; not a brace on a
+        // line of its own.
         if line.trim_start() == "}" {
             if let Some(prev) = out.last_mut() {
-                if prev.ends_with('{') && indent(prev) == indent(line) {
+                if prev.ends_with('{') && prev.trim() != "{" && indent(prev) == indent(line) {
                     prev.push('}');
                     continue;
                 }
@@ -539,10 +540,12 @@ pub fn use_list(keyword: &str, module: &str, items: &[String]) -> String {
     }
     let mut out = format!("{keyword} {module}::{{\n");
     let mut line = String::from("   ");
+    let mut broken = false;
     for (i, item) in items.iter().enumerate() {
-        // A line that more items follow ends a column short of `max_width`.
-        let limit = if i + 1 == items.len() { MAX_WIDTH } else { MAX_WIDTH - 1 };
+        // Lines end a column short of `max_width`, unless all the items fit on one.
+        let limit = if i + 1 == items.len() && !broken { MAX_WIDTH } else { MAX_WIDTH - 1 };
         if line.len() + 1 + item.len() + 1 > limit {
+            broken = true;
             out.push_str(&line);
             out.push('\n');
             line = String::from("   ");
