@@ -1122,7 +1122,11 @@ impl Renderer<'_> {
             "send_json": any(|c| c.create || c.update) || custom,
             "post": any(|c| c.create),
             "put": any(|c| c.update),
-            "patch": any(|c| c.update),
+            // The PATCH tests need a field with two distinct plain samples.
+            "patch": s.resources.iter().any(|r| {
+                let entity = r.entity.map(|i| &s.entities[i]);
+                r.crud.update && test_view(s, r, entity).patch.is_some()
+            }),
             "delete": any(|c| c.delete),
             "if_match": any(|c| c.update || c.delete),
         });

@@ -59,6 +59,7 @@ pub(super) struct Pattern {
 #[derive(Serialize, Default)]
 pub(super) struct ModelUses {
     pub(super) date: bool,
+    pub(super) datetime: bool,
     pub(super) decimal: bool,
     pub(super) regex: bool,
     pub(super) uuid: bool,
@@ -118,6 +119,7 @@ impl<'a> ModelFile<'a> {
         let fields = || all_fields.iter().map(|(_, f)| f);
         let uses = ModelUses {
             date: fields().any(|f| f.kind == FieldType::Date),
+            datetime: fields().any(|f| f.kind == FieldType::Datetime),
             decimal: fields().any(|f| {
                 f.kind == FieldType::Decimal
                     || f.checks.iter().any(|c| c.call.contains("Decimal::"))
