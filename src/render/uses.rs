@@ -135,7 +135,10 @@ impl<'a> ModelFile<'a> {
                 || bodies
                     .iter()
                     .any(|b| b.input.as_ref().is_some_and(|i| i.has_checks)),
-            serialize: entity.is_some() || bodies.iter().any(|b| !b.request),
+            // Enum types derive `Serialize` whatever body they belong to.
+            serialize: entity.is_some()
+                || bodies.iter().any(|b| !b.request)
+                || !body_enums.is_empty(),
         };
         Self {
             file: file.to_string(),
