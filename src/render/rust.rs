@@ -130,6 +130,9 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
                 return line;
             }
         }
+        if let Some(line) = overflow_last(prefix, head, calls, indent, suffix) {
+            return line;
+        }
         vertical_chain(prefix, head, calls, indent, suffix)
     };
     right_hand_side(prefix, indent, same_line, |indent| {
@@ -167,6 +170,31 @@ fn right_hand_side(
         return format!("{pad}{}\n{next}", prefix.trim_end());
     }
     same
+}
+
+/// A chain whose last call has to break its arguments, with everything before that call's
+/// arguments within `chain_width`: rustfmt keeps it on one line and breaks only the last call.
+fn overflow_last(
+    prefix: &str,
+    head: &str,
+    calls: &[&str],
+    indent: usize,
+    suffix: &str,
+) -> Option<String> {
+    let (last, rest) = calls.split_last()?;
+    let (open, args) = call_args(last)?;
+    let mut line = head.to_string();
+    for call in rest {
+        line.push('.');
+        line.push_str(call);
+    }
+    let must_break = indent + 4 + 1 + last.len() > MAX_WIDTH || args.len() > FN_CALL_WIDTH;
+    if rest.is_empty() || !must_break || line.len() + 1 + open.len() > CHAIN_WIDTH {
+        return None;
+    }
+    let broken = break_call(last, indent)?;
+    let pad = " ".repeat(indent);
+    Some(format!("{pad}{prefix}{line}.{broken}{suffix}"))
 }
 
 /// A chain broken one call per line.
@@ -678,12 +706,13 @@ mod tests {
             chain("", "Router::new()", &[r#"route("/api/v1/payments", get(list_payments))"#, wide], 4, ""),
             "    Router::new()\n        .route(\"/api/v1/payments\", get(list_payments))\n        .route(\n            \"/api/v1/organisations/{organisation_id}/payments/{id}/capture\",\n            post(capture_payment),\n        )"
         );
-        // Short enough for the line, but its arguments are wider than `fn_call_width`.
+        // Short enough for the line, but its arguments are wider than `fn_call_width`; what
+        // comes before them is within `chain_width`, so only the last call breaks.
         let args_61 = format!(r#"route("/{}", get(h))"#, "a".repeat(50));
         assert_eq!(
             chain("", "Router::new()", &[r#"route("/a", get(a))"#, &args_61], 4, ""),
             format!(
-                "    Router::new()\n        .route(\"/a\", get(a))\n        .route(\n            \"/{}\",\n            get(h),\n        )",
+                "    Router::new().route(\"/a\", get(a)).route(\n        \"/{}\",\n        get(h),\n    )",
                 "a".repeat(50)
             )
         );
