@@ -827,3 +827,61 @@ fn the_api_reference_page_is_self_contained_and_lists_every_operation() {
         assert!(docs.contains("include_str!(\"../docs.html\")"), "{docs}");
     }
 }
+
+/// A resource whose operations have no body to test has no generated test, and so its test
+/// file imports neither `spawn_app` nor anything else; the files with tests import it.
+#[test]
+fn test_files_import_spawn_app_only_where_a_test_uses_it() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = temp.path().join("msgen.yaml");
+    fs::write(
+        &spec,
+        "service: reports-service
+entities:
+  Order:
+    fields:
+      total: int
+endpoints:
+  - resource: Order
+    operations: [get]
+  - name: ping
+    method: GET
+    path: /health-checks/ping
+  - name: archive
+    method: POST
+    path: /orders/{id}/archive
+    params: { id: uuid }
+  - name: summarise
+    method: POST
+    path: /summaries/summarise
+    request:
+      text: string
+",
+    )
+    .unwrap();
+    let output = msgen(
+        temp.path(),
+        &[
+            "new",
+            "reports-service",
+            "--spec",
+            &spec.display().to_string(),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let tests = temp.path().join("reports-service/tests/api");
+    for (file, used) in [
+        ("health_checks.rs", false),
+        ("orders.rs", true),
+        ("summaries.rs", true),
+        ("service.rs", true),
+    ] {
+        let text = fs::read_to_string(tests.join(file)).unwrap();
+        assert_eq!(
+            text.contains("use crate::helpers::spawn_app;"),
+            used,
+            "{file}:\n{text}"
+        );
+        assert_eq!(text.contains("spawn_app()"), used, "{file}:\n{text}");
+    }
+}

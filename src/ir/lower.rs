@@ -639,10 +639,22 @@ fn lower_operation(
         }
         Body::Inline { fields, .. } => {
             let type_name = format!("{owner}{suffix}");
+            // A response is not validated: its constraints need no checks in the service.
+            let checked = uses.clone();
             let fields: Vec<Field> = fields
                 .iter()
                 .map(|f| lower_field(f, &type_name, spec, database, uses))
                 .collect();
+            if !request {
+                uses.validator = checked.validator;
+                uses.regex = checked.regex;
+                uses.email = checked.email;
+                uses.url = checked.url;
+                uses.min = checked.min;
+                uses.max = checked.max;
+                uses.min_length = checked.min_length;
+                uses.max_length = checked.max_length;
+            }
             BodyType {
                 enums: enums_of(&fields),
                 fields,

@@ -23,10 +23,11 @@ pub fn tidy(text: &str) -> String {
                 continue;
             }
         }
-        // An empty block closes on the line that opens it: `impl X for Y {}`.
+        // An empty block closes on the line that opens it: `impl X for Y {}`; not a brace on a
+        // line of its own.
         if line.trim_start() == "}" {
             if let Some(prev) = out.last_mut() {
-                if prev.ends_with('{') && indent(prev) == indent(line) {
+                if prev.ends_with('{') && prev.trim() != "{" && indent(prev) == indent(line) {
                     prev.push('}');
                     continue;
                 }
@@ -64,12 +65,40 @@ pub fn signature(
     let pad = " ".repeat(indent);
     let ret = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
     let one_line = format!("{pad}{head}({}){ret}{tail}", params.join(", "));
+    // A declaration without a body whose `;` reaches the last column keeps its parameters on
+    // the line and moves the return type to the next.
+    if tail == ";" && !ret.is_empty() && one_line.len() == MAX_WIDTH {
+        return format!("{pad}{head}({})\n{pad}   {ret};", params.join(", "));
+    }
     if one_line.len() <= MAX_WIDTH {
         return one_line;
     }
+    // Without parameters, the body's brace goes to the next line before `()` breaks.
+    let bare = format!("{pad}{head}(){ret}");
+    if params.is_empty() && tail == " {" && bare.len() <= MAX_WIDTH + 1 {
+        return format!("{bare}\n{pad}{{");
+    }
     let mut out = format!("{pad}{head}(\n");
     for param in params {
-        out.push_str(&format!("{pad}    {param},\n"));
+        let line = format!("{pad}    {param},");
+        // A parameter too wide for its line breaks its tuple type one element per line.
+        let tuple = param
+            .strip_suffix(")>")
+            .and_then(|p| p.split_once("<("))
+            .filter(|_| line.len() > MAX_WIDTH);
+        match tuple {
+            Some((before, types)) => {
+                out.push_str(&format!("{pad}    {before}<(\n"));
+                for ty in split_args(types) {
+                    out.push_str(&format!("{pad}        {ty},\n"));
+                }
+                out.push_str(&format!("{pad}    )>,\n"));
+            }
+            None => {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
     }
     out.push_str(&format!("{pad}){ret}{tail}"));
     out
@@ -86,12 +115,91 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
     let one_line: String = std::iter::once(head.to_string())
         .chain(calls.iter().map(|c| format!(".{c}")))
         .collect();
+    // rustfmt counts the `?` that ends a chain twice against `chain_width`.
+    let tries = calls.last().is_some_and(|c| c.ends_with('?')) as usize;
+    let line = indent + prefix.len() + one_line.len() + suffix.len();
     if calls.is_empty()
-        || (one_line.len() <= CHAIN_WIDTH
-            && indent + prefix.len() + one_line.len() + suffix.len() <= MAX_WIDTH)
+        || (one_line.len() + tries <= CHAIN_WIDTH
+            && line + try_slack(calls.last().copied().unwrap_or(""), suffix) <= MAX_WIDTH)
     {
         return format!("{pad}{prefix}{one_line}{suffix}");
     }
+    let same_line = || {
+        if let [call] = calls {
+            if let Some(line) = single_call(prefix, head, call, indent, suffix) {
+                return line;
+            }
+        }
+        if let Some(line) = overflow_last(prefix, head, calls, indent, suffix) {
+            return line;
+        }
+        vertical_chain(prefix, head, calls, indent, suffix)
+    };
+    right_hand_side(prefix, indent, same_line, |indent| {
+        chain("", head, calls, indent, suffix)
+    })
+}
+
+/// The right-hand side of `let x = ` (a `prefix` that ends with `= `) as rustfmt places it:
+/// `same_line()` when that is one line; otherwise on the next line, one level deeper, when it
+/// fits there on one line or takes at least two lines fewer there.
+fn right_hand_side(
+    prefix: &str,
+    indent: usize,
+    same_line: impl FnOnce() -> String,
+    next_line: impl Fn(usize) -> String,
+) -> String {
+    let same = same_line();
+    let fits = |s: &str| s.lines().all(|l| l.len() <= MAX_WIDTH);
+    // A struct field's value moves to the next line only when it cannot stay.
+    if prefix.ends_with(": ") && !fits(&same) {
+        let next = next_line(indent + 4);
+        if fits(&next) {
+            let pad = " ".repeat(indent);
+            return format!("{pad}{}\n{next}", prefix.trim_end());
+        }
+    }
+    if !prefix.ends_with("= ") || !same.contains('\n') {
+        return same;
+    }
+    let next = next_line(indent + 4);
+    let lines = |s: &str| s.lines().count();
+    let better = !next.contains('\n') || lines(&same) > lines(&next) + 1 || !fits(&same);
+    if fits(&next) && better {
+        let pad = " ".repeat(indent);
+        return format!("{pad}{}\n{next}", prefix.trim_end());
+    }
+    same
+}
+
+/// A chain whose last call has to break its arguments, with everything before that call's
+/// arguments within `chain_width`: rustfmt keeps it on one line and breaks only the last call.
+fn overflow_last(
+    prefix: &str,
+    head: &str,
+    calls: &[&str],
+    indent: usize,
+    suffix: &str,
+) -> Option<String> {
+    let (last, rest) = calls.split_last()?;
+    let (open, args) = call_args(last)?;
+    let mut line = head.to_string();
+    for call in rest {
+        line.push('.');
+        line.push_str(call);
+    }
+    let must_break = indent + 4 + 1 + last.len() > MAX_WIDTH || args.len() > FN_CALL_WIDTH;
+    if rest.is_empty() || !must_break || line.len() + 1 + open.len() > CHAIN_WIDTH {
+        return None;
+    }
+    let broken = break_call(last, indent)?;
+    let pad = " ".repeat(indent);
+    Some(format!("{pad}{prefix}{line}.{broken}{suffix}"))
+}
+
+/// A chain broken one call per line.
+fn vertical_chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &str) -> String {
+    let pad = " ".repeat(indent);
     let mut out = format!("{pad}{prefix}{head}");
     let inner = indent + 4;
     let broken: Option<Vec<String>> = calls
@@ -114,6 +222,234 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
     out
 }
 
+/// A chain as the only argument of nested calls: `open` is `Ok(Json(` and `close` `))`. On one
+/// line when it fits there and the outer call's arguments are within [`FN_CALL_WIDTH`];
+/// otherwise the calls open on the line and the chain goes on a line of its own, laid out by
+/// [`chain`], as rustfmt overflows the last argument of a call.
+pub fn wrapped_chain(
+    open: &str,
+    head: &str,
+    calls: &[&str],
+    indent: usize,
+    close: &str,
+    suffix: &str,
+) -> String {
+    let pad = " ".repeat(indent);
+    let one_line: String = std::iter::once(head.to_string())
+        .chain(calls.iter().map(|c| format!(".{c}")))
+        .collect();
+    let args = open.find('(').map_or(0, |i| open.len() - i - 1) + one_line.len() + close.len() - 1;
+    let line = format!("{pad}{open}{one_line}{close}{suffix}");
+    // A chain of one call is not held to `fn_call_width` as the only argument.
+    let fits = args <= FN_CALL_WIDTH || calls.len() == 1;
+    if open.is_empty() || (fits && line.len() <= MAX_WIDTH) {
+        return chain(open, head, calls, indent, &format!("{close}{suffix}"));
+    }
+    let inner = chain("", head, calls, indent + 4, ",");
+    format!("{pad}{open}\n{inner}\n{pad}{close}{suffix}")
+}
+
+/// The columns rustfmt keeps free at the end of a line whose chain ends with `?`: one after
+/// `.await?`, two after a call's `)?` or before the comma of a struct field or an argument.
+fn try_slack(last: &str, suffix: &str) -> usize {
+    if !last.ends_with('?') {
+        0
+    } else if last.ends_with(")?") || suffix.starts_with(',') {
+        2
+    } else {
+        1
+    }
+}
+
+/// A chain of one call, which `chain_width` does not limit: on the line of `head` when it fits
+/// there; on a line of its own when it fits there unbroken; otherwise on the line of `head`
+/// with its arguments broken one per line. `None` when the call has no arguments to break.
+fn single_call(
+    prefix: &str,
+    head: &str,
+    call: &str,
+    indent: usize,
+    suffix: &str,
+) -> Option<String> {
+    let pad = " ".repeat(indent);
+    let args_fit =
+        call_args(call.trim_end_matches('?')).is_none_or(|(_, args)| args.len() <= FN_CALL_WIDTH);
+    let line = format!("{pad}{prefix}{head}.{call}{suffix}");
+    if args_fit && line.len() + try_slack(call, suffix) <= MAX_WIDTH {
+        return Some(line);
+    }
+    if args_fit && indent + 4 + 1 + call.len() + suffix.len() <= MAX_WIDTH {
+        return Some(format!("{pad}{prefix}{head}\n{pad}    .{call}{suffix}"));
+    }
+    let broken = break_call(call, indent)?;
+    Some(format!("{pad}{prefix}{head}.{broken}{suffix}"))
+}
+
+/// A call statement or expression, `head(args)`, as rustfmt lays it out: on one line when it
+/// fits and its arguments are within [`FN_CALL_WIDTH`], otherwise one argument per line with a
+/// trailing comma. `prefix` precedes the call on its line (`let x = `), `suffix` follows it.
+/// The call may be the last argument of others (`head` `Err(f`, `suffix` `)`), which then open
+/// and close on the lines of the call.
+pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str) -> String {
+    let pad = " ".repeat(indent);
+    let joined = args.join(", ");
+    let line = format!("{pad}{prefix}{head}({joined}){suffix}");
+    // In `Err(f(a, b))` (`head` `Err(f`, `suffix` `)`) the arguments of `Err` count.
+    let outer = head.find('(').map_or(0, |i| {
+        head.len() - i + suffix.chars().take_while(|&c| c == ')').count()
+    });
+    if (outer + joined.len() <= FN_CALL_WIDTH && line.len() <= MAX_WIDTH) || args.is_empty() {
+        return line;
+    }
+    // Short simple arguments (`&self.db`, `&input`) fill the lines, as rustfmt does with items no
+    // wider than its `short_array_element_width_threshold` (10).
+    let short = args.len() > 1
+        && args.iter().all(|a| {
+            a.len() <= 10
+                && a.chars()
+                    .all(|c| c.is_alphanumeric() || "&._:\"".contains(c))
+        });
+    let same_line = || {
+        let mut out = format!("{pad}{prefix}{head}(\n");
+        if short && !head.ends_with('!') {
+            let line = format!("{pad}    {},", args.join(", "));
+            if line.len() <= MAX_WIDTH {
+                return format!("{out}{line}\n{pad}){suffix}");
+            }
+        }
+        // A macro's arguments take no trailing comma; `assert_eq!` keeps the two values it
+        // compares on one line when they fit there.
+        let (comma, mut rest) = if head.ends_with('!') {
+            ("", args)
+        } else {
+            (",", args)
+        };
+        if let ("assert_eq!" | "assert_ne!", [a, b, ..]) = (head, args) {
+            let pair = format!("{pad}    {a}, {b}");
+            if args.len() > 2 && pair.len() < MAX_WIDTH {
+                out.push_str(&pair);
+                out.push_str(",\n");
+                rest = &args[2..];
+            }
+        }
+        let lines: Vec<String> = rest.iter().map(|a| format!("{pad}    {a}")).collect();
+        out.push_str(&lines.join(",\n"));
+        out.push_str(&format!("{comma}\n{pad}){suffix}"));
+        out
+    };
+    right_hand_side(prefix, indent, same_line, |indent| {
+        call("", head, args, indent, suffix)
+    })
+}
+
+/// One `.call(args)` of a chain broken one call per line, at `indent`: as it is when it fits
+/// and its arguments are within [`FN_CALL_WIDTH`], otherwise with its arguments broken.
+pub fn chain_link(call: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let args = call_args(call).map_or(0, |(_, args)| args.len());
+    if indent + 1 + call.len() <= MAX_WIDTH && args <= FN_CALL_WIDTH {
+        return format!("{pad}.{call}");
+    }
+    match break_call(call, indent) {
+        Some(broken) => format!("{pad}.{broken}"),
+        None => format!("{pad}.{call}"),
+    }
+}
+
+/// [`call`] for a call written out whole, `head(a, b)`; as it is when it is not a call.
+pub fn call_text(prefix: &str, text: &str, indent: usize, suffix: &str) -> String {
+    let bare = text.trim_end_matches('?');
+    let suffix = format!("{}{suffix}", &text[bare.len()..]);
+    match call_args(bare) {
+        Some((head, args)) => call(
+            prefix,
+            &head[..head.len() - 1],
+            &split_args(args),
+            indent,
+            &suffix,
+        ),
+        None => format!("{}{prefix}{text}{suffix}", " ".repeat(indent)),
+    }
+}
+
+/// `prefix` and `value` (`let x = `, `"text"`) on one line when it fits, otherwise `value` on the
+/// next line, one level deeper, when it fits there: rustfmt's layout of a right-hand side it
+/// does not break, and of a struct field's type (`prefix` `pub name: `).
+pub fn assign(prefix: &str, value: &str, indent: usize, suffix: &str) -> String {
+    let pad = " ".repeat(indent);
+    let line = format!("{pad}{prefix}{value}{suffix}");
+    if line.len() <= MAX_WIDTH {
+        return line;
+    }
+    if indent + 4 + value.len() + suffix.len() > MAX_WIDTH {
+        // Too wide for a line of its own too: a call breaks its arguments.
+        return call_text(prefix, value, indent, suffix);
+    }
+    format!("{pad}{}\n{pad}    {value}{suffix}", prefix.trim_end())
+}
+
+/// An expression written out whole (`"x".parse().expect("y")`, `Some(...)`), laid out by
+/// [`chain`] or [`wrapped_chain`] when it is a method chain.
+pub fn expression(text: &str, indent: usize) -> String {
+    let (open, inner, close) = match text.strip_prefix("Some(").and_then(|t| t.strip_suffix(')')) {
+        Some(inner) => ("Some(", inner, ")"),
+        None => ("", text, ""),
+    };
+    let parts = split_chain(inner);
+    let Some((head, calls)) = parts.split_first().filter(|(_, calls)| !calls.is_empty()) else {
+        return format!("{}{text}", " ".repeat(indent));
+    };
+    wrapped_chain(open, head, calls, indent, close, "")
+}
+
+/// The parts of a method chain: split at the dots outside brackets and string literals that
+/// a method name follows.
+fn split_chain(text: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut quoted, mut start) = (Vec::new(), 0usize, false, 0);
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if quoted => {
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            '(' | '[' | '{' if !quoted => depth += 1,
+            ')' | ']' | '}' if !quoted => depth = depth.saturating_sub(1),
+            '.' if !quoted && depth == 0 => {
+                if chars
+                    .peek()
+                    .is_some_and(|(_, n)| n.is_ascii_lowercase() || *n == '_')
+                {
+                    parts.push(&text[start..i]);
+                    start = i + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// rustfmt's default `attr_fn_like_width`: an attribute whose arguments are wider is broken
+/// one argument per line.
+const ATTR_FN_LIKE_WIDTH: usize = 70;
+
+/// `#[name(args)]` as rustfmt lays it out: on one line when it fits and its arguments are
+/// within [`ATTR_FN_LIKE_WIDTH`], otherwise one argument per line, without a trailing comma.
+pub fn attribute(name: &str, args: &[&str], indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let joined = args.join(", ");
+    let line = format!("{pad}#[{name}({joined})]");
+    // A single argument may be wider than `attr_fn_like_width`, as long as the line fits with
+    // a column to spare.
+    if (joined.len() <= ATTR_FN_LIKE_WIDTH || args.len() == 1) && line.len() < MAX_WIDTH {
+        return line;
+    }
+    let inner: Vec<String> = args.iter().map(|a| format!("{pad}    {a}")).collect();
+    format!("{pad}#[{name}(\n{}\n{pad})]", inner.join(",\n"))
+}
+
 /// rustfmt's default `fn_call_width`: a call whose arguments are wider is broken one argument
 /// per line.
 const FN_CALL_WIDTH: usize = 60;
@@ -130,16 +466,38 @@ fn call_args(call: &str) -> Option<(&str, &str)> {
 /// level under the call at column `indent`. `None` when the call has no arguments to break at
 /// or an argument is too wide even so.
 fn break_call(call: &str, indent: usize) -> Option<String> {
-    let (head, args) = call_args(call)?;
+    let bare = call.trim_end_matches('?');
+    let tries = &call[bare.len()..];
+    let (head, args) = call_args(bare)?;
     let pad = " ".repeat(indent);
+    let args = split_args(args);
+    // A single argument that is a call itself overflows: it opens on the line of this one,
+    // and its own arguments break.
+    if let [only] = args[..] {
+        let path_call = only
+            .find('(')
+            .is_some_and(|open| !only[..open].contains('.'));
+        if let Some(inner) = break_call(only, indent).filter(|_| path_call) {
+            return Some(format!("{head}{inner}){tries}"));
+        }
+    }
     let mut out = format!("{head}\n");
-    for arg in split_args(args) {
+    for arg in args {
+        // An argument that is a chain wider than `chain_width` breaks as a chain.
+        let parts = split_chain(arg);
+        if let Some((first, calls)) = parts.split_first() {
+            if !calls.is_empty() && arg.len() > CHAIN_WIDTH {
+                out.push_str(&chain("", first, calls, indent + 4, ","));
+                out.push('\n');
+                continue;
+            }
+        }
         if indent + 4 + arg.len() + 1 > MAX_WIDTH {
             return None;
         }
         out.push_str(&format!("{pad}    {arg},\n"));
     }
-    out.push_str(&format!("{pad})"));
+    out.push_str(&format!("{pad}){tries}"));
     Some(out)
 }
 
@@ -213,7 +571,7 @@ pub fn imports(paths: &[String]) -> Vec<String> {
                     (key, format!("use {module}::{};", items[0]))
                 } else {
                     key.push(Key::List);
-                    (key, use_list(module, &items))
+                    (key, use_list("use", module, &items))
                 }
             })
             .collect();
@@ -223,15 +581,26 @@ pub fn imports(paths: &[String]) -> Vec<String> {
     lines
 }
 
-fn use_list(module: &str, items: &[String]) -> String {
-    let one_line = format!("use {module}::{{{}}};", items.join(", "));
-    if one_line.len() < MAX_WIDTH {
+/// `use module::{a, b};` (`keyword` is `use` or `pub use`), on one line when it fits, otherwise
+/// with the items filling lines of their own, as rustfmt wraps a use list.
+pub fn use_list(keyword: &str, module: &str, items: &[String]) -> String {
+    let one_line = format!("{keyword} {module}::{{{}}};", items.join(", "));
+    // rustfmt keeps a use list on one line up to a column short of `max_width`.
+    if one_line.len() < MAX_WIDTH - 1 {
         return one_line;
     }
-    let mut out = format!("use {module}::{{\n");
+    let mut out = format!("{keyword} {module}::{{\n");
     let mut line = String::from("   ");
-    for item in items {
-        if line.len() + 1 + item.len() + 1 > MAX_WIDTH {
+    let mut broken = false;
+    for (i, item) in items.iter().enumerate() {
+        // Lines end a column short of `max_width`, unless all the items fit on one.
+        let limit = if i + 1 == items.len() && !broken {
+            MAX_WIDTH
+        } else {
+            MAX_WIDTH - 1
+        };
+        if line.len() + 1 + item.len() + 1 > limit {
+            broken = true;
             out.push_str(&line);
             out.push('\n');
             line = String::from("   ");
@@ -364,12 +733,13 @@ mod tests {
             chain("", "Router::new()", &[r#"route("/api/v1/payments", get(list_payments))"#, wide], 4, ""),
             "    Router::new()\n        .route(\"/api/v1/payments\", get(list_payments))\n        .route(\n            \"/api/v1/organisations/{organisation_id}/payments/{id}/capture\",\n            post(capture_payment),\n        )"
         );
-        // Short enough for the line, but its arguments are wider than `fn_call_width`.
+        // Short enough for the line, but its arguments are wider than `fn_call_width`; what
+        // comes before them is within `chain_width`, so only the last call breaks.
         let args_61 = format!(r#"route("/{}", get(h))"#, "a".repeat(50));
         assert_eq!(
             chain("", "Router::new()", &[r#"route("/a", get(a))"#, &args_61], 4, ""),
             format!(
-                "    Router::new()\n        .route(\"/a\", get(a))\n        .route(\n            \"/{}\",\n            get(h),\n        )",
+                "    Router::new().route(\"/a\", get(a)).route(\n        \"/{}\",\n        get(h),\n    )",
                 "a".repeat(50)
             )
         );
@@ -401,6 +771,31 @@ mod tests {
             [r#""/a,{b}""#, "post(f(x, y))", "[1, 2]"]
         );
     }
+    /// As rustfmt 1.9 lays these out (checked with `rustfmt --emit stdout`).
+    #[test]
+    fn a_field_too_long_for_its_line_breaks_its_chain() {
+        let name = "im11211inle53_4gp3h75_lq1blln_8sr93x";
+        assert_eq!(
+            chain(
+                &format!("{name}: "),
+                "row",
+                &[&format!("try_get(\"{name}\")?")],
+                8,
+                ","
+            ),
+            format!("        {name}: row\n            .try_get(\"{name}\")?,")
+        );
+    }
+
+    #[test]
+    fn a_right_hand_side_that_reaches_the_last_column_goes_to_the_next_line() {
+        let call = r#"ok_or(AppError::NotFound("rtgzkwms q9axc9 b4d60634s3 skcvi11"))?"#;
+        assert_eq!(
+            chain("let current = ", "current", &[call], 12, ";"),
+            format!("            let current =\n                current.{call};")
+        );
+    }
+
     #[test]
     fn tidy_removes_blank_lines_inside_braces() {
         assert_eq!(

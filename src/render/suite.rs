@@ -266,8 +266,9 @@ pub(super) fn percent_encode(text: &str) -> String {
     out
 }
 
-/// Replaces the `// msgen:imports` line of a generated test file with the `serde_json` items
-/// its tests use.
+/// Replaces the `// msgen:imports` line of a generated test file with the imports its tests
+/// use: `serde_json` items and `spawn_app` (a module whose operations have no body to test
+/// has no test).
 pub(super) fn with_imports(text: &str) -> String {
     let body = text
         .split_once("// msgen:imports")
@@ -279,11 +280,11 @@ pub(super) fn with_imports(text: &str) -> String {
     if body.contains("Value") {
         items.push("Value");
     }
-    let line = match items.as_slice() {
-        [] => String::new(),
-        [one] => format!("use serde_json::{one};"),
-        many => format!("use serde_json::{{{}}};", many.join(", ")),
-    };
-    let replaced = text.replacen("// msgen:imports", &line, 1);
+    let mut paths: Vec<String> = items.iter().map(|i| format!("serde_json::{i}")).collect();
+    if body.contains("spawn_app(") {
+        paths.push("crate::helpers::spawn_app".into());
+    }
+    let lines = super::rust::imports(&paths).join("\n");
+    let replaced = text.replacen("// msgen:imports", &lines, 1);
     super::rust::tidy(&replaced)
 }

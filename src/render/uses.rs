@@ -59,6 +59,7 @@ pub(super) struct Pattern {
 #[derive(Serialize, Default)]
 pub(super) struct ModelUses {
     pub(super) date: bool,
+    pub(super) datetime: bool,
     pub(super) decimal: bool,
     pub(super) regex: bool,
     pub(super) uuid: bool,
@@ -98,8 +99,15 @@ impl<'a> ModelFile<'a> {
         for body in &bodies {
             all_fields.extend(body.fields.iter().map(|f| (body.type_name.as_str(), f)));
         }
+        // Responses are not validated: only inputs have patterns to check.
+        let responses: Vec<&str> = bodies
+            .iter()
+            .filter(|b| !b.request)
+            .map(|b| b.type_name.as_str())
+            .collect();
         let patterns: Vec<Pattern> = all_fields
             .iter()
+            .filter(|(owner, _)| !responses.contains(owner))
             .filter_map(|(owner, f)| {
                 let pattern = f.constraints.pattern.as_ref()?;
                 Some(Pattern {
@@ -111,6 +119,7 @@ impl<'a> ModelFile<'a> {
         let fields = || all_fields.iter().map(|(_, f)| f);
         let uses = ModelUses {
             date: fields().any(|f| f.kind == FieldType::Date),
+            datetime: fields().any(|f| f.kind == FieldType::Datetime),
             decimal: fields().any(|f| {
                 f.kind == FieldType::Decimal
                     || f.checks.iter().any(|c| c.call.contains("Decimal::"))
@@ -126,7 +135,10 @@ impl<'a> ModelFile<'a> {
                 || bodies
                     .iter()
                     .any(|b| b.input.as_ref().is_some_and(|i| i.has_checks)),
-            serialize: entity.is_some() || bodies.iter().any(|b| !b.request),
+            // Enum types derive `Serialize` whatever body they belong to.
+            serialize: entity.is_some()
+                || bodies.iter().any(|b| !b.request)
+                || !body_enums.is_empty(),
         };
         Self {
             file: file.to_string(),
