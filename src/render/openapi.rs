@@ -175,7 +175,12 @@ fn error_name(code: u16) -> &'static str {
 fn shared_responses() -> Value {
     let mut responses = Map::new();
     for (code, description) in [
-        (400, "The request is malformed."),
+        (
+            400,
+            "The request is malformed: JSON that does not parse, a path or query parameter that \
+             does not parse, a query parameter the operation does not take, or an `If-Match` \
+             that is not `*` or a list of entity tags.",
+        ),
         (404, "Nothing was found here."),
         (409, "The change conflicts with existing data."),
         (
@@ -246,7 +251,7 @@ fn list_operation(e: &Entity) -> Value {
             "name": f.name,
             "in": "query",
             "description": format!("Only {} whose `{}` equals this.", e.table.replace('_', " "), f.name),
-            "schema": value_schema(f),
+            "schema": filter_schema(f),
         }));
     }
     let page = json!({
@@ -458,9 +463,32 @@ fn value_schema(f: &Field) -> Value {
     schema
 }
 
+/// The JSON schema of a list filter's value: its type, and the format or values the service
+/// parses it by. A filter compares for equality; the field's constraints are not checked on it.
+fn filter_schema(f: &Field) -> Value {
+    let mut schema = match f.kind {
+        FieldType::Int => json!({ "type": "integer", "format": "int32" }),
+        FieldType::Bigint => json!({ "type": "integer", "format": "int64" }),
+        FieldType::Float => json!({ "type": "number", "format": "double" }),
+        FieldType::Decimal => json!({ "type": "string", "format": "decimal" }),
+        FieldType::Bool => json!({ "type": "boolean" }),
+        FieldType::Uuid | FieldType::Ref => json!({ "type": "string", "format": "uuid" }),
+        FieldType::Date => json!({ "type": "string", "format": "date" }),
+        FieldType::Datetime => json!({ "type": "string", "format": "date-time" }),
+        FieldType::Enum => json!({ "type": "string", "enum": f.constraints.values }),
+        FieldType::String | FieldType::Text | FieldType::Json => json!({ "type": "string" }),
+    };
+    if let Some(description) = &f.description {
+        schema["description"] = json!(description);
+    }
+    schema
+}
+
+/// A field's schema; an optional one also takes `null`. A `json` value's schema (`{}`)
+/// already takes `null`, so it is not offered twice (which `oneOf` would refuse).
 fn field_schema(f: &Field) -> Value {
     let schema = value_schema(f);
-    if f.optional {
+    if f.optional && f.kind != FieldType::Json {
         json!({ "oneOf": [schema, { "type": "null" }] })
     } else {
         schema
