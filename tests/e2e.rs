@@ -97,6 +97,7 @@ fn edge_case_specs_are_working_services() {
         ("audit-log", "tests/specs/valid/events-only.yaml"),
         ("text-heavy", "tests/specs/valid/quoted-and-block-text.yaml"),
         ("keywords", "tests/specs/valid/keywords.yaml"),
+        ("vet-appointments", "tests/specs/valid/odd-shapes.yaml"),
     ] {
         check_generated(name, spec, &[], 3);
     }

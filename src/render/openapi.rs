@@ -329,8 +329,8 @@ fn item_operation(e: &Entity, verb: &str, body: Option<&str>, status: u16) -> Va
         op["parameters"] = json!([{
             "name": "If-Match",
             "in": "header",
-            "description": "Change the record only if it is still at this version (an `ETag` it answered).",
-            "schema": { "type": "string" },
+            "description": "Change the record only if it is still at one of these versions: `*`, or entity tags as `ETag` answers them (`\"3\"`), separated by commas. A weak tag never matches.",
+            "schema": { "type": "string", "pattern": IF_MATCH_PATTERN },
         }]);
     }
     if let Some(body) = body {
@@ -338,6 +338,9 @@ fn item_operation(e: &Entity, verb: &str, body: Option<&str>, status: u16) -> Va
     }
     op
 }
+
+/// What `If-Match` takes: `*`, or a list of entity tags (RFC 9110); anything else is 400.
+const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$"#;
 
 fn etag_header() -> Value {
     json!({
