@@ -1149,6 +1149,11 @@ impl Renderer<'_> {
             }),
             "delete": any(|c| c.delete),
             "if_match": any(|c| c.update || c.delete),
+            "field_errors": s
+                .resources
+                .iter()
+                .any(|r| r.entity.is_some() && (r.crud.create || r.crud.list))
+                || suite::any_required_request_field(s),
         });
         let c = &s.crate_name;
         let mut paths = vec![
@@ -1180,6 +1185,7 @@ impl Renderer<'_> {
             || http["get_json"] == true
             || http["send_json"] == true
             || http["if_match"] == true
+            || http["field_errors"] == true
         {
             paths.push("serde_json::Value".into());
         }

@@ -176,7 +176,12 @@ fn error_name(code: u16) -> &'static str {
 fn shared_responses() -> Value {
     let mut responses = Map::new();
     for (code, description) in [
-        (400, "The request is malformed."),
+        (
+            400,
+            "The request is malformed: JSON that does not parse, a path or query parameter that \
+             does not parse, a query parameter the operation does not take, or an `If-Match` \
+             that is not `*` or a list of entity tags.",
+        ),
         (404, "Nothing was found here."),
         (409, "The change conflicts with existing data."),
         (
@@ -247,7 +252,7 @@ fn list_operation(e: &Entity) -> Value {
             "name": f.name,
             "in": "query",
             "description": format!("Only {} whose `{}` equals this.", e.plural.replace('_', " "), f.name),
-            "schema": value_schema(f),
+            "schema": filter_schema(f),
         }));
     }
     let page = json!({
@@ -325,8 +330,8 @@ fn item_operation(e: &Entity, verb: &str, body: Option<&str>, status: u16) -> Va
         op["parameters"] = json!([{
             "name": "If-Match",
             "in": "header",
-            "description": "Change the record only if it is still at this version (an `ETag` it answered).",
-            "schema": { "type": "string" },
+            "description": "Change the record only if it is still at one of these versions: `*`, or entity tags as `ETag` answers them (`\"3\"`), separated by commas. A weak tag never matches.",
+            "schema": { "type": "string", "pattern": IF_MATCH_PATTERN },
         }]);
     }
     if let Some(body) = body {
@@ -334,6 +339,9 @@ fn item_operation(e: &Entity, verb: &str, body: Option<&str>, status: u16) -> Va
     }
     op
 }
+
+/// What `If-Match` takes: `*`, or a list of entity tags (RFC 9110); anything else is 400.
+const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$"#;
 
 fn etag_header() -> Value {
     json!({
@@ -459,9 +467,32 @@ fn value_schema(f: &Field) -> Value {
     schema
 }
 
+/// The JSON schema of a list filter's value: its type, and the format or values the service
+/// parses it by. A filter compares for equality; the field's constraints are not checked on it.
+fn filter_schema(f: &Field) -> Value {
+    let mut schema = match f.kind {
+        FieldType::Int => json!({ "type": "integer", "format": "int32" }),
+        FieldType::Bigint => json!({ "type": "integer", "format": "int64" }),
+        FieldType::Float => json!({ "type": "number", "format": "double" }),
+        FieldType::Decimal => json!({ "type": "string", "format": "decimal" }),
+        FieldType::Bool => json!({ "type": "boolean" }),
+        FieldType::Uuid | FieldType::Ref => json!({ "type": "string", "format": "uuid" }),
+        FieldType::Date => json!({ "type": "string", "format": "date" }),
+        FieldType::Datetime => json!({ "type": "string", "format": "date-time" }),
+        FieldType::Enum => json!({ "type": "string", "enum": f.constraints.values }),
+        FieldType::String | FieldType::Text | FieldType::Json => json!({ "type": "string" }),
+    };
+    if let Some(description) = &f.description {
+        schema["description"] = json!(description);
+    }
+    schema
+}
+
+/// A field's schema; an optional one also takes `null`. A `json` value's schema (`{}`)
+/// already takes `null`, so it is not offered twice (which `oneOf` would refuse).
 fn field_schema(f: &Field) -> Value {
     let schema = value_schema(f);
-    if f.optional {
+    if f.optional && f.kind != FieldType::Json {
         json!({ "oneOf": [schema, { "type": "null" }] })
     } else {
         schema

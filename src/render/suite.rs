@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::ir::{Entity, Field, Resource, Service};
+use crate::ir::{CustomOperation, Entity, Field, Resource, Service};
+use crate::spec::FieldType;
 
 /// What the generated tests need to build valid records of each entity.
 #[derive(Serialize)]
@@ -134,6 +135,82 @@ pub(super) struct TestView {
     /// Fields that reference another entity.
     pub(super) references: Vec<String>,
     pub(super) operations: Vec<OperationTest>,
+    /// The fields a create body must have.
+    pub(super) required: Vec<String>,
+    /// Each field that has a value of the wrong JSON kind, with the answer naming it.
+    pub(super) mistyped: Vec<Mistyped>,
+    /// An `int` or `bigint` field, to send as a number with a zero fraction (`795.0`).
+    pub(super) integral: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct Mistyped {
+    pub(super) field: String,
+    /// As written in `json!`.
+    pub(super) value: String,
+    pub(super) message: String,
+}
+
+/// A value of the wrong JSON kind for `f`, and the message the service answers it with;
+/// `None` for `json`, which takes any value.
+pub(super) fn mistyped(f: &Field) -> Option<Mistyped> {
+    let (value, message) = match f.kind {
+        FieldType::String | FieldType::Text => ("12", "must be a string".to_owned()),
+        FieldType::Int | FieldType::Bigint => ("\"12\"", "must be an integer".to_owned()),
+        FieldType::Float => ("\"1.5\"", "must be a number".to_owned()),
+        FieldType::Decimal => (
+            "12.5",
+            "must be a decimal number written as a string, like \"12.50\", with at most 18 \
+             digits before the point and 10 after"
+                .to_owned(),
+        ),
+        FieldType::Bool => ("\"yes\"", "must be true or false".to_owned()),
+        FieldType::Uuid | FieldType::Ref => ("\"not-a-uuid\"", "must be a UUID".to_owned()),
+        FieldType::Date => ("\"31/01/2024\"", "must be a date (YYYY-MM-DD)".to_owned()),
+        FieldType::Datetime => (
+            "\"yesterday\"",
+            "must be a date and time with an offset (RFC 3339, like 2024-01-31T09:30:00Z)"
+                .to_owned(),
+        ),
+        FieldType::Enum => (
+            "\"no such value\"",
+            format!("must be one of: {}", f.constraints.values.join(", ")),
+        ),
+        FieldType::Json => return None,
+    };
+    Some(Mistyped {
+        field: f.name.clone(),
+        value: value.to_owned(),
+        message,
+    })
+}
+
+/// The fields of an operation's request body.
+fn request_fields<'a>(s: &'a Service, op: &'a CustomOperation) -> Option<&'a [Field]> {
+    let body = op.request.as_ref()?;
+    if body.inline {
+        Some(&body.fields)
+    } else {
+        Some(&s.entity(body.entity.as_deref()?)?.fields)
+    }
+}
+
+/// Whether some operation's request body has a field it must have.
+pub(super) fn any_required_request_field(s: &Service) -> bool {
+    s.resources
+        .iter()
+        .flat_map(|r| &r.operations)
+        .filter_map(|op| request_fields(s, op))
+        .any(|fields| !required(fields).is_empty())
+}
+
+/// The fields a create (or custom operation) body must have.
+fn required(fields: &[Field]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|f| !f.optional && f.default.is_none())
+        .map(|f| f.name.clone())
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -159,6 +236,8 @@ pub(super) struct OperationTest {
     /// A request body that breaks a rule, when there is one.
     pub(super) invalid_body: Option<(String, String)>,
     pub(super) has_body: bool,
+    /// The fields its request body must have.
+    pub(super) required: Vec<String>,
 }
 
 pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity>) -> TestView {
@@ -222,12 +301,8 @@ pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity
                 };
                 path = path.replace(&format!("{{{}}}", p.name), &text);
             }
-            let invalid_body = op.request.as_ref().and_then(|body| {
-                let fields: &[Field] = if body.inline {
-                    &body.fields
-                } else {
-                    &s.entity(body.entity.as_deref()?)?.fields
-                };
+            let body_fields = request_fields(s, op);
+            let invalid_body = body_fields.and_then(|fields| {
                 fields.iter().find_map(|f| {
                     let bad = f.checks.iter().find_map(|c| c.invalid.clone())?;
                     Some((f.name.clone(), bad))
@@ -239,10 +314,19 @@ pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity
                 path,
                 invalid_body,
                 has_body: op.request.is_some(),
+                required: body_fields.map(required).unwrap_or_default(),
             }
         })
         .collect();
+    let fields: &[Field] = entity.map_or(&[], |e| &e.fields);
     TestView {
+        required: required(fields),
+        mistyped: fields.iter().filter_map(mistyped).collect(),
+        integral: fields
+            .iter()
+            .filter(|f| matches!(f.kind, FieldType::Int | FieldType::Bigint))
+            .find(|f| f.samples[0].parse::<i64>().is_ok())
+            .map(|f| f.name.clone()),
         collection,
         invalid,
         filters,
@@ -267,8 +351,8 @@ pub(super) fn percent_encode(text: &str) -> String {
 }
 
 /// Replaces the `// msgen:imports` line of a generated test file with the imports its tests
-/// use: `serde_json` items and `spawn_app` (a module whose operations have no body to test
-/// has no test).
+/// use: `serde_json` items and the helpers `field_errors` and `spawn_app` (a module whose
+/// operations have no body to test has no test).
 pub(super) fn with_imports(text: &str) -> String {
     let body = text
         .split_once("// msgen:imports")
@@ -281,8 +365,10 @@ pub(super) fn with_imports(text: &str) -> String {
         items.push("Value");
     }
     let mut paths: Vec<String> = items.iter().map(|i| format!("serde_json::{i}")).collect();
-    if body.contains("spawn_app(") {
-        paths.push("crate::helpers::spawn_app".into());
+    for helper in ["field_errors", "spawn_app"] {
+        if body.contains(&format!("{helper}(")) {
+            paths.push(format!("crate::helpers::{helper}"));
+        }
     }
     let lines = super::rust::imports(&paths).join("\n");
     let replaced = text.replacen("// msgen:imports", &lines, 1);

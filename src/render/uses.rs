@@ -287,6 +287,8 @@ pub(super) fn extract_uses(s: &Service) -> (ExtractUses, Vec<String>) {
             "axum::response::Response",
             "serde::de::DeserializeOwned",
             "crate::error::FieldError",
+            "crate::models::Body",
+            "crate::models::Shape",
         ]);
     }
     if x.path {
@@ -299,6 +301,11 @@ pub(super) fn extract_uses(s: &Service) -> (ExtractUses, Vec<String>) {
         paths.extend([
             "axum::extract::rejection::QueryRejection",
             "axum::extract::FromRequestParts",
+            "axum::http::request::Parts",
+            "serde::de::DeserializeOwned",
+            "std::marker::PhantomData",
+            "crate::error::FieldError",
+            "crate::models::QueryParams",
         ]);
     }
     if x.created {
@@ -314,6 +321,7 @@ pub(super) fn extract_uses(s: &Service) -> (ExtractUses, Vec<String>) {
     }
     if x.if_match {
         paths.extend([
+            "std::future::Future",
             "axum::extract::FromRequestParts",
             "axum::http::header",
             "axum::http::request::Parts",
@@ -449,6 +457,7 @@ pub(super) fn controller_imports(resource: &Resource, entity: Option<&Entity>) -
         }
         if c.update || c.delete {
             paths.insert("crate::extract::IfMatch".into());
+            paths.insert(format!("crate::repositories::{}", e.repo_module));
         }
         if c.delete {
             paths.insert("axum::http::StatusCode".into());
