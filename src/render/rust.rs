@@ -215,6 +215,13 @@ fn vertical_chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffi
         .collect();
     // rustfmt leaves a chain as written when one of its calls cannot be made to fit.
     let calls = broken.unwrap_or_else(|| calls.iter().map(|c| c.to_string()).collect());
+    let mut calls = calls.into_iter();
+    // A chain that starts its line with a root no wider than a tab keeps its first call on the
+    // root's line: `app.insert_item(1)`, then `.await` below.
+    if prefix.is_empty() && head.len() <= 4 && !calls.as_slice().is_empty() {
+        let first = calls.next().unwrap_or_default();
+        out.push_str(&format!(".{first}"));
+    }
     for call in calls {
         out.push_str(&format!("\n{pad}    .{call}"));
     }
