@@ -422,14 +422,14 @@ fn split_chain(text: &str) -> Vec<&str> {
             '"' => quoted = !quoted,
             '(' | '[' | '{' if !quoted => depth += 1,
             ')' | ']' | '}' if !quoted => depth = depth.saturating_sub(1),
-            '.' if !quoted && depth == 0 => {
-                if chars
+            '.' if !quoted
+                && depth == 0
+                && chars
                     .peek()
-                    .is_some_and(|(_, n)| n.is_ascii_lowercase() || *n == '_')
-                {
-                    parts.push(&text[start..i]);
-                    start = i + 1;
-                }
+                    .is_some_and(|(_, n)| n.is_ascii_lowercase() || *n == '_') =>
+            {
+                parts.push(&text[start..i]);
+                start = i + 1;
             }
             _ => {}
         }
