@@ -331,9 +331,17 @@ fn column_mapping(
         // Copy types bind by value; strings and JSON by reference, to avoid a clone.
         let by_reference = matches!(kind, FieldType::String | FieldType::Text | FieldType::Json);
         let bind = if by_reference { "&$value" } else { "$value" };
+        // PostgreSQL text holds no NUL character and refuses to compare with one: such a
+        // filter is bound as NULL, which matches no record.
+        let text = matches!(kind, FieldType::String | FieldType::Text);
+        let filter_bind = if text && database == Database::Postgres {
+            "(!value.contains('\\0')).then_some(value)"
+        } else {
+            "value"
+        };
         return (
             bind.into(),
-            "value".into(),
+            filter_bind.into(),
             format!("row.try_get({column})?"),
         );
     }

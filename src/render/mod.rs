@@ -2,6 +2,7 @@
 //! renders the same bytes.
 
 mod asyncapi;
+mod decimal_pattern;
 mod docs_page;
 mod lock;
 mod migrate;

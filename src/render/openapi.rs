@@ -4,6 +4,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::ir::{BodyType, CustomOperation, Entity, Field, Service};
+
+use super::decimal_pattern;
 use crate::spec::FieldType;
 
 /// The OpenAPI document as data: what `openapi.yaml` is written from, and the API reference
@@ -411,15 +413,8 @@ fn value_schema(f: &Field) -> Value {
         FieldType::Bigint => json!({ "type": "integer", "format": "int64" }),
         FieldType::Float => json!({ "type": "number", "format": "double" }),
         FieldType::Decimal => {
-            // A decimal travels as a string; a sign is allowed only where negatives are.
-            let non_negative = c
-                .min
-                .as_deref()
-                .and_then(|m| m.parse::<f64>().ok())
-                .is_some_and(|m| m >= 0.0);
-            let sign = if non_negative { "" } else { "-?" };
-            // As many digits as the service reads: 18 before the point, 10 after.
-            let pattern = format!("^{sign}[0-9]{{1,18}}(\\.[0-9]{{1,10}})?$");
+            // A decimal travels as a string: its bounds are part of its pattern.
+            let pattern = decimal_pattern::pattern(c.min.as_deref(), c.max.as_deref());
             json!({ "type": "string", "format": "decimal", "pattern": pattern })
         }
         FieldType::Bool => json!({ "type": "boolean" }),
