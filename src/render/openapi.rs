@@ -469,7 +469,12 @@ fn filter_schema(f: &Field) -> Value {
         FieldType::Int => json!({ "type": "integer", "format": "int32" }),
         FieldType::Bigint => json!({ "type": "integer", "format": "int64" }),
         FieldType::Float => json!({ "type": "number", "format": "double" }),
-        FieldType::Decimal => json!({ "type": "string", "format": "decimal" }),
+        // Read as a decimal, whatever its bounds: one outside them matches no record.
+        FieldType::Decimal => json!({
+            "type": "string",
+            "format": "decimal",
+            "pattern": decimal_pattern::pattern(None, None),
+        }),
         FieldType::Bool => json!({ "type": "boolean" }),
         FieldType::Uuid | FieldType::Ref => json!({ "type": "string", "format": "uuid" }),
         FieldType::Date => json!({ "type": "string", "format": "date" }),
