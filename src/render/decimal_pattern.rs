@@ -84,15 +84,15 @@ pub fn pattern(min: Option<&str>, max: Option<&str>) -> String {
 /// `high`, both included; no bound means no limit on that side.
 fn unsigned_between(low: Option<&Bound>, high: Option<&Bound>) -> String {
     match (low, high) {
-        (None, None) => r"[0-9]+(\.[0-9]+)?".to_string(),
+        (None, None) => r"[0-9]+(\.[0-9]{1,10})?".to_string(),
         (None, Some(high)) => at_most(high),
         (Some(low), None) => at_least(low),
         (Some(low), Some(high)) => format!("(?=(?:{})$)(?:{})", at_most(high), at_least(low)),
     }
 }
 
-/// Any fraction part, or none.
-const FRACTION: &str = r"(\.[0-9]+)?";
+/// Any fraction part the service reads, or none.
+const FRACTION: &str = r"(\.[0-9]{1,10})?";
 
 /// Unsigned decimal strings whose value is at most `high`.
 fn at_most(high: &Bound) -> String {

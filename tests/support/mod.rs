@@ -54,7 +54,10 @@ pub fn schemathesis(openapi: &Path, url: &str, excluded: &[String]) {
         .args(["--config-file", &config, "--no-color", "run"])
         .arg(openapi)
         .args(["--url", url, "--checks", "all", "--workers", "1"])
-        .args(["--max-examples", "40", "--seed", "20261126"]);
+        .args(["--max-examples", "40", "--seed", "20261126"])
+        // Bounded decimals have patterns that hypothesis fills by generating and filtering;
+        // that it filters many is no failure of the service, and every check stays on.
+        .args(["--suppress-health-check", "filter_too_much"]);
     for operation in excluded {
         command.args(["--exclude-operation-id", operation]);
     }
