@@ -73,9 +73,12 @@ pub fn signature(
     if one_line.len() <= MAX_WIDTH {
         return one_line;
     }
-    // Without parameters, the body's brace goes to the next line before `()` breaks.
+    // Without parameters, the body's brace goes to the next line before `()` breaks: while
+    // the header fits in the line, or one column past it when it has a return type (as rustfmt
+    // 1.9 measures them).
     let bare = format!("{pad}{head}(){ret}");
-    if params.is_empty() && tail == " {" && bare.len() <= MAX_WIDTH + 1 {
+    let limit = if ret.is_empty() { MAX_WIDTH } else { MAX_WIDTH + 1 };
+    if params.is_empty() && tail == " {" && bare.len() <= limit {
         return format!("{bare}\n{pad}{{");
     }
     let mut out = format!("{pad}{head}(\n");
