@@ -77,7 +77,11 @@ pub fn signature(
     // the header fits in the line, or one column past it when it has a return type (as rustfmt
     // 1.9 measures them).
     let bare = format!("{pad}{head}(){ret}");
-    let limit = if ret.is_empty() { MAX_WIDTH } else { MAX_WIDTH + 1 };
+    let limit = if ret.is_empty() {
+        MAX_WIDTH
+    } else {
+        MAX_WIDTH + 1
+    };
     if params.is_empty() && tail == " {" && bare.len() <= limit {
         return format!("{bare}\n{pad}{{");
     }
