@@ -252,10 +252,14 @@ fn read_source(path: &Path) -> anyhow::Result<Source> {
 
 fn check(source: &Source) -> anyhow::Result<spec::ValidSpec> {
     spec::check(source).map_err(|diagnostics| {
-        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        eprint!("{}", diagnostics.render(color));
+        eprint!("{}", diagnostics.render(colored_stderr()));
         anyhow::Error::new(Reported)
     })
+}
+
+/// Whether problems are reported in colour: on a terminal, unless `NO_COLOR` is set.
+fn colored_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 const STARTER: &str = include_str!("starter.yaml");
@@ -479,8 +483,7 @@ fn refusal(source: &Source, spec: &spec::Spec, refused: &render::MigrationError)
         Some(span) => {
             let problem = spec::Diagnostic::error(span, refused.to_string());
             let diagnostics = spec::Diagnostics::new(source.clone(), vec![problem]);
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            eprint!("{}", diagnostics.render(color));
+            eprint!("{}", diagnostics.render(colored_stderr()));
         }
         None => eprintln!("error: {}: {refused}", source.name.display()),
     }
