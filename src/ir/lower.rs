@@ -107,12 +107,17 @@ fn lower_entity(
     let snake_name = snake(&name);
     let table = entity.table_name();
     let plural = entity.plural();
-    let fields: Vec<Field> = entity
+    let mut fields: Vec<Field> = entity
         .fields
         .iter()
         .filter(|f| !IMPLICIT_FIELDS.contains(&f.name.as_str()))
         .map(|f| lower_field(f, &name, spec, database, uses))
         .collect();
+    if database == Database::Postgres {
+        for field in &mut fields {
+            refuse_nul(field, uses);
+        }
+    }
     let enums = enums_of(&fields);
     let filters = fields
         .iter()
@@ -216,6 +221,7 @@ fn lower_field(
             .as_ref()
             .map(|vs| vs.value.iter().map(|v| v.value.clone()).collect())
             .unwrap_or_default(),
+        without_nul: false,
     };
     let checks = checks(owner, &name, kind, &constraints, uses);
     uses.validator |= !checks.is_empty();
@@ -438,6 +444,35 @@ fn checks(
         _ => {}
     }
     checks
+}
+
+/// PostgreSQL's `text` and `jsonb` hold no NUL character (U+0000), which JSON strings may
+/// carry: a stored field of free text or JSON refuses it with the other checks, rather than
+/// failing in the database.
+fn refuse_nul(field: &mut Field, uses: &mut Uses) {
+    let name = rust_str(&field.name);
+    let call = match field.kind {
+        FieldType::String | FieldType::Text => {
+            uses.nul = true;
+            format!("v.without_nul({name}, $value)")
+        }
+        FieldType::Json => {
+            uses.json_nul = true;
+            format!("v.json_without_nul({name}, $value)")
+        }
+        _ => return,
+    };
+    field.constraints.without_nul = true;
+    field.checks.push(Check {
+        call,
+        rule: "nul".into(),
+        invalid: Some(if field.kind == FieldType::Json {
+            r#"{ "note": "a\u{0}b" }"#.into()
+        } else {
+            r#""a\u{0}b""#.into()
+        }),
+    });
+    uses.validator = true;
 }
 
 /// The name of the compiled regex for a field's pattern: `PAYMENT_CURRENCY_PATTERN`.

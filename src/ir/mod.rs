@@ -92,6 +92,9 @@ pub struct Uses {
     pub validator: bool,
     pub min: bool,
     pub max: bool,
+    /// Text that PostgreSQL stores is checked for NUL characters; `json_nul`: in JSON too.
+    pub nul: bool,
+    pub json_nul: bool,
     pub patch_nullable: bool,
     pub custom_operations: bool,
 }
@@ -192,6 +195,9 @@ pub struct Constraints {
     pub pattern: Option<String>,
     pub format: Option<String>,
     pub values: Vec<String>,
+    /// The value is stored where no NUL character (U+0000) can be: text and `jsonb` on
+    /// PostgreSQL. The service refuses such values, and its API document says so.
+    pub without_nul: bool,
 }
 
 /// One validation rule, rendered as a call on the generated `Validator`, and a value that breaks

@@ -14,6 +14,10 @@ pub fn model(s: &Service) -> Value {
     let mut paths = Map::new();
     let mut schemas = Map::new();
     schemas.insert("Problem".into(), problem_schema());
+    let mut fields = s.entities.iter().flat_map(|e| &e.fields);
+    if fields.any(|f| f.kind == FieldType::Json && f.constraints.without_nul) {
+        schemas.insert(STORABLE_JSON.into(), storable_json_schema());
+    }
     for resource in &s.resources {
         if let Some(e) = resource.entity.map(|i| &s.entities[i]) {
             let c = resource.crud;
@@ -404,6 +408,31 @@ fn capitalize(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A string without the NUL character, which PostgreSQL cannot store in text.
+const WITHOUT_NUL: &str = "^[^\\u0000]*$";
+
+/// The component of a `json` field's value where PostgreSQL stores it (`jsonb`): any JSON
+/// value whose strings and keys hold no NUL character.
+const STORABLE_JSON: &str = "StorableJson";
+
+fn storable_json_schema() -> Value {
+    let itself = reference(STORABLE_JSON);
+    json!({
+        "description": "Any JSON value whose strings and member names hold no NUL character \
+                        (U+0000), which the database cannot store.",
+        "anyOf": [
+            { "type": ["null", "boolean", "number"] },
+            { "type": "string", "pattern": WITHOUT_NUL },
+            { "type": "array", "items": itself },
+            {
+                "type": "object",
+                "propertyNames": { "pattern": WITHOUT_NUL },
+                "additionalProperties": itself,
+            },
+        ],
+    })
+}
+
 /// The JSON schema of one value of a field, with its constraints.
 fn value_schema(f: &Field) -> Value {
     let c = &f.constraints;
@@ -421,6 +450,7 @@ fn value_schema(f: &Field) -> Value {
         FieldType::Uuid | FieldType::Ref => json!({ "type": "string", "format": "uuid" }),
         FieldType::Date => json!({ "type": "string", "format": "date" }),
         FieldType::Datetime => json!({ "type": "string", "format": "date-time" }),
+        FieldType::Json if c.without_nul => reference(STORABLE_JSON),
         FieldType::Json => json!({}),
         FieldType::Enum => json!({ "type": "string", "enum": c.values }),
     };
@@ -448,6 +478,15 @@ fn value_schema(f: &Field) -> Value {
     }
     if let Some(pattern) = &c.pattern {
         schema["pattern"] = json!(pattern);
+    }
+    // An email address or a URI holds no NUL character by its format already.
+    if c.without_nul && f.kind != FieldType::Json && c.format.is_none() {
+        // A second pattern cannot share the key with the spec's own.
+        if schema.get("pattern").is_some() {
+            schema["allOf"] = json!([{ "pattern": WITHOUT_NUL }]);
+        } else {
+            schema["pattern"] = json!(WITHOUT_NUL);
+        }
     }
     if let Some(format) = &c.format {
         schema["format"] = json!(if format == "url" {
@@ -554,4 +593,43 @@ fn patch_schema(e: &Entity) -> Value {
         .map(|f| (f.name.clone(), field_schema(f)))
         .collect();
     json!({ "type": "object", "properties": properties })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(database: &str) -> Value {
+        let text = format!(
+            "service: notes\ndatabase: {database}\nentities:\n  Note:\n    fields:\n      \
+             title: {{ type: string }}\n      code: {{ type: string, pattern: '^[A-Z]+$' }}\n      \
+             email: {{ type: string, format: email }}\n      extra: {{ type: json, optional: true }}\n\
+             endpoints:\n  - resource: Note\n"
+        );
+        let valid = crate::spec::check(&crate::spec::Source::new("msgen.yaml", &text)).unwrap();
+        model(&crate::ir::lower(&valid))
+    }
+
+    /// PostgreSQL cannot store U+0000 in text or `jsonb`; the document says so wherever the
+    /// service refuses it, and only there.
+    #[test]
+    fn text_stored_on_postgres_is_documented_without_nul() {
+        let postgres = document("postgres");
+        let note = &postgres["components"]["schemas"]["Note"]["properties"];
+        assert_eq!(note["title"]["pattern"], WITHOUT_NUL);
+        assert_eq!(note["code"]["pattern"], "^[A-Z]+$");
+        assert_eq!(note["code"]["allOf"], json!([{ "pattern": WITHOUT_NUL }]));
+        // Its format admits no NUL already.
+        assert_eq!(note["email"].get("pattern"), None);
+        assert_eq!(note["extra"], reference(STORABLE_JSON));
+        let storable = &postgres["components"]["schemas"][STORABLE_JSON]["anyOf"];
+        assert_eq!(storable[1]["pattern"], WITHOUT_NUL);
+        assert_eq!(storable[3]["propertyNames"]["pattern"], WITHOUT_NUL);
+
+        let sqlite = document("sqlite");
+        let note = &sqlite["components"]["schemas"]["Note"]["properties"];
+        assert_eq!(note["title"], json!({ "type": "string" }));
+        assert_eq!(note["extra"], json!({}));
+        assert_eq!(sqlite["components"]["schemas"].get(STORABLE_JSON), None);
+    }
 }

@@ -40,6 +40,8 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "Application",
     "Problem",
     "FieldError",
+    // Schemas of the OpenAPI document besides the entities'.
+    "StorableJson",
     // The prelude and the types every model imports.
     "Self",
     "Option",
