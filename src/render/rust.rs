@@ -209,12 +209,16 @@ fn vertical_chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffi
     let pad = " ".repeat(indent);
     let mut out = format!("{pad}{prefix}{head}");
     let inner = indent + 4;
+    let last = calls.len().saturating_sub(1);
     let broken: Option<Vec<String>> = calls
         .iter()
-        .map(|call| {
+        .enumerate()
+        .map(|(i, call)| {
             let args = call_args(call).map_or(0, |(_, args)| args.len());
             if inner + 1 + call.len() <= MAX_WIDTH && args <= FN_CALL_WIDTH {
                 Some(call.to_string())
+            } else if i == last {
+                break_call(call, inner).or_else(|| overflowed_last_link(call, inner))
             } else {
                 break_call(call, inner)
             }
@@ -370,6 +374,26 @@ pub fn chain_link(call: &str, indent: usize) -> String {
     }
 }
 
+/// The last link of a chain broken one call per line, at `indent`, with an argument too wide
+/// for a line one level deeper (a long string literal) that fits on a line at `indent`:
+/// rustfmt overflows it there, with the closing parenthesis one level out. `None` when an
+/// argument does not fit there either (rustfmt then leaves the chain as written).
+fn overflowed_last_link(call: &str, indent: usize) -> Option<String> {
+    let bare = call.trim_end_matches('?');
+    let tries = &call[bare.len()..];
+    let (head, args) = call_args(bare)?;
+    let pad = " ".repeat(indent);
+    let mut out = format!("{head}\n");
+    for arg in split_args(args) {
+        if indent + arg.len() + 1 > MAX_WIDTH {
+            return None;
+        }
+        out.push_str(&format!("{pad}{arg},\n"));
+    }
+    out.push_str(&format!("{}){tries}", " ".repeat(indent.saturating_sub(4))));
+    Some(out)
+}
+
 /// [`call`] for a call written out whole, `head(a, b)`; as it is when it is not a call.
 pub fn call_text(prefix: &str, text: &str, indent: usize, suffix: &str) -> String {
     let bare = text.trim_end_matches('?');
@@ -411,6 +435,10 @@ pub fn expression(text: &str, indent: usize) -> String {
     };
     let parts = split_chain(inner);
     let Some((head, calls)) = parts.split_first().filter(|(_, calls)| !calls.is_empty()) else {
+        // Not a chain: a call too wide for its line breaks its arguments.
+        if indent + text.len() > MAX_WIDTH {
+            return call_text("", text, indent, "");
+        }
         return format!("{}{text}", " ".repeat(indent));
     };
     wrapped_chain(open, head, calls, indent, close, "")
@@ -740,6 +768,28 @@ mod tests {
     }
 
     /// As rustfmt 1.95 lays out these chains (checked with `rustfmt --emit stdout`).
+    #[test]
+    fn a_last_argument_too_wide_for_its_line_overflows_as_rustfmt_does() {
+        // The path fits on a line at 8 columns, not at 12.
+        let path = format!("/{}", "a".repeat(87));
+        let wide = format!(r#"route("{path}", delete(h))"#);
+        let short = r#"route("/a", get(a))"#;
+        // What comes before the last call fits in `chain_width`: one line, then the arguments.
+        assert_eq!(
+            chain("", "Router::new()", &[short, &wide], 4, ""),
+            format!(
+                "    Router::new().route(\"/a\", get(a)).route(\n        \"{path}\",\n        delete(h),\n    )"
+            )
+        );
+        // It does not: rustfmt keeps the chain one call per line and overflows the last.
+        assert_eq!(
+            chain("", "Router::new()", &[short, short, short, &wide], 4, ""),
+            format!(
+                "    Router::new()\n        .route(\"/a\", get(a))\n        .route(\"/a\", get(a))\n        .route(\"/a\", get(a))\n        .route(\n        \"{path}\",\n        delete(h),\n    )"
+            )
+        );
+    }
+
     #[test]
     fn calls_too_wide_for_a_chain_break_one_argument_per_line() {
         let wide = r#"route("/api/v1/organisations/{organisation_id}/payments/{id}/capture", post(capture_payment))"#;
