@@ -2,8 +2,9 @@
 //!
 //! - `generated_specs_are_accepted_and_render_parsable_files`: random valid specs (entities with
 //!   names of 1 to 40 characters, fields of every type with constraints that fit together,
-//!   optional fields and defaults, references, enums, resources with some of their operations,
-//!   custom operations with parameters and inline bodies, events) are accepted by
+//!   optional fields and defaults, `readonly` and `immutable` fields, references, enums,
+//!   resources with some of their operations, custom operations with parameters and inline
+//!   bodies, events) are accepted by
 //!   `msgen::spec::check`; rendered for SQLite and for PostgreSQL, every Rust file parses with
 //!   `syn`, every migration statement parses with `sqlparser` in the database's dialect, and
 //!   `openapi.yaml` and `asyncapi.yaml` parse as YAML.
@@ -966,15 +967,29 @@ fn field(place: Place) -> impl Strategy<Value = Field> {
         .copied()
         .filter(|t| place == Place::Entity || *t != "ref")
         .collect();
-    (snake_name(), select(types), any::<Index>()).prop_flat_map(move |(name, ty, target)| {
-        field_body(ty, place).prop_map(move |(keys, block)| Field {
-            name: name.clone(),
-            ty,
-            keys,
-            target: (ty == "ref").then_some(target),
-            block,
-        })
-    })
+    let owner = 0..8u8;
+    (snake_name(), select(types), any::<Index>(), owner).prop_flat_map(
+        move |(name, ty, target, owner)| {
+            field_body(ty, place).prop_map(move |(mut keys, block)| {
+                // Now and then set by the service only (where it may be) or fixed once created.
+                let may_default = keys.iter().any(|(k, v)| {
+                    (*k == "optional" && v == "true") || (*k == "default" && v != "null")
+                });
+                if place == Place::Entity && owner == 0 && may_default {
+                    keys.push(("readonly", "true".to_owned()));
+                } else if place == Place::Entity && owner == 1 {
+                    keys.push(("immutable", "true".to_owned()));
+                }
+                Field {
+                    name: name.clone(),
+                    ty,
+                    keys,
+                    target: (ty == "ref").then_some(target),
+                    block,
+                }
+            })
+        },
+    )
 }
 
 /// Fields with names of their own: no two with one PascalCase form, none named like a column

@@ -95,6 +95,8 @@ pub struct Uses {
     /// Text that PostgreSQL stores is checked for NUL characters; `json_nul`: in JSON too.
     pub nul: bool,
     pub json_nul: bool,
+    /// Some entity field is fixed once created.
+    pub immutable: bool,
     pub patch_nullable: bool,
     pub custom_operations: bool,
 }
@@ -162,6 +164,10 @@ pub struct Field {
     pub default_sql: Option<String>,
     pub unique: bool,
     pub index: bool,
+    /// Written by the service only: not read from request bodies.
+    pub readonly: bool,
+    /// Given on create; a change to it afterwards is refused.
+    pub immutable: bool,
     pub description: Option<String>,
     pub enum_type: Option<String>,
     pub references: Option<Reference>,
@@ -258,6 +264,14 @@ pub struct Resource {
     pub route: String,
 }
 
+impl Resource {
+    /// Whether it serves CRUD operations of an entity (and so has functions in
+    /// `services/crud/`).
+    pub fn serves_crud(&self) -> bool {
+        self.entity.is_some() && self.crud.any()
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Crud {
     pub list: bool,
@@ -332,6 +346,12 @@ pub struct BodyType {
 }
 
 impl Service {
+    /// Whether the service has business logic or event handlers, and so `src/app.rs`, where
+    /// the team declares what they depend on.
+    pub fn has_dependencies(&self) -> bool {
+        !self.resources.is_empty() || !self.events.consume.is_empty()
+    }
+
     pub fn entity(&self, name: &str) -> Option<&Entity> {
         self.entities.iter().find(|e| e.name == name)
     }

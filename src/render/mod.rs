@@ -25,12 +25,12 @@ pub use migrate::MigrationError;
 
 use suite::{test_helpers, test_view};
 use uses::{
-    contracts_imports, controller_imports, controller_routes, extract_uses, repository_imports,
-    service_imports, ModelFile, ResourceView,
+    contracts_imports, controller_imports, controller_routes, crud_imports, extract_uses,
+    repository_imports, service_imports, ModelFile, ResourceView,
 };
 
 use crate::ir::schema::Schema;
-use crate::ir::{CustomOperation, Service};
+use crate::ir::{CustomOperation, Entity, Service};
 use crate::spec::{Broker, Database, FieldType};
 
 static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
@@ -240,9 +240,11 @@ fn shared_context(s: &Service) -> Context {
         "repository_mods",
         &sorted(s.entities.iter().map(|e| e.repo_module.clone()).collect()),
     );
+    let crud = s.resources.iter().any(|r| r.serves_crud());
+    let fixed = std::iter::once("contracts").chain(crud.then_some("crud"));
     ctx.insert(
         "service_mods",
-        &sorted(resources().chain(["contracts".to_string()]).collect()),
+        &sorted(resources().chain(fixed.map(String::from)).collect()),
     );
     ctx.insert(
         "test_mods",
@@ -262,6 +264,9 @@ fn shared_context(s: &Service) -> Context {
             &sorted(traits.chain(["UsesDatabase".to_string()]).collect()),
         ),
     );
+    // `src/app.rs`, the team's dependencies, exists for business logic and event handlers.
+    ctx.insert("dependencies", &s.has_dependencies());
+    ctx.insert("has_crud", &crud);
     ctx.insert("service", s);
     ctx.insert("msgen_version", env!("CARGO_PKG_VERSION"));
     ctx.insert("email_rule", crate::rules::EMAIL_RULE);
@@ -546,6 +551,9 @@ impl Renderer<'_> {
         if s.events.any() {
             state_paths.push("crate::events::broker::Broker".into());
         }
+        if s.has_dependencies() {
+            state_paths.push("crate::app::Dependencies".into());
+        }
         state_paths.extend(
             s.resources
                 .iter()
@@ -599,6 +607,9 @@ impl Renderer<'_> {
                 ctx.insert("uses_parse", &uses_parse);
             },
         );
+        if s.has_dependencies() {
+            self.emit("src/app.rs", "src/app.rs".into(), Ownership::Team, |_| {});
+        }
         self.models();
         self.repositories();
         if !s.resources.is_empty() {
@@ -715,6 +726,7 @@ impl Renderer<'_> {
                 "sqlx::Transaction",
                 "super::Envelope",
                 "super::Event",
+                "crate::app::Dependencies",
                 "crate::db::Database",
                 "crate::db::Pool",
                 "crate::metrics::Metrics",
@@ -954,6 +966,7 @@ impl Renderer<'_> {
                         "decimal": s.uses.decimal,
                         "patch_nullable": patch_nullable,
                         "patch_required": patch_required,
+                        "immutable": fields().any(|f| f.immutable),
                     }),
                 );
             },
@@ -1036,12 +1049,6 @@ impl Renderer<'_> {
 
     fn services(&mut self) -> Result<(), RenderError> {
         let s = self.service;
-        self.emit(
-            "src/services/mod.rs",
-            "src/services/mod.rs".into(),
-            Ownership::Generated,
-            |_| {},
-        );
         let resources: Vec<ResourceView> = s
             .resources
             .iter()
@@ -1050,19 +1057,46 @@ impl Renderer<'_> {
                 entity: r.entity.map(|i| &s.entities[i]),
             })
             .collect();
+        // The resources with CRUD operations, each with its functions in `services/crud/`.
+        let crud: Vec<(&ResourceView, &Entity)> = resources
+            .iter()
+            .filter(|view| view.resource.serves_crud())
+            .filter_map(|view| Some((view, view.entity?)))
+            .collect();
+        let mut crud_mods: Vec<String> = crud
+            .iter()
+            .map(|(view, _)| view.resource.module.clone())
+            .collect();
+        rust::sort_names(&mut crud_mods);
+        self.emit(
+            "src/services/mod.rs",
+            "src/services/mod.rs".into(),
+            Ownership::Generated,
+            |_| {},
+        );
+        if !crud_mods.is_empty() {
+            self.emit(
+                "src/services/crud_mod.rs",
+                "src/services/crud/mod.rs".into(),
+                Ownership::Generated,
+                |ctx| {
+                    ctx.insert("crud_mods", &crud_mods);
+                },
+            );
+        }
+        for (view, entity) in &crud {
+            let imports = crud_imports(view, entity);
+            self.emit(
+                "src/services/crud.rs",
+                format!("src/services/crud/{}.rs", view.resource.file),
+                Ownership::Generated,
+                |ctx| {
+                    ctx.insert("r", view);
+                    ctx.insert("imports", &imports);
+                },
+            );
+        }
         let imports = contracts_imports(&resources);
-        let versions = s
-            .resources
-            .iter()
-            .any(|r| r.entity.is_some() && (r.crud.update || r.crud.delete));
-        let patches = s
-            .resources
-            .iter()
-            .any(|r| r.entity.is_some() && r.crud.update);
-        let crud = s
-            .resources
-            .iter()
-            .any(|r| r.entity.is_some() && r.crud.any());
         self.emit(
             "src/services/contracts.rs",
             "src/services/contracts.rs".into(),
@@ -1070,9 +1104,7 @@ impl Renderer<'_> {
             |ctx| {
                 ctx.insert("resources", &resources);
                 ctx.insert("imports", &imports);
-                ctx.insert("versions", &versions);
-                ctx.insert("patches", &patches);
-                ctx.insert("crud", &crud);
+                ctx.insert("crud", &!crud.is_empty());
             },
         );
         for view in &resources {
@@ -1146,7 +1178,8 @@ impl Renderer<'_> {
             // The PATCH tests need a field with two distinct plain samples.
             "patch": s.resources.iter().any(|r| {
                 let entity = r.entity.map(|i| &s.entities[i]);
-                r.crud.update && test_view(s, r, entity).patch.is_some()
+                let view = test_view(s, r, entity);
+                r.crud.update && (view.patch.is_some() || view.unchangeable.is_some())
             }),
             "delete": any(|c| c.delete),
             "if_match": any(|c| c.update || c.delete),
@@ -1164,6 +1197,9 @@ impl Renderer<'_> {
             "reqwest::Response".into(),
             "uuid::Uuid".into(),
         ];
+        if s.has_dependencies() {
+            paths.push(format!("{c}::Dependencies"));
+        }
         match s.database {
             Database::Sqlite => paths.push("std::path::PathBuf".into()),
             Database::Postgres => paths.extend([
@@ -1230,6 +1266,7 @@ impl Renderer<'_> {
                     format!("{c}::events::consumer::Consumer"),
                     format!("{c}::events::consumer::Outcome"),
                     format!("{c}::events::Event"),
+                    format!("{c}::Dependencies"),
                 ]);
             }
             paths.extend(s.events.types().map(|e| format!("{c}::events::{}", e.name)));

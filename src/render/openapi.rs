@@ -527,15 +527,26 @@ fn filter_schema(f: &Field) -> Value {
     schema
 }
 
+/// What the description of a field fixed once created adds.
+const IMMUTABLE: &str = "Fixed once the record is created: a `PUT` or `PATCH` that would change \
+                         it is refused with 409.";
+
 /// A field's schema; an optional one also takes `null`. A `json` value's schema (`{}`)
 /// already takes `null`, so it is not offered twice (which `oneOf` would refuse).
 fn field_schema(f: &Field) -> Value {
     let schema = value_schema(f);
-    if f.optional && f.kind != FieldType::Json {
+    let mut schema = if f.optional && f.kind != FieldType::Json {
         json!({ "oneOf": [schema, { "type": "null" }] })
     } else {
         schema
+    };
+    if f.immutable {
+        schema["description"] = json!(match &f.description {
+            Some(description) => format!("{description} {IMMUTABLE}"),
+            None => IMMUTABLE.to_string(),
+        });
     }
+    schema
 }
 
 /// The JSON schema of an object of `fields`: an optional field may be `null` and is not
@@ -545,9 +556,16 @@ pub(super) fn object_schema(fields: &[Field], input: bool, description: Option<&
     let mut properties = Map::new();
     let mut required = Vec::new();
     for f in fields {
+        // What the service sets is no part of what a client sends.
+        if input && f.readonly {
+            continue;
+        }
         let mut schema = field_schema(f);
         if input && f.default.is_some() {
             schema["x-has-default"] = json!(true);
+        }
+        if f.readonly {
+            schema["readOnly"] = json!(true);
         }
         properties.insert(f.name.clone(), schema);
         let has_default = input && f.default.is_some();
@@ -568,16 +586,17 @@ fn entity_schema(e: &Entity) -> Value {
         .as_object_mut()
         .expect("an object schema");
     let mut all = Map::new();
-    all.insert("id".into(), json!({ "type": "string", "format": "uuid" }));
+    all.insert(
+        "id".into(),
+        json!({ "type": "string", "format": "uuid", "readOnly": true }),
+    );
     all.extend(std::mem::take(props));
-    all.insert(
-        "created_at".into(),
-        json!({ "type": "string", "format": "date-time" }),
-    );
-    all.insert(
-        "updated_at".into(),
-        json!({ "type": "string", "format": "date-time" }),
-    );
+    for managed in ["created_at", "updated_at"] {
+        all.insert(
+            managed.into(),
+            json!({ "type": "string", "format": "date-time", "readOnly": true }),
+        );
+    }
     *props = all;
     let required = schema["required"].as_array_mut().expect("a required list");
     required.insert(0, json!("id"));
@@ -590,6 +609,7 @@ fn patch_schema(e: &Entity) -> Value {
     let properties: Map<String, Value> = e
         .fields
         .iter()
+        .filter(|f| !f.readonly)
         .map(|f| (f.name.clone(), field_schema(f)))
         .collect();
     json!({ "type": "object", "properties": properties })

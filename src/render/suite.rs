@@ -37,6 +37,24 @@ pub(super) struct SampleField {
     pub(super) parent: Option<String>,
 }
 
+/// The fields a client writes: the others (`readonly`) are ignored in request bodies, so the
+/// tests neither send nor expect them.
+fn written(fields: &[Field]) -> impl Iterator<Item = &Field> {
+    fields.iter().filter(|f| !f.readonly)
+}
+
+/// The entities whose records a request body for `e` names: its parents.
+fn parents<'a>(s: &'a Service, e: &Entity) -> Vec<&'a Entity> {
+    let mut parents: Vec<&Entity> = Vec::new();
+    for f in written(&e.fields) {
+        let parent = f.references.as_ref().and_then(|r| s.entity(&r.entity));
+        if let Some(parent) = parent.filter(|p| !parents.iter().any(|q| q.name == p.name)) {
+            parents.push(parent);
+        }
+    }
+    parents
+}
+
 /// Helpers for the entities the tests touch, and for the parents those need; no more, so the
 /// test crate has no dead code.
 pub(super) fn test_helpers(s: &Service) -> Helpers {
@@ -63,8 +81,8 @@ pub(super) fn test_helpers(s: &Service) -> Helpers {
             if !body[i] {
                 continue;
             }
-            for parent in &s.entities[i].references {
-                if let Some(p) = s.entities.iter().position(|e| e.name == *parent) {
+            for parent in parents(s, &s.entities[i]) {
+                if let Some(p) = s.entities.iter().position(|e| e.name == parent.name) {
                     if !insert[p] {
                         insert[p] = true;
                         changed = true;
@@ -81,9 +99,7 @@ pub(super) fn test_helpers(s: &Service) -> Helpers {
         .map(|(i, e)| EntityHelper {
             snake: e.snake.clone(),
             repo_module: e.repo_module.clone(),
-            fields: e
-                .fields
-                .iter()
+            fields: written(&e.fields)
                 .map(|f| SampleField {
                     name: f.name.clone(),
                     samples: f.samples.clone(),
@@ -94,12 +110,7 @@ pub(super) fn test_helpers(s: &Service) -> Helpers {
                         .map(|p| p.snake.clone()),
                 })
                 .collect(),
-            parents: e
-                .references
-                .iter()
-                .filter_map(|r| s.entity(r))
-                .map(|p| p.snake.clone())
-                .collect(),
+            parents: parents(s, e).iter().map(|p| p.snake.clone()).collect(),
             body: body[i],
             insert: insert[i],
         })
@@ -113,8 +124,7 @@ pub(super) fn test_helpers(s: &Service) -> Helpers {
 
 /// Unique fields whose two samples differ, so that a duplicate of one conflicts on it alone.
 pub(super) fn unique_cases(e: &Entity) -> Vec<String> {
-    e.fields
-        .iter()
+    written(&e.fields)
         .filter(|f| f.unique && f.references.is_none() && f.samples[0] != f.samples[1])
         .map(|f| f.name.clone())
         .collect()
@@ -141,6 +151,13 @@ pub(super) struct TestView {
     pub(super) mistyped: Vec<Mistyped>,
     /// An `int` or `bigint` field, to send as a number with a zero fraction (`795.0`).
     pub(super) integral: Option<String>,
+    /// Fields the service sets (`readonly`) with two different samples: a create request
+    /// that gives either one stores the same value.
+    pub(super) ignored: Vec<(String, [String; 2])>,
+    /// Fields fixed once created, which `PUT` must send as they are.
+    pub(super) immutable: Vec<String>,
+    /// A field fixed once created and a different value of it, for `PATCH` to be refused.
+    pub(super) unchangeable: Option<(String, String)>,
 }
 
 #[derive(Serialize)]
@@ -248,7 +265,7 @@ pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity
     let mut unique = Vec::new();
     let mut references = Vec::new();
     if let Some(e) = entity {
-        for f in &e.fields {
+        for f in written(&e.fields) {
             for check in &f.checks {
                 if let Some(value) = &check.invalid {
                     invalid.push(InvalidCase {
@@ -259,7 +276,7 @@ pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity
                 }
             }
         }
-        for f in e.filter_fields() {
+        for f in e.filter_fields().filter(|f| !f.readonly) {
             if f.samples[0] != f.samples[1] && f.references.is_none() {
                 let value: serde_json::Value =
                     serde_json::from_str(&f.samples[0]).unwrap_or_default();
@@ -275,15 +292,12 @@ pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity
             }
         }
         unique = unique_cases(e);
-        references = e
-            .fields
-            .iter()
+        references = written(&e.fields)
             .filter(|f| f.references.is_some())
             .map(|f| f.name.clone())
             .collect();
-        patch = e
-            .fields
-            .iter()
+        patch = written(&e.fields)
+            .filter(|f| !f.immutable)
             .find(|f| f.samples[0] != f.samples[1] && f.references.is_none() && !f.unique)
             .map(|f| (f.name.clone(), f.samples[1].clone()));
     }
@@ -303,7 +317,7 @@ pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity
             }
             let body_fields = request_fields(s, op);
             let invalid_body = body_fields.and_then(|fields| {
-                fields.iter().find_map(|f| {
+                written(fields).find_map(|f| {
                     let bad = f.checks.iter().find_map(|c| c.invalid.clone())?;
                     Some((f.name.clone(), bad))
                 })
@@ -319,11 +333,27 @@ pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity
         })
         .collect();
     let fields: &[Field] = entity.map_or(&[], |e| &e.fields);
+    let differ = |f: &&Field| f.samples[0] != f.samples[1];
     TestView {
-        required: required(fields),
-        mistyped: fields.iter().filter_map(mistyped).collect(),
-        integral: fields
+        ignored: fields
             .iter()
+            .filter(|f| f.readonly)
+            .filter(differ)
+            // Both on one line of the test, as rustfmt keeps a short array.
+            .filter(|f| f.samples.iter().all(|sample| sample.len() <= 20))
+            .map(|f| (f.name.clone(), f.samples.clone()))
+            .collect(),
+        immutable: written(fields)
+            .filter(|f| f.immutable)
+            .map(|f| f.name.clone())
+            .collect(),
+        unchangeable: written(fields)
+            .filter(|f| f.immutable)
+            .find(differ)
+            .map(|f| (f.name.clone(), f.samples[1].clone())),
+        required: required(fields),
+        mistyped: written(fields).filter_map(mistyped).collect(),
+        integral: written(fields)
             .filter(|f| matches!(f.kind, FieldType::Int | FieldType::Bigint))
             .find(|f| f.samples[0].parse::<i64>().is_ok())
             .map(|f| f.name.clone()),

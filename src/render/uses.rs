@@ -69,6 +69,8 @@ pub(super) struct ModelUses {
 #[derive(Serialize, Default)]
 pub(super) struct ModelNeeds {
     pub(super) app_error: bool,
+    /// Some input has a field a client writes, whose JSON kind its shape check names.
+    pub(super) kind: bool,
     pub(super) validator: bool,
     pub(super) serialize: bool,
 }
@@ -131,6 +133,8 @@ impl<'a> ModelFile<'a> {
         let has_inputs = entity.is_some() || bodies.iter().any(|b| b.request);
         let needs = ModelNeeds {
             app_error: has_inputs,
+            kind: entity.is_some_and(|e| e.fields.iter().any(|f| !f.readonly))
+                || bodies.iter().any(|b| b.request && !b.fields.is_empty()),
             validator: entity.is_some_and(|e| e.fields.iter().any(|f| !f.checks.is_empty()))
                 || bodies
                     .iter()
@@ -194,33 +198,49 @@ pub(super) fn contracts_imports(resources: &[ResourceView]) -> Vec<String> {
             paths.insert("crate::error::AppError".to_string());
         }
         if let Some(e) = view.entity.filter(|_| r.crud.any()) {
-            let model = format!("crate::models::{}", e.model_module);
-            paths.insert(format!("crate::repositories::{}", e.repo_module));
-            if r.crud.list {
-                paths.insert("crate::models::Page".into());
-                paths.insert("crate::models::Paged".into());
-                if !e.filters.is_empty() {
-                    paths.insert(format!("{model}::{}", e.filter_type));
-                }
-            }
-            if r.crud.list || r.crud.get || r.crud.create || r.crud.update {
-                paths.insert(format!("{model}::{}", e.name));
-            }
-            if r.crud.create || r.crud.update {
-                paths.insert(format!("{model}::{}", e.new_type));
-            }
-            if r.crud.update {
-                paths.insert(format!("{model}::{}", e.patch_type));
-            }
-            if r.crud.item() {
-                paths.insert("uuid::Uuid".into());
-            }
+            paths.insert("super::crud".into());
+            crud_types(view, e, &mut paths);
         }
         for op in &r.operations {
             operation_types(op, &mut paths);
         }
     }
     rust::imports(&paths.into_iter().collect::<Vec<_>>())
+}
+
+/// The imports of a resource's CRUD functions in `services/crud/`.
+pub(super) fn crud_imports(view: &ResourceView, entity: &Entity) -> Vec<String> {
+    let mut paths = BTreeSet::new();
+    paths.insert("crate::db::Pool".to_string());
+    paths.insert("crate::error::AppError".to_string());
+    paths.insert(format!("crate::repositories::{}", entity.repo_module));
+    crud_types(view, entity, &mut paths);
+    rust::imports(&paths.into_iter().collect::<Vec<_>>())
+}
+
+/// The types in the signatures of a resource's CRUD operations.
+fn crud_types(view: &ResourceView, e: &Entity, paths: &mut BTreeSet<String>) {
+    let r = view.resource;
+    let model = format!("crate::models::{}", e.model_module);
+    if r.crud.list {
+        paths.insert("crate::models::Page".into());
+        paths.insert("crate::models::Paged".into());
+        if !e.filters.is_empty() {
+            paths.insert(format!("{model}::{}", e.filter_type));
+        }
+    }
+    if r.crud.list || r.crud.get || r.crud.create || r.crud.update {
+        paths.insert(format!("{model}::{}", e.name));
+    }
+    if r.crud.create || r.crud.update {
+        paths.insert(format!("{model}::{}", e.new_type));
+    }
+    if r.crud.update {
+        paths.insert(format!("{model}::{}", e.patch_type));
+    }
+    if r.crud.item() {
+        paths.insert("uuid::Uuid".into());
+    }
 }
 
 pub(super) fn service_imports(view: &ResourceView) -> Vec<String> {

@@ -496,6 +496,8 @@ const FIELD_KEYS: &[&str] = &[
     "default",
     "unique",
     "index",
+    "readonly",
+    "immutable",
     "min",
     "max",
     "min_length",
@@ -571,6 +573,10 @@ const KEY_SYNONYMS: &[(&str, &str)] = &[
     ("references_entity", "entity"),
     ("on_remove", "on_delete"),
     ("is_unique", "unique"),
+    ("read_only", "readonly"),
+    ("server_set", "readonly"),
+    ("frozen", "immutable"),
+    ("write_once", "immutable"),
     ("is_optional", "optional"),
     ("optional_field", "optional"),
     ("enum_values", "values"),
@@ -1325,6 +1331,8 @@ impl Decoder {
         field.default = self.read(owner, body, "default", |d, n| d.literal(n));
         field.unique = self.read(owner, body, "unique", |d, n| d.bool(n, "unique"));
         field.index = self.read(owner, body, "index", |d, n| d.bool(n, "index"));
+        field.readonly = self.read(owner, body, "readonly", |d, n| d.bool(n, "readonly"));
+        field.immutable = self.read(owner, body, "immutable", |d, n| d.bool(n, "immutable"));
         field.min = self.read(owner, body, "min", |d, n| d.number(n, "min"));
         field.max = self.read(owner, body, "max", |d, n| d.number(n, "max"));
         field.min_length = self.read(owner, body, "min_length", |d, n| d.count(n, "min_length"));

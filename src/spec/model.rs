@@ -267,6 +267,10 @@ pub struct Field {
     pub default: Option<Spanned<Literal>>,
     pub unique: Option<Spanned<bool>>,
     pub index: Option<Spanned<bool>>,
+    /// Set by the service only: clients cannot write it.
+    pub readonly: Option<Spanned<bool>>,
+    /// Given on create, never changed after.
+    pub immutable: Option<Spanned<bool>>,
     pub min: Option<Spanned<Number>>,
     pub max: Option<Spanned<Number>>,
     pub min_length: Option<Spanned<u64>>,
@@ -291,6 +295,8 @@ impl Field {
             default: None,
             unique: None,
             index: None,
+            readonly: None,
+            immutable: None,
             min: None,
             max: None,
             min_length: None,

@@ -40,6 +40,8 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "Application",
     "Problem",
     "FieldError",
+    "BoxError",
+    "Dependencies",
     // Schemas of the OpenAPI document besides the entities'.
     "StorableJson",
     // The prelude and the types every model imports.
@@ -112,9 +114,9 @@ const RUST_KEYWORDS: &[&str] = &[
 /// Keywords that cannot be written as raw identifiers (`r#self` is not legal Rust).
 const NOT_RAW: &[&str] = &["self", "super", "crate", "Self"];
 
-/// Module names the generated service uses beside the resources' own: `services/contracts.rs`
-/// and `tests/api/{custom,helpers,service}.rs`.
-const RESERVED_MODULES: &[&str] = &["contracts", "custom", "helpers", "service"];
+/// Module names the generated service uses beside the resources' own: `services/contracts.rs`,
+/// `services::crud` and `tests/api/{custom,helpers,service}.rs`.
+const RESERVED_MODULES: &[&str] = &["contracts", "crud", "custom", "helpers", "service"];
 
 /// Tables the generated service creates for itself.
 /// Types of the generated `events` module and what it imports, which the payload types of
@@ -174,6 +176,8 @@ fn keys_beyond_type(field: &Field) -> Vec<(&'static str, Span)> {
         ("default", field.default.as_ref().map(|d| d.span)),
         ("unique", flag(&field.unique)),
         ("index", flag(&field.index)),
+        ("readonly", flag(&field.readonly)),
+        ("immutable", flag(&field.immutable)),
         ("min", field.min.as_ref().map(|n| n.span)),
         ("max", field.max.as_ref().map(|n| n.span)),
         ("min_length", field.min_length.as_ref().map(|n| n.span)),
@@ -1225,6 +1229,43 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// `readonly` and `immutable`: who writes an entity field, and when.
+    fn ownership(&mut self, field: &Field, name: &str) {
+        let set = |flag: &Option<Spanned<bool>>| flag.as_ref().filter(|f| f.value).map(|f| f.span);
+        let (readonly, immutable) = (set(&field.readonly), set(&field.immutable));
+        if let (Some(_), Some(immutable)) = (readonly, immutable) {
+            self.report(
+                Diagnostic::error(immutable, "a field is `readonly` or `immutable`, not both")
+                    .with_help("`readonly` alone: clients never write the field, and only your code changes it"),
+            );
+        }
+        // A key the decoder could not read may have been the default or `optional: true`.
+        let lost = |key| self.dropped.key(field.name.span, key);
+        let optional = field.optional.as_ref().is_some_and(|o| o.value) || lost("optional");
+        let default = field
+            .default
+            .as_ref()
+            .is_some_and(|d| d.value != Literal::Null)
+            || lost("default");
+        if let Some(readonly) = readonly.filter(|_| !optional && !default) {
+            let help = if matches!(field.ty.value, FieldType::Ref | FieldType::Json) {
+                format!(
+                    "add `optional: true`: a `{}` field takes no default",
+                    field.ty.value
+                )
+            } else {
+                "add a `default:`, or `optional: true`".to_string()
+            };
+            self.report(
+                Diagnostic::error(
+                    readonly,
+                    format!("`{name}` is `readonly`, so a create request cannot give it, but it has no default"),
+                )
+                .with_help(help),
+            );
+        }
+    }
+
     fn field(&mut self, field: &Field, place: Place) {
         let ty = field.ty.value;
         let name = show(&field.name.value);
@@ -1295,7 +1336,13 @@ impl<'a> Validator<'a> {
             Place::Entity => {}
         }
         if place != Place::Entity {
-            for (key, flag) in [("unique", &field.unique), ("index", &field.index)] {
+            let flags = [
+                ("unique", &field.unique),
+                ("index", &field.index),
+                ("readonly", &field.readonly),
+                ("immutable", &field.immutable),
+            ];
+            for (key, flag) in flags {
                 if let Some(flag) = flag {
                     self.report(
                         Diagnostic::error(flag.span, format!("`{key}` means nothing in {}", place.noun()))
@@ -1303,7 +1350,10 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
-        } else if ty == FieldType::Json {
+        } else {
+            self.ownership(field, &name);
+        }
+        if place == Place::Entity && ty == FieldType::Json {
             for (key, flag) in [("unique", &field.unique), ("index", &field.index)] {
                 if let Some(flag) = flag.as_ref().filter(|f| f.value) {
                     self.report(
