@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use divan::Bencher;
-use msgen::plan::{self, State};
+use msgen::plan::{self, Bases, State};
 use msgen::spec::{self, Source};
 use msgen::{ir, render};
 
@@ -295,7 +295,9 @@ mod stages {
         let state = State::default();
         bencher
             .with_inputs(|| output.files.clone())
-            .bench_values(|files| plan::plan(dir.path(), files, &state, &e.text).unwrap());
+            .bench_values(|files| {
+                plan::plan(dir.path(), files, &state, &Bases::default(), &e.text).unwrap()
+            });
     }
 }
 
@@ -327,7 +329,8 @@ fn write_service(root: &Path, text: &str, valid: &spec::ValidSpec, state: &State
         allow_destructive: false,
     };
     let output = render::render(&service, text, &previous).unwrap();
-    let mut plan = plan::plan(root, output.files, state, text).unwrap();
+    let bases = Bases::load(root, state).unwrap();
+    let mut plan = plan::plan(root, output.files, state, &bases, text).unwrap();
     plan.state.schema = Some(output.schema);
     plan::apply(root, &plan, state).unwrap().len()
 }
@@ -366,7 +369,8 @@ mod noop {
         bencher
             .with_inputs(|| (files.clone(), schema.clone()))
             .bench_values(|(files, schema)| {
-                let mut plan = plan::plan(&g.root, files, &state, &g.text).unwrap();
+                let bases = Bases::load(&g.root, &state).unwrap();
+                let mut plan = plan::plan(&g.root, files, &state, &bases, &g.text).unwrap();
                 plan.state.schema = Some(schema);
                 let written = plan::apply(&g.root, &plan, &state).unwrap();
                 assert!(written.is_empty(), "a no-op wrote {written:?}");

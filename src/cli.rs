@@ -430,7 +430,8 @@ fn write_service(
         render::RenderError::Migration(refused) => refusal(source, valid.spec(), &refused),
         other => other.into(),
     })?;
-    let mut plan = plan::plan(root, output.files, state, &source.text)?;
+    let bases = plan::Bases::load(root, state)?;
+    let mut plan = plan::plan(root, output.files, state, &bases, &source.text)?;
     plan.state.schema = Some(output.schema);
     report(&plan, options);
     let changes = plan.changes().count();

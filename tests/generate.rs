@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::SystemTime;
@@ -883,4 +884,67 @@ endpoints:
         assert_eq!(imported, used, "{file}:\n{text}");
         assert_eq!(text.contains("spawn_app()"), used, "{file}:\n{text}");
     }
+}
+
+/// `.msgen/` holds no second copy of the service's code: its files have a tenth of the lines
+/// of the files msgen generated, at most.
+#[test]
+fn the_msgen_directory_is_a_tenth_of_the_service_at_most() {
+    let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
+    let lines = |bytes: &[u8]| bytes.iter().filter(|b| **b == b'\n').count();
+    let (mut own, mut generated) = (0, 0);
+    for (path, contents) in tree(&dir) {
+        if path.starts_with(".msgen/") {
+            own += lines(&contents);
+        } else {
+            generated += lines(&contents);
+        }
+    }
+    assert!(!dir.join(".msgen/base").exists());
+    assert!(
+        own * 10 <= generated,
+        "{own} lines in .msgen/, {generated} generated"
+    );
+}
+
+/// An earlier msgen kept each base as `.msgen/base/<path>`: `generate` still merges the team's
+/// edits against those, and moves them into `.msgen/base.json.gz`.
+#[test]
+fn bases_in_the_layout_of_earlier_versions_merge_and_are_moved() {
+    let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
+    let archive = dir.join(".msgen/base.json.gz");
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(fs::File::open(&archive).unwrap())
+        .read_to_string(&mut json)
+        .unwrap();
+    let bases: BTreeMap<String, String> = serde_json::from_str(&json).unwrap();
+    assert!(bases.contains_key("src/models/payment.rs"));
+    for (path, text) in &bases {
+        let old = dir.join(".msgen/base").join(path);
+        fs::create_dir_all(old.parent().unwrap()).unwrap();
+        fs::write(old, text).unwrap();
+    }
+    fs::remove_file(&archive).unwrap();
+
+    let model = dir.join("src/models/payment.rs");
+    let text = fs::read_to_string(&model).unwrap();
+    let edited = text.replacen(
+        "/// A payment for one order.\n",
+        "/// A payment, ours.\n",
+        1,
+    );
+    fs::write(&model, &edited).unwrap();
+    edit_spec(&dir, NOTE, NOTE_AND_CHANNEL);
+    let output = msgen(&dir, &["generate"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("merge  src/models/payment.rs"),
+        "{}",
+        stdout(&output)
+    );
+    let merged = fs::read_to_string(&model).unwrap();
+    assert!(merged.contains("/// A payment, ours."), "{merged}");
+    assert!(merged.contains("pub channel: String,"), "{merged}");
+    assert!(archive.is_file());
+    assert!(!dir.join(".msgen/base").exists());
 }

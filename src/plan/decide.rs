@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Component, Path};
 
 use super::merge::{self, Merged};
-use super::state::{sha256, Migration, State};
+use super::state::{sha256, Bases, Migration, State};
 use super::stubs;
 use crate::render::{File, Ownership};
 
@@ -70,6 +70,8 @@ pub struct Plan {
     pub state: State,
     /// The new base of each generated file (what msgen generated this time).
     pub bases: BTreeMap<String, String>,
+    /// Whether they differ from the bases recorded (and so must be written).
+    pub bases_changed: bool,
     /// The spec the service is generated from.
     pub spec: String,
 }
@@ -107,11 +109,13 @@ pub enum PlanError {
     },
 }
 
-/// Plans writing `files` (the new output) into the service at `root`.
+/// Plans writing `files` (the new output) into the service at `root`, whose bases (what
+/// msgen generated last) are `old_bases`.
 pub fn plan(
     root: &Path,
     files: Vec<File>,
     previous: &State,
+    old_bases: &Bases,
     spec: &str,
 ) -> Result<Plan, PlanError> {
     check_migrations(root, previous)?;
@@ -155,7 +159,9 @@ pub fn plan(
                     }
                 } else {
                     bases.insert(file.path.clone(), file.contents.clone());
-                    generated(root, &file, disk, previous.files.contains_key(&file.path))
+                    let known = previous.files.contains_key(&file.path);
+                    let base = old_bases.get(&file.path).filter(|_| known);
+                    generated(&file, disk, base)
                 }
             }
         };
@@ -173,7 +179,7 @@ pub fn plan(
             continue;
         };
         let untouched = *ownership == Ownership::Generated
-            && State::base(root, path).is_some_and(|base| base == disk);
+            && old_bases.get(path).is_some_and(|base| base == disk);
         entries.push(if untouched {
             Entry {
                 path: path.clone(),
@@ -204,6 +210,7 @@ pub fn plan(
     Ok(Plan {
         entries,
         state,
+        bases_changed: old_bases.differ(&bases),
         bases,
         spec: spec.to_string(),
     })
@@ -262,7 +269,9 @@ fn team(file: &File, disk: Option<String>) -> Entry {
     }
 }
 
-fn generated(root: &Path, file: &File, disk: Option<String>, known: bool) -> Entry {
+/// A generated file, whose base (what msgen generated last, if it has a record of it) is
+/// `base`.
+fn generated(file: &File, disk: Option<String>, base: Option<&str>) -> Entry {
     let entry = |action, new: Option<String>, note: Option<&str>| Entry {
         path: file.path.clone(),
         action,
@@ -276,11 +285,6 @@ fn generated(root: &Path, file: &File, disk: Option<String>, known: bool) -> Ent
     if *old == file.contents {
         return entry(Action::Unchanged, None, None);
     }
-    let base = if known {
-        State::base(root, &file.path)
-    } else {
-        None
-    };
     let Some(base) = base else {
         return entry(
             Action::Keep,
@@ -291,7 +295,7 @@ fn generated(root: &Path, file: &File, disk: Option<String>, known: bool) -> Ent
     if *old == base {
         return entry(Action::Update, Some(file.contents.clone()), None);
     }
-    match merge::three_way(&file.path, &base, old, &file.contents) {
+    match merge::three_way(&file.path, base, old, &file.contents) {
         Merged::Clean(text) if text == *old => entry(Action::Unchanged, None, None),
         Merged::Clean(text) => entry(Action::Merge, Some(text), Some("your edits kept")),
         Merged::Conflict(text) => entry(

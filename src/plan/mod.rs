@@ -8,5 +8,5 @@ mod stubs;
 mod write;
 
 pub use decide::{plan, Action, Entry, Plan, PlanError};
-pub use state::State;
+pub use state::{Bases, State};
 pub use write::apply;

@@ -4,13 +4,20 @@
 //! - `state.json`: generator version, the schema the migrations build, a checksum of every
 //!   migration, who owns each file msgen wrote, and the generated files the team deleted;
 //! - `spec.yaml`: the spec the service was last generated from;
-//! - `base/<path>`: each generated file as msgen last generated it, the common ancestor of
-//!   three-way merges.
+//! - `base.json.gz`: each generated file as msgen last generated it, the common ancestor of
+//!   three-way merges; one compressed file, so that the service holds no second copy of its
+//!   code for every search and review to go through twice. (Earlier versions of msgen kept
+//!   them as `base/<path>`, one file each: read when there is no `base.json.gz`, removed once
+//!   it is written.)
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read as _, Write as _};
 use std::path::Path;
 
 use anyhow::Context as _;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use flate2::Compression;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -19,7 +26,9 @@ use crate::render::Ownership;
 
 pub const STATE: &str = ".msgen/state.json";
 pub const SPEC: &str = ".msgen/spec.yaml";
-pub const BASE: &str = ".msgen/base";
+pub const BASES: &str = ".msgen/base.json.gz";
+/// Where earlier versions of msgen kept each base, as a file of its own.
+pub const OLD_BASES: &str = ".msgen/base";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {
@@ -65,16 +74,69 @@ impl State {
         text.push('\n');
         text
     }
-
-    /// The content msgen generated last for `path`, the ancestor of a three-way merge.
-    pub fn base(root: &Path, path: &str) -> Option<String> {
-        std::fs::read_to_string(root.join(base_path(path))).ok()
-    }
 }
 
-/// Where the base of a generated file is kept, relative to the service root.
-pub fn base_path(path: &str) -> String {
-    format!("{BASE}/{path}")
+/// What msgen generated last for each generated file, by path: the ancestors of three-way
+/// merges.
+#[derive(Debug, Default)]
+pub struct Bases {
+    files: BTreeMap<String, String>,
+    /// Read from `base.json.gz` (not from the layout before it, nor absent).
+    stored: bool,
+}
+
+impl Bases {
+    /// The bases under `root`: from `base.json.gz`, or else from the files of the layout
+    /// before it, for the files `previous` lists.
+    pub fn load(root: &Path, previous: &State) -> anyhow::Result<Self> {
+        let path = root.join(BASES);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let mut json = String::new();
+                GzDecoder::new(bytes.as_slice())
+                    .read_to_string(&mut json)
+                    .ok()
+                    .and_then(|_| serde_json::from_str(&json).ok())
+                    .map(|files| Self {
+                        files,
+                        stored: true,
+                    })
+                    .with_context(|| {
+                        format!(
+                            "{} is damaged; restore it from version control",
+                            path.display()
+                        )
+                    })
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                let old = root.join(OLD_BASES);
+                let read = |path: &String| std::fs::read_to_string(old.join(path)).ok();
+                let files = previous.files.keys();
+                Ok(Self {
+                    files: files.filter_map(|p| Some((p.clone(), read(p)?))).collect(),
+                    stored: false,
+                })
+            }
+            Err(err) => Err(err).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.files.get(path).map(String::as_str)
+    }
+
+    /// Whether `base.json.gz` must be written to hold `new`.
+    pub fn differ(&self, new: &BTreeMap<String, String>) -> bool {
+        !self.stored || self.files != *new
+    }
+
+    /// `bases` as `base.json.gz` holds them; the same bytes for the same bases.
+    pub fn encode(bases: &BTreeMap<String, String>) -> Vec<u8> {
+        let json = serde_json::to_vec(bases).expect("strings serialize");
+        let mut gzip = GzEncoder::new(Vec::new(), Compression::default());
+        gzip.write_all(&json).expect("writing to memory succeeds");
+        gzip.finish().expect("writing to memory succeeds")
+    }
 }
 
 pub fn sha256(contents: &str) -> String {

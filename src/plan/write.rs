@@ -2,6 +2,7 @@
 //! into place, so a run that fails before the moves leaves the service as it was. Files whose
 //! content does not change are not touched at all.
 
+use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -9,27 +10,25 @@ use anyhow::Context as _;
 use tempfile::TempDir;
 
 use super::decide::{Action, Plan};
-use super::state::{base_path, State, SPEC, STATE};
+use super::state::{Bases, State, BASES, OLD_BASES, SPEC, STATE};
 
 /// Writes the plan under `root` and returns the paths it wrote or removed.
 pub fn apply(root: &Path, plan: &Plan, previous: &State) -> anyhow::Result<Vec<PathBuf>> {
-    let mut writes: Vec<(String, &str)> = Vec::new();
+    let mut writes: Vec<(String, Cow<[u8]>)> = Vec::new();
     for entry in &plan.entries {
         if let Some(new) = &entry.new {
-            writes.push((entry.path.clone(), new));
+            writes.push((entry.path.clone(), Cow::Borrowed(new.as_bytes())));
         }
     }
     let state_json = plan.state.to_json();
-    for (path, contents) in [(STATE, state_json.as_str()), (SPEC, plan.spec.as_str())] {
-        if read(root, path).as_deref() != Some(contents) {
-            writes.push((path.to_string(), contents));
+    for (path, contents) in [(STATE, state_json.as_bytes()), (SPEC, plan.spec.as_bytes())] {
+        if fs::read(root.join(path)).ok().as_deref() != Some(contents) {
+            writes.push((path.to_string(), Cow::Borrowed(contents)));
         }
     }
-    for (path, contents) in &plan.bases {
-        let base = base_path(path);
-        if read(root, &base).as_deref() != Some(contents.as_str()) {
-            writes.push((base, contents));
-        }
+    // Compressed only when they changed: compressing them is most of a no-op's cost.
+    if plan.bases_changed {
+        writes.push((BASES.to_string(), Cow::Owned(Bases::encode(&plan.bases))));
     }
     let mut removals: Vec<String> = plan
         .entries
@@ -37,14 +36,13 @@ pub fn apply(root: &Path, plan: &Plan, previous: &State) -> anyhow::Result<Vec<P
         .filter(|e| e.action == Action::Delete)
         .map(|e| e.path.clone())
         .collect();
-    // Bases of files msgen no longer generates.
+    // The bases as earlier versions of msgen kept them, one file each, now in `base.json.gz`.
     removals.extend(
         previous
             .files
             .keys()
-            .filter(|path| !plan.bases.contains_key(*path))
-            .map(|path| base_path(path))
-            .filter(|base| root.join(base).exists()),
+            .map(|path| format!("{OLD_BASES}/{path}"))
+            .filter(|base| root.join(base).is_file()),
     );
     if writes.is_empty() && removals.is_empty() {
         return Ok(Vec::new());
@@ -75,7 +73,7 @@ pub fn apply(root: &Path, plan: &Plan, previous: &State) -> anyhow::Result<Vec<P
 
 /// A service directory that does not exist yet is staged beside where it goes and moved into
 /// place whole: one rename instead of one per file.
-fn create(root: &Path, writes: &[(String, &str)]) -> anyhow::Result<Vec<PathBuf>> {
+fn create(root: &Path, writes: &[(String, Cow<[u8]>)]) -> anyhow::Result<Vec<PathBuf>> {
     let parent = match root.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -90,7 +88,7 @@ fn create(root: &Path, writes: &[(String, &str)]) -> anyhow::Result<Vec<PathBuf>
 
 /// Writes the files into a new staging directory in `dir` (created if need be), which is
 /// removed again if it is dropped.
-fn stage(dir: &Path, writes: &[(String, &str)]) -> anyhow::Result<TempDir> {
+fn stage(dir: &Path, writes: &[(String, Cow<[u8]>)]) -> anyhow::Result<TempDir> {
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let staging = tempfile::Builder::new()
         .prefix(".msgen-staging-")
@@ -101,13 +99,10 @@ fn stage(dir: &Path, writes: &[(String, &str)]) -> anyhow::Result<TempDir> {
         if let Some(parent) = temp.parent() {
             fs::create_dir_all(parent)?;
         }
-        fs::write(&temp, contents).with_context(|| format!("cannot write {}", temp.display()))?;
+        fs::write(&temp, contents.as_ref())
+            .with_context(|| format!("cannot write {}", temp.display()))?;
     }
     Ok(staging)
-}
-
-fn read(root: &Path, path: &str) -> Option<String> {
-    fs::read_to_string(root.join(path)).ok()
 }
 
 /// Removes directories left empty by a deletion, up to the service root.
