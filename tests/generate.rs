@@ -331,9 +331,9 @@ const NOTE: &str = "      note: { type: string, optional: true }\n";
 const NOTE_AND_CHANNEL: &str =
     "      note: { type: string, optional: true }\n      channel: { type: string, default: web }\n";
 
-#[test]
-fn an_edit_and_a_spec_change_in_different_places_merge_cleanly() {
-    let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
+/// Edits the payment model's doc comment and adds a field to the spec, regenerates, and
+/// checks that the model was merged with both.
+fn edit_and_regenerate_merges(dir: &Path) {
     let model = dir.join("src/models/payment.rs");
     let text = fs::read_to_string(&model).unwrap();
     let edited = text.replacen(
@@ -342,8 +342,8 @@ fn an_edit_and_a_spec_change_in_different_places_merge_cleanly() {
         1,
     );
     fs::write(&model, &edited).unwrap();
-    edit_spec(&dir, NOTE, NOTE_AND_CHANNEL);
-    let output = msgen(&dir, &["generate"]);
+    edit_spec(dir, NOTE, NOTE_AND_CHANNEL);
+    let output = msgen(dir, &["generate"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
         stdout(&output).contains("merge  src/models/payment.rs"),
@@ -354,6 +354,12 @@ fn an_edit_and_a_spec_change_in_different_places_merge_cleanly() {
     assert!(merged.contains("in major units."), "{merged}");
     assert!(merged.contains("pub channel: String,"), "{merged}");
     assert!(!merged.contains("<<<<<<<"), "{merged}");
+}
+
+#[test]
+fn an_edit_and_a_spec_change_in_different_places_merge_cleanly() {
+    let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
+    edit_and_regenerate_merges(&dir);
 }
 
 #[test]
@@ -926,25 +932,7 @@ fn bases_in_the_layout_of_earlier_versions_merge_and_are_moved() {
     }
     fs::remove_file(&archive).unwrap();
 
-    let model = dir.join("src/models/payment.rs");
-    let text = fs::read_to_string(&model).unwrap();
-    let edited = text.replacen(
-        "/// A payment for one order.\n",
-        "/// A payment, ours.\n",
-        1,
-    );
-    fs::write(&model, &edited).unwrap();
-    edit_spec(&dir, NOTE, NOTE_AND_CHANNEL);
-    let output = msgen(&dir, &["generate"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stdout(&output).contains("merge  src/models/payment.rs"),
-        "{}",
-        stdout(&output)
-    );
-    let merged = fs::read_to_string(&model).unwrap();
-    assert!(merged.contains("/// A payment, ours."), "{merged}");
-    assert!(merged.contains("pub channel: String,"), "{merged}");
+    edit_and_regenerate_merges(&dir);
     assert!(archive.is_file());
     assert!(!dir.join(".msgen/base").exists());
 }
