@@ -224,7 +224,8 @@ fn lower_field(
         without_nul: false,
     };
     let checks = checks(owner, &name, kind, &constraints, uses);
-    uses.immutable |= field.immutable.as_ref().is_some_and(|i| i.value);
+    let immutable = field.immutable.as_ref().is_some_and(|i| i.value);
+    uses.immutable |= immutable;
     uses.validator |= !checks.is_empty();
     let default = field
         .default
@@ -306,7 +307,7 @@ fn lower_field(
         unique: field.unique.as_ref().is_some_and(|u| u.value),
         index: field.index.as_ref().is_some_and(|i| i.value),
         readonly: field.readonly.as_ref().is_some_and(|r| r.value),
-        immutable: field.immutable.as_ref().is_some_and(|i| i.value),
+        immutable,
         description: field.description.as_ref().map(|d| d.value.clone()),
         enum_type,
         references,

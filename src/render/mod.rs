@@ -966,7 +966,7 @@ impl Renderer<'_> {
                         "decimal": s.uses.decimal,
                         "patch_nullable": patch_nullable,
                         "patch_required": patch_required,
-                        "immutable": fields().any(|f| f.immutable),
+                        "immutable": s.uses.immutable,
                     }),
                 );
             },

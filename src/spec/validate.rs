@@ -1241,7 +1241,7 @@ impl<'a> Validator<'a> {
         }
         // A key the decoder could not read may have been the default or `optional: true`.
         let lost = |key| self.dropped.key(field.name.span, key);
-        let optional = field.optional.as_ref().is_some_and(|o| o.value) || lost("optional");
+        let optional = field.is_optional() || lost("optional");
         let default = field
             .default
             .as_ref()
