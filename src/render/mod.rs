@@ -948,9 +948,10 @@ impl Renderer<'_> {
                     .flatten()
                     .any(|b| !b.enums.is_empty())
             });
-        // Every entity has a patch type: nullable fields need `double_option`, others `present`.
+        // Every entity has a patch type: nullable fields need `double_option`, others `present`;
+        // a field the service sets is never read from a patch.
         let fields = || s.entities.iter().flat_map(|e| &e.fields);
-        let other = || fields().filter(|f| f.kind != FieldType::Decimal);
+        let other = || fields().filter(|f| f.kind != FieldType::Decimal && !f.readonly);
         let patch_nullable = other().any(|f| f.optional);
         let patch_required = other().any(|f| !f.optional);
         self.emit(
@@ -1540,6 +1541,31 @@ mod tests {
         for name in names.iter().filter(|name| *name != MACROS) {
             add_template(&mut tera, name).unwrap_or_else(|err| panic!("{err}"));
         }
+    }
+
+    /// A patch reads no field the service sets: with one nullable field, and that one
+    /// `readonly`, the models have no `double_option` (which nothing would call).
+    #[test]
+    fn a_readonly_field_needs_no_patch_deserializer() {
+        let text = "service: notes\nentities:\n  Note:\n    fields:\n      title: string\n      \
+                    stamp: { type: text, optional: true, readonly: true }\nendpoints:\n  - resource: Note\n";
+        let valid = crate::spec::check(&crate::spec::Source::new("msgen.yaml", text)).unwrap();
+        let output = render(&crate::ir::lower(&valid), text, &Previous::default()).unwrap();
+        let models = output
+            .files
+            .iter()
+            .find(|f| f.path == "src/models/mod.rs")
+            .unwrap();
+        assert!(
+            models.contents.contains("fn present"),
+            "{}",
+            models.contents
+        );
+        assert!(
+            !models.contents.contains("fn double_option"),
+            "{}",
+            models.contents
+        );
     }
 
     #[test]
