@@ -470,15 +470,11 @@ fn refusal(source: &Source, spec: &spec::Spec, refused: &render::MigrationError)
         | RequiredWithoutValue { table, column } => (table, Some(column)),
         Destructive { table, column, .. } => (table, column.as_ref()),
     };
-    let entity = spec.entities.iter().find(|e| e.table_name() == *table);
+    let names = crate::names::Table::of(spec);
+    let entity = names.entities.iter().find(|e| e.table.text == *table);
     let span = entity.map(|entity| {
-        let field = column.and_then(|column| {
-            entity
-                .fields
-                .iter()
-                .find(|field| field.column_name() == *column)
-        });
-        field.map_or(entity.name.span, |field| field.name.span)
+        let field = column.and_then(|column| entity.fields.iter().find(|f| f.name.text == *column));
+        field.map_or(entity.ty.span, |field| field.name.span)
     });
     match span {
         Some(span) => {

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod ir;
+pub mod names;
 pub mod plan;
 pub mod render;
 pub mod rules;

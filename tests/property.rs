@@ -405,7 +405,7 @@ impl Custom {
             First::Entity(i) => {
                 // The entity's route: its plural, whatever its `table:`.
                 let e = &entities[i.index(entities.len())];
-                msgen::spec::default_table_name(&e.name).replace('_', "-")
+                msgen::names::plural_snake(&e.name).replace('_', "-")
             }
         };
         let mut path = format!("/{first}");
@@ -517,40 +517,13 @@ const KEYWORD_PARENTS: bool = true;
 
 /// Names the generated code keeps for itself or that `msgen` refuses for entities.
 fn reserved_entity_name(name: &str) -> bool {
-    const RESERVED: &[&str] = &[
-        "Page",
-        "Paged",
-        "AppError",
-        "AppState",
-        "Config",
-        "Application",
-        "Problem",
-        "FieldError",
-        "Self",
-        "Option",
-        "Result",
-        "String",
-        "Vec",
-        "Box",
-        "Some",
-        "None",
-        "Ok",
-        "Err",
-        "Uuid",
-        "Decimal",
-        "DateTime",
-        "NaiveDate",
-        "Utc",
-        "Value",
-        "Json",
-        "Pool",
-        "UsesDatabase",
-    ];
-    let table = msgen::spec::default_table_name(name);
-    RESERVED.contains(&name)
+    use msgen::names::reserved::{RESERVED_TABLES, RESERVED_TYPE_NAMES, SERVICE_MODULE_TYPES};
+    let table = msgen::names::plural_snake(name);
+    RESERVED_TYPE_NAMES.contains(&name)
+        || SERVICE_MODULE_TYPES.contains(&name)
         || table.starts_with("sqlite_")
         || table.starts_with("pg_")
-        || ["outbox", "inbox"].contains(&table.as_str())
+        || RESERVED_TABLES.contains(&table.as_str())
 }
 
 fn kebab_word() -> impl Strategy<Value = String> {
@@ -1064,14 +1037,14 @@ fn entities() -> impl Strategy<Value = Vec<Entity>> {
         entities
             .into_iter()
             .filter(|e| {
-                let plural = msgen::spec::default_table_name(&e.name);
+                let plural = msgen::names::plural_snake(&e.name);
                 !["contracts", "helpers"].contains(&plural.as_str()) && plurals.insert(plural)
             })
             .filter(|e| {
                 let table = e
                     .table
                     .clone()
-                    .unwrap_or_else(|| msgen::spec::default_table_name(&e.name));
+                    .unwrap_or_else(|| msgen::names::plural_snake(&e.name));
                 !reserved_entity_name(&e.name)
                     && (KEYWORD_TABLES || !ALL_KEYWORDS.contains(&table.as_str()))
                     && snake.insert(e.name.to_snake_case())

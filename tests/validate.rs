@@ -370,3 +370,122 @@ fn broken_files_never_panic() {
         }
     }
 }
+
+/// For every kind of generated name, a spec in which a name of that kind clashes with another
+/// name or a reserved word, the report that must come out, and the text it must point at.
+/// The match has no catch-all: a new kind of name does not compile until it has a case here.
+fn clash_through(kind: msgen::names::Kind) -> (&'static str, &'static str, &'static str) {
+    use msgen::names::Kind::*;
+    match kind {
+        Crate => ("service: type\nentities:\n  A: { fields: { x: string } }\n", "it is a Rust keyword", "type"),
+        Entity => (
+            "service: s\nentities:\n  Product: { fields: { x: string } }\nevents:\n  publish:\n    Product: { subject: product.added, payload: { id: uuid } }\n",
+            "clashes with an entity of the same name",
+            "Product",
+        ),
+        Event => (
+            "service: s\nentities:\n  A: { fields: { x: string } }\nendpoints:\n  - { name: capture, method: POST, path: /as/capture, response: { ok: bool } }\nevents:\n  publish:\n    CaptureResponse: { subject: captured, payload: { id: uuid } }\n",
+            "event `CaptureResponse` clashes with the response type `CaptureResponse`",
+            "CaptureResponse",
+        ),
+        Create => (
+            "service: s\nentities:\n  Product: { fields: { x: string } }\n  NewProduct: { fields: { x: string } }\n",
+            "msgen generates `NewProduct` for creating a `Product`",
+            "NewProduct",
+        ),
+        Patch => (
+            "service: s\nentities:\n  Product: { fields: { x: string } }\n  ProductPatch: { fields: { x: string } }\n",
+            "msgen generates `ProductPatch` for partial updates",
+            "ProductPatch",
+        ),
+        Filter => (
+            "service: s\nentities:\n  Product: { fields: { x: string } }\nevents:\n  publish:\n    ProductFilter: { subject: filtered, payload: { id: uuid } }\n",
+            "msgen generates `ProductFilter` for filtering lists",
+            "ProductFilter",
+        ),
+        Enum => (
+            "service: s\nentities:\n  Payment:\n    fields:\n      patch: { type: enum, values: [a] }\n",
+            "the enum type `PaymentPatch` of field `patch` of `Payment` clashes with the patch type",
+            "patch",
+        ),
+        Body => (
+            "service: s\nentities:\n  RefundRequest: { fields: { x: string } }\nendpoints:\n  - { name: refund, method: POST, path: /refund-requests/go, request: { amount: int } }\n",
+            "the request type `RefundRequest` of endpoint `refund` clashes with entity `RefundRequest`",
+            "refund",
+        ),
+        Service => (
+            "service: s\nentities:\n  A: { fields: { x: string } }\nendpoints:\n  - { name: reload, method: POST, path: /config/reload }\n",
+            "the service struct `Config` of module `config` clashes with a type of the generated code",
+            "config",
+        ),
+        ServiceTrait => (
+            "service: s\nentities:\n  A: { fields: { x: string } }\nendpoints:\n  - { name: daily, method: GET, path: /stats/daily, response: { n: int } }\nevents:\n  publish:\n    StatsService: { subject: stats, payload: { id: uuid } }\n",
+            "event `StatsService` clashes with the service trait `StatsService` of module `stats`",
+            "StatsService",
+        ),
+        ModelModule => (
+            "service: s\nentities:\n  HttpRequest: { fields: { x: string } }\n  HTTPRequest: { fields: { x: string } }\n",
+            "has the same snake_case name `http_request`",
+            "HTTPRequest",
+        ),
+        EndpointModule => (
+            "service: s\nentities:\n  A: { fields: { x: string } }\nendpoints:\n  - { name: one, method: GET, path: /daily-reports/one }\n  - { name: two, method: GET, path: /daily_reports/two }\n",
+            "first path segment `daily_reports` would share the module name `daily_reports` with `daily-reports`",
+            "daily_reports",
+        ),
+        Table => (
+            "service: s\nentities:\n  A: { table: bs, fields: { x: string } }\n  B: { fields: { x: string } }\n",
+            "entity `B` uses table `bs`, like `A`",
+            "B",
+        ),
+        Column => (
+            "service: s\nentities:\n  Product: { fields: { x: string } }\n  Line:\n    fields:\n      product: { type: ref, entity: Product }\n      product_id: uuid\n",
+            "reference `product` is stored in column `product_id`, which is also the field `product_id`",
+            "product_id",
+        ),
+        Field => (
+            "service: s\nentities:\n  A: { fields: { x: string } }\nevents:\n  publish:\n    Happened: { subject: happened, payload: { self: uuid } }\n",
+            "`self` cannot be a field name",
+            "self",
+        ),
+        Variant => (
+            "service: s\nentities:\n  A:\n    fields:\n      state: { type: enum, values: [checked-in, checked_in] }\n",
+            "would be the same Rust variant `CheckedIn`",
+            "checked_in",
+        ),
+        Handler => (
+            "service: s\nentities:\n  A: { fields: { x: string } }\nevents:\n  publish:\n    ProductAdded: { subject: a, payload: { id: uuid } }\n    PRODUCTAdded: { subject: b, payload: { id: uuid } }\n",
+            "has the same snake_case name `product_added`",
+            "PRODUCTAdded",
+        ),
+        Operation => (
+            "service: s\nentities:\n  A: { fields: { x: string } }\nendpoints:\n  - { name: go, method: POST, path: /as/go }\n  - { name: go, method: POST, path: /as/again }\n",
+            "endpoint name `go` is used twice",
+            "go",
+        ),
+    }
+}
+
+#[test]
+fn every_kind_of_generated_name_is_checked_for_clashes() {
+    for kind in msgen::names::Kind::ALL {
+        let (yaml, message, at) = clash_through(kind);
+        let source = Source::new("msgen.yaml", yaml);
+        let Err(diagnostics) = check(&source) else {
+            panic!("{kind:?}: the clash was accepted");
+        };
+        let found = diagnostics.iter().find(|d| d.message.contains(message));
+        let Some(found) = found else {
+            panic!(
+                "{kind:?}: no report says {message:?}:\n{}",
+                diagnostics.render(false)
+            );
+        };
+        assert_eq!(
+            &yaml[found.span.start..found.span.end],
+            at,
+            "{kind:?}: {}",
+            found.message
+        );
+    }
+}

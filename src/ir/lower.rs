@@ -1,9 +1,9 @@
 //! From a validated spec to the IR. The spec is known to be valid here: names are legal and
 //! unique and every reference resolves, so nothing in this module can fail.
 
-use super::names::{pascal, rust_ident, rust_str, snake, sql_str, title, variant};
 use super::sample;
 use super::*;
+use crate::names::{self, rust_str, sql_str, title, EntityNames, FieldNames, OperationNames};
 use crate::spec::{self, Body, Endpoint, Literal, ValidSpec};
 
 const DEFAULT_VERSION: &str = "0.1.0";
@@ -11,21 +11,35 @@ const DEFAULT_PORT: u16 = 8080;
 
 pub fn lower(valid: &ValidSpec) -> Service {
     let spec = valid.spec();
+    let names = valid.names();
     let database = spec.database.as_ref().map(|d| d.value).unwrap_or_default();
     let mut uses = Uses::default();
     let entities: Vec<Entity> = spec
         .entities
         .iter()
-        .map(|entity| lower_entity(entity, spec, database, &mut uses))
+        .zip(&names.entities)
+        .map(|(entity, n)| lower_entity(entity, n, names, database, &mut uses))
         .collect();
-    let resources = lower_resources(spec, &entities, database, &mut uses);
+    let resources = lower_resources(spec, names, &entities, database, &mut uses);
     let events = Events {
-        publish: lower_events(&spec.events.publish, spec, database, &mut uses),
-        consume: lower_events(&spec.events.consume, spec, database, &mut uses),
+        publish: lower_events(
+            &spec.events.publish,
+            &names.publish,
+            names,
+            database,
+            &mut uses,
+        ),
+        consume: lower_events(
+            &spec.events.consume,
+            &names.consume,
+            names,
+            database,
+            &mut uses,
+        ),
     };
     Service {
         name: spec.service.value.clone(),
-        crate_name: snake(&spec.service),
+        crate_name: names.krate.text.clone(),
         title: title(&spec.service),
         description: spec
             .description
@@ -53,21 +67,25 @@ pub fn lower(valid: &ValidSpec) -> Service {
 
 fn lower_events(
     events: &[spec::Event],
-    spec: &spec::Spec,
+    event_names: &[names::EventNames],
+    names: &names::Table,
     database: Database,
     uses: &mut Uses,
 ) -> Vec<Event> {
     events
         .iter()
-        .map(|event| {
+        .zip(event_names)
+        .map(|(event, n)| {
             let name = event.name.value.clone();
             // Payloads are decoded, not validated: only the types they use matter here.
             let mut payload_uses = Uses::default();
-            let fields: Vec<Field> = event
-                .payload
-                .iter()
-                .map(|f| lower_field(f, &name, spec, database, &mut payload_uses))
-                .collect();
+            let fields = lower_fields(
+                &event.payload,
+                &n.fields,
+                names,
+                database,
+                &mut payload_uses,
+            );
             uses.decimal |= payload_uses.decimal;
             uses.date |= payload_uses.date;
             uses.json |= payload_uses.json;
@@ -75,17 +93,16 @@ fn lower_events(
                 .iter()
                 .find(|f| f.kind == FieldType::Uuid && !f.optional)
                 .map(|f| f.ident.clone());
-            let snake_name = snake(&name);
             Event {
-                handler: rust_ident(&snake_name),
-                snake: snake_name,
+                handler: n.handler.ident(),
+                snake: n.handler.text.clone(),
                 subject: event.subject.value.clone(),
                 description: event
                     .description
                     .as_ref()
                     .map(|d| d.value.trim().to_string()),
                 from: event.from.as_ref().map(|f| f.value.clone()),
-                enums: enums_of(&fields),
+                enums: enums_of(&fields, &n.fields),
                 fields,
                 key,
                 name,
@@ -99,26 +116,29 @@ const IMPLICIT_FIELDS: [&str; 3] = ["id", "created_at", "updated_at"];
 
 fn lower_entity(
     entity: &spec::Entity,
-    spec: &spec::Spec,
+    n: &EntityNames,
+    names: &names::Table,
     database: Database,
     uses: &mut Uses,
 ) -> Entity {
     let name = entity.name.value.clone();
-    let snake_name = snake(&name);
-    let table = entity.table_name();
-    let plural = entity.plural();
-    let mut fields: Vec<Field> = entity
+    let (declared, field_names): (Vec<&spec::Field>, Vec<&FieldNames>) = entity
         .fields
         .iter()
-        .filter(|f| !IMPLICIT_FIELDS.contains(&f.name.as_str()))
-        .map(|f| lower_field(f, &name, spec, database, uses))
+        .zip(&n.fields)
+        .filter(|(f, _)| !IMPLICIT_FIELDS.contains(&f.name.as_str()))
+        .unzip();
+    let mut fields: Vec<Field> = declared
+        .iter()
+        .zip(&field_names)
+        .map(|(f, fn_)| lower_field(f, fn_, names, database, uses))
         .collect();
     if database == Database::Postgres {
         for field in &mut fields {
             refuse_nul(field, uses);
         }
     }
-    let enums = enums_of(&fields);
+    let enums = enums_of(&fields, field_names.iter().copied());
     let filters = fields
         .iter()
         .enumerate()
@@ -134,26 +154,22 @@ fn lower_entity(
     if fields.iter().any(|f| f.optional) {
         uses.patch_nullable = true;
     }
-    let renamed_from = entity
-        .renamed_from
-        .as_ref()
-        .map(|old| spec::default_table_name(&old.value));
     Entity {
-        renamed_from,
+        renamed_from: n.old_table.clone(),
         description: entity.description.as_ref().map(|d| d.value.clone()),
-        human: snake_name.replace('_', " "),
-        model_module: rust_ident(&snake_name),
-        model_file: snake_name.clone(),
-        repo_module: rust_ident(&plural),
-        repo_file: plural.clone(),
-        route_segment: plural.replace('_', "-"),
-        new_type: format!("New{name}"),
-        patch_type: format!("{name}Patch"),
-        filter_type: format!("{name}Filter"),
+        human: n.human.clone(),
+        model_module: n.model.ident(),
+        model_file: n.model.text.clone(),
+        repo_module: names::rust_ident(&n.plural),
+        repo_file: n.plural.clone(),
+        route_segment: n.route.clone(),
+        new_type: n.create.text.clone(),
+        patch_type: n.patch.text.clone(),
+        filter_type: n.filter.text.clone(),
         has_defaults: fields.iter().any(|f| f.default.is_some()),
-        snake: snake_name,
-        table,
-        plural,
+        snake: n.model.text.clone(),
+        table: n.table.text.clone(),
+        plural: n.plural.clone(),
         fields,
         enums,
         filters,
@@ -162,20 +178,37 @@ fn lower_entity(
     }
 }
 
+/// Lowers a list of fields, each with its names.
+fn lower_fields(
+    list: &[spec::Field],
+    field_names: &[FieldNames],
+    names: &names::Table,
+    database: Database,
+    uses: &mut Uses,
+) -> Vec<Field> {
+    list.iter()
+        .zip(field_names)
+        .map(|(f, n)| lower_field(f, n, names, database, uses))
+        .collect()
+}
+
 /// The enum types that fields declare, one per enum field.
-fn enums_of(fields: &[Field]) -> Vec<EnumType> {
+fn enums_of<'n>(
+    fields: &[Field],
+    names: impl IntoIterator<Item = &'n FieldNames>,
+) -> Vec<EnumType> {
     fields
         .iter()
-        .filter_map(|field| {
+        .zip(names)
+        .filter_map(|(field, n)| {
             Some(EnumType {
                 name: field.enum_type.clone()?,
-                variants: field
-                    .constraints
-                    .values
+                variants: n
+                    .variants
                     .iter()
                     .map(|v| EnumVariant {
-                        ident: variant(v),
-                        value: v.clone(),
+                        ident: v.name.text.clone(),
+                        value: v.value.clone(),
                     })
                     .collect(),
             })
@@ -185,14 +218,14 @@ fn enums_of(fields: &[Field]) -> Vec<EnumType> {
 
 fn lower_field(
     field: &spec::Field,
-    owner: &str,
-    spec: &spec::Spec,
+    n: &FieldNames,
+    names: &names::Table,
     database: Database,
     uses: &mut Uses,
 ) -> Field {
     let kind = field.ty.value;
-    let name = field.column_name();
-    let enum_type = (kind == FieldType::Enum).then(|| format!("{owner}{}", pascal(&name)));
+    let name = n.name.text.clone();
+    let enum_type = n.enum_type.as_ref().map(|t| t.text.clone());
     let rust_type = rust_type(kind, enum_type.as_deref());
     let optional = field.is_optional();
     let ty = if optional {
@@ -223,7 +256,7 @@ fn lower_field(
             .unwrap_or_default(),
         without_nul: false,
     };
-    let checks = checks(owner, &name, kind, &constraints, uses);
+    let checks = checks(&n.pattern, &name, kind, &constraints, uses);
     let immutable = field.immutable.as_ref().is_some_and(|i| i.value);
     uses.immutable |= immutable;
     uses.validator |= !checks.is_empty();
@@ -232,14 +265,14 @@ fn lower_field(
         .as_ref()
         .filter(|d| d.value != Literal::Null)
         .map(|d| {
-            let value = rust_literal(&d.value, kind, enum_type.as_deref());
+            let value = rust_literal(&d.value, kind, n);
             DefaultValue {
                 rust: if optional {
                     format!("Some({value})")
                 } else {
                     value
                 },
-                function: format!("default_{}_{}", snake(owner), name),
+                function: n.default_fn.clone(),
             }
         });
     let default_sql = field
@@ -248,14 +281,12 @@ fn lower_field(
         .filter(|d| d.value != Literal::Null)
         .map(|d| sql_literal(&d.value, kind, database));
     let references = field.entity.as_ref().map(|target| {
-        let entity = spec
-            .entities
-            .iter()
-            .find(|e| e.name.value == target.value)
+        let entity = names
+            .entity(&target.value)
             .expect("validated: ref targets exist");
         Reference {
             entity: target.value.clone(),
-            table: entity.table_name(),
+            table: entity.table.text.clone(),
             on_delete: field
                 .on_delete
                 .as_ref()
@@ -288,16 +319,10 @@ fn lower_field(
         format!("{module}present")
     };
     let samples = [0, 1].map(|n| sample::rust_json(&sample::value(kind, &constraints, n)));
-    let renamed_from = field.renamed_from.as_ref().map(|old| {
-        if kind == FieldType::Ref {
-            format!("{}_id", old.value)
-        } else {
-            old.value.clone()
-        }
-    });
     Field {
-        renamed_from,
-        ident: rust_ident(&name),
+        renamed_from: n.old_name.clone(),
+        pattern_static: constraints.pattern.as_ref().map(|_| n.pattern.clone()),
+        ident: n.name.ident(),
         kind,
         rust_type,
         ty,
@@ -376,7 +401,7 @@ fn column_mapping(
 }
 
 fn checks(
-    owner: &str,
+    pattern_static: &str,
     field: &str,
     kind: FieldType,
     c: &Constraints,
@@ -420,10 +445,7 @@ fn checks(
     if let Some(pattern) = &c.pattern {
         uses.regex = true;
         checks.push(Check {
-            call: format!(
-                "v.pattern({name}, $value, &{})",
-                pattern_static(owner, field)
-            ),
+            call: format!("v.pattern({name}, $value, &{pattern_static})"),
             rule: "pattern".into(),
             invalid: sample::not_matching(pattern, c),
         });
@@ -479,11 +501,6 @@ fn refuse_nul(field: &mut Field, uses: &mut Uses) {
     uses.validator = true;
 }
 
-/// The name of the compiled regex for a field's pattern: `PAYMENT_CURRENCY_PATTERN`.
-pub fn pattern_static(owner: &str, field: &str) -> String {
-    format!("{}_{}_PATTERN", snake(owner), field).to_uppercase()
-}
-
 /// A number from the spec as a Rust expression of the field's type.
 fn numeric_literal(text: &str, kind: FieldType) -> String {
     match kind {
@@ -512,7 +529,8 @@ fn decimal_expr(text: &str) -> String {
     }
 }
 
-fn rust_literal(literal: &Literal, kind: FieldType, enum_type: Option<&str>) -> String {
+/// A default value as a Rust expression of the type of the field named `n`.
+fn rust_literal(literal: &Literal, kind: FieldType, n: &FieldNames) -> String {
     let text = match literal {
         Literal::Bool(b) => return b.to_string(),
         Literal::Number(n) => n.clone(),
@@ -525,7 +543,15 @@ fn rust_literal(literal: &Literal, kind: FieldType, enum_type: Option<&str>) -> 
             numeric_literal(&text, kind)
         }
         FieldType::Bool => text,
-        FieldType::Enum => format!("{}::{}", enum_type.unwrap_or_default(), variant(&text)),
+        FieldType::Enum => {
+            let ty = n.enum_type.as_ref().expect("enum fields have an enum type");
+            let variant = n
+                .variants
+                .iter()
+                .find(|v| v.value == text)
+                .expect("validated: an enum default is one of its values");
+            format!("{}::{}", ty.text, variant.name.text)
+        }
         FieldType::Uuid | FieldType::Ref => {
             format!(
                 "Uuid::from_u128(0x{})",
@@ -554,177 +580,150 @@ fn sql_literal(literal: &Literal, kind: FieldType, database: Database) -> String
 
 fn lower_resources(
     spec: &spec::Spec,
+    names: &names::Table,
     entities: &[Entity],
     database: Database,
     uses: &mut Uses,
 ) -> Vec<Resource> {
-    let mut resources: Vec<Resource> = Vec::new();
-    for endpoint in &spec.endpoints {
-        let Endpoint::Resource(r) = endpoint else {
-            continue;
-        };
-        let index = entities
-            .iter()
-            .position(|e| e.name == r.resource.value)
-            .expect("validated: resources name entities");
-        let entity = &entities[index];
-        let mut crud = Crud::default();
-        let all = [
-            spec::Operation::List,
-            spec::Operation::Get,
-            spec::Operation::Create,
-            spec::Operation::Update,
-            spec::Operation::Delete,
-        ];
-        let operations: Vec<spec::Operation> = match &r.operations {
-            Some(ops) => ops.iter().map(|o| o.value).collect(),
-            None => all.to_vec(),
-        };
-        for op in operations {
-            match op {
-                spec::Operation::List => crud.list = true,
-                spec::Operation::Get => crud.get = true,
-                spec::Operation::Create => crud.create = true,
-                spec::Operation::Update => crud.update = true,
-                spec::Operation::Delete => crud.delete = true,
+    let mut resources: Vec<Resource> = names
+        .modules
+        .iter()
+        .map(|m| Resource {
+            module: m.file.ident(),
+            file: m.file.text.clone(),
+            service_type: m.service.text.clone(),
+            trait_name: m.service_trait.text.clone(),
+            entity: m.entity,
+            crud: Crud::default(),
+            operations: Vec::new(),
+            route: format!("/{}", m.route),
+        })
+        .collect();
+    for (i, endpoint) in spec.endpoints.iter().enumerate() {
+        match endpoint {
+            Endpoint::Resource(r) => {
+                let name = r.resource.value.as_str();
+                let resource = resources
+                    .iter_mut()
+                    .find(|m| m.entity.is_some_and(|e| entities[e].name == name))
+                    .expect("validated: resources name entities");
+                resource.crud = crud(r.operations.as_deref());
+            }
+            Endpoint::Custom(op) => {
+                uses.custom_operations = true;
+                let op_names = names.operation(i).expect("every custom endpoint is named");
+                let module = names
+                    .module_of(op_names)
+                    .expect("validated: paths start with a module's segment");
+                let index = names
+                    .modules
+                    .iter()
+                    .position(|m| std::ptr::eq(m, module))
+                    .expect("the module is in the table");
+                let model_module = resources[index].entity.map_or_else(
+                    || resources[index].module.clone(),
+                    |e| entities[e].model_module.clone(),
+                );
+                let lowered =
+                    lower_operation(op, op_names, &model_module, names, entities, database, uses);
+                resources[index].operations.push(lowered);
             }
         }
-        resources.push(Resource {
-            module: entity.repo_module.clone(),
-            file: entity.repo_file.clone(),
-            service_type: pascal(&entity.repo_module),
-            trait_name: format!("{}Service", pascal(&entity.repo_module)),
-            entity: Some(index),
-            crud,
-            operations: Vec::new(),
-            route: format!("/{}", entity.route_segment),
-        });
-    }
-    for endpoint in &spec.endpoints {
-        let Endpoint::Custom(op) = endpoint else {
-            continue;
-        };
-        uses.custom_operations = true;
-        let segment = op
-            .path
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        let position = resources
-            .iter()
-            .position(|r| r.route == format!("/{segment}"))
-            .or_else(|| {
-                // A custom operation under an entity's route joins that entity's module even
-                // when the entity has no CRUD endpoint.
-                let entity = entities.iter().position(|e| e.route_segment == segment)?;
-                let e = &entities[entity];
-                resources.push(Resource {
-                    module: e.repo_module.clone(),
-                    file: e.repo_file.clone(),
-                    service_type: pascal(&e.repo_module),
-                    trait_name: format!("{}Service", pascal(&e.repo_module)),
-                    entity: Some(entity),
-                    crud: Crud::default(),
-                    operations: Vec::new(),
-                    route: format!("/{segment}"),
-                });
-                Some(resources.len() - 1)
-            });
-        let index = position.unwrap_or_else(|| {
-            let file = snake(&segment);
-            resources.push(Resource {
-                service_type: pascal(&file),
-                trait_name: format!("{}Service", pascal(&file)),
-                module: rust_ident(&file),
-                file,
-                entity: None,
-                crud: Crud::default(),
-                operations: Vec::new(),
-                route: format!("/{segment}"),
-            });
-            resources.len() - 1
-        });
-        let model_module = resources[index].entity.map_or_else(
-            || resources[index].module.clone(),
-            |e| entities[e].model_module.clone(),
-        );
-        let lowered = lower_operation(op, &model_module, spec, entities, database, uses);
-        resources[index].operations.push(lowered);
     }
     resources
 }
 
+/// The CRUD operations a resource endpoint offers: all of them unless it lists some.
+fn crud(operations: Option<&[spec::Spanned<spec::Operation>]>) -> Crud {
+    let Some(operations) = operations else {
+        return Crud {
+            list: true,
+            get: true,
+            create: true,
+            update: true,
+            delete: true,
+        };
+    };
+    let mut crud = Crud::default();
+    for op in operations {
+        match op.value {
+            spec::Operation::List => crud.list = true,
+            spec::Operation::Get => crud.get = true,
+            spec::Operation::Create => crud.create = true,
+            spec::Operation::Update => crud.update = true,
+            spec::Operation::Delete => crud.delete = true,
+        }
+    }
+    crud
+}
+
 fn lower_operation(
     op: &spec::CustomEndpoint,
+    n: &OperationNames,
     model_module: &str,
-    spec: &spec::Spec,
+    names: &names::Table,
     entities: &[Entity],
     database: Database,
     uses: &mut Uses,
 ) -> CustomOperation {
-    let owner = pascal(&op.name);
-    let body = |body: &Body, suffix: &str, request: bool, uses: &mut Uses| match body {
-        Body::Entity(name) => {
-            let entity = entities
-                .iter()
-                .find(|e| e.name == name.value)
-                .expect("validated: bodies name entities");
-            BodyType {
-                type_name: if request {
-                    entity.new_type.clone()
-                } else {
-                    entity.name.clone()
-                },
-                module: entity.model_module.clone(),
-                fields: Vec::new(),
-                enums: Vec::new(),
-                inline: false,
-                entity: Some(entity.name.clone()),
+    let body =
+        |body: &Body, inline: Option<&names::BodyNames>, request: bool, uses: &mut Uses| match body
+        {
+            Body::Entity(name) => {
+                let entity = entities
+                    .iter()
+                    .find(|e| e.name == name.value)
+                    .expect("validated: bodies name entities");
+                BodyType {
+                    type_name: if request {
+                        entity.new_type.clone()
+                    } else {
+                        entity.name.clone()
+                    },
+                    module: entity.model_module.clone(),
+                    fields: Vec::new(),
+                    enums: Vec::new(),
+                    inline: false,
+                    entity: Some(entity.name.clone()),
+                }
             }
-        }
-        Body::Inline { fields, .. } => {
-            let type_name = format!("{owner}{suffix}");
-            // A response is not validated: its constraints need no checks in the service.
-            let checked = uses.clone();
-            let fields: Vec<Field> = fields
-                .iter()
-                .map(|f| lower_field(f, &type_name, spec, database, uses))
-                .collect();
-            if !request {
-                uses.validator = checked.validator;
-                uses.regex = checked.regex;
-                uses.email = checked.email;
-                uses.url = checked.url;
-                uses.min = checked.min;
-                uses.max = checked.max;
-                uses.min_length = checked.min_length;
-                uses.max_length = checked.max_length;
+            Body::Inline { fields, .. } => {
+                let inline = inline.expect("inline bodies are named");
+                // A response is not validated: its constraints need no checks in the service.
+                let checked = uses.clone();
+                let fields = lower_fields(fields, &inline.fields, names, database, uses);
+                if !request {
+                    uses.validator = checked.validator;
+                    uses.regex = checked.regex;
+                    uses.email = checked.email;
+                    uses.url = checked.url;
+                    uses.min = checked.min;
+                    uses.max = checked.max;
+                    uses.min_length = checked.min_length;
+                    uses.max_length = checked.max_length;
+                }
+                BodyType {
+                    enums: enums_of(&fields, &inline.fields),
+                    fields,
+                    type_name: inline.ty.text.clone(),
+                    module: model_module.to_string(),
+                    inline: true,
+                    entity: None,
+                }
             }
-            BodyType {
-                enums: enums_of(&fields),
-                fields,
-                type_name,
-                module: model_module.to_string(),
-                inline: true,
-                entity: None,
-            }
-        }
-    };
+        };
     // axum hands path parameters over in the order the path has them.
     let position = |name: &str| op.path.find(&format!("{{{name}}}")).unwrap_or(usize::MAX);
-    let mut params: Vec<Field> = op
-        .params
-        .iter()
-        .map(|p| lower_field(p, &owner, spec, database, uses))
-        .collect();
+    let mut params = lower_fields(&op.params, &n.params, names, database, uses);
     params.sort_by_key(|p| position(&p.name));
-    let request = op.request.as_ref().map(|b| body(b, "Request", true, uses));
+    let request = op
+        .request
+        .as_ref()
+        .map(|b| body(b, n.request.as_ref(), true, uses));
     let response = op
         .response
         .as_ref()
-        .map(|b| body(b, "Response", false, uses));
+        .map(|b| body(b, n.response.as_ref(), false, uses));
     let mut signature_params = vec!["&self".to_string()];
     signature_params.extend(params.iter().map(|p| format!("{}: {}", p.ident, p.ty)));
     if let Some(request) = &request {
@@ -791,7 +790,7 @@ fn lower_operation(
         request,
         response,
         name: op.name.value.clone(),
-        ident: rust_ident(&op.name.value),
+        ident: n.method.ident(),
         method: op.method.value,
         method_fn: op.method.as_str().to_lowercase(),
         path: op.path.value.clone(),

@@ -2,13 +2,12 @@
 //! check decided, so that templates only lay out text.
 
 mod lower;
-pub mod names;
 mod sample;
 pub mod schema;
 
 use serde::Serialize;
 
-pub use lower::{lower, pattern_static};
+pub use lower::lower;
 
 use crate::spec::{Broker, Database, FieldType, Method, OnDelete};
 
@@ -187,6 +186,8 @@ pub struct Field {
     pub patch_with: String,
     /// The column's name before a rename in the spec (`renamed_from:`).
     pub renamed_from: Option<String>,
+    /// The static holding the compiled `pattern`, when there is one: `PAYMENT_CURRENCY_PATTERN`.
+    pub pattern_static: Option<String>,
     /// Two valid values (different where the type allows), as written in `json!` in tests.
     pub samples: [String; 2],
     pub constraints: Constraints,

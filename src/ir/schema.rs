@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::names::{sql_ident, sql_str};
 use super::{Entity, Service};
+use crate::names::{sql_ident, sql_str};
 use crate::spec::{Database, FieldType, OnDelete};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

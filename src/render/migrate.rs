@@ -8,8 +8,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::ir::names::sql_ident;
 use crate::ir::schema::{Column, Index, Schema, Table};
+use crate::names::sql_ident;
 use crate::spec::Database;
 
 #[derive(Debug, thiserror::Error, PartialEq)]

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::ir::names::sql_ident;
 use crate::ir::Entity;
+use crate::names::sql_ident;
 use crate::spec::Database;
 
 /// A named SQL constant of a repository module.

@@ -287,7 +287,7 @@ pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity
                 let url = format!("{collection}?{}={}", f.name, percent_encode(&query));
                 filters.push(FilterCase {
                     field: f.name.clone(),
-                    url: crate::ir::names::rust_str(&url),
+                    url: crate::names::rust_str(&url),
                 });
             }
         }

@@ -110,11 +110,10 @@ impl<'a> ModelFile<'a> {
         let patterns: Vec<Pattern> = all_fields
             .iter()
             .filter(|(owner, _)| !responses.contains(owner))
-            .filter_map(|(owner, f)| {
-                let pattern = f.constraints.pattern.as_ref()?;
+            .filter_map(|(_, f)| {
                 Some(Pattern {
-                    name: crate::ir::pattern_static(owner, &f.name),
-                    literal: crate::ir::names::rust_str(pattern),
+                    name: f.pattern_static.clone()?,
+                    literal: crate::names::rust_str(f.constraints.pattern.as_ref()?),
                 })
             })
             .collect();

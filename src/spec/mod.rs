@@ -10,6 +10,7 @@ mod validate;
 
 use std::path::PathBuf;
 
+use crate::names::Table;
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use model::*;
 
@@ -33,11 +34,19 @@ impl Source {
 /// A spec that passed validation: every name is legal and unique, every reference resolves.
 /// Later stages rely on that and do not check again.
 #[derive(Debug, Clone)]
-pub struct ValidSpec(Spec);
+pub struct ValidSpec {
+    spec: Spec,
+    names: Table,
+}
 
 impl ValidSpec {
     pub fn spec(&self) -> &Spec {
-        &self.0
+        &self.spec
+    }
+
+    /// Every name the generated code takes from the spec, checked for clashes.
+    pub fn names(&self) -> &Table {
+        &self.names
     }
 }
 
@@ -49,9 +58,13 @@ impl ValidSpec {
 pub fn check(source: &Source) -> Result<ValidSpec, Diagnostics> {
     let loaded = load::load(source).map_err(|list| Diagnostics::new(source.clone(), list))?;
     let mut problems = loaded.problems;
-    problems.extend(validate::validate(&loaded.spec, &loaded.dropped));
+    let names = Table::of(&loaded.spec);
+    problems.extend(validate::validate(&loaded.spec, &names, &loaded.dropped));
     if problems.is_empty() {
-        Ok(ValidSpec(loaded.spec))
+        Ok(ValidSpec {
+            spec: loaded.spec,
+            names,
+        })
     } else {
         Err(Diagnostics::new(source.clone(), problems))
     }

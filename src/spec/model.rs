@@ -31,6 +31,23 @@ impl<T> Spanned<T> {
     }
 }
 
+impl Spanned<String> {
+    /// The span of `len` bytes at `offset` in the value, when the value is written plainly or
+    /// quoted without escapes (so value and source line up); else the whole value's span.
+    pub fn part(&self, offset: usize, len: usize) -> Span {
+        let written = self.span.end.saturating_sub(self.span.start);
+        let skip = if written == self.value.len() {
+            0
+        } else if written == self.value.len() + 2 {
+            1
+        } else {
+            return self.span;
+        };
+        let start = self.span.start + skip + offset;
+        Span::new(start, start + len)
+    }
+}
+
 impl<T> std::ops::Deref for Spanned<T> {
     type Target = T;
 
@@ -314,15 +331,6 @@ impl Field {
     pub fn is_optional(&self) -> bool {
         self.optional.as_ref().is_some_and(|o| o.value)
     }
-
-    /// Its name on the wire and in the database: `payment_id` for a ref `payment`.
-    pub fn column_name(&self) -> String {
-        if self.ty.value == FieldType::Ref {
-            format!("{}_id", self.name.value)
-        } else {
-            self.name.value.clone()
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -434,40 +442,4 @@ pub struct Event {
     pub from: Option<Spanned<String>>,
     pub payload: Vec<Field>,
     pub span: Span,
-}
-
-impl Entity {
-    /// The table this entity is stored in: `table:` when given, else [`default_table_name`].
-    pub fn table_name(&self) -> String {
-        match &self.table {
-            Some(table) => table.value.clone(),
-            None => default_table_name(&self.name.value),
-        }
-    }
-
-    /// The entity's name in the plural, snake_case (`Match` -> `matches`): its route, its
-    /// modules and the names of its API. Never its `table:`, which names the SQL table only,
-    /// so that renaming a table leaves the API as it is.
-    pub fn plural(&self) -> String {
-        default_table_name(&self.name.value)
-    }
-}
-
-/// The default table for an entity: its snake_case name in the plural
-/// (`Payment` -> `payments`, `Category` -> `categories`, `Address` -> `addresses`).
-pub fn default_table_name(entity: &str) -> String {
-    plural(&heck::ToSnakeCase::to_snake_case(entity))
-}
-
-/// A simple English plural of a lowercase word: enough for table names, not a dictionary.
-pub fn plural(word: &str) -> String {
-    let consonant_y =
-        word.ends_with('y') && !word[..word.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u']);
-    if consonant_y {
-        format!("{}ies", &word[..word.len() - 1])
-    } else if word.ends_with(['s', 'x', 'z']) || word.ends_with("ch") || word.ends_with("sh") {
-        format!("{word}es")
-    } else {
-        format!("{word}s")
-    }
 }

@@ -15,6 +15,10 @@ use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
 use super::diagnostics::{did_you_mean, show, Diagnostic};
 use super::load::Dropped;
 use super::model::*;
+use crate::names::reserved::*;
+use crate::names::{
+    self, can_be_ident, EntityNames, FieldNames, ModuleNames, OperationNames, Table,
+};
 
 /// Longest text accepted anywhere in a spec.
 pub const MAX_TEXT: usize = 10_000;
@@ -28,125 +32,6 @@ pub const MAX_LENGTH: u64 = 100_000;
 /// most 10 places, so bounds and defaults have no more either.
 const MAX_DECIMAL_DIGITS: usize = 18;
 const MAX_DECIMAL_SCALE: usize = 10;
-
-/// Type names the generated service defines or imports itself; an entity or event of the
-/// same name would not compile.
-pub const RESERVED_TYPE_NAMES: &[&str] = &[
-    "Page",
-    "Paged",
-    "AppError",
-    "AppState",
-    "Config",
-    "Application",
-    "Problem",
-    "FieldError",
-    "BoxError",
-    "Dependencies",
-    // Schemas of the OpenAPI document besides the entities'.
-    "StorableJson",
-    // The prelude and the types every model imports.
-    "Self",
-    "Option",
-    "Result",
-    "String",
-    "Vec",
-    "Box",
-    "Some",
-    "None",
-    "Ok",
-    "Err",
-    "Uuid",
-    "Decimal",
-    "DateTime",
-    "NaiveDate",
-    "Utc",
-    "Value",
-    "Json",
-];
-
-/// Crate names a service cannot take: Rust's own crates and what the generated service
-/// depends on (a package cannot depend on a crate with its own name).
-const RESERVED_CRATE_NAMES: &[&str] = &[
-    "std",
-    "core",
-    "alloc",
-    "proc_macro",
-    "test",
-    "build",
-    "axum",
-    "sqlx",
-    "tokio",
-    "serde",
-    "serde_json",
-    "uuid",
-    "chrono",
-    "rust_decimal",
-    "tracing",
-    "tracing_subscriber",
-    "tower",
-    "tower_http",
-    "anyhow",
-    "thiserror",
-    "futures",
-    "http",
-    "hyper",
-    "async_nats",
-    "lapin",
-    "rdkafka",
-    "dotenvy",
-    "futures_util",
-    "pin_project_lite",
-    "prometheus_client",
-    "regex",
-    "reqwest",
-    "serde_path_to_error",
-    "url",
-];
-
-const RUST_KEYWORDS: &[&str] = &[
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
-    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
-    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
-];
-
-/// Keywords that cannot be written as raw identifiers (`r#self` is not legal Rust).
-const NOT_RAW: &[&str] = &["self", "super", "crate", "Self"];
-
-/// Module names the generated service uses beside the resources' own: `services/contracts.rs`,
-/// `services::crud` and `tests/api/{custom,helpers,service}.rs`.
-const RESERVED_MODULES: &[&str] = &["contracts", "crud", "custom", "helpers", "service"];
-
-/// Tables the generated service creates for itself.
-/// Types of the generated `events` module and what it imports, which the payload types of
-/// events sit beside.
-const RESERVED_EVENT_NAMES: &[&str] = &[
-    "Arc",
-    "Broker",
-    "BrokerError",
-    "Consumer",
-    "Database",
-    "Deserialize",
-    "Duration",
-    "Envelope",
-    "Event",
-    "EventHandlers",
-    "HandlerError",
-    "Handlers",
-    "Metrics",
-    "Outcome",
-    "Pending",
-    "Pool",
-    "Relay",
-    "RelayError",
-    "Serialize",
-    "TestApp",
-    "Transaction",
-    "Tx",
-];
-
-const RESERVED_TABLES: &[&str] = &["outbox", "inbox"];
 
 /// Types a path parameter may have.
 const PARAM_TYPES: &[FieldType] = &[
@@ -203,9 +88,10 @@ fn is_managed_column(field: &Field) -> bool {
 }
 
 /// The problems of meaning in `spec`, leaving out those that only follow from `dropped`.
-pub(crate) fn validate(spec: &Spec, dropped: &Dropped) -> Vec<Diagnostic> {
+pub(crate) fn validate(spec: &Spec, names: &Table, dropped: &Dropped) -> Vec<Diagnostic> {
     let mut v = Validator {
         spec,
+        names,
         dropped,
         problems: Vec::new(),
         entities: spec
@@ -228,6 +114,8 @@ pub(crate) fn validate(spec: &Spec, dropped: &Dropped) -> Vec<Diagnostic> {
 
 struct Validator<'a> {
     spec: &'a Spec,
+    /// Every name the generated code takes from `spec`: what the name checks check.
+    names: &'a Table,
     /// What the decoder left out: the checks that would report its absence are skipped.
     dropped: &'a Dropped,
     problems: Vec<Diagnostic>,
@@ -419,21 +307,6 @@ fn is_url(s: &str) -> bool {
     (s.starts_with("https://") || s.starts_with("http://")) && crate::rules::is_url(s)
 }
 
-/// The span of `len` bytes at `offset` in the value of `s`, when the value is written plainly
-/// or quoted without escapes (so value and source line up); else the whole value's span.
-fn sub_span(s: &Spanned<String>, offset: usize, len: usize) -> Span {
-    let written = s.span.end.saturating_sub(s.span.start);
-    let skip = if written == s.value.len() {
-        0
-    } else if written == s.value.len() + 2 {
-        1
-    } else {
-        return s.span;
-    };
-    let start = s.span.start + skip + offset;
-    Span::new(start, start + len)
-}
-
 /// "write `fixed`", when `original` only differs from a valid name by case and separators.
 /// Names with other characters get no guess: what they meant is anyone's guess.
 fn fix(original: &str, fixed: String, valid: impl Fn(&str) -> bool) -> Option<String> {
@@ -595,12 +468,12 @@ impl<'a> Validator<'a> {
             );
             return;
         }
-        let krate = value.replace('-', "_");
-        let why = if RUST_KEYWORDS.contains(&krate.as_str()) {
+        let krate = self.names.krate.text.as_str();
+        let why = if names::is_rust_keyword(krate) {
             Some("it is a Rust keyword")
-        } else if ["std", "core", "alloc", "proc_macro", "test"].contains(&krate.as_str()) {
+        } else if ["std", "core", "alloc", "proc_macro", "test"].contains(&krate) {
             Some("it is the name of a crate built into Rust")
-        } else if RESERVED_CRATE_NAMES.contains(&krate.as_str()) {
+        } else if RESERVED_CRATE_NAMES.contains(&krate) {
             Some("the generated service depends on a crate of that name")
         } else {
             None
@@ -759,23 +632,41 @@ impl<'a> Validator<'a> {
         true
     }
 
-    /// Whether `name` is one of the types generated for entity `entity`: what that type is for.
-    fn derived_type(name: &str, entity: &str) -> Option<String> {
-        if name == format!("New{entity}") {
-            Some(format!(
-                "msgen generates `{name}` for creating a `{entity}`"
-            ))
-        } else if name == format!("{entity}Patch") {
-            Some(format!(
-                "msgen generates `{name}` for partial updates of a `{entity}`"
-            ))
-        } else if name == format!("{entity}Filter") {
-            Some(format!(
-                "msgen generates `{name}` for filtering lists of `{entity}`"
-            ))
-        } else {
-            None
-        }
+    /// Whether `name` is one of the types generated for `entity`: what that type is for.
+    fn derived_type(name: &str, entity: &EntityNames) -> Option<String> {
+        let e = &entity.ty.text;
+        let purpose = [
+            (&entity.create, format!("creating a `{e}`")),
+            (&entity.patch, format!("partial updates of a `{e}`")),
+            (&entity.filter, format!("filtering lists of `{e}`")),
+        ]
+        .into_iter()
+        .find_map(|(ty, purpose)| (ty.text == name).then_some(purpose))?;
+        Some(format!("msgen generates `{name}` for {purpose}"))
+    }
+
+    /// The names of `entity`, which is one of the spec's.
+    fn entity_names(&self, entity: &Entity) -> &'a EntityNames {
+        let index = self
+            .spec
+            .entities
+            .iter()
+            .position(|e| std::ptr::eq(e, entity))
+            .expect("an entity of the spec");
+        &self.names.entities[index]
+    }
+
+    /// The names of custom endpoint `c`, which is one of the spec's.
+    fn operation_names(&self, c: &CustomEndpoint) -> &'a OperationNames {
+        let index = self
+            .spec
+            .endpoints
+            .iter()
+            .position(|e| matches!(e, Endpoint::Custom(other) if std::ptr::eq(other, c)))
+            .expect("an endpoint of the spec");
+        self.names
+            .operation(index)
+            .expect("every custom endpoint is named")
     }
 
     /// Each enum field of an entity becomes a Rust enum named after both (`Payment.status` ->
@@ -789,18 +680,13 @@ impl<'a> Validator<'a> {
             .chain(spec.events.publish.iter().map(|e| &e.name))
             .chain(spec.events.consume.iter().map(|e| &e.name))
             .collect();
-        for entity in &spec.entities {
-            for field in entity
-                .fields
-                .iter()
-                .filter(|f| f.ty.value == FieldType::Enum)
-            {
-                let generated = format!(
-                    "{}{}",
-                    entity.name.value,
-                    field.name.value.to_upper_camel_case()
-                );
-                for name in types.iter().filter(|n| n.value == generated) {
+        for (entity, entity_names) in spec.entities.iter().zip(&self.names.entities) {
+            for (field, field_names) in entity.fields.iter().zip(&entity_names.fields) {
+                let Some(generated) = &field_names.enum_type else {
+                    continue;
+                };
+                let generated = &generated.text;
+                for name in types.iter().filter(|n| n.value == *generated) {
                     self.report(
                         Diagnostic::error(
                             name.span,
@@ -822,14 +708,15 @@ impl<'a> Validator<'a> {
         let mut snake_names: HashMap<String, &Spanned<String>> = HashMap::new();
         let mut tables: HashMap<String, (&Entity, Span)> = HashMap::new();
         let mut plurals: HashMap<String, &Spanned<String>> = HashMap::new();
-        for entity in &spec.entities {
+        let table_names = self.names;
+        for (entity, names) in spec.entities.iter().zip(&table_names.entities) {
             if let Some(d) = &entity.description {
                 self.text(d, "`description`");
             }
             let mut name_ok = self.type_name(&entity.name, "entity");
             if name_ok {
-                for other in &spec.entities {
-                    if let Some(why) = Self::derived_type(&entity.name.value, &other.name.value) {
+                for (other, other_names) in spec.entities.iter().zip(&table_names.entities) {
+                    if let Some(why) = Self::derived_type(&entity.name.value, other_names) {
                         self.report(
                             Diagnostic::error(
                                 entity.name.span,
@@ -843,7 +730,7 @@ impl<'a> Validator<'a> {
                         );
                     }
                 }
-                let snake = entity.name.value.to_snake_case();
+                let snake = names.model.text.clone();
                 match snake_names.get(&snake) {
                     Some(first) => self.report(
                         Diagnostic::error(
@@ -861,11 +748,10 @@ impl<'a> Validator<'a> {
                     }
                 }
                 // A second entity of the same snake_case name would also repeat its table.
-                name_ok =
-                    snake_names.get(&entity.name.value.to_snake_case()) == Some(&&entity.name);
+                name_ok = snake_names.get(&names.model.text) == Some(&&entity.name);
             }
             if name_ok {
-                self.entity_plural(entity, &mut plurals);
+                self.entity_plural(entity, names, &mut plurals);
             }
             if let Some(old) = &entity.renamed_from {
                 self.entity_renamed_from(entity, old);
@@ -882,9 +768,9 @@ impl<'a> Validator<'a> {
                 }
                 // A `table:` that could not be read would have replaced the derived name.
                 None if name_ok && !self.dropped.key(entity.name.span, "table") => {
-                    let table = entity.table_name();
-                    self.table_name(&table, entity.name.span, false)
-                        .then_some((table, entity.name.span))
+                    let table = &names.table;
+                    self.table_name(&table.text, table.span, false)
+                        .then(|| (table.text.clone(), table.span))
                 }
                 None => None,
             };
@@ -909,8 +795,8 @@ impl<'a> Validator<'a> {
                     }
                 }
             }
-            self.fields(&entity.fields, Place::Entity);
-            self.entity_fields(entity);
+            self.fields(&entity.fields, &names.fields, Place::Entity);
+            self.entity_fields(entity, names);
         }
     }
 
@@ -918,9 +804,10 @@ impl<'a> Validator<'a> {
     fn entity_plural<'s>(
         &mut self,
         entity: &'s Entity,
+        names: &EntityNames,
         plurals: &mut HashMap<String, &'s Spanned<String>>,
     ) {
-        let plural = entity.plural();
+        let plural = names.plural.clone();
         match plurals.get(&plural) {
             Some(first) => self.report(
                 Diagnostic::error(
@@ -1022,9 +909,9 @@ impl<'a> Validator<'a> {
 
     /// Rules for fields that only hold for entities: the generated columns, the list query
     /// parameters, and the columns that references become.
-    fn entity_fields(&mut self, entity: &Entity) {
+    fn entity_fields(&mut self, entity: &Entity, names: &EntityNames) {
         let mut columns: HashMap<String, &Field> = HashMap::new();
-        for field in &entity.fields {
+        for (field, field_names) in entity.fields.iter().zip(&names.fields) {
             let name = field.name.value.as_str();
             match name {
                 "id" => {
@@ -1066,11 +953,7 @@ impl<'a> Validator<'a> {
                 }
                 _ => {}
             }
-            let column = if field.ty.value == FieldType::Ref {
-                format!("{name}_id")
-            } else {
-                name.to_owned()
-            };
+            let column = field_names.name.text.clone();
             if field.ty.value == FieldType::Ref && column.len() > MAX_SQL_NAME {
                 self.report(Diagnostic::error(
                     field.name.span,
@@ -1104,14 +987,16 @@ impl<'a> Validator<'a> {
 
     // -- fields -----------------------------------------------------------------------------
 
-    fn fields(&mut self, fields: &[Field], place: Place) {
-        let mut rust_names: HashMap<String, &Field> = HashMap::new();
-        for field in fields {
+    fn fields(&mut self, fields: &[Field], names: &[FieldNames], place: Place) {
+        let mut rust_names: HashMap<String, (&Field, &FieldNames)> = HashMap::new();
+        for (field, field_names) in fields.iter().zip(names) {
             let name_ok = self.field_name(&field.name, place);
             if name_ok {
-                let key = field.name.value.to_upper_camel_case();
+                let key = field_names.pascal.clone();
                 match rust_names.get(&key) {
-                    Some(first) => self.report(
+                    // One column for both: `entity_fields` reports that.
+                    Some((_, first)) if first.name.text == field_names.name.text => {}
+                    Some((first, _)) => self.report(
                         Diagnostic::error(
                             field.name.span,
                             format!(
@@ -1123,11 +1008,11 @@ impl<'a> Validator<'a> {
                         .with_help("rename one of them"),
                     ),
                     None => {
-                        rust_names.insert(key, field);
+                        rust_names.insert(key, (field, field_names));
                     }
                 }
             }
-            self.field(field, place);
+            self.field(field, field_names, place);
         }
     }
 
@@ -1142,7 +1027,7 @@ impl<'a> Validator<'a> {
             return false;
         }
         let value = name.value.as_str();
-        if NOT_RAW.contains(&value) {
+        if !can_be_ident(value) {
             self.report(
                 Diagnostic::error(name.span, format!("`{value}` cannot be a {what} name"))
                     .with_label("Rust cannot use it as a name, not even as `r#` raw identifier")
@@ -1155,7 +1040,7 @@ impl<'a> Validator<'a> {
         }
         if !is_snake(value) {
             let help = fix(value, value.to_snake_case(), |f| {
-                is_snake(f) && !NOT_RAW.contains(&f)
+                is_snake(f) && can_be_ident(f)
             })
             .unwrap_or_else(|| {
                 "use lowercase letters, digits and single underscores, starting with a letter"
@@ -1266,7 +1151,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn field(&mut self, field: &Field, place: Place) {
+    fn field(&mut self, field: &Field, names: &FieldNames, place: Place) {
         let ty = field.ty.value;
         let name = show(&field.name.value);
         let is_a = format!("`{name}` is {} `{ty}`", article(ty));
@@ -1398,7 +1283,7 @@ impl<'a> Validator<'a> {
                     "list the allowed values: `{name}: {{ type: enum, values: [a, b] }}`"
                 )),
             ),
-            (Some(values), FieldType::Enum) => self.enum_values(values),
+            (Some(values), FieldType::Enum) => self.enum_values(values, &names.variants),
             (Some(values), _) => self.report(
                 Diagnostic::error(
                     values.span,
@@ -1590,7 +1475,7 @@ impl<'a> Validator<'a> {
         regex
     }
 
-    fn enum_values(&mut self, values: &Spanned<Vec<Spanned<String>>>) {
+    fn enum_values(&mut self, values: &Spanned<Vec<Spanned<String>>>, variants: &[names::Variant]) {
         if values.value.is_empty() {
             self.report(
                 Diagnostic::error(values.span, "`values` is empty")
@@ -1599,7 +1484,7 @@ impl<'a> Validator<'a> {
             return;
         }
         let mut seen: HashMap<String, &Spanned<String>> = HashMap::new();
-        for value in &values.value {
+        for (value, variant) in values.value.iter().zip(variants) {
             if !self.length_ok(value, "an enum value") {
                 continue;
             }
@@ -1619,7 +1504,7 @@ impl<'a> Validator<'a> {
                 );
                 continue;
             }
-            let variant = value.value.to_upper_camel_case();
+            let variant = variant.name.text.clone();
             if variant == "Self" {
                 self.report(
                     Diagnostic::error(value.span, "enum value `self` cannot be used")
@@ -1935,7 +1820,7 @@ impl<'a> Validator<'a> {
                     let operations = self.operations(r);
                     // Routes are named after the entity's plural, whatever its `table:`.
                     if is_pascal(&entity.name.value) {
-                        let segment = entity.plural().replace('_', "-");
+                        let segment = self.entity_names(entity).route.clone();
                         let describe = format!("the resource endpoint for `{}`", entity.name.value);
                         for op in operations {
                             let (methods, item): (&[Method], bool) = match op {
@@ -2032,7 +1917,7 @@ impl<'a> Validator<'a> {
             return false;
         }
         let value = name.value.as_str();
-        if NOT_RAW.contains(&value) {
+        if !can_be_ident(value) {
             self.report(
                 Diagnostic::error(name.span, format!("`{value}` cannot be an {what} name"))
                     .with_label("Rust cannot use it as a name, not even as `r#` raw identifier")
@@ -2044,7 +1929,7 @@ impl<'a> Validator<'a> {
         }
         if !is_snake(value) {
             let help = fix(value, value.to_snake_case(), |f| {
-                is_snake(f) && !NOT_RAW.contains(&f)
+                is_snake(f) && can_be_ident(f)
             })
             .unwrap_or_else(|| {
                 "use lowercase letters, digits and single underscores, starting with a letter"
@@ -2066,7 +1951,8 @@ impl<'a> Validator<'a> {
         if let Some(d) = &c.description {
             self.text(d, "`description`");
         }
-        self.fields(&c.params, Place::Param);
+        let names = self.operation_names(c);
+        self.fields(&c.params, &names.params, Place::Param);
         let segments = if self.length_ok(&c.path, "`path`") {
             self.path(c)
         } else {
@@ -2091,7 +1977,10 @@ impl<'a> Validator<'a> {
                 );
             }
         }
-        for body in [&c.request, &c.response].into_iter().flatten() {
+        for (body, inline) in [(&c.request, &names.request), (&c.response, &names.response)] {
+            let Some(body) = body else {
+                continue;
+            };
             match body {
                 Body::Entity(name) => {
                     if self.entity(&name.value).is_none() && !self.dropped.entity(&name.value) {
@@ -2112,7 +2001,8 @@ impl<'a> Validator<'a> {
                                 .with_help("remove the key for no body"),
                         );
                     }
-                    self.fields(fields, Place::Body);
+                    let inline = inline.as_ref().expect("inline bodies are named");
+                    self.fields(fields, &inline.fields, Place::Body);
                 }
             }
         }
@@ -2199,7 +2089,7 @@ impl<'a> Validator<'a> {
             return None;
         }
         if value.len() > 1 && value.ends_with('/') {
-            let at = sub_span(path, value.len() - 1, 1);
+            let at = path.part(value.len() - 1, 1);
             self.report(
                 bad(
                     at,
@@ -2226,10 +2116,10 @@ impl<'a> Validator<'a> {
         let mut ok = true;
         let mut offset = 1;
         for segment in value[1..].split('/').filter(|_| value != "/") {
-            let at = sub_span(path, offset, segment.len());
+            let at = path.part(offset, segment.len());
             offset += segment.len() + 1;
             if segment.is_empty() {
-                let at = sub_span(path, offset - 2, 2);
+                let at = path.part(offset - 2, 2);
                 self.report(bad(
                     at,
                     format!("path `{}` has an empty segment", show(value)),
@@ -2294,10 +2184,12 @@ impl<'a> Validator<'a> {
             }
         }
         // The first segment names the module that holds the operation.
+        let module = self
+            .names
+            .module_of(self.operation_names(c))
+            .map_or("", |m| m.file.text.as_str());
         match (segments.first(), spans.first()) {
-            (Some(Segment::Static(first)), Some(at))
-                if RESERVED_MODULES.contains(&first.replace('-', "_").as_str()) =>
-            {
+            (Some(Segment::Static(first)), Some(at)) if RESERVED_MODULES.contains(&module) => {
                 self.report(bad(
                     *at,
                     format!("path `{}` cannot start with `{}`", show(value), show(first)),
@@ -2307,7 +2199,7 @@ impl<'a> Validator<'a> {
             }
             (Some(Segment::Static(first)), Some(at))
                 if !first.starts_with(|c: char| c.is_ascii_lowercase())
-                    || NOT_RAW.contains(&first.as_str()) =>
+                    || !can_be_ident(module) =>
             {
                 self.report(bad(
                     *at,
@@ -2325,7 +2217,7 @@ impl<'a> Validator<'a> {
                 {
                     Some(e) => format!(
                         "start the path with a fixed segment, such as an entity's route: `/{}{}`",
-                        e.plural().replace('_', "-"),
+                        self.entity_names(e).route,
                         show(value)
                     ),
                     None => "start the path with a fixed segment, e.g. `/reports/{day}`".to_owned(),
@@ -2442,11 +2334,15 @@ impl<'a> Validator<'a> {
 
     fn events(&mut self) {
         let spec = self.spec;
-        for (events, consumed) in [(&spec.events.publish, false), (&spec.events.consume, true)] {
+        let table = self.names;
+        for (events, names, consumed) in [
+            (&spec.events.publish, &table.publish, false),
+            (&spec.events.consume, &table.consume, true),
+        ] {
             let mut snake: HashMap<String, &Spanned<String>> = HashMap::new();
-            for event in events {
+            for (event, names) in events.iter().zip(names) {
                 if self.type_name(&event.name, "event") {
-                    let s = event.name.value.to_snake_case();
+                    let s = names.handler.text.clone();
                     if let Some(first) = snake.get(&s) {
                         self.report(
                             Diagnostic::error(
@@ -2462,11 +2358,11 @@ impl<'a> Validator<'a> {
                     } else {
                         snake.insert(s, &event.name);
                     }
-                    for entity in &spec.entities {
+                    for (entity, entity_names) in spec.entities.iter().zip(&table.entities) {
                         let clash = if entity.name.value == event.name.value {
                             Some("an entity of the same name".to_owned())
                         } else {
-                            Self::derived_type(&event.name.value, &entity.name.value)
+                            Self::derived_type(&event.name.value, entity_names)
                                 .map(|why| format!("a generated type: {why}"))
                         };
                         if let Some(clash) = clash {
@@ -2524,7 +2420,7 @@ impl<'a> Validator<'a> {
                         );
                     }
                 }
-                self.fields(&event.payload, Place::Payload);
+                self.fields(&event.payload, &names.fields, Place::Payload);
             }
         }
         // A published and a consumed event of one name would be two Rust types of that name.
@@ -2564,29 +2460,32 @@ impl<'a> Validator<'a> {
 
     // -- generated modules and types --------------------------------------------------------
 
-    /// The modules that hold the endpoints, as the generator lays them out: one per entity
-    /// with endpoints (named after its plural), and one per first path segment of custom
-    /// endpoints outside every entity's route. Reports first segments whose module would be
-    /// named like an entity's, or like another segment's.
-    fn modules(&mut self) -> Vec<Module<'a>> {
+    /// The endpoint modules whose names can be checked: those of entities with a valid name and
+    /// a resource endpoint or a custom endpoint under their route, and those of first path
+    /// segments of valid paths. Reports modules named like msgen's own, and first segments whose
+    /// module would be named like an entity's, or like another segment's.
+    fn modules(&mut self) -> Vec<&'a ModuleNames> {
         let spec = self.spec;
-        // Entities whose module names are known: those with a valid name. Modules and routes
-        // are named after the entity's plural, never after its `table:`.
-        let entities: Vec<(&'a Entity, String, String)> = spec
-            .entities
-            .iter()
-            .filter(|e| is_pascal(&e.name.value))
-            .map(|e| (e, e.name.value.to_snake_case(), e.plural()))
-            .collect();
-        let mut modules: Vec<Module<'a>> = Vec::new();
-        for (entity, span) in self.resources.clone() {
-            if let Some((_, _, plural)) = entities.iter().find(|(e, ..)| std::ptr::eq(*e, entity)) {
-                if RESERVED_MODULES.contains(&plural.as_str()) {
+        let table = self.names;
+        let named = |index: usize| is_pascal(&spec.entities[index].name.value);
+        let mut modules: Vec<&'a ModuleNames> = Vec::new();
+        for module in &table.modules {
+            let file = module.file.text.as_str();
+            if let Some(index) = module.entity {
+                if !named(index) {
+                    continue;
+                }
+                let entity = &spec.entities[index];
+                let resource = self
+                    .resources
+                    .iter()
+                    .find(|(e, _)| std::ptr::eq(*e, entity));
+                if let Some((_, span)) = resource.filter(|_| RESERVED_MODULES.contains(&file)) {
                     self.report(
                         Diagnostic::error(
-                            span,
+                            *span,
                             format!(
-                                "the endpoints of entity `{}` would live in the module `{plural}`, a name msgen uses for one of its own",
+                                "the endpoints of entity `{}` would live in the module `{file}`, a name msgen uses for one of its own",
                                 entity.name.value
                             ),
                         )
@@ -2594,42 +2493,44 @@ impl<'a> Validator<'a> {
                         .with_help("rename the entity"),
                     );
                 }
-                modules.push(Module::of_entity(entity, plural, span));
-            }
-        }
-        for (endpoint, first, span) in self.custom.clone() {
-            if modules.iter().any(|m| m.route == first) {
+                modules.push(module);
                 continue;
             }
-            let route = |plural: &str| plural.replace('_', "-");
-            if let Some((entity, _, plural)) = entities.iter().find(|(_, _, t)| route(t) == first) {
-                modules.push(Module::of_entity(entity, plural, span));
+            let Some(index) = module.endpoint else {
+                continue;
+            };
+            let Endpoint::Custom(endpoint) = &spec.endpoints[index] else {
+                continue;
+            };
+            if !self.custom.iter().any(|(c, ..)| std::ptr::eq(*c, endpoint)) {
                 continue;
             }
-            let file = first.to_snake_case();
-            if let Some((entity, _, plural)) = entities
+            let first = &module.route;
+            let span = module.file.span;
+            let entity = table
+                .entities
                 .iter()
-                .find(|(_, snake, t)| *snake == file || *t == file)
-            {
-                let entity_route = route(plural);
+                .enumerate()
+                .find(|(i, e)| named(*i) && (e.model.text == file || e.plural == file));
+            if let Some((_, entity)) = entity {
                 let rest = &endpoint.path.value[1 + first.len()..];
                 self.report(
                     Diagnostic::error(
                         span,
                         format!(
                             "first path segment `{first}` is not the route of entity `{}`, but would share its module name `{file}`",
-                            entity.name.value
+                            entity.ty.text
                         ),
                     )
                     .with_related(
-                        entity.name.span,
-                        format!("`{}` is defined here; its route is `/{entity_route}`", entity.name.value),
+                        entity.ty.span,
+                        format!("`{}` is defined here; its route is `/{}`", entity.ty.text, entity.route),
                     )
-                    .with_help(format!("use the entity's route: `/{entity_route}{rest}`")),
+                    .with_help(format!("use the entity's route: `/{}{rest}`", entity.route)),
                 );
                 continue;
             }
-            if let Some(other) = modules.iter().find(|m| m.file == file) {
+            if let Some(other) = modules.iter().find(|m| m.file.text == file) {
                 self.report(
                     Diagnostic::error(
                         span,
@@ -2638,7 +2539,7 @@ impl<'a> Validator<'a> {
                             other.route
                         ),
                     )
-                    .with_related(other.span, format!("`{}` is used here", other.route))
+                    .with_related(other.file.span, format!("`{}` is used here", other.route))
                     .with_help(format!(
                         "write the segment the same way in both paths: `{}`",
                         other.route
@@ -2646,14 +2547,7 @@ impl<'a> Validator<'a> {
                 );
                 continue;
             }
-            modules.push(Module {
-                ty: file.to_upper_camel_case(),
-                route: first,
-                file,
-                span,
-                entity: None,
-                endpoint: Some(endpoint),
-            });
+            modules.push(module);
         }
         modules
     }
@@ -2662,7 +2556,7 @@ impl<'a> Validator<'a> {
     /// Clashes between entities, events, the types generated for entities and the enums of
     /// entity fields are reported by `entities`, `events` and `enum_type_clashes`; this reports
     /// the rest, each once, at the later of the two definitions.
-    fn generated_type_clashes(&mut self, modules: &[Module<'a>]) {
+    fn generated_type_clashes(&mut self, modules: &[&ModuleNames]) {
         let mut types = self.generated_types(modules);
         types.sort_by_key(|t| t.span.start);
         for (i, later) in types.iter().enumerate() {
@@ -2699,58 +2593,67 @@ impl<'a> Validator<'a> {
     }
 
     /// The types the spec defines or has generated, in no particular order.
-    fn generated_types(&self, modules: &[Module<'a>]) -> Vec<GeneratedType> {
+    fn generated_types(&self, modules: &[&ModuleNames]) -> Vec<GeneratedType> {
         let spec = self.spec;
+        let table = self.names;
         let named = |name: &str| is_pascal(name) && !RESERVED_TYPE_NAMES.contains(&name);
         let mut types = Vec::new();
         // An entity named like a type generated for another is reported by `entities`; the
         // types generated for it would only repeat that.
-        let taken = |e: &Entity| {
-            spec.entities
+        let taken = |e: &EntityNames| {
+            table
+                .entities
                 .iter()
-                .any(|other| Self::derived_type(&e.name.value, &other.name.value).is_some())
+                .any(|other| Self::derived_type(&e.ty.text, other).is_some())
         };
-        for entity in spec
-            .entities
-            .iter()
-            .filter(|e| named(&e.name.value) && !taken(e))
-        {
-            let e = entity.name.value.as_str();
+        for (entity, names) in spec.entities.iter().zip(&table.entities) {
+            let e = names.ty.text.as_str();
+            if !named(e) || taken(names) {
+                continue;
+            }
             types.push(GeneratedType {
                 name: e.to_owned(),
                 kind: TypeKind::Entity,
                 owner: e.to_owned(),
-                span: entity.name.span,
+                span: names.ty.span,
                 what: format!("entity `{e}`"),
                 here: format!("`{e}` is defined here"),
                 fix: format!("rename entity `{e}`"),
             });
-            for (name, purpose) in [
-                (format!("New{e}"), "create"),
-                (format!("{e}Patch"), "patch"),
-                (format!("{e}Filter"), "filter"),
+            for (ty, purpose) in [
+                (&names.create, "create"),
+                (&names.patch, "patch"),
+                (&names.filter, "filter"),
             ] {
+                let name = ty.text.clone();
                 types.push(GeneratedType {
                     what: format!("the {purpose} type `{name}` msgen generates for entity `{e}`"),
                     here: format!("`{name}` is generated for this entity"),
                     name,
                     kind: TypeKind::Derived,
                     owner: e.to_owned(),
-                    span: entity.name.span,
+                    span: ty.span,
                     fix: format!("rename entity `{e}`"),
                 });
             }
-            for field in &entity.fields {
+            for (field, field_names) in entity.fields.iter().zip(&names.fields) {
                 types.extend(enum_type(
                     field,
+                    field_names,
                     e,
                     TypeKind::EntityEnum,
                     format!("of `{e}`"),
                 ));
             }
         }
-        for event in spec.events.publish.iter().chain(&spec.events.consume) {
-            let name = event.name.value.as_str();
+        for (event, names) in spec
+            .events
+            .publish
+            .iter()
+            .zip(&table.publish)
+            .chain(spec.events.consume.iter().zip(&table.consume))
+        {
+            let name = names.ty.text.as_str();
             if named(name) {
                 types.push(GeneratedType {
                     name: name.to_owned(),
@@ -2768,27 +2671,31 @@ impl<'a> Validator<'a> {
                 continue;
             };
             let name = c.name.value.as_str();
-            if !is_snake(name) || NOT_RAW.contains(&name) {
+            if !is_snake(name) || !can_be_ident(name) {
                 continue;
             }
-            let pascal = name.to_upper_camel_case();
-            for (body, key) in [(&c.request, "request"), (&c.response, "response")] {
-                let Some(Body::Inline { fields, .. }) = body else {
+            let names = self.operation_names(c);
+            for (body, inline, key) in [
+                (&c.request, &names.request, "request"),
+                (&c.response, &names.response, "response"),
+            ] {
+                let (Some(Body::Inline { fields, .. }), Some(inline)) = (body, inline) else {
                     continue;
                 };
-                let ty = format!("{pascal}{}", key.to_upper_camel_case());
+                let ty = inline.ty.text.clone();
                 types.push(GeneratedType {
                     what: format!("the {key} type `{ty}` of endpoint `{name}`"),
                     here: format!("`{ty}` is generated for this endpoint's `{key}`"),
                     name: ty.clone(),
                     kind: TypeKind::Body,
                     owner: name.to_owned(),
-                    span: c.name.span,
+                    span: inline.ty.span,
                     fix: format!("rename endpoint `{name}`"),
                 });
-                for field in fields {
+                for (field, field_names) in fields.iter().zip(&inline.fields) {
                     types.extend(enum_type(
                         field,
+                        field_names,
                         &ty,
                         TypeKind::BodyEnum,
                         format!("in the `{key}` of endpoint `{name}`"),
@@ -2798,24 +2705,32 @@ impl<'a> Validator<'a> {
         }
         for module in modules {
             let fix = match (module.entity, module.endpoint) {
-                (Some(e), _) => format!("give entity `{}` another `table:`", e.name.value),
-                (None, Some(c)) => format!(
-                    "change the first path segment of endpoint `{}`",
-                    show(&c.name.value)
+                (Some(e), _) => format!(
+                    "give entity `{}` another `table:`",
+                    table.entities[e].ty.text
                 ),
+                (None, Some(index)) => match &spec.endpoints[index] {
+                    Endpoint::Custom(c) => format!(
+                        "change the first path segment of endpoint `{}`",
+                        show(&c.name.value)
+                    ),
+                    Endpoint::Resource(_) => continue,
+                },
                 (None, None) => continue,
             };
-            for (name, what) in [
-                (module.ty.clone(), "struct"),
-                (format!("{}Service", module.ty), "trait"),
+            let file = &module.file.text;
+            for (ty, what) in [
+                (&module.service, "struct"),
+                (&module.service_trait, "trait"),
             ] {
+                let name = ty.text.clone();
                 types.push(GeneratedType {
-                    what: format!("the service {what} `{name}` of module `{}`", module.file),
-                    here: format!("`{name}` is generated for module `{}` here", module.file),
+                    what: format!("the service {what} `{name}` of module `{file}`"),
+                    here: format!("`{name}` is generated for module `{file}` here"),
                     name,
                     kind: TypeKind::Service,
-                    owner: module.file.clone(),
-                    span: module.span,
+                    owner: file.clone(),
+                    span: ty.span,
                     fix: fix.clone(),
                 });
             }
@@ -2823,45 +2738,6 @@ impl<'a> Validator<'a> {
         types
     }
 }
-
-/// A module of controllers and services, as the generator lays them out.
-struct Module<'a> {
-    /// The file name, and (raw identifiers aside) the module name: `payments`.
-    file: String,
-    /// The first path segment of its routes: `payments`, `order-lines`.
-    route: String,
-    /// The PascalCase name of its service struct; the trait adds `Service`.
-    ty: String,
-    /// Where it is first named: a resource endpoint, or the first segment of a path.
-    span: Span,
-    /// The entity whose module it is, if any.
-    entity: Option<&'a Entity>,
-    /// For a module of custom endpoints only: the first of them.
-    endpoint: Option<&'a CustomEndpoint>,
-}
-
-impl<'a> Module<'a> {
-    fn of_entity(entity: &'a Entity, plural: &str, span: Span) -> Self {
-        // The generator names the service after the module, raw identifier included
-        // (`r#match` -> `RMatch`).
-        let module = if RUST_KEYWORDS.contains(&plural) && !NOT_RAW.contains(&plural) {
-            format!("r#{plural}")
-        } else {
-            plural.to_owned()
-        };
-        Self {
-            file: plural.to_owned(),
-            route: plural.replace('_', "-"),
-            ty: module.to_upper_camel_case(),
-            span,
-            entity: Some(entity),
-            endpoint: None,
-        }
-    }
-}
-
-/// Types the generated services module defines or imports besides those of the spec.
-const SERVICE_MODULE_TYPES: &[&str] = &["Pool", "UsesDatabase"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TypeKind {
@@ -2934,19 +2810,25 @@ impl GeneratedType {
 }
 
 /// The enum type generated for `field` when it is a valid enum field of `owner`.
-fn enum_type(field: &Field, owner: &str, kind: TypeKind, of: String) -> Option<GeneratedType> {
+fn enum_type(
+    field: &Field,
+    names: &FieldNames,
+    owner: &str,
+    kind: TypeKind,
+    of: String,
+) -> Option<GeneratedType> {
     let name = field.name.value.as_str();
-    if field.ty.value != FieldType::Enum || !is_snake(name) || NOT_RAW.contains(&name) {
+    let ty = names.enum_type.as_ref()?;
+    if !is_snake(name) || !can_be_ident(name) {
         return None;
     }
-    let ty = format!("{owner}{}", name.to_upper_camel_case());
     Some(GeneratedType {
-        what: format!("the enum type `{ty}` of field `{name}` {of}"),
-        here: format!("`{ty}` is generated for this field"),
-        name: ty,
+        what: format!("the enum type `{}` of field `{name}` {of}", ty.text),
+        here: format!("`{}` is generated for this field", ty.text),
+        name: ty.text.clone(),
         kind,
         owner: owner.to_owned(),
-        span: field.name.span,
+        span: ty.span,
         fix: format!("rename field `{name}` {of}"),
     })
 }
@@ -3192,16 +3074,6 @@ mod tests {
             is_uuid("3f2b8c1e-5d4a-4e7b-9c0d-2a1b3c4d5e6f")
                 && !is_uuid("3f2b8c1e5d4a4e7b9c0d2a1b3c4d5e6f")
         );
-    }
-
-    #[test]
-    fn table_names_default_to_plural_snake_case() {
-        assert_eq!(default_table_name("Payment"), "payments");
-        assert_eq!(default_table_name("Category"), "categories");
-        assert_eq!(default_table_name("Day"), "days");
-        assert_eq!(default_table_name("Address"), "addresses");
-        assert_eq!(default_table_name("OrderItem"), "order_items");
-        assert_eq!(default_table_name("Match"), "matches");
     }
 
     #[test]

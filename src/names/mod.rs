@@ -1,26 +1,60 @@
-//! Every name the generated code uses is decided here, once.
+//! Every name the generated code uses is decided here, once: [`Table`] names everything a spec
+//! defines or has generated, and the functions below are the spelling rules it applies.
+//! Validation checks the table; lowering takes its names from it.
+
+pub mod reserved;
+mod table;
 
 use heck::{ToPascalCase, ToSnakeCase, ToTitleCase};
 
-/// Rust keywords (strict and reserved, all editions) that need `r#` to be used as identifiers.
+pub use table::*;
+
+/// Rust keywords (strict and reserved, all editions).
 const RUST_KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
-    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
-    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
-    "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
+
+/// The keywords that cannot be raw identifiers either (`r#self` is not legal Rust).
+const NOT_RAW: &[&str] = &["self", "super", "crate", "Self"];
 
 pub fn is_rust_keyword(name: &str) -> bool {
     RUST_KEYWORDS.contains(&name)
 }
 
+/// Whether Rust can use `name` as an identifier at all, raw if need be.
+pub fn can_be_ident(name: &str) -> bool {
+    !NOT_RAW.contains(&name)
+}
+
 /// A snake_case name as a Rust identifier: keywords become raw identifiers (`type` -> `r#type`).
 pub fn rust_ident(name: &str) -> String {
-    if is_rust_keyword(name) {
+    if is_rust_keyword(name) && can_be_ident(name) {
         format!("r#{name}")
     } else {
         name.to_string()
+    }
+}
+
+/// The default table of an entity, and the name of its routes and modules: its snake_case name
+/// in the plural (`Payment` -> `payments`, `Category` -> `categories`, `Match` -> `matches`).
+pub fn plural_snake(entity: &str) -> String {
+    plural(&entity.to_snake_case())
+}
+
+/// A simple English plural of a lowercase word: enough for table names, not a dictionary.
+pub fn plural(word: &str) -> String {
+    let consonant_y =
+        word.ends_with('y') && !word[..word.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u']);
+    if consonant_y {
+        format!("{}ies", &word[..word.len() - 1])
+    } else if word.ends_with(['s', 'x', 'z']) || word.ends_with("ch") || word.ends_with("sh") {
+        format!("{word}es")
+    } else {
+        format!("{word}s")
     }
 }
 
@@ -74,8 +108,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tables_and_routes_are_named_after_the_plural_of_the_snake_case_name() {
+        assert_eq!(plural_snake("Payment"), "payments");
+        assert_eq!(plural_snake("OrderItem"), "order_items");
+        assert_eq!(plural_snake("Match"), "matches");
+    }
+
+    #[test]
     fn table_names_are_plurals() {
-        use crate::spec::plural;
         assert_eq!(plural("payment"), "payments");
         assert_eq!(plural("category"), "categories");
         assert_eq!(plural("day"), "days");
@@ -89,6 +129,7 @@ mod tests {
     fn keywords_become_raw_identifiers() {
         assert_eq!(rust_ident("type"), "r#type");
         assert_eq!(rust_ident("amount"), "amount");
+        assert!(!can_be_ident("self") && can_be_ident("type"));
     }
 
     #[test]
