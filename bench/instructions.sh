@@ -38,13 +38,12 @@ import http.client, json, sys
 port, id, endpoint, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
 body = json.dumps({"order_id": "00000000-0000-0000-0000-00000000beef", "amount": "12.50",
-                   "currency": "EUR", "status": "succeeded",
-                   "customer_email": "load@example.com", "note": None})
+                   "currency": "EUR", "customer_email": "load@example.com", "note": None})
 for _ in range(count):
     if endpoint == "get":
         conn.request("GET", f"/api/v1/payments/{id}")
     elif endpoint == "list":
-        conn.request("GET", "/api/v1/payments?status=pending")
+        conn.request("GET", "/api/v1/payments?order_id=00000000-0000-0000-0000-000000000001")
     else:
         conn.request("POST", "/api/v1/payments", body, {"Content-Type": "application/json"})
     answer = conn.getresponse()

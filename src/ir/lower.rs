@@ -3,7 +3,7 @@
 
 use super::sample;
 use super::*;
-use crate::names::{self, rust_str, sql_str, title, EntityNames, FieldNames, OperationNames};
+use crate::names::{self, sql_str, title, EntityNames, FieldNames, OperationNames};
 use crate::spec::{self, Body, Endpoint, Literal, ValidSpec};
 
 const DEFAULT_VERSION: &str = "0.1.0";
@@ -226,13 +226,7 @@ fn lower_field(
     let kind = field.ty.value;
     let name = n.name.text.clone();
     let enum_type = n.enum_type.as_ref().map(|t| t.text.clone());
-    let rust_type = rust_type(kind, enum_type.as_deref());
     let optional = field.is_optional();
-    let ty = if optional {
-        format!("Option<{rust_type}>")
-    } else {
-        rust_type.clone()
-    };
     match kind {
         FieldType::Decimal => uses.decimal = true,
         FieldType::Date => uses.date = true,
@@ -256,7 +250,7 @@ fn lower_field(
             .unwrap_or_default(),
         without_nul: false,
     };
-    let checks = checks(&n.pattern, &name, kind, &constraints, uses);
+    let checks = checks(kind, &constraints, uses);
     let immutable = field.immutable.as_ref().is_some_and(|i| i.value);
     uses.immutable |= immutable;
     uses.validator |= !checks.is_empty();
@@ -264,16 +258,9 @@ fn lower_field(
         .default
         .as_ref()
         .filter(|d| d.value != Literal::Null)
-        .map(|d| {
-            let value = rust_literal(&d.value, kind, n);
-            DefaultValue {
-                rust: if optional {
-                    format!("Some({value})")
-                } else {
-                    value
-                },
-                function: n.default_fn.clone(),
-            }
+        .map(|d| DefaultValue {
+            value: default_literal(&d.value, n),
+            function: n.default_fn.clone(),
         });
     let default_sql = field
         .default
@@ -294,39 +281,15 @@ fn lower_field(
                 .unwrap_or_default(),
         }
     });
-    let (bind, filter_bind, decode) = column_mapping(kind, optional, database, &name);
-    let patch_ty = if optional {
-        format!("Option<Option<{rust_type}>>")
-    } else {
-        format!("Option<{rust_type}>")
-    };
-    // Decimals travel as strings of digits, read strictly by the service's own module.
-    let module = if kind == FieldType::Decimal {
-        "super::decimal::"
-    } else {
-        "super::"
-    };
-    let serde_with = (kind == FieldType::Decimal).then(|| {
-        if optional {
-            "super::decimal::option".to_string()
-        } else {
-            "super::decimal".to_string()
-        }
-    });
-    let patch_with = if optional {
-        format!("{module}double_option")
-    } else {
-        format!("{module}present")
-    };
     let samples = [0, 1].map(|n| sample::rust_json(&sample::value(kind, &constraints, n)));
     Field {
         renamed_from: n.old_name.clone(),
         pattern_static: constraints.pattern.as_ref().map(|_| n.pattern.clone()),
         ident: n.name.ident(),
         kind,
-        rust_type,
-        ty,
         optional,
+        stored_as_text: kind == FieldType::Enum
+            || (kind == FieldType::Decimal && database == Database::Sqlite),
         default,
         default_sql,
         unique: field.unique.as_ref().is_some_and(|u| u.value),
@@ -337,116 +300,46 @@ fn lower_field(
         enum_type,
         references,
         checks,
-        bind,
-        filter_bind,
-        decode,
-        patch_ty,
-        serde_with,
-        patch_with,
         samples,
         constraints,
         name,
     }
 }
 
-/// How a value of this type goes into and comes out of the database: the bind expression for
-/// a stored value (`$value` stands for it), the bind for a filter value (a reference named
-/// `value`), and the expression that reads it from `row`. Most types map directly through sqlx;
-/// enums travel as their text, and so do decimals on SQLite, which has no decimal type.
-fn column_mapping(
-    kind: FieldType,
-    optional: bool,
-    database: Database,
-    column: &str,
-) -> (String, String, String) {
-    let column = rust_str(column);
-    let as_text =
-        kind == FieldType::Enum || (kind == FieldType::Decimal && database == Database::Sqlite);
-    if !as_text {
-        // Copy types bind by value; strings and JSON by reference, to avoid a clone.
-        let by_reference = matches!(kind, FieldType::String | FieldType::Text | FieldType::Json);
-        let bind = if by_reference { "&$value" } else { "$value" };
-        // PostgreSQL text holds no NUL character and refuses to compare with one: such a
-        // filter is bound as NULL, which matches no record.
-        let text = matches!(kind, FieldType::String | FieldType::Text);
-        let filter_bind = if text && database == Database::Postgres {
-            "(!value.contains('\\0')).then_some(value)"
-        } else {
-            "value"
-        };
-        return (
-            bind.into(),
-            filter_bind.into(),
-            format!("row.try_get({column})?"),
-        );
-    }
-    let to_text = if kind == FieldType::Enum {
-        "as_str()"
-    } else {
-        "to_string()"
-    };
-    if optional {
-        (
-            format!("$value.map(|v| v.{to_text})"),
-            format!("value.{to_text}"),
-            format!("db::parse_optional(&row, {column})?"),
-        )
-    } else {
-        (
-            format!("$value.{to_text}"),
-            format!("value.{to_text}"),
-            format!("db::parse(&row, {column})?"),
-        )
-    }
-}
-
-fn checks(
-    pattern_static: &str,
-    field: &str,
-    kind: FieldType,
-    c: &Constraints,
-    uses: &mut Uses,
-) -> Vec<Check> {
-    let name = rust_str(field);
+fn checks(kind: FieldType, c: &Constraints, uses: &mut Uses) -> Vec<Check> {
     let mut checks = Vec::new();
-    let number = |text: &str| numeric_literal(text, kind);
     if let Some(min) = &c.min {
         uses.min = true;
         checks.push(Check {
-            call: format!("v.min({name}, $value, {})", number(min)),
-            rule: "min".into(),
+            rule: Rule::Min(min.clone()),
             invalid: sample::below(kind, min),
         });
     }
     if let Some(max) = &c.max {
         uses.max = true;
         checks.push(Check {
-            call: format!("v.max({name}, $value, {})", number(max)),
-            rule: "max".into(),
+            rule: Rule::Max(max.clone()),
             invalid: sample::above(kind, max),
         });
     }
     if let Some(min) = c.min_length {
         uses.min_length = true;
         checks.push(Check {
-            call: format!("v.min_length({name}, $value, {min})"),
-            rule: "min_length".into(),
+            rule: Rule::MinLength(min),
             invalid: (min > 0).then(|| sample::string_of_length(c, min as usize - 1)),
         });
     }
     if let Some(max) = c.max_length {
         uses.max_length = true;
         checks.push(Check {
-            call: format!("v.max_length({name}, $value, {max})"),
-            rule: "max_length".into(),
+            rule: Rule::MaxLength(max),
             invalid: Some(sample::string_of_length(c, max as usize + 1)),
         });
     }
     if let Some(pattern) = &c.pattern {
         uses.regex = true;
         checks.push(Check {
-            call: format!("v.pattern({name}, $value, &{pattern_static})"),
-            rule: "pattern".into(),
+            rule: Rule::Pattern,
             invalid: sample::not_matching(pattern, c),
         });
     }
@@ -454,16 +347,14 @@ fn checks(
         Some("email") => {
             uses.email = true;
             checks.push(Check {
-                call: format!("v.email({name}, $value)"),
-                rule: "email".into(),
+                rule: Rule::Email,
                 invalid: Some("\"not-an-email\"".into()),
             });
         }
         Some("url") => {
             uses.url = true;
             checks.push(Check {
-                call: format!("v.url({name}, $value)"),
-                rule: "url".into(),
+                rule: Rule::Url,
                 invalid: Some("\"not a url\"".into()),
             });
         }
@@ -476,22 +367,20 @@ fn checks(
 /// carry: a stored field of free text or JSON refuses it with the other checks, rather than
 /// failing in the database.
 fn refuse_nul(field: &mut Field, uses: &mut Uses) {
-    let name = rust_str(&field.name);
-    let call = match field.kind {
+    let rule = match field.kind {
         FieldType::String | FieldType::Text => {
             uses.nul = true;
-            format!("v.without_nul({name}, $value)")
+            Rule::WithoutNul
         }
         FieldType::Json => {
             uses.json_nul = true;
-            format!("v.json_without_nul({name}, $value)")
+            Rule::JsonWithoutNul
         }
         _ => return,
     };
     field.constraints.without_nul = true;
     field.checks.push(Check {
-        call,
-        rule: "nul".into(),
+        rule,
         invalid: Some(if field.kind == FieldType::Json {
             r#"{ "note": "a\u{0}b" }"#.into()
         } else {
@@ -501,66 +390,23 @@ fn refuse_nul(field: &mut Field, uses: &mut Uses) {
     uses.validator = true;
 }
 
-/// A number from the spec as a Rust expression of the field's type.
-fn numeric_literal(text: &str, kind: FieldType) -> String {
-    match kind {
-        FieldType::Float if !text.contains(['.', 'e', 'E']) => format!("{text}.0"),
-        FieldType::Decimal => decimal_expr(text),
-        _ => text.to_string(),
-    }
-}
-
-/// `Decimal::new(mantissa, scale)` for a decimal written in the spec.
-fn decimal_expr(text: &str) -> String {
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    let mantissa = format!("{int}{frac}");
-    let negative = mantissa.starts_with('-');
-    let digits = mantissa
-        .trim_start_matches(['-', '+'])
-        .trim_start_matches('0');
-    let digits = if digits.is_empty() { "0" } else { digits };
-    match (frac.len(), digits) {
-        (_, "0") => "Decimal::ZERO".into(),
-        (0, "1") if !negative => "Decimal::ONE".into(),
-        (scale, digits) => {
-            let sign = if negative { "-" } else { "" };
-            format!("Decimal::new({sign}{digits}, {scale})")
-        }
-    }
-}
-
-/// A default value as a Rust expression of the type of the field named `n`.
-fn rust_literal(literal: &Literal, kind: FieldType, n: &FieldNames) -> String {
-    let text = match literal {
-        Literal::Bool(b) => return b.to_string(),
-        Literal::Number(n) => n.clone(),
-        Literal::String(s) => s.clone(),
-        Literal::Null => return "None".into(),
-    };
-    match kind {
-        FieldType::String | FieldType::Text => format!("{}.into()", rust_str(&text)),
-        FieldType::Int | FieldType::Bigint | FieldType::Float | FieldType::Decimal => {
-            numeric_literal(&text, kind)
-        }
-        FieldType::Bool => text,
-        FieldType::Enum => {
-            let ty = n.enum_type.as_ref().expect("enum fields have an enum type");
-            let variant = n
-                .variants
-                .iter()
-                .find(|v| v.value == text)
-                .expect("validated: an enum default is one of its values");
-            format!("{}::{}", ty.text, variant.name.text)
-        }
-        FieldType::Uuid | FieldType::Ref => {
-            format!(
-                "Uuid::from_u128(0x{})",
-                text.replace('-', "").to_lowercase()
-            )
-        }
-        FieldType::Date | FieldType::Datetime | FieldType::Json => {
-            format!("{}.parse().expect(\"checked by msgen\")", rust_str(&text))
-        }
+/// A default as written in the spec, an enum's resolved to its variant.
+fn default_literal(literal: &Literal, n: &FieldNames) -> DefaultLiteral {
+    match literal {
+        Literal::Bool(b) => DefaultLiteral::Bool(*b),
+        Literal::Number(number) => DefaultLiteral::Number(number.clone()),
+        Literal::String(text) => match &n.enum_type {
+            Some(_) => {
+                let variant = n
+                    .variants
+                    .iter()
+                    .find(|v| v.value == *text)
+                    .expect("validated: an enum default is one of its values");
+                DefaultLiteral::Variant(variant.name.text.clone())
+            }
+            None => DefaultLiteral::Text(text.clone()),
+        },
+        Literal::Null => unreachable!("a null default is no default"),
     }
 }
 
@@ -724,67 +570,7 @@ fn lower_operation(
         .response
         .as_ref()
         .map(|b| body(b, n.response.as_ref(), false, uses));
-    let mut signature_params = vec!["&self".to_string()];
-    signature_params.extend(params.iter().map(|p| format!("{}: {}", p.ident, p.ty)));
-    if let Some(request) = &request {
-        signature_params.push(format!("input: {}", request.type_name));
-    }
-    let signature_ret = format!(
-        "Result<{}, AppError>",
-        response.as_ref().map_or("()", |r| r.type_name.as_str())
-    );
-    let qualify = |ty: &str| match ty {
-        "Uuid" => "uuid::Uuid".to_string(),
-        "NaiveDate" => "chrono::NaiveDate".to_string(),
-        other => other.to_string(),
-    };
-    let body_path = |b: &BodyType| format!("crate::models::{}::{}", b.module, b.type_name);
-    let mut qualified_params = vec!["&self".to_string()];
-    qualified_params.extend(
-        params
-            .iter()
-            .map(|p| format!("{}: {}", p.ident, qualify(&p.ty))),
-    );
-    if let Some(request) = &request {
-        qualified_params.push(format!("input: {}", body_path(request)));
-    }
-    let qualified_ret = format!(
-        "Result<{}, crate::error::AppError>",
-        response.as_ref().map_or("()".to_string(), body_path)
-    );
-    let mut handler_params = vec!["State(state): State<AppState>".to_string()];
-    match params.as_slice() {
-        [] => {}
-        [one] => handler_params.push(format!("Path({}): Path<{}>", one.ident, one.ty)),
-        many => {
-            let names: Vec<&str> = many.iter().map(|p| p.ident.as_str()).collect();
-            let types: Vec<&str> = many.iter().map(|p| p.ty.as_str()).collect();
-            handler_params.push(format!(
-                "Path(({})): Path<({})>",
-                names.join(", "),
-                types.join(", ")
-            ));
-        }
-    }
-    if let Some(request) = &request {
-        handler_params.push(format!("Json(input): Json<{}>", request.type_name));
-    }
-    let handler_ret = match &response {
-        Some(body) => format!("Result<Json<{}>, AppError>", body.type_name),
-        None => "Result<StatusCode, AppError>".to_string(),
-    };
-    let mut call_args: Vec<String> = params.iter().map(|p| p.ident.clone()).collect();
-    if request.is_some() {
-        call_args.push("input".into());
-    }
     CustomOperation {
-        handler_params: handler_params.join("|"),
-        handler_ret,
-        call_args: call_args.join(", "),
-        signature_params: signature_params.join("|"),
-        signature_ret,
-        qualified_params: qualified_params.join("|"),
-        qualified_ret,
         status: if response.is_some() { 200 } else { 204 },
         params,
         request,
@@ -792,24 +578,8 @@ fn lower_operation(
         name: op.name.value.clone(),
         ident: n.method.ident(),
         method: op.method.value,
-        method_fn: op.method.as_str().to_lowercase(),
         path: op.path.value.clone(),
         description: op.description.as_ref().map(|d| d.value.clone()),
         emits: op.emits.iter().map(|e| e.value.clone()).collect(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimals_become_exact_constructors() {
-        assert_eq!(decimal_expr("0"), "Decimal::ZERO");
-        assert_eq!(decimal_expr("0.00"), "Decimal::ZERO");
-        assert_eq!(decimal_expr("1"), "Decimal::ONE");
-        assert_eq!(decimal_expr("12.50"), "Decimal::new(1250, 2)");
-        assert_eq!(decimal_expr("-3.5"), "Decimal::new(-35, 1)");
-        assert_eq!(decimal_expr("100"), "Decimal::new(100, 0)");
     }
 }

@@ -1,5 +1,5 @@
-//! The intermediate representation: the service with every name, Rust type, SQL type, route and
-//! check decided, so that templates only lay out text.
+//! The intermediate representation: the service with every name, type, SQL type, route and
+//! check decided, as data. How each is spelt in Rust is the business of `render::view`.
 
 mod lower;
 mod sample;
@@ -146,18 +146,17 @@ impl Entity {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What templates see of a field, its Rust spellings included, is `render::view`'s business.
+#[derive(Debug, Clone)]
 pub struct Field {
     /// The name on the wire and in the database: `payment_id` for a ref `payment`.
     pub name: String,
     /// The Rust identifier: `r#type` for `type`.
     pub ident: String,
     pub kind: FieldType,
-    /// The Rust type of the value, without `Option`.
-    pub rust_type: String,
-    /// The Rust type as stored: `Option<..>` when optional.
-    pub ty: String,
     pub optional: bool,
+    /// Stored as its text: enums, and decimals on SQLite, which has no decimal type.
+    pub stored_as_text: bool,
     pub default: Option<DefaultValue>,
     /// The column default, as a SQL literal of the service's dialect.
     pub default_sql: Option<String>,
@@ -170,20 +169,8 @@ pub struct Field {
     pub description: Option<String>,
     pub enum_type: Option<String>,
     pub references: Option<Reference>,
-    /// Validation calls on a value `value` of `rust_type` (one per constraint).
+    /// What the service checks of a value given for it, one rule per constraint.
     pub checks: Vec<Check>,
-    /// How the repository binds this value (`$value` stands for the value).
-    pub bind: String,
-    /// How the repository binds a filter on this field (given a reference `value`).
-    pub filter_bind: String,
-    /// How the repository reads it from `row`.
-    pub decode: String,
-    /// The type in the patch input: `Option<T>`, or `Option<Option<T>>` when it may be cleared.
-    pub patch_ty: String,
-    /// A serde `with` module for the field's wire format, where serde's own does not fit.
-    pub serde_with: Option<String>,
-    /// The serde `deserialize_with` function of the field in a patch.
-    pub patch_with: String,
     /// The column's name before a rename in the spec (`renamed_from:`).
     pub renamed_from: Option<String>,
     /// The static holding the compiled `pattern`, when there is one: `PAYMENT_CURRENCY_PATTERN`.
@@ -207,24 +194,65 @@ pub struct Constraints {
     pub without_nul: bool,
 }
 
-/// One validation rule, rendered as a call on the generated `Validator`, and a value that breaks
-/// it (as JSON), for the generated tests.
-#[derive(Debug, Clone, Serialize)]
+/// One validation rule, and a value that breaks it (as JSON), for the generated tests.
+#[derive(Debug, Clone)]
 pub struct Check {
-    /// `Validator` method call, with `value` standing for the field's value.
-    pub call: String,
-    /// Short name for test function names: `min`, `max_length`, ...
-    pub rule: String,
+    pub rule: Rule,
     /// A value that fails this rule, as written in `json!`, when one exists.
     pub invalid: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What a check requires of a value; bounds as written in the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    Min(String),
+    Max(String),
+    MinLength(u64),
+    MaxLength(u64),
+    /// Matches the field's `pattern`, compiled in the static the field names.
+    Pattern,
+    Email,
+    Url,
+    /// Text without the NUL character (U+0000), which PostgreSQL cannot store.
+    WithoutNul,
+    /// JSON whose strings and member names hold no NUL character.
+    JsonWithoutNul,
+}
+
+impl Rule {
+    /// Short name, for test function names: `min`, `max_length`, `nul`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Rule::Min(_) => "min",
+            Rule::Max(_) => "max",
+            Rule::MinLength(_) => "min_length",
+            Rule::MaxLength(_) => "max_length",
+            Rule::Pattern => "pattern",
+            Rule::Email => "email",
+            Rule::Url => "url",
+            Rule::WithoutNul | Rule::JsonWithoutNul => "nul",
+        }
+    }
+}
+
+/// A field's default for create requests.
+#[derive(Debug, Clone)]
 pub struct DefaultValue {
-    /// A Rust expression of the field's value type.
-    pub rust: String,
+    pub value: DefaultLiteral,
     /// Name of the serde default function.
     pub function: String,
+}
+
+/// A default value as written in the spec, an enum's resolved to its variant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefaultLiteral {
+    Bool(bool),
+    /// A number as written: `12.50`, `3`.
+    Number(String),
+    /// Text, a date, a time, a uuid or JSON, as written.
+    Text(String),
+    /// The variant of the field's enum type: `Pending`.
+    Variant(String),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -258,7 +286,6 @@ pub struct Resource {
     pub trait_name: String,
     /// Index into `Service::entities` when this resource serves an entity's CRUD.
     pub entity: Option<usize>,
-    /// The entity's model module, for imports.
     pub crud: Crud,
     pub operations: Vec<CustomOperation>,
     /// Route prefix within the service (without base path): `/payments`.
@@ -298,35 +325,23 @@ impl Crud {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What templates see of an operation, its Rust signatures included, is `render::view`'s
+/// business.
+#[derive(Debug, Clone)]
 pub struct CustomOperation {
     /// snake_case: `capture_payment`.
     pub name: String,
     /// As a Rust identifier: `r#type` for `type`.
     pub ident: String,
     pub method: Method,
-    /// `axum` method router function: `post`.
-    pub method_fn: String,
     /// Path within the service, axum syntax: `/payments/{id}/capture`.
     pub path: String,
     pub description: Option<String>,
+    /// In the order the path has them.
     pub params: Vec<Field>,
     pub request: Option<BodyType>,
     pub response: Option<BodyType>,
     pub emits: Vec<String>,
-    /// The service method's parameters, `|`-separated: `&self|id: Uuid|input: CaptureRequest`.
-    pub signature_params: String,
-    /// The service method's return type.
-    pub signature_ret: String,
-    /// The same parameters with every type written as a full path, for stubs appended to a
-    /// file whose imports msgen does not manage.
-    pub qualified_params: String,
-    pub qualified_ret: String,
-    /// The arguments the controller passes: `id, input`.
-    pub call_args: String,
-    /// The controller handler's extractors, `|`-separated, and its return type.
-    pub handler_params: String,
-    pub handler_ret: String,
     /// The response status on success.
     pub status: u16,
 }
@@ -358,23 +373,7 @@ impl Service {
     }
 }
 
-/// Field types the spec maps to Rust; SQL types depend on the dialect.
-pub fn rust_type(kind: FieldType, enum_type: Option<&str>) -> String {
-    match kind {
-        FieldType::String | FieldType::Text => "String".into(),
-        FieldType::Int => "i32".into(),
-        FieldType::Bigint => "i64".into(),
-        FieldType::Float => "f64".into(),
-        FieldType::Decimal => "Decimal".into(),
-        FieldType::Bool => "bool".into(),
-        FieldType::Uuid | FieldType::Ref => "Uuid".into(),
-        FieldType::Date => "NaiveDate".into(),
-        FieldType::Datetime => "DateTime<Utc>".into(),
-        FieldType::Json => "serde_json::Value".into(),
-        FieldType::Enum => enum_type.unwrap_or("String").into(),
-    }
-}
-
+/// The SQL type of a field type in a dialect.
 pub fn sql_type(kind: FieldType, database: Database) -> &'static str {
     match (database, kind) {
         (Database::Sqlite, FieldType::String | FieldType::Text) => "text",

@@ -11,6 +11,7 @@ pub mod rust;
 mod sql;
 mod suite;
 mod uses;
+mod view;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -691,7 +692,7 @@ impl Renderer<'_> {
             ("DateTime<Utc>", "chrono::DateTime"),
             ("DateTime<Utc>", "chrono::Utc"),
         ] {
-            if fields().any(|f| f.rust_type == needle) {
+            if fields().any(|f| view::rust_type(f) == needle) {
                 paths.push(path.into());
             }
         }

@@ -58,7 +58,7 @@ pub fn model(s: &Service) -> Value {
         for op in &resource.operations {
             let path = format!("{}{}", s.base_path, op.path);
             let entry = paths.entry(path).or_insert_with(|| json!({}));
-            entry[op.method_fn.as_str()] = custom_operation(op, s);
+            entry[op.method.lower()] = custom_operation(op, s);
             for body in [&op.request, &op.response].into_iter().flatten() {
                 if body.inline {
                     schemas.insert(

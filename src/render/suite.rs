@@ -270,7 +270,7 @@ pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity
                 if let Some(value) = &check.invalid {
                     invalid.push(InvalidCase {
                         field: f.name.clone(),
-                        rule: check.rule.clone(),
+                        rule: check.rule.name().to_owned(),
                         value: value.clone(),
                     });
                 }
@@ -324,7 +324,7 @@ pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity
             });
             OperationTest {
                 name: op.name.clone(),
-                method: op.method_fn.clone(),
+                method: op.method.lower().to_owned(),
                 path,
                 invalid_body,
                 has_body: op.request.is_some(),

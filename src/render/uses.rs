@@ -121,10 +121,7 @@ impl<'a> ModelFile<'a> {
         let uses = ModelUses {
             date: fields().any(|f| f.kind == FieldType::Date),
             datetime: fields().any(|f| f.kind == FieldType::Datetime),
-            decimal: fields().any(|f| {
-                f.kind == FieldType::Decimal
-                    || f.checks.iter().any(|c| c.call.contains("Decimal::"))
-            }),
+            decimal: fields().any(|f| f.kind == FieldType::Decimal),
             regex: !patterns.is_empty(),
             uuid: fields().any(|f| matches!(f.kind, FieldType::Uuid | FieldType::Ref)),
             enums: entity.is_some_and(|e| !e.enums.is_empty()) || !body_enums.is_empty(),
@@ -165,7 +162,7 @@ pub(super) struct ResourceView<'a> {
 /// The types an operation's signature mentions, as import paths.
 pub(super) fn operation_types(op: &CustomOperation, paths: &mut BTreeSet<String>) {
     for param in &op.params {
-        type_paths(&param.rust_type, paths);
+        type_paths(&super::view::rust_type(param), paths);
     }
     for body in [&op.request, &op.response].into_iter().flatten() {
         paths.insert(format!(
@@ -367,7 +364,7 @@ pub(super) fn repository_imports(e: &Entity) -> Vec<String> {
         format!("{model}::{}", e.name),
         format!("{model}::{}", e.new_type),
     ];
-    if e.fields.iter().any(|f| f.decode.starts_with("db::")) {
+    if e.fields.iter().any(|f| f.stored_as_text) {
         paths.push("crate::db::self".into());
     }
     if !e.filters.is_empty() {
@@ -424,7 +421,7 @@ pub(super) fn controller_routes(
     for op in &resource.operations {
         add(
             &format!("{base_path}{}", op.path),
-            &op.method_fn,
+            op.method.lower(),
             op.ident.clone(),
         );
     }

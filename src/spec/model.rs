@@ -386,6 +386,11 @@ impl Method {
     pub fn as_str(self) -> &'static str {
         Self::ALL[self as usize]
     }
+
+    /// In lower case, as axum's method routers and OpenAPI's path items name it: `post`.
+    pub fn lower(self) -> &'static str {
+        ["get", "post", "put", "patch", "delete"][self as usize]
+    }
 }
 
 /// A spec has a handful of endpoints, so the size difference between the variants costs

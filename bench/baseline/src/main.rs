@@ -171,18 +171,13 @@ impl Status {
     }
 }
 
-fn default_status() -> Status {
-    Status::Pending
-}
-
+/// The service sets `status` (a new payment is pending); a `status` in the body is ignored.
 #[derive(Deserialize)]
 struct NewPayment {
     order_id: Uuid,
     #[serde(deserialize_with = "from_text")]
     amount: Decimal,
     currency: String,
-    #[serde(default = "default_status")]
-    status: Status,
     customer_email: String,
     note: Option<String>,
 }
@@ -383,7 +378,7 @@ async fn create_payment(
         .bind(input.order_id)
         .bind(db::bind_amount(input.amount))
         .bind(&input.currency)
-        .bind(input.status.as_str())
+        .bind(Status::Pending.as_str())
         .bind(&input.customer_email)
         .bind(&input.note)
         .bind(now)
