@@ -151,9 +151,6 @@ fn lower_entity(
         .filter_map(|f| f.references.as_ref().map(|r| r.entity.clone()))
         .collect();
     references.dedup();
-    if fields.iter().any(|f| f.optional) {
-        uses.patch_nullable = true;
-    }
     Entity {
         renamed_from: n.old_table.clone(),
         description: entity.description.as_ref().map(|d| d.value.clone()),

@@ -96,7 +96,6 @@ pub struct Uses {
     pub json_nul: bool,
     /// Some entity field is fixed once created.
     pub immutable: bool,
-    pub patch_nullable: bool,
     pub custom_operations: bool,
 }
 
