@@ -1,13 +1,20 @@
 """Writes a 50-entity spec to stdout: 4 to 11 fields of every scalar type each, an indexed
 enum, a reference every fourth entity, and a resource for each (the spec of BENCHMARKS.md
-section 5; `MSGEN_BENCH_SPEC_OUT` writes the one of section 1)."""
+sections 5 and 6; `MSGEN_BENCH_SPEC_OUT` writes the one of section 1).
+
+    python3 bench/spec50.py [N]      (N entities instead of 50: service `bench-N`)
+"""
 import random
+import sys
 
 random.seed(50)
 TYPES = ["string", "text", "int", "bigint", "float", "decimal", "bool", "uuid", "date",
          "datetime", "json"]
-names = [f"Thing{i:02d}" for i in range(50)]
-lines = ["service: bench-fifty", "database: sqlite", "base_path: /api", "entities:"]
+count = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+width = max(2, len(str(count - 1)))
+names = [f"Thing{i:0{width}d}" for i in range(count)]
+service = "bench-fifty" if count == 50 else f"bench-{count}"
+lines = [f"service: {service}", "database: sqlite", "base_path: /api", "entities:"]
 for i, name in enumerate(names):
     lines += [f"  {name}:", "    fields:"]
     for j in range(random.randint(4, 11)):
