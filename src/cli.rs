@@ -427,7 +427,7 @@ fn write_service(
         allow_destructive: options.allow_destructive,
     };
     let output = render::render(&service, &source.text, &previous).map_err(|err| match err {
-        render::RenderError::Migration(refused) => refusal(source, valid.spec(), &refused),
+        render::RenderError::Migration(refused) => refusal(source, valid.names(), &refused),
         other => other.into(),
     })?;
     let bases = plan::Bases::load(root, state)?;
@@ -462,7 +462,11 @@ fn write_service(
 
 /// Reports a schema change msgen refuses to make at the field or entity of the spec that asks
 /// for it; a table whose entity left the spec has no place there, so only the file is named.
-fn refusal(source: &Source, spec: &spec::Spec, refused: &render::MigrationError) -> anyhow::Error {
+fn refusal(
+    source: &Source,
+    names: &crate::names::Table,
+    refused: &render::MigrationError,
+) -> anyhow::Error {
     use render::MigrationError::*;
     let (table, column) = match refused {
         Conversion { table, column, .. }
@@ -470,7 +474,6 @@ fn refusal(source: &Source, spec: &spec::Spec, refused: &render::MigrationError)
         | RequiredWithoutValue { table, column } => (table, Some(column)),
         Destructive { table, column, .. } => (table, column.as_ref()),
     };
-    let names = crate::names::Table::of(spec);
     let entity = names.entities.iter().find(|e| e.table.text == *table);
     let span = entity.map(|entity| {
         let field = column.and_then(|column| entity.fields.iter().find(|f| f.name.text == *column));

@@ -122,23 +122,22 @@ fn lower_entity(
     uses: &mut Uses,
 ) -> Entity {
     let name = entity.name.value.clone();
-    let (declared, field_names): (Vec<&spec::Field>, Vec<&FieldNames>) = entity
+    let declared: Vec<(&spec::Field, &FieldNames)> = entity
         .fields
         .iter()
         .zip(&n.fields)
         .filter(|(f, _)| !IMPLICIT_FIELDS.contains(&f.name.as_str()))
-        .unzip();
+        .collect();
     let mut fields: Vec<Field> = declared
         .iter()
-        .zip(&field_names)
-        .map(|(f, fn_)| lower_field(f, fn_, names, database, uses))
+        .map(|(f, field_names)| lower_field(f, field_names, names, database, uses))
         .collect();
     if database == Database::Postgres {
         for field in &mut fields {
             refuse_nul(field, uses);
         }
     }
-    let enums = enums_of(&fields, field_names.iter().copied());
+    let enums = enums_of(&fields, declared.iter().map(|(_, n)| *n));
     let filters = fields
         .iter()
         .enumerate()
@@ -455,14 +454,9 @@ fn lower_resources(
             Endpoint::Custom(op) => {
                 uses.custom_operations = true;
                 let op_names = names.operation(i).expect("every custom endpoint is named");
-                let module = names
-                    .module_of(op_names)
-                    .expect("validated: paths start with a module's segment");
                 let index = names
-                    .modules
-                    .iter()
-                    .position(|m| std::ptr::eq(m, module))
-                    .expect("the module is in the table");
+                    .module_index(op_names)
+                    .expect("validated: paths start with a module's segment");
                 let model_module = resources[index].entity.map_or_else(
                     || resources[index].module.clone(),
                     |e| entities[e].model_module.clone(),

@@ -39,6 +39,13 @@ pub fn rust_ident(name: &str) -> String {
     }
 }
 
+/// Whether `segment` may be a fixed segment of a URL path: lowercase letters, digits, `_`, `-`.
+pub fn is_path_segment(segment: &str) -> bool {
+    segment
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
 /// The default table of an entity, and the name of its routes and modules: its snake_case name
 /// in the plural (`Payment` -> `payments`, `Category` -> `categories`, `Match` -> `matches`).
 pub fn plural_snake(entity: &str) -> String {

@@ -6,7 +6,7 @@
 
 use heck::ToSnakeCase;
 
-use super::{pascal, plural_snake, rust_ident, snake, sql_ident, variant};
+use super::{is_path_segment, pascal, plural_snake, rust_ident, snake, sql_ident, variant};
 use crate::spec::{Body, CustomEndpoint, Endpoint, Field, FieldType, Span, Spanned, Spec};
 
 /// What a generated name names, and so which other names it must not be equal to.
@@ -254,14 +254,15 @@ impl Table {
         self.entities.iter().find(|e| e.ty.text == name)
     }
 
-    /// The module whose routes start with `segment`.
-    pub fn module_of_route(&self, segment: &str) -> Option<&ModuleNames> {
-        self.modules.iter().find(|m| m.route == segment)
-    }
-
     /// The module an operation lives in: the one of the first segment of its path.
     pub fn module_of(&self, operation: &OperationNames) -> Option<&ModuleNames> {
-        self.module_of_route(&operation.first_segment.as_ref()?.value)
+        self.modules.get(self.module_index(operation)?)
+    }
+
+    /// Where in `modules` the module of an operation is.
+    pub fn module_index(&self, operation: &OperationNames) -> Option<usize> {
+        let segment = &operation.first_segment.as_ref()?.value;
+        self.modules.iter().position(|m| m.route == *segment)
     }
 
     /// The names of the custom endpoint at `endpoint` in the spec's `endpoints`.
@@ -366,10 +367,7 @@ fn operation(endpoint: usize, c: &CustomEndpoint) -> OperationNames {
 fn first_segment(path: &Spanned<String>) -> Option<Spanned<String>> {
     let rest = path.value.strip_prefix('/')?;
     let first = rest.split('/').next()?;
-    let usable = first.starts_with(|c: char| c.is_ascii_lowercase())
-        && first
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    let usable = first.starts_with(|c: char| c.is_ascii_lowercase()) && is_path_segment(first);
     usable.then(|| Spanned::new(first.to_owned(), path.part(1, first.len())))
 }
 

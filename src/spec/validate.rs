@@ -553,10 +553,7 @@ impl<'a> Validator<'a> {
                         "`base_path` cannot contain path parameters".to_owned(),
                         "parameters belong in a custom endpoint's `path`".to_owned(),
                     ))
-                } else if !segment
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-                {
+                } else if !names::is_path_segment(segment) {
                     Some((
                         format!("`base_path` segment `{}` has characters other than lowercase letters, digits, `_` and `-`", show(segment)),
                         guess_or("use lowercase letters, digits, `_` and `-`"),
@@ -645,28 +642,10 @@ impl<'a> Validator<'a> {
         Some(format!("msgen generates `{name}` for {purpose}"))
     }
 
-    /// The names of `entity`, which is one of the spec's.
-    fn entity_names(&self, entity: &Entity) -> &'a EntityNames {
-        let index = self
-            .spec
-            .entities
-            .iter()
-            .position(|e| std::ptr::eq(e, entity))
-            .expect("an entity of the spec");
-        &self.names.entities[index]
-    }
-
-    /// The names of custom endpoint `c`, which is one of the spec's.
-    fn operation_names(&self, c: &CustomEndpoint) -> &'a OperationNames {
-        let index = self
-            .spec
-            .endpoints
-            .iter()
-            .position(|e| matches!(e, Endpoint::Custom(other) if std::ptr::eq(other, c)))
-            .expect("an endpoint of the spec");
-        self.names
-            .operation(index)
-            .expect("every custom endpoint is named")
+    /// The names of entity `name`: names follow from the name alone, so any entity of that
+    /// name gives the same.
+    fn entity_names(&self, name: &str) -> &'a EntityNames {
+        self.names.entity(name).expect("every entity is named")
     }
 
     /// Each enum field of an entity becomes a Rust enum named after both (`Payment.status` ->
@@ -1784,7 +1763,7 @@ impl<'a> Validator<'a> {
         let mut resources: HashMap<&str, Span> = HashMap::new();
         let mut names: HashMap<&str, Span> = HashMap::new();
         let mut routes: Vec<Route> = Vec::new();
-        for endpoint in &spec.endpoints {
+        for (index, endpoint) in spec.endpoints.iter().enumerate() {
             match endpoint {
                 Endpoint::Resource(r) => {
                     let Some(entity) = self.entity(&r.resource.value) else {
@@ -1820,7 +1799,7 @@ impl<'a> Validator<'a> {
                     let operations = self.operations(r);
                     // Routes are named after the entity's plural, whatever its `table:`.
                     if is_pascal(&entity.name.value) {
-                        let segment = self.entity_names(entity).route.clone();
+                        let segment = self.entity_names(&entity.name.value).route.clone();
                         let describe = format!("the resource endpoint for `{}`", entity.name.value);
                         for op in operations {
                             let (methods, item): (&[Method], bool) = match op {
@@ -1859,7 +1838,11 @@ impl<'a> Validator<'a> {
                             names.insert(&c.name.value, c.name.span);
                         }
                     }
-                    if let Some(route) = self.custom_endpoint(c) {
+                    let op_names = self
+                        .names
+                        .operation(index)
+                        .expect("every custom endpoint is named");
+                    if let Some(route) = self.custom_endpoint(c, op_names) {
                         if let (Some(Segment::Static(first)), Some(at)) =
                             (route.segments.first(), route.spans.first())
                         {
@@ -1947,14 +1930,13 @@ impl<'a> Validator<'a> {
         true
     }
 
-    fn custom_endpoint(&mut self, c: &'a CustomEndpoint) -> Option<Route> {
+    fn custom_endpoint(&mut self, c: &'a CustomEndpoint, names: &OperationNames) -> Option<Route> {
         if let Some(d) = &c.description {
             self.text(d, "`description`");
         }
-        let names = self.operation_names(c);
         self.fields(&c.params, &names.params, Place::Param);
         let segments = if self.length_ok(&c.path, "`path`") {
-            self.path(c)
+            self.path(c, names)
         } else {
             None
         };
@@ -2072,7 +2054,11 @@ impl<'a> Validator<'a> {
 
     /// Checks a custom endpoint's path against its params; the route's segments (and where
     /// each is written) when valid.
-    fn path(&mut self, c: &CustomEndpoint) -> Option<(Vec<Segment>, Vec<Span>)> {
+    fn path(
+        &mut self,
+        c: &CustomEndpoint,
+        names: &OperationNames,
+    ) -> Option<(Vec<Segment>, Vec<Span>)> {
         let path = &c.path;
         let value = path.value.as_str();
         let bad = |span: Span, message: String, help: &str| {
@@ -2159,10 +2145,7 @@ impl<'a> Validator<'a> {
                     segments.push(Segment::Param(inner.to_owned()));
                     spans.push(at);
                 }
-            } else if segment
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-            {
+            } else if names::is_path_segment(segment) {
                 segments.push(Segment::Static(segment.to_owned()));
                 spans.push(at);
             } else {
@@ -2186,7 +2169,7 @@ impl<'a> Validator<'a> {
         // The first segment names the module that holds the operation.
         let module = self
             .names
-            .module_of(self.operation_names(c))
+            .module_of(names)
             .map_or("", |m| m.file.text.as_str());
         match (segments.first(), spans.first()) {
             (Some(Segment::Static(first)), Some(at)) if RESERVED_MODULES.contains(&module) => {
@@ -2217,7 +2200,7 @@ impl<'a> Validator<'a> {
                 {
                     Some(e) => format!(
                         "start the path with a fixed segment, such as an entity's route: `/{}{}`",
-                        self.entity_names(e).route,
+                        self.entity_names(&e.name.value).route,
                         show(value)
                     ),
                     None => "start the path with a fixed segment, e.g. `/reports/{day}`".to_owned(),
@@ -2666,15 +2649,14 @@ impl<'a> Validator<'a> {
                 });
             }
         }
-        for endpoint in &spec.endpoints {
-            let Endpoint::Custom(c) = endpoint else {
+        for names in &table.operations {
+            let Endpoint::Custom(c) = &spec.endpoints[names.endpoint] else {
                 continue;
             };
             let name = c.name.value.as_str();
             if !is_snake(name) || !can_be_ident(name) {
                 continue;
             }
-            let names = self.operation_names(c);
             for (body, inline, key) in [
                 (&c.request, &names.request, "request"),
                 (&c.response, &names.response, "response"),
