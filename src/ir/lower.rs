@@ -62,6 +62,43 @@ pub fn lower(valid: &ValidSpec) -> Service {
         resources,
         events,
         uses,
+        auth: spec.auth.as_ref().map(lower_auth),
+    }
+}
+
+fn lower_auth(auth: &spec::Auth) -> Auth {
+    let (keys, keys_from) = match &auth.keys.first().expect("validated: one source of keys").value {
+        spec::KeySource::JwksUrl(url) => ("jwks", url),
+        spec::KeySource::PublicKeyEnv(var) => ("public_key", var),
+        spec::KeySource::SecretEnv(var) => ("secret", var),
+    };
+    let value = |v: &Option<spec::Spanned<String>>| v.as_ref().map_or_else(String::new, |v| v.value.clone());
+    Auth {
+        issuer: value(&auth.issuer),
+        audience: value(&auth.audience),
+        keys,
+        keys_from: keys_from.clone(),
+        algorithms: match &auth.algorithms {
+            Some(list) => list.value.iter().map(|a| a.value.as_str()).collect(),
+            None => vec![spec::Algorithm::Rs256.as_str()],
+        },
+        scopes_claim: auth
+            .scopes_claim
+            .as_ref()
+            .map_or_else(|| "scope".to_string(), |c| c.value.clone()),
+    }
+}
+
+/// Who may call an endpoint: a token is required once the service has `auth:`, unless the
+/// endpoint is public.
+fn access(spec: &spec::Spec, auth: Option<&spec::Spanned<spec::Access>>, scopes: Option<&spec::ScopeList>) -> Access {
+    let required = spec.auth.is_some() && auth.is_none_or(|a| a.value == spec::Access::Required);
+    Access {
+        required,
+        scopes: scopes
+            .filter(|_| required)
+            .map(|list| list.value.iter().map(|s| s.value.clone()).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -437,6 +474,8 @@ fn lower_resources(
             trait_name: m.service_trait.text.clone(),
             entity: m.entity,
             crud: Crud::default(),
+            read: Access::default(),
+            write: Access::default(),
             operations: Vec::new(),
             route: format!("/{}", m.route),
         })
@@ -450,6 +489,15 @@ fn lower_resources(
                     .find(|m| m.entity.is_some_and(|e| entities[e].name == name))
                     .expect("validated: resources name entities");
                 resource.crud = crud(r.operations.as_deref());
+                let (read, write) = match &r.scopes {
+                    None => (None, None),
+                    Some(spec::ResourceScopes::All(list)) => (Some(list), Some(list)),
+                    Some(spec::ResourceScopes::ByKind { read, write, .. }) => {
+                        (read.as_ref(), write.as_ref())
+                    }
+                };
+                resource.read = access(spec, r.auth.as_ref(), read);
+                resource.write = access(spec, r.auth.as_ref(), write);
             }
             Endpoint::Custom(op) => {
                 uses.custom_operations = true;
@@ -461,8 +509,9 @@ fn lower_resources(
                     || resources[index].module.clone(),
                     |e| entities[e].model_module.clone(),
                 );
-                let lowered =
+                let mut lowered =
                     lower_operation(op, op_names, &model_module, names, entities, database, uses);
+                lowered.access = access(spec, op.auth.as_ref(), op.scopes.as_ref());
                 resources[index].operations.push(lowered);
             }
         }
@@ -572,5 +621,6 @@ fn lower_operation(
         path: op.path.value.clone(),
         description: op.description.as_ref().map(|d| d.value.clone()),
         emits: op.emits.iter().map(|e| e.value.clone()).collect(),
+        access: Access::default(),
     }
 }

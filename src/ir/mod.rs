@@ -2,7 +2,7 @@
 //! check decided, as data. How each is spelt in Rust is the business of `render::view`.
 
 mod lower;
-mod sample;
+pub(crate) mod sample;
 pub mod schema;
 
 use serde::Serialize;
@@ -32,6 +32,32 @@ pub struct Service {
     pub resources: Vec<Resource>,
     pub events: Events,
     pub uses: Uses,
+    /// The tokens the service accepts; `None` when every endpoint is public.
+    pub auth: Option<Auth>,
+}
+
+/// `auth:` of the spec, with its defaults.
+#[derive(Debug, Clone, Serialize)]
+pub struct Auth {
+    pub issuer: String,
+    pub audience: String,
+    /// Where the keys come from: `jwks`, `public_key` or `secret`.
+    pub keys: &'static str,
+    /// The key set's URL, or the environment variable that holds the key or secret.
+    pub keys_from: String,
+    /// RFC 7518 names, in the order written: `RS256`.
+    pub algorithms: Vec<&'static str>,
+    /// The claim holding the caller's scopes: `scope`, or a dotted path.
+    pub scopes_claim: String,
+}
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Access {
+    /// Whether a valid token is needed.
+    pub required: bool,
+    /// The scopes the token must carry, every one of them.
+    pub scopes: Vec<String>,
 }
 
 /// The events the service publishes and consumes.
@@ -286,6 +312,10 @@ pub struct Resource {
     /// Index into `Service::entities` when this resource serves an entity's CRUD.
     pub entity: Option<usize>,
     pub crud: Crud,
+    /// Who may list and get.
+    pub read: Access,
+    /// Who may create, update and delete.
+    pub write: Access,
     pub operations: Vec<CustomOperation>,
     /// Route prefix within the service (without base path): `/payments`.
     pub route: String,
@@ -341,6 +371,7 @@ pub struct CustomOperation {
     pub request: Option<BodyType>,
     pub response: Option<BodyType>,
     pub emits: Vec<String>,
+    pub access: Access,
     /// The response status on success.
     pub status: u16,
 }

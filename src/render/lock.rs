@@ -1,7 +1,7 @@
 //! `Cargo.lock` of a generated service: the dependency versions msgen's own tests build and
 //! test, so that a service built today builds the same way tomorrow.
 //!
-//! `templates/locks/` holds one lock file per database, broker and use of decimals, each
+//! `templates/locks/` holds one lock file per database, broker, use of decimals and of `auth:`, each
 //! resolved by cargo for a service that uses every optional dependency but those the variant
 //! leaves out (`tools/locks/update.sh` makes them). A service
 //! gets the part of it that its own `Cargo.toml` reaches: the packages its dependencies lead to,
@@ -36,7 +36,9 @@ pub fn lock_file(service: &Service, cargo_toml: &str) -> Result<File, LockError>
     // Depending on rust_decimal changes the features, and so the dependencies, of packages
     // that other dependencies share: services with and without decimals have locks of their own.
     let decimal = if service.uses.decimal { "-decimal" } else { "" };
-    let file = format!("locks/{database}-{broker}{decimal}.lock");
+    // So does checking tokens (jsonwebtoken, and reqwest with TLS).
+    let auth = if service.auth.is_some() { "-auth" } else { "" };
+    let file = format!("locks/{database}-{broker}{decimal}{auth}.lock");
     let superset = TEMPLATES
         .get_file(&file)
         .and_then(|found| found.contents_utf8())

@@ -253,6 +253,13 @@ fn shared_context(s: &Service) -> Context {
             resources()
                 .chain(["custom".into(), "helpers".into(), "service".into()])
                 .chain(s.events.any().then(|| "events".to_string()))
+                .chain(s.auth.is_some().then(|| "auth".to_string()))
+                .chain(
+                    s.auth
+                        .as_ref()
+                        .filter(|a| a.keys != "secret")
+                        .map(|_| "keys".to_string()),
+                )
                 .collect(),
         ),
     );
@@ -269,6 +276,11 @@ fn shared_context(s: &Service) -> Context {
     ctx.insert("dependencies", &s.has_dependencies());
     ctx.insert("has_crud", &crud);
     ctx.insert("service", s);
+    ctx.insert("auth", &s.auth);
+    ctx.insert(
+        "test_algorithm",
+        &s.auth.as_ref().map(|a| a.algorithms[0]),
+    );
     ctx.insert("msgen_version", env!("CARGO_PKG_VERSION"));
     ctx.insert("email_rule", crate::rules::EMAIL_RULE);
     ctx.insert("url_rule", crate::rules::URL_RULE);
@@ -579,6 +591,9 @@ impl Renderer<'_> {
         }
         if x.any() {
             names.push("extract");
+        }
+        if s.auth.is_some() {
+            names.push("auth");
         }
         for name in names {
             self.emit(
@@ -1282,6 +1297,30 @@ impl Renderer<'_> {
                 },
             );
         }
+        if s.auth.is_some() {
+            let routes = auth_routes(s);
+            self.emit(
+                "tests/api/auth.rs",
+                "tests/api/auth.rs".into(),
+                Ownership::Generated,
+                |ctx| {
+                    ctx.insert("protected", &routes.iter().filter(|r| r.required).collect::<Vec<_>>());
+                    ctx.insert("public", &routes.iter().filter(|r| !r.required).collect::<Vec<_>>());
+                    let mut scopes: Vec<&String> = routes.iter().flat_map(|r| &r.scopes).collect();
+                    scopes.sort();
+                    scopes.dedup();
+                    ctx.insert("scopes", &scopes);
+                },
+            );
+        }
+        if s.auth.as_ref().is_some_and(|a| a.keys != "secret") {
+            self.emit(
+                "tests/api/keys.rs",
+                "tests/api/keys.rs".into(),
+                Ownership::Generated,
+                |_| {},
+            );
+        }
         for resource in &s.resources {
             let entity = resource.entity.map(|i| &s.entities[i]);
             let view = test_view(s, resource, entity);
@@ -1516,6 +1555,78 @@ fn chain_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
         indent,
         get("suffix").unwrap_or(""),
     )))
+}
+
+/// An operation as the tests of `auth:` call it.
+#[derive(Serialize)]
+struct AuthRoute {
+    method: &'static str,
+    /// With a sample value for each parameter.
+    path: String,
+    /// Whether it sends a JSON body (`{}`).
+    body: bool,
+    required: bool,
+    scopes: Vec<String>,
+}
+
+/// Every operation of the service, with who may call it.
+fn auth_routes(s: &Service) -> Vec<AuthRoute> {
+    let base = &s.base_path;
+    let mut routes = Vec::new();
+    for r in &s.resources {
+        let c = r.crud;
+        let item = format!("{base}{}/00000000-0000-4000-8000-000000000001", r.route);
+        let collection = format!("{base}{}", r.route);
+        let crud = [
+            (c.list, "GET", &collection, false, &r.read),
+            (c.get, "GET", &item, false, &r.read),
+            (c.create, "POST", &collection, true, &r.write),
+            (c.update, "PUT", &item, true, &r.write),
+            (c.update, "PATCH", &item, true, &r.write),
+            (c.delete, "DELETE", &item, false, &r.write),
+        ];
+        for (offered, method, path, body, access) in crud {
+            if offered && r.entity.is_some() {
+                routes.push(AuthRoute {
+                    method,
+                    path: path.clone(),
+                    body,
+                    required: access.required,
+                    scopes: access.scopes.clone(),
+                });
+            }
+        }
+        for op in &r.operations {
+            let mut path = format!("{base}{}", op.path);
+            for p in &op.params {
+                let text = match crate::ir::sample::value(p.kind, &p.constraints, 0) {
+                    serde_json::Value::String(text) => text,
+                    other => other.to_string(),
+                };
+                path = path.replace(&format!("{{{}}}", p.name), &percent_encode(&text));
+            }
+            routes.push(AuthRoute {
+                method: op.method.as_str(),
+                path,
+                body: op.request.is_some(),
+                required: op.access.required,
+                scopes: op.access.scopes.clone(),
+            });
+        }
+    }
+    routes
+}
+
+/// `text` as one path segment: everything but unreserved characters percent-encoded.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -161,6 +161,9 @@ pub(super) struct ResourceView<'a> {
 
 /// The types an operation's signature mentions, as import paths.
 pub(super) fn operation_types(op: &CustomOperation, paths: &mut BTreeSet<String>) {
+    if op.access.required {
+        paths.insert("crate::auth::Caller".into());
+    }
     for param in &op.params {
         type_paths(&super::view::rust_type(param), paths);
     }
@@ -438,6 +441,12 @@ pub(super) fn controller_imports(resource: &Resource, entity: Option<&Entity>) -
     paths.insert("crate::error::AppError".into());
     paths.insert("crate::state::AppState".into());
     paths.insert(format!("crate::services::{}", resource.trait_name));
+    let crud = entity.is_some().then_some(resource.crud);
+    let reads = crud.is_some_and(|c| c.list || c.get) && resource.read.required;
+    let writes = crud.is_some_and(|c| c.create || c.update || c.delete) && resource.write.required;
+    if reads || writes {
+        paths.insert("crate::auth::Caller".into());
+    }
     if let Some(e) = entity {
         let c = resource.crud;
         let model = format!("crate::models::{}", e.model_module);

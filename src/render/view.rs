@@ -307,6 +307,9 @@ struct OperationView<'a> {
     qualified_ret: String,
     /// The arguments the controller passes: `id, input`.
     call_args: String,
+    /// The parameters a stub of the operation names, so that none is unused.
+    stub_args: String,
+    access: &'a crate::ir::Access,
     /// The controller handler's extractors, `|`-separated, and its return type.
     handler_params: String,
     handler_ret: String,
@@ -325,16 +328,22 @@ impl Serialize for CustomOperation {
         };
         let body_path = |b: &BodyType| format!("crate::models::{}::{}", b.module, b.type_name);
         let input = request.map(|r| format!("input: {}", r.type_name));
+        let caller = self.access.required;
         let signature_params: Vec<String> = std::iter::once("&self".to_string())
+            .chain(caller.then(|| "caller: &Caller".to_string()))
             .chain(params.iter().map(|p| param(p, stored_type(p))))
             .chain(input)
             .collect();
         let qualified_input = request.map(|r| format!("input: {}", body_path(r)));
         let qualified_params: Vec<String> = std::iter::once("&self".to_string())
+            .chain(caller.then(|| "caller: &crate::auth::Caller".to_string()))
             .chain(params.iter().map(|p| param(p, qualify(stored_type(p)))))
             .chain(qualified_input)
             .collect();
         let mut handler_params = vec!["State(state): State<AppState>".to_string()];
+        if caller {
+            handler_params.push("caller: Caller".to_string());
+        }
         match params.as_slice() {
             [] => {}
             [one] => {
@@ -353,10 +362,15 @@ impl Serialize for CustomOperation {
         if let Some(request) = request {
             handler_params.push(format!("Json(input): Json<{}>", request.type_name));
         }
-        let mut call_args: Vec<&str> = params.iter().map(|p| p.ident.as_str()).collect();
+        let mut call_args: Vec<&str> = caller.then_some("&caller").into_iter().collect();
+        call_args.extend(params.iter().map(|p| p.ident.as_str()));
         if request.is_some() {
             call_args.push("input");
         }
+        let stub_args: Vec<&str> = call_args
+            .iter()
+            .map(|arg| arg.trim_start_matches('&'))
+            .collect();
         OperationView {
             name: &self.name,
             ident: &self.ident,
@@ -380,6 +394,8 @@ impl Serialize for CustomOperation {
                 response.map_or("()".to_string(), body_path)
             ),
             call_args: call_args.join(", "),
+            stub_args: stub_args.join(", "),
+            access: &self.access,
             handler_params: handler_params.join("|"),
             handler_ret: match response {
                 Some(body) => format!("Result<Json<{}>, AppError>", body.type_name),

@@ -53,6 +53,8 @@ pub(crate) struct Dropped {
     /// Fields that could not be read, by owner and name. The owner is the span of the name of
     /// the entity, event or custom endpoint (for `params`), or the span of an inline body.
     pub fields: HashSet<(Span, String)>,
+    /// `auth:` is written but could not be read.
+    pub auth: bool,
     /// Keys of kept nodes whose values could not be read, or that were misspelt, by the span of
     /// the node's name (of a field, entity or custom endpoint; the `resource:` value of a
     /// resource endpoint) and the key.
@@ -62,6 +64,7 @@ pub(crate) struct Dropped {
 impl Dropped {
     pub fn is_empty(&self) -> bool {
         !self.service
+            && !self.auth
             && !self.every_entity
             && !self.every_published
             && !self.every_consumed
@@ -488,6 +491,7 @@ const TOP_KEYS: &[&str] = &[
     "entities",
     "endpoints",
     "events",
+    "auth",
 ];
 const ENTITY_KEYS: &[&str] = &["description", "table", "renamed_from", "fields"];
 const FIELD_KEYS: &[&str] = &[
@@ -510,7 +514,7 @@ const FIELD_KEYS: &[&str] = &[
     "description",
     "renamed_from",
 ];
-const RESOURCE_KEYS: &[&str] = &["resource", "operations"];
+const RESOURCE_KEYS: &[&str] = &["resource", "operations", "auth", "scopes"];
 const CUSTOM_KEYS: &[&str] = &[
     "name",
     "method",
@@ -520,7 +524,19 @@ const CUSTOM_KEYS: &[&str] = &[
     "request",
     "response",
     "emits",
+    "auth",
+    "scopes",
 ];
+const AUTH_KEYS: &[&str] = &[
+    "issuer",
+    "audience",
+    "jwks_url",
+    "public_key_env",
+    "secret_env",
+    "algorithms",
+    "scopes_claim",
+];
+const SCOPES_KEYS: &[&str] = &["read", "write"];
 const EVENTS_KEYS: &[&str] = &["publish", "consume"];
 const EVENT_KEYS: &[&str] = &["subject", "description", "from", "payload"];
 
@@ -1101,6 +1117,11 @@ impl Decoder {
             Some(e) => self.endpoints(&e.value),
             None => Vec::new(),
         };
+        let auth = get(top, "auth").and_then(|e| {
+            let auth = self.auth(e);
+            self.dropped.auth |= auth.is_none();
+            auth
+        });
 
         Some(Spec {
             service,
@@ -1113,7 +1134,115 @@ impl Decoder {
             entities,
             endpoints,
             events,
+            auth,
         })
+    }
+
+    // -- auth -----------------------------------------------------------------------------------
+
+    fn auth(&mut self, entry: &Entry) -> Option<Auth> {
+        let body = self.map(&entry.value, "auth", Some("e.g.\n\nauth:\n  issuer: https://id.example.com/\n  audience: payment-service\n  jwks_url: https://id.example.com/.well-known/jwks.json"))?;
+        let owner = entry.key.span;
+        let suggested = self.unknown_keys(body, AUTH_KEYS, "in `auth`", |key| match key {
+            "jwks" | "jwks_uri" | "jwk_url" => Some("the key set's address goes under `jwks_url:`"),
+            "algorithm" | "alg" => Some("write a list: `algorithms: [RS256]`"),
+            "roles_claim" | "scope_claim" | "claim" => {
+                Some("the claim that holds scopes or roles goes under `scopes_claim:`")
+            }
+            "aud" => Some("write `audience:`"),
+            "iss" => Some("write `issuer:`"),
+            _ => None,
+        });
+        self.lost(owner, &suggested);
+        let issuer = self.read(owner, body, "issuer", |d, n| d.string(n, "issuer"));
+        let audience = self.read(owner, body, "audience", |d, n| d.string(n, "audience"));
+        let mut keys = Vec::new();
+        for key in KeySource::KEYS {
+            let value = self.read(owner, body, key, |d, n| d.string(n, key));
+            if let Some(value) = value {
+                let source = match key {
+                    "jwks_url" => KeySource::JwksUrl(value.value),
+                    "public_key_env" => KeySource::PublicKeyEnv(value.value),
+                    _ => KeySource::SecretEnv(value.value),
+                };
+                keys.push(Spanned::new(source, value.span));
+            }
+        }
+        let algorithms = self.read(owner, body, "algorithms", |d, n| {
+            let help = match &n.kind {
+                Kind::Scalar { text, .. } => format!("write a list: `algorithms: [{}]`", show(text)),
+                _ => format!("write a list of algorithms: [{}]", Algorithm::ALL.join(", ")),
+            };
+            let items = d.seq(n, "algorithms", Some(help))?;
+            let mut all = Vec::new();
+            for item in items {
+                all.push(d.choice(item, "algorithms", "algorithm", &Algorithm::ALL, Algorithm::parse)?);
+            }
+            Some(Spanned::new(all, n.span))
+        });
+        let scopes_claim = self.read(owner, body, "scopes_claim", |d, n| d.string(n, "scopes_claim"));
+        Some(Auth {
+            issuer,
+            audience,
+            keys,
+            algorithms,
+            scopes_claim,
+            span: owner,
+        })
+    }
+
+    /// `auth: public | required` of an endpoint.
+    fn access(&mut self, owner: Span, body: &[Entry]) -> Option<Spanned<Access>> {
+        self.read(owner, body, "auth", |d, n| {
+            d.choice(n, "auth", "access", &Access::ALL, Access::parse)
+        })
+    }
+
+    /// A list of scope names.
+    fn scope_list(&mut self, node: &Node, key: &str) -> Option<ScopeList> {
+        let help = match &node.kind {
+            Kind::Scalar { text, .. } => format!("write a list: `{key}: [{}]`", show(text)),
+            _ => format!("write a list of scope names: `{key}: [payments:read]`"),
+        };
+        let items = self.seq(node, key, Some(help))?;
+        let mut scopes = Vec::new();
+        for item in items {
+            scopes.push(self.string(item, key)?);
+        }
+        Some(Spanned::new(scopes, node.span))
+    }
+
+    /// `scopes:` of a resource endpoint: a list, or `read:` and `write:` lists.
+    fn resource_scopes(&mut self, node: &Node) -> Option<ResourceScopes> {
+        if let Kind::Map(entries) = &node.kind {
+            let suggested = self.unknown_keys(entries, SCOPES_KEYS, "in `scopes`", |key| match key {
+                "list" | "get" => Some("`read:` covers list and get"),
+                "create" | "update" | "delete" => Some("`write:` covers create, update and delete"),
+                _ => None,
+            });
+            if !suggested.is_empty() {
+                return None;
+            }
+            let read = match get(entries, "read") {
+                Some(e) => Some(self.scope_list(&e.value, "read")?),
+                None => None,
+            };
+            let write = match get(entries, "write") {
+                Some(e) => Some(self.scope_list(&e.value, "write")?),
+                None => None,
+            };
+            return Some(ResourceScopes::ByKind {
+                read,
+                write,
+                span: node.span,
+            });
+        }
+        if let Kind::Scalar { text, .. } = &node.kind {
+            let d = expected(node, "a list or `read:` and `write:` lists", "scopes");
+            self.report(d.with_help(format!("write a list: `scopes: [{}]`", show(text))));
+            return None;
+        }
+        self.scope_list(node, "scopes").map(ResourceScopes::All)
     }
 
     fn port(&mut self, node: &Node) -> Option<Spanned<u16>> {
@@ -1479,7 +1608,7 @@ impl Decoder {
             if !RESOURCE_KEYS.contains(&key) && CUSTOM_KEYS.contains(&key) {
                 self.report(
                     Diagnostic::error(entry.key.span, format!("unknown key `{key}` {context}"))
-                        .with_help("a resource endpoint only takes `resource` and `operations`; custom routes are separate items with `name:`, `method:` and `path:`"),
+                        .with_help("a resource endpoint only takes `resource`, `operations`, `auth` and `scopes`; custom routes are separate items with `name:`, `method:` and `path:`"),
                 );
             }
         }
@@ -1498,9 +1627,13 @@ impl Decoder {
             None if suggested.contains(&"operations") => Some(Vec::new()),
             None => None,
         };
+        let auth = self.access(owner, body);
+        let scopes = self.read(owner, body, "scopes", |d, n| d.resource_scopes(n));
         Some(Endpoint::Resource(ResourceEndpoint {
             resource: entity?,
             operations,
+            auth,
+            scopes,
             span: node.span,
         }))
     }
@@ -1587,6 +1720,8 @@ impl Decoder {
         let emits = self
             .read(owner, body, "emits", |d, n| d.emits(n, owner))
             .unwrap_or_default();
+        let auth = self.access(owner, body);
+        let scopes = self.read(owner, body, "scopes", |d, n| d.scope_list(n, "scopes"));
         Some(Endpoint::Custom(CustomEndpoint {
             name: name?,
             method: method?,
@@ -1596,6 +1731,8 @@ impl Decoder {
             request,
             response,
             emits,
+            auth,
+            scopes,
             span: node.span,
         }))
     }

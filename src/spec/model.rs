@@ -75,6 +75,113 @@ pub struct Spec {
     pub entities: Vec<Entity>,
     pub endpoints: Vec<Endpoint>,
     pub events: Events,
+    /// How callers prove who they are; without it every endpoint is public.
+    pub auth: Option<Auth>,
+}
+
+/// `auth:`: the bearer tokens (JWTs) the service accepts.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub issuer: Option<Spanned<String>>,
+    pub audience: Option<Spanned<String>>,
+    /// Where the verification keys come from; the spec names exactly one.
+    pub keys: Vec<Spanned<KeySource>>,
+    pub algorithms: Option<Spanned<Vec<Spanned<Algorithm>>>>,
+    /// The claim that holds the caller's scopes (or roles), dotted for a nested one.
+    pub scopes_claim: Option<Spanned<String>>,
+    /// The span of the `auth` key.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// `jwks_url:` the identity provider's JSON Web Key Set.
+    JwksUrl(String),
+    /// `public_key_env:` the environment variable holding a PEM public key.
+    PublicKeyEnv(String),
+    /// `secret_env:` the environment variable holding an HS256 secret.
+    SecretEnv(String),
+}
+
+impl KeySource {
+    pub const KEYS: [&'static str; 3] = ["jwks_url", "public_key_env", "secret_env"];
+
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::JwksUrl(_) => "jwks_url",
+            Self::PublicKeyEnv(_) => "public_key_env",
+            Self::SecretEnv(_) => "secret_env",
+        }
+    }
+}
+
+/// A signing algorithm the service accepts (RFC 7518 names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Algorithm {
+    Rs256,
+    Es256,
+    EdDsa,
+    Hs256,
+}
+
+impl Algorithm {
+    pub const ALL: [&'static str; 4] = ["RS256", "ES256", "EdDSA", "HS256"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "RS256" => Self::Rs256,
+            "ES256" => Self::Es256,
+            "EdDSA" => Self::EdDsa,
+            "HS256" => Self::Hs256,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL[self as usize]
+    }
+
+    /// Whether the key is a shared secret rather than a public key.
+    pub fn is_symmetric(self) -> bool {
+        self == Self::Hs256
+    }
+}
+
+/// `auth:` of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone may call it.
+    Public,
+    /// A valid token is needed (the default once the service has `auth:`).
+    Required,
+}
+
+impl Access {
+    pub const ALL: [&'static str; 2] = ["public", "required"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "public" => Self::Public,
+            "required" => Self::Required,
+            _ => return None,
+        })
+    }
+}
+
+/// Scope names, as written.
+pub type ScopeList = Spanned<Vec<Spanned<String>>>;
+
+/// `scopes:` of a resource endpoint.
+#[derive(Debug, Clone)]
+pub enum ResourceScopes {
+    /// A list: every operation needs them.
+    All(ScopeList),
+    /// `read:` for list and get, `write:` for create, update and delete.
+    ByKind {
+        read: Option<ScopeList>,
+        write: Option<ScopeList>,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
@@ -407,6 +514,8 @@ pub struct ResourceEndpoint {
     pub resource: Spanned<String>,
     /// `None` means all five operations.
     pub operations: Option<Vec<Spanned<Operation>>>,
+    pub auth: Option<Spanned<Access>>,
+    pub scopes: Option<ResourceScopes>,
     pub span: Span,
 }
 
@@ -422,6 +531,8 @@ pub struct CustomEndpoint {
     pub response: Option<Body>,
     /// Names of published events this operation emits.
     pub emits: Vec<Spanned<String>>,
+    pub auth: Option<Spanned<Access>>,
+    pub scopes: Option<ScopeList>,
     pub span: Span,
 }
 

@@ -8,6 +8,8 @@
 //! with shape problems is checked without what the decoder could not read ([`Dropped`]), and
 //! checks that would only report its absence are skipped.
 
+mod auth;
+
 use std::collections::HashMap;
 
 use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
@@ -106,6 +108,7 @@ pub(crate) fn validate(spec: &Spec, names: &Table, dropped: &Dropped) -> Vec<Dia
     v.entities();
     v.endpoints();
     v.events();
+    v.auth();
     v.enum_type_clashes();
     let modules = v.modules();
     v.generated_type_clashes(&modules);
