@@ -277,6 +277,13 @@ fn shared_context(s: &Service) -> Context {
     ctx.insert("has_crud", &crud);
     ctx.insert("service", s);
     ctx.insert("auth", &s.auth);
+    if s.auth.is_some() {
+        let policy: Vec<AuthRoute> = auth_routes(s)
+            .into_iter()
+            .filter(|r| r.required && !r.scopes.is_empty())
+            .collect();
+        ctx.insert("auth_policy", &policy);
+    }
     ctx.insert(
         "test_algorithm",
         &s.auth.as_ref().map(|a| a.algorithms[0]),
@@ -1304,6 +1311,7 @@ impl Renderer<'_> {
                 "tests/api/auth.rs".into(),
                 Ownership::Generated,
                 |ctx| {
+                    ctx.insert("imports", &auth_test_imports(s, &routes));
                     ctx.insert("protected", &routes.iter().filter(|r| r.required).collect::<Vec<_>>());
                     ctx.insert("public", &routes.iter().filter(|r| !r.required).collect::<Vec<_>>());
                     let mut scopes: Vec<&String> = routes.iter().flat_map(|r| &r.scopes).collect();
@@ -1557,11 +1565,13 @@ fn chain_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
     )))
 }
 
-/// An operation as the tests of `auth:` call it.
+/// An operation, with who may call it.
 #[derive(Serialize)]
 struct AuthRoute {
     method: &'static str,
-    /// With a sample value for each parameter.
+    /// As the router has it: `/payments/{id}`.
+    route: String,
+    /// With a sample value for each parameter, for the tests.
     path: String,
     /// Whether it sends a JSON body (`{}`).
     body: bool,
@@ -1587,8 +1597,14 @@ fn auth_routes(s: &Service) -> Vec<AuthRoute> {
         ];
         for (offered, method, path, body, access) in crud {
             if offered && r.entity.is_some() {
+                let route = if path == &item {
+                    format!("{collection}/{{id}}")
+                } else {
+                    collection.clone()
+                };
                 routes.push(AuthRoute {
                     method,
+                    route,
                     path: path.clone(),
                     body,
                     required: access.required,
@@ -1597,7 +1613,8 @@ fn auth_routes(s: &Service) -> Vec<AuthRoute> {
             }
         }
         for op in &r.operations {
-            let mut path = format!("{base}{}", op.path);
+            let route = format!("{base}{}", op.path);
+            let mut path = route.clone();
             for p in &op.params {
                 let text = match crate::ir::sample::value(p.kind, &p.constraints, 0) {
                     serde_json::Value::String(text) => text,
@@ -1607,6 +1624,7 @@ fn auth_routes(s: &Service) -> Vec<AuthRoute> {
             }
             routes.push(AuthRoute {
                 method: op.method.as_str(),
+                route,
                 path,
                 body: op.request.is_some(),
                 required: op.access.required,
@@ -1615,6 +1633,38 @@ fn auth_routes(s: &Service) -> Vec<AuthRoute> {
         }
     }
     routes
+}
+
+/// The imports of `tests/api/auth.rs`.
+fn auth_test_imports(s: &Service, routes: &[AuthRoute]) -> Vec<String> {
+    let c = &s.crate_name;
+    let keys = s.auth.as_ref().map_or("", |a| a.keys);
+    let mut paths = vec![
+        "jsonwebtoken::Algorithm".to_string(),
+        "jsonwebtoken::EncodingKey".into(),
+        "jsonwebtoken::Header".into(),
+        "serde_json::json".into(),
+        "serde_json::Map".into(),
+        "serde_json::Value".into(),
+        format!("{c}::config::AuthConfig"),
+        "crate::helpers::spawn_app".into(),
+    ];
+    if keys == "jwks" {
+        paths.extend(["axum::routing::get".into(), "axum::Router".into()]);
+    } else {
+        paths.push(format!("{c}::Config"));
+    }
+    if keys != "secret" {
+        paths.push("crate::keys".into());
+    }
+    if !routes.is_empty() {
+        paths.extend([
+            "reqwest::Method".into(),
+            "reqwest::StatusCode".into(),
+            "crate::helpers::TestApp".into(),
+        ]);
+    }
+    rust::imports(&paths)
 }
 
 /// `text` as one path segment: everything but unreserved characters percent-encoded.

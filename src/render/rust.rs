@@ -132,6 +132,18 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
         return format!("{pad}{prefix}{one_line}{suffix}");
     }
     let same_line = || {
+        // A root too wide for its line that is a call breaks its arguments, and the chain
+        // goes on at the root's own indent: `crud::long_module::update(\n    id,\n)\n.await`.
+        if indent + prefix.len() + head.len() > MAX_WIDTH {
+            if let Some(broken) = break_call(head, indent) {
+                let mut out = format!("{pad}{prefix}{broken}");
+                for call in calls {
+                    out.push_str(&format!("\n{pad}.{call}"));
+                }
+                out.push_str(suffix);
+                return out;
+            }
+        }
         if let [call] = calls {
             if let Some(line) = single_call(prefix, head, call, indent, suffix) {
                 return line;
@@ -835,6 +847,15 @@ mod tests {
             [r#""/a,{b}""#, "post(f(x, y))", "[1, 2]"]
         );
     }
+    #[test]
+    fn a_root_call_too_wide_for_its_line_breaks_its_arguments() {
+        let root = "crud::catalogue_entry_with_a_very_long_descriptive_names::update(self.db(), id, input, expected)";
+        assert_eq!(
+            chain("", root, &["await"], 8, ""),
+            "        crud::catalogue_entry_with_a_very_long_descriptive_names::update(\n            self.db(),\n            id,\n            input,\n            expected,\n        )\n        .await"
+        );
+    }
+
     /// As rustfmt 1.9 lays these out (checked with `rustfmt --emit stdout`).
     #[test]
     fn a_field_too_long_for_its_line_breaks_its_chain() {
