@@ -540,6 +540,23 @@ const SCOPES_KEYS: &[&str] = &["read", "write"];
 const EVENTS_KEYS: &[&str] = &["publish", "consume"];
 const EVENT_KEYS: &[&str] = &["subject", "description", "from", "payload"];
 
+/// Advice for keys of `auth` written as other tools write them, and the key they stand for.
+fn auth_key(key: &str) -> Option<(&'static str, &'static str)> {
+    Some(match key {
+        "jwks" | "jwks_uri" | "jwk_url" => {
+            ("the key set's address goes under `jwks_url:`", "jwks_url")
+        }
+        "algorithm" | "alg" => ("write a list: `algorithms: [RS256]`", "algorithms"),
+        "roles_claim" | "scope_claim" | "claim" => (
+            "the claim that holds scopes or roles goes under `scopes_claim:`",
+            "scopes_claim",
+        ),
+        "aud" => ("write `audience:`", "audience"),
+        "iss" => ("write `issuer:`", "issuer"),
+        _ => return None,
+    })
+}
+
 /// Advice for keys people often bring from other tools, and the key they stand for when the
 /// advice names one (the field was meant to have it, so its absence is not news).
 fn foreign_key(key: &str) -> Option<(&'static str, Option<&'static str>)> {
@@ -1143,17 +1160,15 @@ impl Decoder {
     fn auth(&mut self, entry: &Entry) -> Option<Auth> {
         let body = self.map(&entry.value, "auth", Some("e.g.\n\nauth:\n  issuer: https://id.example.com/\n  audience: payment-service\n  jwks_url: https://id.example.com/.well-known/jwks.json"))?;
         let owner = entry.key.span;
-        let suggested = self.unknown_keys(body, AUTH_KEYS, "in `auth`", |key| match key {
-            "jwks" | "jwks_uri" | "jwk_url" => Some("the key set's address goes under `jwks_url:`"),
-            "algorithm" | "alg" => Some("write a list: `algorithms: [RS256]`"),
-            "roles_claim" | "scope_claim" | "claim" => {
-                Some("the claim that holds scopes or roles goes under `scopes_claim:`")
-            }
-            "aud" => Some("write `audience:`"),
-            "iss" => Some("write `issuer:`"),
-            _ => None,
+        let suggested = self.unknown_keys(body, AUTH_KEYS, "in `auth`", |key| {
+            auth_key(key).map(|(help, _)| help)
         });
         self.lost(owner, &suggested);
+        for entry in body {
+            if let Some((_, meant)) = auth_key(&entry.key.value) {
+                self.lost(owner, &[meant]);
+            }
+        }
         let issuer = self.read(owner, body, "issuer", |d, n| d.string(n, "issuer"));
         let audience = self.read(owner, body, "audience", |d, n| d.string(n, "audience"));
         let mut keys = Vec::new();
@@ -1194,7 +1209,7 @@ impl Decoder {
     /// `auth: public | required` of an endpoint.
     fn access(&mut self, owner: Span, body: &[Entry]) -> Option<Spanned<Access>> {
         self.read(owner, body, "auth", |d, n| {
-            d.choice(n, "auth", "access", &Access::ALL, Access::parse)
+            d.choice(n, "auth", "`auth` value", &Access::ALL, Access::parse)
         })
     }
 

@@ -199,7 +199,12 @@ impl Validator<'_> {
         }
         for list in scopes {
             for scope in &list.value {
-                if !is_scope_token(&scope.value) {
+                if scope.value.is_empty() {
+                    self.report(
+                        Diagnostic::error(scope.span, "a scope cannot be empty")
+                            .with_help("write the scope's name, e.g. `payments:read`, or remove it"),
+                    );
+                } else if !is_scope_token(&scope.value) {
                     self.report(
                         Diagnostic::error(scope.span, format!("`{}` is not a scope name", show(scope)))
                             .with_help("a scope is one word of visible characters without spaces, `\"` or `\\` (RFC 6749), e.g. `payments:read`"),
