@@ -67,12 +67,19 @@ pub fn lower(valid: &ValidSpec) -> Service {
 }
 
 fn lower_auth(auth: &spec::Auth) -> Auth {
-    let (keys, keys_from) = match &auth.keys.first().expect("validated: one source of keys").value {
+    let (keys, keys_from) = match &auth
+        .keys
+        .first()
+        .expect("validated: one source of keys")
+        .value
+    {
         spec::KeySource::JwksUrl(url) => ("jwks", url),
         spec::KeySource::PublicKeyEnv(var) => ("public_key", var),
         spec::KeySource::SecretEnv(var) => ("secret", var),
     };
-    let value = |v: &Option<spec::Spanned<String>>| v.as_ref().map_or_else(String::new, |v| v.value.clone());
+    let value = |v: &Option<spec::Spanned<String>>| {
+        v.as_ref().map_or_else(String::new, |v| v.value.clone())
+    };
     Auth {
         issuer: value(&auth.issuer),
         audience: value(&auth.audience),
@@ -91,7 +98,11 @@ fn lower_auth(auth: &spec::Auth) -> Auth {
 
 /// Who may call an endpoint: a token is required once the service has `auth:`, unless the
 /// endpoint is public.
-fn access(spec: &spec::Spec, auth: Option<&spec::Spanned<spec::Access>>, scopes: Option<&spec::ScopeList>) -> Access {
+fn access(
+    spec: &spec::Spec,
+    auth: Option<&spec::Spanned<spec::Access>>,
+    scopes: Option<&spec::ScopeList>,
+) -> Access {
     let required = spec.auth.is_some() && auth.is_none_or(|a| a.value == spec::Access::Required);
     Access {
         required,

@@ -167,6 +167,22 @@ fn operation(html: &mut String, doc: &Value, op: &Operation) {
         "<p class=\"muted\">Operation id <code>{}</code></p>",
         escape(&op.id)
     );
+    if let Some(requirement) = op.value["security"].get(0).and_then(Value::as_object) {
+        let scopes: Vec<String> = requirement
+            .values()
+            .flat_map(|scopes| scopes.as_array().into_iter().flatten())
+            .filter_map(Value::as_str)
+            .map(|scope| format!("<code>{}</code>", escape(scope)))
+            .collect();
+        let _ = match scopes.as_slice() {
+            [] => writeln!(html, "<p>Needs a bearer token.</p>"),
+            _ => writeln!(
+                html,
+                "<p>Needs a bearer token with the scopes {}.</p>",
+                scopes.join(", ")
+            ),
+        };
+    }
     let own = op.value["parameters"]
         .as_array()
         .map_or(&[][..], Vec::as_slice);

@@ -284,10 +284,7 @@ fn shared_context(s: &Service) -> Context {
             .collect();
         ctx.insert("auth_policy", &policy);
     }
-    ctx.insert(
-        "test_algorithm",
-        &s.auth.as_ref().map(|a| a.algorithms[0]),
-    );
+    ctx.insert("test_algorithm", &s.auth.as_ref().map(|a| a.algorithms[0]));
     ctx.insert("msgen_version", env!("CARGO_PKG_VERSION"));
     ctx.insert("email_rule", crate::rules::EMAIL_RULE);
     ctx.insert("url_rule", crate::rules::URL_RULE);
@@ -1312,8 +1309,14 @@ impl Renderer<'_> {
                 Ownership::Generated,
                 |ctx| {
                     ctx.insert("imports", &auth_test_imports(s, &routes));
-                    ctx.insert("protected", &routes.iter().filter(|r| r.required).collect::<Vec<_>>());
-                    ctx.insert("public", &routes.iter().filter(|r| !r.required).collect::<Vec<_>>());
+                    ctx.insert(
+                        "protected",
+                        &routes.iter().filter(|r| r.required).collect::<Vec<_>>(),
+                    );
+                    ctx.insert(
+                        "public",
+                        &routes.iter().filter(|r| !r.required).collect::<Vec<_>>(),
+                    );
                     let mut scopes: Vec<&String> = routes.iter().flat_map(|r| &r.scopes).collect();
                     scopes.sort();
                     scopes.dedup();

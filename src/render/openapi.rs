@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::ir::{BodyType, CustomOperation, Entity, Field, Service};
+use crate::ir::{Auth, BodyType, CustomOperation, Entity, Field, Service};
 
 use super::decimal_pattern;
 use crate::spec::FieldType;
@@ -77,6 +77,16 @@ pub fn model(s: &Service) -> Value {
         );
         schemas.insert(e.patch_type.clone(), patch_schema(e));
     }
+    let mut responses = shared_responses();
+    let mut components = Map::new();
+    if let Some(auth) = &s.auth {
+        secure(s, auth, &mut paths);
+        responses
+            .as_object_mut()
+            .expect("shared responses are a map")
+            .extend(auth_responses(auth));
+        components.insert("securitySchemes".into(), security_schemes(auth));
+    }
     let mut info = json!({
         "title": s.name,
         "version": s.version,
@@ -88,11 +98,115 @@ pub fn model(s: &Service) -> Value {
         "openapi": "3.1.0",
         "info": info,
         "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "responses": shared_responses(),
-        },
+        "components": components_with(schemas, responses, components),
     })
+}
+
+fn components_with(
+    schemas: Map<String, Value>,
+    responses: Value,
+    rest: Map<String, Value>,
+) -> Value {
+    let mut components = Map::new();
+    components.insert("schemas".into(), Value::Object(schemas));
+    components.insert("responses".into(), responses);
+    components.extend(rest);
+    Value::Object(components)
+}
+
+/// The name of the bearer token scheme in `components.securitySchemes`.
+const BEARER: &str = "bearerAuth";
+
+/// Marks every protected operation with the token and scopes it needs and the answers a
+/// refused token gets.
+fn secure(s: &Service, auth: &Auth, paths: &mut Map<String, Value>) {
+    for route in super::auth_routes(s).iter().filter(|r| r.required) {
+        let Some(op) = paths
+            .get_mut(&route.route)
+            .and_then(|item| item.get_mut(route.method.to_ascii_lowercase()))
+        else {
+            continue;
+        };
+        op["security"] = json!([{ BEARER: route.scopes }]);
+        let responses = op["responses"]
+            .as_object_mut()
+            .expect("every operation has responses");
+        let mut codes = vec![401];
+        if !route.scopes.is_empty() {
+            codes.push(403);
+        }
+        if auth.keys == "jwks" {
+            codes.push(503);
+        }
+        responses.extend(error_refs(&codes));
+        // In the order of their status codes, as everywhere else in the document.
+        let mut sorted: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        responses.extend(sorted);
+    }
+}
+
+fn security_schemes(auth: &Auth) -> Value {
+    let keys = match auth.keys {
+        "jwks" => "a key of the identity provider's key set",
+        "public_key" => "the service's public key",
+        _ => "the service's shared secret",
+    };
+    json!({
+        BEARER: {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": format!(
+                "A JWT signed with {keys} ({}), issued by `{}` for the audience `{}`. The \
+                 scopes an operation lists must all be in the token's `{}` claim.",
+                auth.algorithms.join(", "),
+                auth.issuer,
+                auth.audience,
+                auth.scopes_claim,
+            ),
+        }
+    })
+}
+
+/// The shared answers of refused tokens.
+fn auth_responses(auth: &Auth) -> Map<String, Value> {
+    let challenge = json!({
+        "description": "`Bearer`, with `error=\"invalid_token\"` for a token that was refused \
+                        or `error=\"insufficient_scope\"` and the scopes required (RFC 6750).",
+        "schema": { "type": "string" },
+    });
+    let problem = json!({ "application/problem+json": { "schema": reference("Problem") } });
+    let mut responses = Map::new();
+    responses.insert(
+        error_name(401).into(),
+        json!({
+            "description": "No bearer token, or one that was refused: malformed, expired, not \
+                            valid yet, from another issuer or for another audience, or signed \
+                            with a key or algorithm the service does not accept.",
+            "headers": { "WWW-Authenticate": challenge },
+            "content": problem,
+        }),
+    );
+    responses.insert(
+        error_name(403).into(),
+        json!({
+            "description": "The token lacks a scope the operation requires.",
+            "headers": { "WWW-Authenticate": challenge },
+            "content": problem,
+        }),
+    );
+    if auth.keys == "jwks" {
+        responses.insert(
+            error_name(503).into(),
+            json!({
+                "description": "The service cannot check tokens yet: it has not reached the \
+                                identity provider's key set since it started.",
+                "content": problem,
+            }),
+        );
+    }
+    responses
 }
 
 /// `(method, path, summary)` of every API route, for the service's README.
@@ -168,6 +282,8 @@ fn error_refs(codes: &[u16]) -> Map<String, Value> {
 fn error_name(code: u16) -> &'static str {
     match code {
         400 => "BadRequest",
+        401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "NotFound",
         409 => "Conflict",
         412 => "PreconditionFailed",
@@ -175,6 +291,7 @@ fn error_name(code: u16) -> &'static str {
         415 => "UnsupportedMediaType",
         422 => "UnprocessableEntity",
         501 => "NotImplemented",
+        503 => "ServiceUnavailable",
         _ => "InternalServerError",
     }
 }
@@ -651,5 +768,44 @@ mod tests {
         assert_eq!(note["title"], json!({ "type": "string" }));
         assert_eq!(note["extra"], json!({}));
         assert_eq!(sqlite["components"]["schemas"].get(STORABLE_JSON), None);
+    }
+
+    /// Protected operations name the scheme and their scopes, and document the answers of a
+    /// refused token; public ones need nothing; a service without `auth:` has no scheme.
+    #[test]
+    fn protected_operations_document_their_token() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/specs/valid/members-area.yaml"
+        ))
+        .unwrap();
+        let valid = crate::spec::check(&crate::spec::Source::new("msgen.yaml", &text)).unwrap();
+        let doc = model(&crate::ir::lower(&valid));
+        let scheme = &doc["components"]["securitySchemes"][BEARER];
+        assert_eq!(scheme["scheme"], "bearer");
+        assert_eq!(scheme["bearerFormat"], "JWT");
+
+        let list = &doc["paths"]["/api/members"]["get"];
+        assert_eq!(list["security"], json!([{ BEARER: ["members:read"] }]));
+        let codes: Vec<&String> = list["responses"].as_object().unwrap().keys().collect();
+        assert_eq!(codes, ["200", "400", "401", "403", "422", "500"]);
+        let promote = &doc["paths"]["/api/members/{id}/promote"]["post"];
+        assert_eq!(
+            promote["security"],
+            json!([{ BEARER: ["members:admin", "members:promote"] }])
+        );
+        // Required without scopes: a token, but no 403 for scopes.
+        let whoami = &doc["paths"]["/api/members/me"]["get"];
+        assert_eq!(whoami["security"], json!([{ BEARER: [] }]));
+        assert_eq!(whoami["responses"].get("403"), None);
+        assert!(whoami["responses"].get("401").is_some());
+
+        let public = &doc["paths"]["/api/announcements"]["get"];
+        assert_eq!(public.get("security"), None);
+        assert_eq!(public["responses"].get("401"), None);
+
+        let open = document("sqlite");
+        assert_eq!(open["components"].get("securitySchemes"), None);
+        assert_eq!(open["components"]["responses"].get("Unauthorized"), None);
     }
 }

@@ -1185,17 +1185,30 @@ impl Decoder {
         }
         let algorithms = self.read(owner, body, "algorithms", |d, n| {
             let help = match &n.kind {
-                Kind::Scalar { text, .. } => format!("write a list: `algorithms: [{}]`", show(text)),
-                _ => format!("write a list of algorithms: [{}]", Algorithm::ALL.join(", ")),
+                Kind::Scalar { text, .. } => {
+                    format!("write a list: `algorithms: [{}]`", show(text))
+                }
+                _ => format!(
+                    "write a list of algorithms: [{}]",
+                    Algorithm::ALL.join(", ")
+                ),
             };
             let items = d.seq(n, "algorithms", Some(help))?;
             let mut all = Vec::new();
             for item in items {
-                all.push(d.choice(item, "algorithms", "algorithm", &Algorithm::ALL, Algorithm::parse)?);
+                all.push(d.choice(
+                    item,
+                    "algorithms",
+                    "algorithm",
+                    &Algorithm::ALL,
+                    Algorithm::parse,
+                )?);
             }
             Some(Spanned::new(all, n.span))
         });
-        let scopes_claim = self.read(owner, body, "scopes_claim", |d, n| d.string(n, "scopes_claim"));
+        let scopes_claim = self.read(owner, body, "scopes_claim", |d, n| {
+            d.string(n, "scopes_claim")
+        });
         Some(Auth {
             issuer,
             audience,
@@ -1230,11 +1243,14 @@ impl Decoder {
     /// `scopes:` of a resource endpoint: a list, or `read:` and `write:` lists.
     fn resource_scopes(&mut self, node: &Node) -> Option<ResourceScopes> {
         if let Kind::Map(entries) = &node.kind {
-            let suggested = self.unknown_keys(entries, SCOPES_KEYS, "in `scopes`", |key| match key {
-                "list" | "get" => Some("`read:` covers list and get"),
-                "create" | "update" | "delete" => Some("`write:` covers create, update and delete"),
-                _ => None,
-            });
+            let suggested =
+                self.unknown_keys(entries, SCOPES_KEYS, "in `scopes`", |key| match key {
+                    "list" | "get" => Some("`read:` covers list and get"),
+                    "create" | "update" | "delete" => {
+                        Some("`write:` covers create, update and delete")
+                    }
+                    _ => None,
+                });
             if !suggested.is_empty() {
                 return None;
             }

@@ -32,7 +32,12 @@ impl Validator<'_> {
                 Endpoint::Custom(c) => {
                     let what = format!("endpoint `{}`", show(&c.name));
                     let scopes: Vec<&ScopeList> = c.scopes.iter().collect();
-                    self.endpoint_auth(&what, c.auth.as_ref(), c.scopes.as_ref().map(|s| s.span), &scopes);
+                    self.endpoint_auth(
+                        &what,
+                        c.auth.as_ref(),
+                        c.scopes.as_ref().map(|s| s.span),
+                        &scopes,
+                    );
                 }
             }
         }
@@ -83,7 +88,12 @@ impl Validator<'_> {
         }
         self.algorithms(auth, keys_lost || lost("algorithms"));
         if let Some(claim) = &auth.scopes_claim {
-            if claim.value.is_empty() || claim.value.split('.').any(|part| part.trim().is_empty() || part.trim() != part) {
+            if claim.value.is_empty()
+                || claim
+                    .value
+                    .split('.')
+                    .any(|part| part.trim().is_empty() || part.trim() != part)
+            {
                 self.report(
                     Diagnostic::error(claim.span, format!("`{}` is not a claim name", show(claim)))
                         .with_help("write the claim's name (`scope`, `scp`, `roles`), or its path with dots for a nested claim (`realm_access.roles`)"),
@@ -117,7 +127,10 @@ impl Validator<'_> {
     /// The algorithms fit the keys: a shared secret only signs HS256, which must be chosen in
     /// so many words; a public key signs anything else.
     fn algorithms(&mut self, auth: &Auth, lost: bool) {
-        let secret = auth.keys.first().filter(|k| matches!(k.value, KeySource::SecretEnv(_)));
+        let secret = auth
+            .keys
+            .first()
+            .filter(|k| matches!(k.value, KeySource::SecretEnv(_)));
         let Some(algorithms) = &auth.algorithms else {
             if let (Some(secret), false) = (secret, lost) {
                 self.report(
@@ -129,8 +142,14 @@ impl Validator<'_> {
         };
         if algorithms.value.is_empty() {
             self.report(
-                Diagnostic::error(algorithms.span, "`algorithms` is empty, so no token could be accepted")
-                    .with_help(format!("list the algorithms the identity provider signs with: {}", Algorithm::ALL.join(", "))),
+                Diagnostic::error(
+                    algorithms.span,
+                    "`algorithms` is empty, so no token could be accepted",
+                )
+                .with_help(format!(
+                    "list the algorithms the identity provider signs with: {}",
+                    Algorithm::ALL.join(", ")
+                )),
             );
             return;
         }
@@ -138,13 +157,18 @@ impl Validator<'_> {
         for alg in &algorithms.value {
             if seen.contains(&alg.value) {
                 self.report(
-                    Diagnostic::error(alg.span, format!("`{}` is listed twice", alg.value.as_str()))
-                        .with_help("remove one"),
+                    Diagnostic::error(
+                        alg.span,
+                        format!("`{}` is listed twice", alg.value.as_str()),
+                    )
+                    .with_help("remove one"),
                 );
             }
             seen.push(alg.value);
         }
-        let Some(source) = auth.keys.first() else { return };
+        let Some(source) = auth.keys.first() else {
+            return;
+        };
         for alg in &algorithms.value {
             let symmetric = alg.value.is_symmetric();
             if symmetric && secret.is_none() {
@@ -159,7 +183,9 @@ impl Validator<'_> {
                 );
             }
         }
-        if let (KeySource::PublicKeyEnv(_), [_, second, ..]) = (&source.value, algorithms.value.as_slice()) {
+        if let (KeySource::PublicKeyEnv(_), [_, second, ..]) =
+            (&source.value, algorithms.value.as_slice())
+        {
             self.report(
                 Diagnostic::error(second.span, "one public key verifies one algorithm")
                     .with_related(source.span, "the key comes from here")
@@ -191,9 +217,12 @@ impl Validator<'_> {
         if let (Some(access), Some(span)) = (access, scopes_span) {
             if access.value == Access::Public {
                 self.report(
-                    Diagnostic::error(span, format!("{what} is public, so it cannot require scopes"))
-                        .with_related(access.span, "`auth: public` is here")
-                        .with_help("remove `scopes:`, or `auth: public` to require a token with them"),
+                    Diagnostic::error(
+                        span,
+                        format!("{what} is public, so it cannot require scopes"),
+                    )
+                    .with_related(access.span, "`auth: public` is here")
+                    .with_help("remove `scopes:`, or `auth: public` to require a token with them"),
                 );
             }
         }
@@ -201,8 +230,9 @@ impl Validator<'_> {
             for scope in &list.value {
                 if scope.value.is_empty() {
                     self.report(
-                        Diagnostic::error(scope.span, "a scope cannot be empty")
-                            .with_help("write the scope's name, e.g. `payments:read`, or remove it"),
+                        Diagnostic::error(scope.span, "a scope cannot be empty").with_help(
+                            "write the scope's name, e.g. `payments:read`, or remove it",
+                        ),
                     );
                 } else if !is_scope_token(&scope.value) {
                     self.report(
@@ -217,12 +247,16 @@ impl Validator<'_> {
 
 /// RFC 6749, section 3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
 fn is_scope_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
 }
 
 /// A portable environment variable name.
 fn is_env_var(s: &str) -> bool {
     let mut bytes = s.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
         && bytes.all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
