@@ -22,8 +22,9 @@ trap 'rm -rf "$WORK"' EXIT
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
 
 (cd "$REPO" && CARGO_TARGET_DIR=$MSGEN_TARGET cargo build -q --release --bin msgen)
+"$REPO/bench/without-auth.sh" >"$WORK/payment-service.yaml"
 "$MSGEN_TARGET/release/msgen" -q new payment-service \
-    --spec "$REPO/examples/payment-service.yaml" --database sqlite --dir "$WORK/gen"
+    --spec "$WORK/payment-service.yaml" --database sqlite --dir "$WORK/gen"
 (cd "$WORK/gen/payment-service" && cargo generate-lockfile -q && cargo build -q --release)
 cp "$CARGO_TARGET_DIR/release/payment-service" "$WORK/generated"
 cp -r "$REPO/bench/baseline" "$WORK/baseline-src"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runtime throughput and latency: the payment service msgen generates from
-# examples/payment-service.yaml against the hand-written baseline in bench/baseline/, on SQLite
+# examples/payment-service.yaml (without `auth:`: the baseline checks no tokens; see
+# bench/without-auth.sh) against the hand-written baseline in bench/baseline/, on SQLite
 # and on PostgreSQL, for three endpoints:
 #   get     GET  /api/v1/payments/{id}
 #   list    GET  /api/v1/payments?order_id=...0001   (a page of 20, and the count)
@@ -66,8 +67,9 @@ mkdir -p "$WORK/bin"
 echo "building msgen (release) ..." >&2
 (cd "$REPO" && CARGO_TARGET_DIR=$MSGEN_TARGET cargo build -q --release --bin msgen)
 MSGEN=$MSGEN_TARGET/release/msgen
+"$REPO/bench/without-auth.sh" >"$WORK/payment-service.yaml"
 for db in $DATABASES; do
-    "$MSGEN" -q new payment-service --spec "$REPO/examples/payment-service.yaml" \
+    "$MSGEN" -q new payment-service --spec "$WORK/payment-service.yaml" \
         --database "$db" --dir "$WORK/gen-$db"
 done
 # The baseline is built from a copy, with the generated service's lock file, so that the

@@ -325,8 +325,11 @@ fn a_dropped_entity_is_refused_naming_the_file() {
     let spec = fs::read_to_string(dir.join("msgen.yaml")).unwrap();
     let start = spec.find("  Refund:\n").unwrap();
     let end = spec[start..].find("\n\n").unwrap() + start + 1;
-    let changed =
-        format!("{}{}", &spec[..start], &spec[end..]).replace("  - resource: Refund\n", "");
+    let without_entity = format!("{}{}", &spec[..start], &spec[end..]);
+    // The endpoint goes too, with the lines under it.
+    let item = without_entity.find("  - resource: Refund\n").unwrap();
+    let next = without_entity[item + 1..].find("\n  - ").unwrap() + item + 2;
+    let changed = format!("{}{}", &without_entity[..item], &without_entity[next..]);
     fs::write(dir.join("msgen.yaml"), &changed).unwrap();
     let output = msgen(&dir, &["generate"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));

@@ -13,7 +13,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-use support::{psql, root, run, try_run, Running};
+use support::{psql, root, run, try_run, Provider, Running, PAYMENT_CLIENTS};
 
 static CARGO: Mutex<()> = Mutex::new(());
 
@@ -57,15 +57,18 @@ const CAPTURE: Logic = Logic {
 use uuid::Uuid;
 
 use super::{Payments, PaymentsService};
+use crate::auth::Caller;
 use crate::error::AppError;
 use crate::models::payment::{CapturePaymentRequest, Payment, PaymentPatch, PaymentStatus};
 
 impl PaymentsService for Payments {
     async fn capture_payment(
         &self,
+        caller: &Caller,
         id: Uuid,
         _input: CapturePaymentRequest,
     ) -> Result<Payment, AppError> {
+        tracing::info!(subject = %caller.subject, %id, "capturing a payment");
         let change = PaymentPatch {
             status: Some(PaymentStatus::Succeeded),
             ..PaymentPatch::default()
@@ -317,12 +320,27 @@ fn conforms(service: &Path, case: &Case) {
     } else {
         format!("sqlite://{}", service.join("conformance.db").display())
     };
-    let running = Running::start(name, &[("DATABASE_URL", &url)]);
+    // A service with `auth:` trusts a provider of its own; schemathesis sends a token with
+    // every scope the spec names (and checks that protected operations refuse requests
+    // without one).
+    let scopes = spec_scopes(&spec).join(" ");
+    let audience = spec["auth"]["audience"].as_str().unwrap_or_default();
+    let provider = (!spec["auth"].is_null())
+        .then(|| Provider::start(audience, "conformance", &[("conformance", &scopes)]));
+    let mut env = vec![("DATABASE_URL", url)];
+    env.extend(provider.iter().flat_map(Provider::service_env));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let running = Running::start(name, &env);
     let address = format!("http://{}", running.address);
+    let headers: Vec<String> = provider
+        .iter()
+        .map(|p| format!("Authorization: Bearer {}", p.token("conformance", &scopes)))
+        .collect();
     let result = std::panic::catch_unwind(|| {
-        support::schemathesis(&service.join("openapi.yaml"), &address, &custom)
+        support::schemathesis_with(&service.join("openapi.yaml"), &address, &custom, &headers)
     });
     drop(running);
+    drop(provider);
     if postgres {
         psql(
             "postgres",
@@ -334,10 +352,86 @@ fn conforms(service: &Path, case: &Case) {
     }
 }
 
-/// With its capture logic written, as its team would, and against schemathesis.
+/// Every scope the endpoints of `spec` name.
+fn spec_scopes(spec: &serde_yaml::Value) -> Vec<String> {
+    let mut scopes: Vec<String> = Vec::new();
+    let mut add = |list: &serde_yaml::Value| {
+        for scope in list.as_sequence().into_iter().flatten() {
+            scopes.extend(scope.as_str().map(str::to_owned));
+        }
+    };
+    for endpoint in spec["endpoints"].as_sequence().into_iter().flatten() {
+        let written = &endpoint["scopes"];
+        add(written);
+        add(&written["read"]);
+        add(&written["write"]);
+    }
+    scopes.sort();
+    scopes.dedup();
+    scopes
+}
+
+/// With its capture logic written, as its team would, and against schemathesis, with tokens
+/// from a real OpenID Connect provider.
 #[test]
 fn payment_service() {
     check("payment-service");
+}
+
+/// The payment service behind a real OpenID Connect provider (oidc-provider): it fetches the
+/// provider's key set and accepts its client-credentials tokens, refuses them without the
+/// operation's scope, keeps accepting them with the keys it has while the provider is down, and
+/// refuses them once the provider has rotated its key and the old one is gone.
+#[test]
+fn payment_service_behind_a_real_identity_provider() {
+    workspace();
+    let provider = Provider::start("payment-service", "key-1", PAYMENT_CLIENTS);
+    let port = provider.port;
+    let database = tempfile::NamedTempFile::new().unwrap();
+    let url = format!("sqlite://{}", database.path().display());
+    let mut env = vec![
+        ("DATABASE_URL", url),
+        // Keys are fetched again on the first token after a second, so the test need not wait.
+        ("AUTH_JWKS_TTL_SECS", "1".to_string()),
+        ("AUTH_JWKS_REFRESH_SECS", "0".to_string()),
+    ];
+    env.extend(provider.service_env());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let service = Running::start("payment-service", &env);
+    let reader = provider.token("reader", "payments:read");
+    let desk = provider.token(
+        "payment-desk",
+        "payments:read payments:write payments:capture",
+    );
+    let call = |method: &str, path: &str, body: Option<&str>, token: &str| {
+        let bearer = format!("Bearer {token}");
+        service.request_with(method, path, body, &[("Authorization", bearer.as_str())])
+    };
+    let get = |token: &str| call("GET", "/api/v1/payments", None, token).0;
+
+    assert_eq!(service.request("GET", "/api/v1/payments", None).0, 401);
+    assert_eq!(get(&reader), 200);
+    let body = r#"{"order_id": "00000000-0000-4000-8000-000000000001", "amount": "10.00", "currency": "EUR", "customer_email": "desk@example.com"}"#;
+    let (status, text) = call("POST", "/api/v1/payments", Some(body), &reader);
+    assert_eq!(status, 403, "a reader may not create payments: {text}");
+    let (status, text) = call("POST", "/api/v1/payments", Some(body), &desk);
+    assert_eq!(status, 201, "{text}");
+
+    // The provider is down: the keys the service has keep working.
+    drop(provider);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(
+        get(&reader),
+        200,
+        "the cached keys verify while the provider is down"
+    );
+
+    // The provider is back with a new key and without the old one.
+    let rotated = Provider::start_on(port, "payment-service", "key-2", PAYMENT_CLIENTS);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(get(&reader), 401, "a token of the removed key is refused");
+    let fresh = rotated.token("reader", "payments:read");
+    assert_eq!(get(&fresh), 200, "a token of the new key is accepted");
 }
 
 /// On PostgreSQL its tests run against the real server, each in a database of its own.

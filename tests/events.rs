@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
-use support::{psql, root, run, Running};
+use support::{psql, root, run, Provider, Running, PAYMENT_CLIENTS};
 
 /// One scenario at a time: they stop and start brokers, and build into one target directory.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -31,6 +31,7 @@ const CAPTURE: &str = r#"//! Business logic of payments.
 use uuid::Uuid;
 
 use super::{Payments, PaymentsService, UsesDatabase};
+use crate::auth::Caller;
 use crate::error::AppError;
 use crate::events::{self, PaymentSucceeded};
 use crate::models::payment::{CapturePaymentRequest, NewPayment, Payment, PaymentStatus};
@@ -40,9 +41,11 @@ impl PaymentsService for Payments {
     /// `POST /payments/{id}/capture`: the payment succeeds, and the others are told.
     async fn capture_payment(
         &self,
+        caller: &Caller,
         id: Uuid,
         input: CapturePaymentRequest,
     ) -> Result<Payment, AppError> {
+        tracing::info!(subject = %caller.subject, %id, "capturing a payment");
         let mut tx = self.db().begin().await?;
         let found = payments::find(&mut *tx, id).await?;
         let payment = found.ok_or(AppError::NotFound("payment"))?;
@@ -375,26 +378,42 @@ struct Deployment {
     broker: Broker,
     prefix: String,
     databases: Vec<String>,
+    /// Whose tokens the payment service accepts.
+    provider: Provider,
+    /// A token with every scope of the payment service, which the notification service ignores.
+    token: String,
 }
 
 impl Deployment {
     fn new(broker: Broker, tag: &str) -> Self {
         let id = unique(tag);
+        let provider = Provider::start("payment-service", "key-1", PAYMENT_CLIENTS);
+        let token = provider.token(
+            "payment-desk",
+            "payments:read payments:write payments:capture",
+        );
         Self {
             broker,
             prefix: format!("{id}."),
             databases: vec![format!("pay_{id}"), format!("notify_{id}")],
+            provider,
+            token,
         }
     }
 
     fn start(&self, binary: &Path, database: &str) -> Running {
         let url = format!("postgres://postgres@127.0.0.1:5432/{database}");
+        let [issuer, jwks] = self.provider.service_env();
         let env = [
             ("DATABASE_URL", url.as_str()),
             ("EVENTS_PREFIX", self.prefix.as_str()),
             self.broker.env(),
+            (issuer.0, issuer.1.as_str()),
+            (jwks.0, jwks.1.as_str()),
         ];
-        Running::start_binary(binary, &env)
+        let mut running = Running::start_binary(binary, &env);
+        running.authorize(self.token.clone());
+        running
     }
 
     fn payments_db(&self) -> &str {

@@ -497,7 +497,10 @@ fn files_of_a_removed_entity_are_deleted_unless_edited() {
     let text = fs::read_to_string(&spec).unwrap();
     let text = text
         .replace("  Refund:\n    fields:\n      payment: { type: ref, entity: Payment, on_delete: cascade }\n      amount: { type: decimal, min: 0 }\n      reason: text\n", "")
-        .replace("  - resource: Refund\n", "");
+        .replace(
+            "  - resource: Refund\n    scopes: { read: [payments:read], write: [payments:refund] }\n",
+            "",
+        );
     fs::write(&spec, text).unwrap();
     let refused = msgen(&dir, &["generate"]);
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));

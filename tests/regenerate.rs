@@ -11,7 +11,7 @@ use std::fs;
 use std::path::Path;
 use std::time::SystemTime;
 
-use support::{command, msgen, psql, root, run, Running};
+use support::{command, msgen, psql, root, run, Provider, Running, PAYMENT_CLIENTS};
 
 /// The team's business logic: capturing sets the amount and marks the payment succeeded.
 const CAPTURE: &str = r#"//! Business logic of payments.
@@ -19,6 +19,7 @@ const CAPTURE: &str = r#"//! Business logic of payments.
 use uuid::Uuid;
 
 use super::{Payments, PaymentsService};
+use crate::auth::Caller;
 use crate::error::AppError;
 use crate::models::payment::{CapturePaymentRequest, Payment, PaymentPatch, PaymentStatus};
 
@@ -26,9 +27,11 @@ impl PaymentsService for Payments {
     /// `POST /payments/{id}/capture`: the team's rule.
     async fn capture_payment(
         &self,
+        caller: &Caller,
         id: Uuid,
         input: CapturePaymentRequest,
     ) -> Result<Payment, AppError> {
+        tracing::info!(subject = %caller.subject, "capturing");
         let change = PaymentPatch {
             amount: Some(input.amount),
             status: Some(PaymentStatus::Succeeded),
@@ -123,8 +126,8 @@ const STEPS: &[Step] = &[
             );
             replace(
                 &s,
-                "  - resource: Refund\n",
-                "  - resource: Refund\n  - resource: Customer\n",
+                "  - name: capture_payment\n",
+                "  - resource: Customer\n  - name: capture_payment\n",
             )
         },
         args: &[],
@@ -298,7 +301,7 @@ fn scenario(database: &str) {
     let controller = dir.join("src/controllers/payments.rs");
     let text = fs::read_to_string(&controller).unwrap();
     let anchor =
-        "    input.validate()?;\n    Ok(Json(state.payments.capture_payment(id, input).await?))";
+        "    input.validate()?;\n    Ok(Json(\n        state.payments.capture_payment(&caller, id, input).await?,\n    ))";
     let edited = replace(&text, anchor, &format!("{HAND_EDIT}{anchor}"));
     fs::write(&controller, edited).unwrap();
 
@@ -315,8 +318,22 @@ fn scenario(database: &str) {
     };
     run(&dir, "cargo", &["test"]);
     run(&dir, "cargo", &["build"]);
+    let provider = Provider::start("payment-service", "key-1", PAYMENT_CLIENTS);
+    let scopes = PAYMENT_CLIENTS[1].1;
+    let token = provider.token(PAYMENT_CLIENTS[1].0, scopes);
+    let [issuer, jwks] = provider.service_env();
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        (issuer.0, issuer.1.as_str()),
+        (jwks.0, jwks.1.as_str()),
+    ];
+    let start = || {
+        let mut service = Running::start("payment-service", &env);
+        service.authorize(token.clone());
+        service
+    };
     let rows = {
-        let service = Running::start("payment-service", &[("DATABASE_URL", &url)]);
+        let service = start();
         let rows = seed(&service);
         verify(&service, &rows, 0);
         rows
@@ -367,7 +384,7 @@ fn scenario(database: &str) {
         run(&dir, "cargo", &["test"]);
         run(&dir, "cargo", &["build"]);
         {
-            let service = Running::start("payment-service", &[("DATABASE_URL", &url)]);
+            let service = start();
             verify(&service, &rows, step_number);
             if step.what == "add an entity" {
                 service.json("POST", "/api/v1/customers", Some(r#"{"name": "Ada"}"#));

@@ -31,6 +31,15 @@ if ! cmp -s tools/asyncapi/package-lock.json "$stamp"; then
     cp tools/asyncapi/package-lock.json "$stamp"
 fi
 
+# The OpenID Connect provider the end-to-end tests get tokens from: oidc-provider at the version
+# tools/oidc/package-lock.json pins.
+stamp=tools/oidc/node_modules/.installed-from-package-lock.json
+if ! cmp -s tools/oidc/package-lock.json "$stamp"; then
+    say "installing oidc-provider into tools/oidc/node_modules"
+    npm ci --prefix tools/oidc --silent --no-audit --no-fund
+    cp tools/oidc/package-lock.json "$stamp"
+fi
+
 # zsh and fish, whose completion scripts tests/cli.rs loads (bash is here already).
 missing=$(for shell in zsh fish; do command -v "$shell" >/dev/null || echo "$shell"; done)
 if [ -n "$missing" ]; then

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -48,6 +48,11 @@ pub fn try_run(dir: &Path, program: &str, args: &[&str]) -> Result<String, Strin
 /// describes, leaving out the operations `excluded` names, and fails the test with its report
 /// when it finds anything. The settings are tests/schemathesis.toml's; a fixed seed.
 pub fn schemathesis(openapi: &Path, url: &str, excluded: &[String]) {
+    schemathesis_with(openapi, url, excluded, &[]);
+}
+
+/// [`schemathesis`], sending `headers` (`Authorization: Bearer ...`) with every request.
+pub fn schemathesis_with(openapi: &Path, url: &str, excluded: &[String], headers: &[String]) {
     let config = root().join("tests/schemathesis.toml").display().to_string();
     let mut command = command(root(), "schemathesis", &[]);
     command
@@ -60,6 +65,9 @@ pub fn schemathesis(openapi: &Path, url: &str, excluded: &[String]) {
         .args(["--suppress-health-check", "filter_too_much"]);
     for operation in excluded {
         command.args(["--exclude-operation-id", operation]);
+    }
+    for header in headers {
+        command.args(["--header", header]);
     }
     let output = command
         .output()
@@ -119,6 +127,8 @@ pub fn stderr_of(output: &std::process::Output) -> String {
 pub struct Running {
     child: Child,
     pub address: String,
+    /// Sent as `Authorization: Bearer` with every request, once set.
+    token: Option<String>,
 }
 
 impl Running {
@@ -148,12 +158,21 @@ impl Running {
             }
         });
         match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(address) => Self { child, address },
+            Ok(address) => Self {
+                child,
+                address,
+                token: None,
+            },
             Err(_) => {
                 let _ = child.kill();
                 panic!("{name} did not start");
             }
         }
+    }
+
+    /// Sends `token` as a bearer token with every request from now on.
+    pub fn authorize(&mut self, token: String) {
+        self.token = Some(token);
     }
 
     /// Sends one request; returns the status and the body.
@@ -171,8 +190,19 @@ impl Running {
     ) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.address).unwrap();
         let body = body.unwrap_or_default();
+        let bearer = self.token.as_ref().map(|token| format!("Bearer {token}"));
+        let authorization = bearer
+            .as_deref()
+            .filter(|_| {
+                !headers
+                    .iter()
+                    .any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+            })
+            .map(|value| ("Authorization", value));
         let extra: String = headers
             .iter()
+            .copied()
+            .chain(authorization)
             .map(|(name, value)| format!("{name}: {value}\r\n"))
             .collect();
         write!(
@@ -205,6 +235,110 @@ impl Running {
 }
 
 impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The OpenID Connect provider of tools/oidc (oidc-provider, on Node), issuing JWT access
+/// tokens with the client-credentials grant; stopped when dropped.
+pub struct Provider {
+    child: Child,
+    pub port: u16,
+}
+
+/// The clients of the payment example's provider and the scopes each may ask for.
+pub const PAYMENT_CLIENTS: &[(&str, &str)] = &[
+    ("reader", "payments:read"),
+    (
+        "payment-desk",
+        "payments:read payments:write payments:refund payments:capture",
+    ),
+];
+
+impl Provider {
+    /// A provider on a free port, signing with a new key named `kid`, for tokens whose audience
+    /// is `audience`.
+    pub fn start(audience: &str, kid: &str, clients: &[(&str, &str)]) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        Self::start_on(port, audience, kid, clients)
+    }
+
+    /// A provider on `port`: started again there with another `kid`, it has rotated its key.
+    pub fn start_on(port: u16, audience: &str, kid: &str, clients: &[(&str, &str)]) -> Self {
+        let clients: serde_json::Map<String, serde_json::Value> = clients
+            .iter()
+            .map(|(id, scope)| (id.to_string(), serde_json::json!(scope)))
+            .collect();
+        let script = root().join("tools/oidc/provider.mjs");
+        let mut child = Command::new("node")
+            .arg(&script)
+            .args([&port.to_string(), audience, kid])
+            .env(
+                "OIDC_CLIENTS",
+                serde_json::Value::Object(clients).to_string(),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node runs tools/oidc/provider.mjs; tools/test.sh installs its packages");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.starts_with("listening on") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        if rx.recv_timeout(Duration::from_secs(30)).is_err() {
+            let _ = child.kill();
+            panic!("the OpenID Connect provider did not start on port {port}");
+        }
+        Self { child, port }
+    }
+
+    pub fn issuer(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// What a service needs to trust this provider's tokens.
+    pub fn service_env(&self) -> [(&'static str, String); 2] {
+        [
+            ("AUTH_ISSUER", self.issuer()),
+            ("AUTH_JWKS_URL", format!("{}/jwks", self.issuer())),
+        ]
+    }
+
+    /// A token for `client` with the scopes `scope` (space-separated).
+    pub fn token(&self, client: &str, scope: &str) -> String {
+        let output = Command::new("curl")
+            .args([
+                "-sS",
+                "--fail-with-body",
+                "-u",
+                &format!("{client}:{client}"),
+            ])
+            .args(["-d", "grant_type=client_credentials", "-d"])
+            .arg(format!("scope={scope}"))
+            .arg(format!("{}/token", self.issuer()))
+            .output()
+            .expect("curl runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let answer: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|err| panic!("the token endpoint answered {text}: {err}"));
+        answer["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access token for {client}: {text}"))
+            .to_string()
+    }
+}
+
+impl Drop for Provider {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
