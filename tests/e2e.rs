@@ -73,7 +73,7 @@ impl PaymentsService for Payments {
             status: Some(PaymentStatus::Succeeded),
             ..PaymentPatch::default()
         };
-        self.patch(id, change, None).await
+        self.patch(caller, id, change, None).await
     }
 }
 "#,

@@ -37,7 +37,7 @@ impl PaymentsService for Payments {
             status: Some(PaymentStatus::Succeeded),
             ..PaymentPatch::default()
         };
-        self.patch(id, change, None).await
+        self.patch(caller, id, change, None).await
     }
 }
 "#;

@@ -112,6 +112,7 @@ static BASE: LazyLock<Tera> = LazyLock::new(|| {
     tera.register_function("signature", signature_function);
     tera.register_filter("call", call_filter);
     tera.register_filter("assign", assign_filter);
+    tera.register_filter("str_array", str_array_filter);
     tera.register_filter("expression", expression_filter);
     tera.register_filter("chain_link", chain_link_filter);
     tera.register_function("chain", chain_function);
@@ -253,7 +254,11 @@ fn shared_context(s: &Service) -> Context {
             resources()
                 .chain(["custom".into(), "helpers".into(), "service".into()])
                 .chain(s.events.any().then(|| "events".to_string()))
-                .chain(s.auth.is_some().then(|| "auth".to_string()))
+                .chain(
+                    s.auth
+                        .iter()
+                        .flat_map(|_| ["auth".to_string(), "hardening".into()]),
+                )
                 .chain(
                     s.auth
                         .as_ref()
@@ -597,7 +602,7 @@ impl Renderer<'_> {
             names.push("extract");
         }
         if s.auth.is_some() {
-            names.push("auth");
+            names.extend(["auth", "client_credentials", "hardening"]);
         }
         for name in names {
             self.emit(
@@ -1324,6 +1329,14 @@ impl Renderer<'_> {
                 },
             );
         }
+        if s.auth.is_some() {
+            self.emit(
+                "tests/api/hardening.rs",
+                "tests/api/hardening.rs".into(),
+                Ownership::Generated,
+                |_| {},
+            );
+        }
         if s.auth.as_ref().is_some_and(|a| a.keys != "secret") {
             self.emit(
                 "tests/api/keys.rs",
@@ -1497,6 +1510,24 @@ fn assign_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<V
     Ok(Value::String(rust::assign(
         get("prefix"),
         value.as_str().unwrap_or_default(),
+        indent,
+        get("suffix"),
+    )))
+}
+
+/// `{{ scopes | str_array(prefix="scopes: ", indent=8, suffix=",") }}`: see [`rust::str_array`].
+fn str_array_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let get = |key: &str| args.get(key).and_then(Value::as_str).unwrap_or("");
+    let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let items: Vec<String> = value
+        .as_array()
+        .ok_or("str_array takes a list of strings")?
+        .iter()
+        .map(|item| item.as_str().unwrap_or_default().to_string())
+        .collect();
+    Ok(Value::String(rust::str_array(
+        get("prefix"),
+        &items,
         indent,
         get("suffix"),
     )))

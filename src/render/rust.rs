@@ -438,6 +438,47 @@ pub fn assign(prefix: &str, value: &str, indent: usize, suffix: &str) -> String 
     format!("{pad}{}\n{pad}    {value}{suffix}", prefix.trim_end())
 }
 
+/// rustfmt's `array_width`: the widest an array's elements may be, together, on one line.
+const ARRAY_WIDTH: usize = 60;
+/// rustfmt's `short_array_element_width_threshold`: arrays of elements no wider than this fill
+/// their lines when they break, instead of taking one line each.
+const SHORT_ELEMENT: usize = 10;
+
+/// `&["a", "b"]` of the strings `items` after `prefix`, as rustfmt lays out an array: on the
+/// line when its elements fit `array_width` and the line is not too wide; otherwise broken, with
+/// short elements filling their lines and others one per line.
+pub fn str_array(prefix: &str, items: &[String], indent: usize, suffix: &str) -> String {
+    let pad = " ".repeat(indent);
+    let quoted: Vec<String> = items
+        .iter()
+        .map(|item| crate::names::rust_str(item))
+        .collect();
+    let content = quoted.join(", ");
+    let line = format!("{pad}{prefix}&[{content}]{suffix}");
+    if quoted.is_empty() || (content.len() <= ARRAY_WIDTH && line.len() <= MAX_WIDTH) {
+        return line;
+    }
+    let inner = " ".repeat(indent + 4);
+    let mut lines: Vec<String> = Vec::new();
+    if quoted.iter().all(|q| q.len() <= SHORT_ELEMENT) {
+        let mut current = String::new();
+        for q in &quoted {
+            if !current.is_empty() && inner.len() + current.len() + 2 + q.len() + 1 > MAX_WIDTH {
+                lines.push(format!("{inner}{current},"));
+                current.clear();
+            }
+            if !current.is_empty() {
+                current.push_str(", ");
+            }
+            current.push_str(q);
+        }
+        lines.push(format!("{inner}{current},"));
+    } else {
+        lines.extend(quoted.iter().map(|q| format!("{inner}{q},")));
+    }
+    format!("{pad}{prefix}&[\n{}\n{pad}]{suffix}", lines.join("\n"))
+}
+
 /// An expression written out whole (`"x".parse().expect("y")`, `Some(...)`), laid out by
 /// [`chain`] or [`wrapped_chain`] when it is a method chain.
 pub fn expression(text: &str, indent: usize) -> String {
@@ -847,6 +888,38 @@ mod tests {
             [r#""/a,{b}""#, "post(f(x, y))", "[1, 2]"]
         );
     }
+    /// As rustfmt 1.9 lays these out (checked with `rustfmt --emit stdout`).
+    #[test]
+    fn string_arrays_break_as_rustfmt_breaks_them() {
+        let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let two = |second: usize| strings(&["x".repeat(18).as_str(), "y".repeat(second).as_str()]);
+        let prefix = "pub const Q: &[&str] = ";
+        // 60 wide together: one line; 61: one per line.
+        assert_eq!(
+            str_array(prefix, &two(36), 0, ";"),
+            format!(
+                "pub const Q: &[&str] = &[\"{}\", \"{}\"];",
+                "x".repeat(18),
+                "y".repeat(36)
+            )
+        );
+        assert_eq!(
+            str_array(prefix, &two(37), 0, ";"),
+            format!(
+                "pub const Q: &[&str] = &[\n    \"{}\",\n    \"{}\",\n];",
+                "x".repeat(18),
+                "y".repeat(37)
+            )
+        );
+        // Short elements fill their lines.
+        let short: Vec<String> = ('a'..='k').map(|c| c.to_string().repeat(4)).collect();
+        assert_eq!(
+            str_array(prefix, &short, 0, ";"),
+            "pub const Q: &[&str] = &[\n    \"aaaa\", \"bbbb\", \"cccc\", \"dddd\", \"eeee\", \"ffff\", \"gggg\", \"hhhh\", \"iiii\", \"jjjj\", \"kkkk\",\n];"
+        );
+        assert_eq!(str_array("scopes: ", &[], 8, ","), "        scopes: &[],");
+    }
+
     #[test]
     fn a_root_call_too_wide_for_its_line_breaks_its_arguments() {
         let root = "crud::catalogue_entry_with_a_very_long_descriptive_names::update(self.db(), id, input, expected)";

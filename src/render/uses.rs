@@ -199,6 +199,12 @@ pub(super) fn contracts_imports(resources: &[ResourceView]) -> Vec<String> {
         if let Some(e) = view.entity.filter(|_| r.crud.any()) {
             paths.insert("super::crud".into());
             crud_types(view, e, &mut paths);
+            let c = r.crud;
+            if ((c.list || c.get) && r.read.required)
+                || ((c.create || c.update || c.delete) && r.write.required)
+            {
+                paths.insert("crate::auth::Caller".into());
+            }
         }
         for op in &r.operations {
             operation_types(op, &mut paths);
