@@ -2,12 +2,15 @@
 
     python3 seed.py BASE_URL COUNT
 
+With TOKEN in the environment, every request carries it as a bearer token.
+
 Creates COUNT payments for 50 orders (the row i pays order i % 50 + 1, so each order has
 COUNT / 50 payments), checks each answer, and prints the id of the first one.
 """
 
 import http.client
 import json
+import os
 import sys
 import urllib.parse
 import uuid
@@ -24,8 +27,10 @@ for i in range(count):
         "customer_email": f"customer{i}@example.com",
         "note": None if i % 2 else f"seed row {i}",
     }
-    conn.request("POST", url.path + "/payments", json.dumps(body),
-                 {"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if os.environ.get("TOKEN"):
+        headers["Authorization"] = "Bearer " + os.environ["TOKEN"]
+    conn.request("POST", url.path + "/payments", json.dumps(body), headers)
     answer = conn.getresponse()
     data = answer.read()
     if answer.status != 201:

@@ -1,6 +1,11 @@
--- wrk script of bench/runtime.sh: a POST of $WRK_BODY when that is set (a GET otherwise), and
+-- wrk script of bench/runtime.sh and bench/auth.sh: a POST of $WRK_BODY when that is set (a GET
+-- otherwise), with $WRK_TOKEN as a bearer token when that is set, and
 -- one machine-readable line at the end:
 --   RESULT <requests/s> <p50 us> <p99 us> <socket errors> <non-2xx/3xx answers> <requests>
+local token = os.getenv("WRK_TOKEN")
+if token and token ~= "" then
+  wrk.headers["Authorization"] = "Bearer " .. token
+end
 local body = os.getenv("WRK_BODY")
 if body and body ~= "" then
   wrk.method = "POST"
