@@ -13,7 +13,8 @@
 # bench/runtime.sh: the service on the last core, wrk on the others).
 #
 # Both run in release builds with DATABASE_MAX_CONNECTIONS=10 and RUST_LOG=info on fresh SQLite
-# files seeded with the same rows through their APIs. Needs node and tools/oidc/node_modules
+# files seeded with the same rows through their APIs; the service with auth: counts every request
+# against its client's rate limit, set high enough never to refuse one. Needs node and tools/oidc/node_modules
 # (tools/test.sh installs them). Prints requests/s, p50, p99 and the server's CPU time per
 # request of each run, then the medians and the ratio with auth / without.
 set -euo pipefail
@@ -76,7 +77,7 @@ declare -A PORTS=([with]=18291 [without]=18292) PID
 for variant in with without; do
     port=${PORTS[$variant]}
     PORT=$port HOST=127.0.0.1 DATABASE_URL="sqlite://$WORK/$variant.db" DATABASE_MAX_CONNECTIONS=10 \
-        RUST_LOG=info AUTH_ISSUER="http://127.0.0.1:$provider" \
+        RUST_LOG=info AUTH_ISSUER="http://127.0.0.1:$provider" RATE_LIMIT_PER_SECOND=100000000 \
         AUTH_JWKS_URL="http://127.0.0.1:$provider/jwks" \
         $SERVER_CPUS "$WORK/bin/$variant" >"$WORK/$variant.log" 2>&1 &
     PIDS+=($!)

@@ -386,10 +386,16 @@ fn deployment_probes_security_resources_and_secrets() {
             assert_eq!(d["spec"]["strategy"]["type"], "Recreate", "{what}");
         }
 
-        // The container port is the spec's; probes reach it by name or number.
+        // The container port is the spec's; probes reach it by name or number. With `auth:`
+        // (the example has it), `/metrics` has a port of its own: the one `METRICS_ADDR` names.
         let ports = c["ports"].as_sequence().expect("ports");
-        assert_eq!(ports.len(), 1, "{what}");
+        assert_eq!(ports.len(), 2, "{what}");
         assert_eq!(ports[0]["containerPort"].as_u64(), Some(port), "{what}");
+        assert_eq!(ports[1]["name"], "metrics", "{what}");
+        let cm = s.manifest("configmap.yaml", "ConfigMap");
+        let metrics = str_of(&cm["data"]["METRICS_ADDR"], "METRICS_ADDR");
+        let metrics_port = metrics.rsplit_once(':').and_then(|(_, p)| p.parse().ok());
+        assert_eq!(ports[1]["containerPort"].as_u64(), metrics_port, "{what}");
         let port_name = ports[0]["name"].as_str();
         let reaches_port = |p: &Value| p.as_u64() == Some(port) || p.as_str() == port_name;
         for (probe, path) in [
@@ -525,6 +531,8 @@ fn configmap_service_and_autoscaler_agree_with_the_spec() {
         let svc = s.manifest("service.yaml", "Service");
         assert_eq!(svc["spec"]["type"], "ClusterIP", "{what}");
         assert_eq!(svc["spec"]["ports"][0]["port"], 80, "{what}");
+        // Only the API: `/metrics` is scraped from the pods.
+        assert_eq!(svc["spec"]["ports"].as_sequence().map(Vec::len), Some(1));
         let target = &svc["spec"]["ports"][0]["targetPort"];
         assert!(
             target.as_u64() == Some(port) || *target == "http",

@@ -132,6 +132,18 @@ impl<'a> Document<'a> {
         }
         message["contentType"] = json!(CONTENT_TYPE);
         message["payload"] = envelope(e, source.as_deref());
+        if side == Side::Published && self.s.auth.is_some() {
+            let properties = &mut message["payload"]["properties"];
+            properties["authtype"] = json!({
+                "type": "string",
+                "enum": ["service_account", "app_user"],
+                "description": "Present when a caller caused the event (CloudEvents authcontext extension): `service_account` for a client acting for itself (its token's `client_id` is its `sub`), `app_user` for a user.",
+            });
+            properties["authid"] = json!({
+                "type": "string",
+                "description": "The subject of the caller's token, with `authtype`.",
+            });
+        }
         if self.broker() == Broker::Kafka && side == Side::Published {
             let key = match ordering_field(e) {
                 Some(field) => format!("The event's `{field}`: events with the same `{field}` are in one partition, in the order they were written."),
@@ -688,9 +700,13 @@ mod tests {
             "^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
         );
         assert_eq!(p["data"]["$ref"], "#/components/schemas/PaymentSucceeded");
+        // The example has `auth:`: its events may name the caller that caused them.
+        assert_eq!(p["authtype"]["enum"], json!(["service_account", "app_user"]));
+        assert_eq!(p["authid"]["type"], "string");
         let consumed = &doc["components"]["messages"]["OrderCancelled"]["payload"]["properties"];
         assert_eq!(consumed["source"]["const"], "/order-service");
         assert_eq!(consumed["type"]["const"], "OrderCancelled");
+        assert_eq!(consumed.get("authid"), None);
 
         let payload = &doc["components"]["schemas"]["PaymentSucceeded"];
         assert_eq!(payload["type"], "object");

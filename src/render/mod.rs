@@ -1284,6 +1284,9 @@ impl Renderer<'_> {
                 if s.broker == Broker::None {
                     paths.push("std::time::Duration".into());
                 }
+                if s.auth.is_some() {
+                    paths.push(format!("{c}::auth::Caller"));
+                }
             }
             if consume {
                 paths.extend([

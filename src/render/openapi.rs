@@ -118,7 +118,7 @@ fn components_with(
 const BEARER: &str = "bearerAuth";
 
 /// Marks every protected operation with the token and scopes it needs and the answers a
-/// refused token gets.
+/// refused token gets, and every operation with the answer of a client over its rate limit.
 fn secure(s: &Service, auth: &Auth, paths: &mut Map<String, Value>) {
     for route in super::auth_routes(s).iter().filter(|r| r.required) {
         let Some(op) = paths
@@ -128,9 +128,6 @@ fn secure(s: &Service, auth: &Auth, paths: &mut Map<String, Value>) {
             continue;
         };
         op["security"] = json!([{ BEARER: route.scopes }]);
-        let responses = op["responses"]
-            .as_object_mut()
-            .expect("every operation has responses");
         let mut codes = vec![401];
         if !route.scopes.is_empty() {
             codes.push(403);
@@ -138,12 +135,25 @@ fn secure(s: &Service, auth: &Auth, paths: &mut Map<String, Value>) {
         if auth.keys == "jwks" {
             codes.push(503);
         }
-        responses.extend(error_refs(&codes));
-        // In the order of their status codes, as everywhere else in the document.
-        let mut sorted: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
-        sorted.sort_by(|a, b| a.0.cmp(&b.0));
-        responses.extend(sorted);
+        add_errors(op, &codes);
     }
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in item.values_mut().filter(|op| op.get("responses").is_some()) {
+            add_errors(op, &[429]);
+        }
+    }
+}
+
+/// Adds the shared answers of `codes` to an operation's responses, keeping them in the order
+/// of their status codes, as everywhere else in the document.
+fn add_errors(op: &mut Value, codes: &[u16]) {
+    let responses = op["responses"]
+        .as_object_mut()
+        .expect("every operation has responses");
+    responses.extend(error_refs(codes));
+    let mut sorted: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    responses.extend(sorted);
 }
 
 fn security_schemes(auth: &Auth) -> Value {
@@ -193,6 +203,22 @@ fn auth_responses(auth: &Auth) -> Map<String, Value> {
         json!({
             "description": "The token lacks a scope the operation requires.",
             "headers": { "WWW-Authenticate": challenge },
+            "content": problem,
+        }),
+    );
+    responses.insert(
+        error_name(429).into(),
+        json!({
+            "description": "The client has made more requests than its rate limit allows \
+                            (`RATE_LIMIT_PER_SECOND`, in bursts of `RATE_LIMIT_BURST`); a \
+                            client is the subject of a valid token, or else the address the \
+                            request comes from.",
+            "headers": {
+                "Retry-After": {
+                    "description": "The seconds to wait before the next request is let in.",
+                    "schema": { "type": "integer", "minimum": 1 },
+                }
+            },
             "content": problem,
         }),
     );
@@ -290,6 +316,7 @@ fn error_name(code: u16) -> &'static str {
         413 => "PayloadTooLarge",
         415 => "UnsupportedMediaType",
         422 => "UnprocessableEntity",
+        429 => "TooManyRequests",
         501 => "NotImplemented",
         503 => "ServiceUnavailable",
         _ => "InternalServerError",
@@ -788,7 +815,7 @@ mod tests {
         let list = &doc["paths"]["/api/members"]["get"];
         assert_eq!(list["security"], json!([{ BEARER: ["members:read"] }]));
         let codes: Vec<&String> = list["responses"].as_object().unwrap().keys().collect();
-        assert_eq!(codes, ["200", "400", "401", "403", "422", "500"]);
+        assert_eq!(codes, ["200", "400", "401", "403", "422", "429", "500"]);
         let promote = &doc["paths"]["/api/members/{id}/promote"]["post"];
         assert_eq!(
             promote["security"],
@@ -803,9 +830,12 @@ mod tests {
         let public = &doc["paths"]["/api/announcements"]["get"];
         assert_eq!(public.get("security"), None);
         assert_eq!(public["responses"].get("401"), None);
+        // Rate limits apply to every client, with a token or without.
+        assert!(public["responses"].get("429").is_some());
 
         let open = document("sqlite");
         assert_eq!(open["components"].get("securitySchemes"), None);
         assert_eq!(open["components"]["responses"].get("Unauthorized"), None);
+        assert_eq!(open["components"]["responses"].get("TooManyRequests"), None);
     }
 }

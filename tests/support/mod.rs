@@ -141,6 +141,9 @@ impl Running {
     pub fn start_binary(binary: &Path, env: &[(&str, &str)]) -> Self {
         let name = binary.display().to_string();
         let mut child = Command::new(binary)
+            // The tests, schemathesis above all, send requests as fast as they can from one
+            // client: no rate limit unless `env` sets one (only services with `auth:` have it).
+            .env("RATE_LIMIT_PER_SECOND", "0")
             .envs(env.iter().copied())
             .env("PORT", "0")
             .env("RUST_LOG", "info")
