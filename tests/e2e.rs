@@ -621,19 +621,31 @@ fn the_release_binary_answers_its_probes_with_the_manifests_environment() {
         .map(|(k, v)| (k.as_str().unwrap().into(), v.as_str().unwrap().into()))
         .collect();
     assert!(env.iter().any(|(k, v)| k == "HOST" && v == "0.0.0.0"));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (port, metrics_port) = (free_port(), free_port());
     let database = format!("sqlite://{}", temp.path().join("data.db").display());
+    // `/metrics` is on a port of its own (the example has `auth:`): the ConfigMap's, moved to a
+    // free one.
+    let mut metrics_moved = false;
     for (key, value) in &mut env {
         match key.as_str() {
             "PORT" => *value = port.to_string(),
             "DATABASE_URL" => value.clone_from(&database),
+            "METRICS_ADDR" => {
+                assert!(value.ends_with(":9090"), "{value}");
+                *value = format!("0.0.0.0:{metrics_port}");
+                metrics_moved = true;
+            }
             _ => {}
         }
     }
+    assert!(metrics_moved, "the ConfigMap sets METRICS_ADDR");
     let binary = support::shared_target().join("release/payment-service");
     let mut child = std::process::Command::new(&binary)
         .env_clear()
@@ -646,9 +658,10 @@ fn the_release_binary_answers_its_probes_with_the_manifests_environment() {
         std::thread::sleep(std::time::Duration::from_millis(100));
         std::net::TcpStream::connect(&address).ok()
     });
-    let probe = |path: &str| {
+    let metrics_address = format!("127.0.0.1:{metrics_port}");
+    let probe_at = |address: &str, path: &str| {
         use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
         write!(
             stream,
             "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
@@ -658,16 +671,19 @@ fn the_release_binary_answers_its_probes_with_the_manifests_environment() {
         stream.read_to_string(&mut response).unwrap();
         response
     };
+    let probe = |path: &str| probe_at(&address, path);
     let results = answered.map(|_| {
         (
             probe("/health/live"),
             probe("/health/ready"),
             probe("/metrics"),
+            probe_at(&metrics_address, "/metrics"),
         )
     });
     child.kill().unwrap();
     child.wait().unwrap();
-    let (live, ready, metrics) = results.expect("the service listens");
+    let (live, ready, public_metrics, metrics) = results.expect("the service listens");
+    assert!(public_metrics.starts_with("HTTP/1.1 404"), "{public_metrics}");
     assert!(live.starts_with("HTTP/1.1 204"), "{live}");
     // The example has events but `broker: none`: readiness reports the database only.
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
