@@ -683,7 +683,10 @@ fn the_release_binary_answers_its_probes_with_the_manifests_environment() {
     child.kill().unwrap();
     child.wait().unwrap();
     let (live, ready, public_metrics, metrics) = results.expect("the service listens");
-    assert!(public_metrics.starts_with("HTTP/1.1 404"), "{public_metrics}");
+    assert!(
+        public_metrics.starts_with("HTTP/1.1 404"),
+        "{public_metrics}"
+    );
     assert!(live.starts_with("HTTP/1.1 204"), "{live}");
     // The example has events but `broker: none`: readiness reports the database only.
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");

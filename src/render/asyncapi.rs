@@ -701,7 +701,10 @@ mod tests {
         );
         assert_eq!(p["data"]["$ref"], "#/components/schemas/PaymentSucceeded");
         // The example has `auth:`: its events may name the caller that caused them.
-        assert_eq!(p["authtype"]["enum"], json!(["service_account", "app_user"]));
+        assert_eq!(
+            p["authtype"]["enum"],
+            json!(["service_account", "app_user"])
+        );
         assert_eq!(p["authid"]["type"], "string");
         let consumed = &doc["components"]["messages"]["OrderCancelled"]["payload"]["properties"];
         assert_eq!(consumed["source"]["const"], "/order-service");
