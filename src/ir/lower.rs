@@ -198,6 +198,40 @@ fn lower_entity(
         .filter_map(|f| f.references.as_ref().map(|r| r.entity.clone()))
         .collect();
     references.dedup();
+    let sortable: Vec<String> = match &entity.sortable {
+        // `id` is always sortable: the generated code adds it.
+        Some(list) => list
+            .value
+            .iter()
+            .filter(|n| n.value != "id")
+            .map(|n| n.value.clone())
+            .collect(),
+        None => fields
+            .iter()
+            .filter(|f| (f.index || f.unique) && f.references.is_none())
+            .filter(|f| !matches!(f.kind, FieldType::Text | FieldType::Json | FieldType::Uuid | FieldType::Bool))
+            .map(|f| f.name.clone())
+            .chain(["created_at".to_owned(), "updated_at".to_owned()])
+            .collect(),
+    };
+    let default_sort = match &entity.default_sort {
+        Some(keys) => keys.value.iter().map(|k| k.value.as_str()).collect::<Vec<_>>().join(","),
+        None => "-created_at".to_owned(),
+    };
+    let field = |name: &str| fields.iter().find(|f| f.name == name);
+    let mut nullable_sorts: Vec<String> = Vec::new();
+    let mut numeric_text_sorts: Vec<String> = Vec::new();
+    let defaults = default_sort.split(',').map(|k| k.trim_start_matches('-'));
+    for name in sortable.iter().map(String::as_str).chain(defaults) {
+        let Some(f) = field(name) else { continue };
+        if f.optional && !nullable_sorts.iter().any(|n| n == name) {
+            nullable_sorts.push(name.to_owned());
+        }
+        let numeric_text = database == Database::Sqlite && f.kind == FieldType::Decimal;
+        if numeric_text && !numeric_text_sorts.iter().any(|n| n == name) {
+            numeric_text_sorts.push(name.to_owned());
+        }
+    }
     Entity {
         renamed_from: n.old_table.clone(),
         description: entity.description.as_ref().map(|d| d.value.clone()),
@@ -217,6 +251,10 @@ fn lower_entity(
         fields,
         enums,
         filters,
+        sortable,
+        default_sort,
+        nullable_sorts,
+        numeric_text_sorts,
         references,
         name,
     }

@@ -157,6 +157,16 @@ pub struct Entity {
     pub enums: Vec<EnumType>,
     /// Fields that can be used as list filters (indexed ones).
     pub filters: Vec<usize>,
+    /// The columns a list may be sorted by (`sort=`), in the order the spec gives them, but
+    /// `id`, which every list may be sorted by.
+    pub sortable: Vec<String>,
+    /// The order of a list that asks for none, as `sort=` would write it: `-created_at`.
+    pub default_sort: String,
+    /// The columns of `sortable` and `default_sort` that may be null.
+    pub nullable_sorts: Vec<String>,
+    /// The columns of `sortable` and `default_sort` stored as text that order as numbers:
+    /// decimals, on SQLite.
+    pub numeric_text_sorts: Vec<String>,
     /// Fields with a default in create requests.
     pub has_defaults: bool,
     /// The entities this one references, to be created first in tests.
@@ -168,6 +178,14 @@ pub struct Entity {
 impl Entity {
     pub fn filter_fields(&self) -> impl Iterator<Item = &Field> {
         self.filters.iter().map(|&i| &self.fields[i])
+    }
+
+    /// The columns a list is ordered by, by `sort=` or by default: each needs an index that
+    /// ends in `id`.
+    pub fn sorted_columns(&self) -> impl Iterator<Item = &str> {
+        let defaults = self.default_sort.split(',');
+        let defaults = defaults.map(|key| key.trim_start_matches('-'));
+        self.sortable.iter().map(String::as_str).chain(defaults)
     }
 }
 

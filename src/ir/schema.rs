@@ -106,6 +106,7 @@ fn table(entity: &Entity, service: &Service) -> Table {
         ..Column::new("id", super::sql_type(FieldType::Uuid, database))
     }];
     let mut indexes = Vec::new();
+    let sorted = |name: &str| entity.sorted_columns().any(|c| c == name);
     for field in &entity.fields {
         columns.push(Column {
             renamed_from: field.renamed_from.clone(),
@@ -119,16 +120,20 @@ fn table(entity: &Entity, service: &Service) -> Table {
             }),
             ..Column::new(&field.name, super::sql_type(field.kind, database))
         });
-        // Foreign keys are indexed too: deletes of the parent and joins need it.
-        if (field.index || field.references.is_some()) && !field.unique {
-            indexes.push(Index {
-                name: format!("{}_{}_idx", entity.table, field.name),
-                columns: vec![field.name.clone()],
-            });
+        // Foreign keys are indexed too: deletes of the parent and joins need it. A column a list
+        // is sorted by is indexed with `id`, which ends every order.
+        let sorted = sorted(&field.name);
+        if (field.index || field.references.is_some() || sorted) && !field.unique {
+            indexes.push(sort_index(entity, &field.name, sorted));
         }
     }
     columns.push(timestamp("created_at"));
     columns.push(timestamp("updated_at"));
+    for name in ["created_at", "updated_at"] {
+        if sorted(name) {
+            indexes.push(sort_index(entity, name, true));
+        }
+    }
     // The row version behind `ETag` / `If-Match`: every update increments it.
     columns.push(Column {
         default: Some("1".into()),
@@ -139,6 +144,18 @@ fn table(entity: &Entity, service: &Service) -> Table {
         renamed_from: entity.renamed_from.clone(),
         columns,
         indexes,
+    }
+}
+
+/// The index of `column`, followed by `id` when lists are sorted by it.
+fn sort_index(entity: &Entity, column: &str, sorted: bool) -> Index {
+    let mut columns = vec![column.to_owned()];
+    if sorted {
+        columns.push("id".to_owned());
+    }
+    Index {
+        name: format!("{}_{column}_idx", entity.table),
+        columns,
     }
 }
 
@@ -294,5 +311,70 @@ impl ForeignKey {
                 OnDelete::Restrict => "restrict",
             }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{check, Source};
+
+    const SHOP: &str = "service: shop
+entities:
+  Order:
+    fields:
+      code: { type: string, unique: true }
+      status: { type: enum, values: [open, shut], index: true }
+      note: { type: string, optional: true }
+      total: decimal
+  Tag:
+    fields:
+      label: { type: string, optional: true }
+    sortable: [label]
+    default_sort: [-label, created_at]
+";
+
+    fn indexes(schema: &Schema, table: &str) -> Vec<(String, Vec<String>)> {
+        let table = schema.table(table).expect("the table");
+        let index = |i: &Index| (i.name.clone(), i.columns.clone());
+        table.indexes.iter().map(index).collect()
+    }
+
+    fn index(name: &str, columns: &[&str]) -> (String, Vec<String>) {
+        let columns = columns.iter().map(|c| (*c).to_owned()).collect();
+        (name.to_owned(), columns)
+    }
+
+    #[test]
+    fn lists_sort_by_indexed_fields_and_timestamps_unless_told_otherwise() {
+        let valid = check(&Source::new("msgen.yaml", SHOP)).expect("a valid spec");
+        let service = crate::ir::lower(&valid);
+        let order = &service.entities[0];
+        let sortable = ["code", "status", "created_at", "updated_at"];
+        assert_eq!(order.sortable, sortable);
+        assert_eq!(order.default_sort, "-created_at");
+        let tag = &service.entities[1];
+        assert_eq!(tag.sortable, ["label"]);
+        assert_eq!(tag.default_sort, "-label,created_at");
+        assert_eq!(tag.nullable_sorts, ["label"]);
+
+        // A sorted column is indexed with `id`; `code` is unique, and its constraint's index
+        // serves.
+        let schema = Schema::of(&service);
+        assert_eq!(
+            indexes(&schema, "orders"),
+            [
+                index("orders_status_idx", &["status", "id"]),
+                index("orders_created_at_idx", &["created_at", "id"]),
+                index("orders_updated_at_idx", &["updated_at", "id"]),
+            ]
+        );
+        assert_eq!(
+            indexes(&schema, "tags"),
+            [
+                index("tags_label_idx", &["label", "id"]),
+                index("tags_created_at_idx", &["created_at", "id"]),
+            ]
+        );
     }
 }

@@ -1209,6 +1209,7 @@ impl Renderer<'_> {
             }),
             "delete": any(|c| c.delete),
             "if_match": any(|c| c.update || c.delete),
+            "assert_sorted": any(|c| c.list),
             "field_errors": s
                 .resources
                 .iter()
@@ -1243,6 +1244,9 @@ impl Renderer<'_> {
         let bodies = helpers.entities.iter().any(|e| e.body);
         if bodies {
             paths.push("serde_json::json".into());
+        }
+        if http["assert_sorted"] == true {
+            paths.push("std::cmp::Ordering".into());
         }
         if bodies
             || http["get_json"] == true

@@ -254,7 +254,7 @@ pub fn route_table(s: &Service) -> Vec<(String, String, String)> {
                 c.list,
                 "GET",
                 &collection,
-                format!("list {plural} (paged, filterable)"),
+                format!("list {plural} ({})", list_traits(e)),
             );
             add(c.create, "POST", &collection, format!("create a {one}"));
             add(c.get, "GET", &item, format!("get one {one}"));
@@ -283,6 +283,16 @@ pub fn route_table(s: &Service) -> Vec<(String, String, String)> {
         }
     }
     rows
+}
+
+/// What a client may ask of a list: `paged, sortable, filterable`.
+fn list_traits(e: &Entity) -> String {
+    // Every list may be sorted, by `id` at least.
+    let mut traits = vec!["paged", "sortable"];
+    if !e.filters.is_empty() {
+        traits.push("filterable");
+    }
+    traits.join(", ")
 }
 
 fn reference(name: &str) -> Value {
@@ -397,6 +407,28 @@ fn list_operation(e: &Entity) -> Value {
         json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } }),
         json!({ "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": u32::MAX, "default": 0 } }),
     ];
+    let keys: Vec<String> = e
+        .sortable
+        .iter()
+        .map(String::as_str)
+        .chain(["id"])
+        .flat_map(|c| [c.to_owned(), format!("-{c}")])
+        .collect();
+    parameters.push(json!({
+        "name": "sort",
+        "in": "query",
+        "description": format!(
+            "The order of the list: columns, comma-separated, each after `-` for descending \
+             order; `id` follows the last one, in its direction, so that no two {} tie \
+             (`id` alone is the order of creation). Nulls come first in ascending order. \
+             Default: `{}`.",
+            e.plural.replace('_', " "),
+            e.default_sort,
+        ),
+        "style": "form",
+        "explode": false,
+        "schema": { "type": "array", "items": { "type": "string", "enum": keys } },
+    }));
     for f in e.filter_fields() {
         parameters.push(json!({
             "name": f.name,

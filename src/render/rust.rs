@@ -459,6 +459,13 @@ pub fn str_array(prefix: &str, items: &[String], indent: usize, suffix: &str) ->
         return line;
     }
     let inner = " ".repeat(indent + 4);
+    // The right side of an assignment that fits on one line of its own goes there.
+    if let Some(left) = prefix.strip_suffix(" = ") {
+        let right = format!("{inner}&[{content}]{suffix}");
+        if content.len() <= ARRAY_WIDTH && right.len() <= MAX_WIDTH {
+            return format!("{pad}{left} =\n{right}");
+        }
+    }
     let mut lines: Vec<String> = Vec::new();
     if quoted.iter().all(|q| q.len() <= SHORT_ELEMENT) {
         let mut current = String::new();
@@ -918,6 +925,13 @@ mod tests {
             "pub const Q: &[&str] = &[\n    \"aaaa\", \"bbbb\", \"cccc\", \"dddd\", \"eeee\", \"ffff\", \"gggg\", \"hhhh\", \"iiii\", \"jjjj\", \"kkkk\",\n];"
         );
         assert_eq!(str_array("scopes: ", &[], 8, ","), "        scopes: &[],");
+        // The right side of an assignment, when it fits on a line of its own.
+        let columns = strings(&["stock_keeping_unit_identifier", "created_at", "updated_at"]);
+        let prefix = "const SORTABLE: &'static [&'static str] = ";
+        assert_eq!(
+            str_array(prefix, &columns, 4, ";"),
+            "    const SORTABLE: &'static [&'static str] =\n        &[\"stock_keeping_unit_identifier\", \"created_at\", \"updated_at\"];"
+        );
     }
 
     #[test]

@@ -54,31 +54,24 @@ pub fn statements(entity: &Entity, database: Database) -> Vec<Statement> {
     let columns = all.join(", ");
     let select = format!("select {columns}\nfrom {table}");
     let mut statements = Vec::new();
-    if entity.filters.is_empty() {
-        let mut p = Params::new(database);
-        statements.push(Statement {
-            name: "LIST",
-            text: format!(
-                "{select}\norder by \"created_at\", \"id\"\nlimit {} offset {}",
-                p.next(),
-                p.next()
-            ),
-        });
-        statements.push(Statement {
-            name: "COUNT",
-            text: format!("select count(*) from {table}"),
-        });
+    // The list function appends the filters, each as ` and "column" = <param>`, then the order
+    // and the page.
+    let (rows, count) = if entity.filters.is_empty() {
+        (select.clone(), format!("select count(*) from {table}"))
     } else {
-        // Filters are appended by the list function, each as ` and "column" = <param>`.
-        statements.push(Statement {
-            name: "SELECT",
-            text: format!("{select}\nwhere true"),
-        });
-        statements.push(Statement {
-            name: "COUNT",
-            text: format!("select count(*) from {table} where true"),
-        });
-    }
+        (
+            format!("{select}\nwhere true"),
+            format!("select count(*) from {table} where true"),
+        )
+    };
+    statements.push(Statement {
+        name: "SELECT",
+        text: rows,
+    });
+    statements.push(Statement {
+        name: "COUNT",
+        text: count,
+    });
     let mut p = Params::new(database);
     statements.push(Statement {
         name: "FIND",

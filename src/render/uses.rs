@@ -370,6 +370,7 @@ pub(super) fn repository_imports(e: &Entity) -> Vec<String> {
         "crate::db::Pool".into(),
         "crate::db::Row".into(),
         "crate::models::Page".into(),
+        "sqlx::QueryBuilder".into(),
         format!("{model}::{}", e.name),
         format!("{model}::{}", e.new_type),
     ];
@@ -377,7 +378,6 @@ pub(super) fn repository_imports(e: &Entity) -> Vec<String> {
         paths.push("crate::db::self".into());
     }
     if !e.filters.is_empty() {
-        paths.push("sqlx::QueryBuilder".into());
         paths.push(format!("{model}::{}", e.filter_type));
     }
     rust::imports(&paths)

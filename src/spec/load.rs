@@ -493,7 +493,14 @@ const TOP_KEYS: &[&str] = &[
     "events",
     "auth",
 ];
-const ENTITY_KEYS: &[&str] = &["description", "table", "renamed_from", "fields"];
+const ENTITY_KEYS: &[&str] = &[
+    "description",
+    "table",
+    "renamed_from",
+    "fields",
+    "sortable",
+    "default_sort",
+];
 const FIELD_KEYS: &[&str] = &[
     "type",
     "optional",
@@ -1228,16 +1235,28 @@ impl Decoder {
 
     /// A list of scope names.
     fn scope_list(&mut self, node: &Node, key: &str) -> Option<ScopeList> {
+        self.names(node, key, "scope names: `{key}: [payments:read]`", false)
+    }
+
+    /// A list of names; `example` ends the help for anything else (`{key}` is the key). With
+    /// `one`, a single name may stand for a list of one.
+    fn names(&mut self, node: &Node, key: &str, example: &str, one: bool) -> Option<NameList> {
+        if one {
+            if let Kind::Scalar { .. } = &node.kind {
+                let name = self.string(node, key)?;
+                return Some(Spanned::new(vec![name], node.span));
+            }
+        }
         let help = match &node.kind {
             Kind::Scalar { text, .. } => format!("write a list: `{key}: [{}]`", show(text)),
-            _ => format!("write a list of scope names: `{key}: [payments:read]`"),
+            _ => format!("write a list of {}", example.replace("{key}", key)),
         };
         let items = self.seq(node, key, Some(help))?;
-        let mut scopes = Vec::new();
+        let mut names = Vec::new();
         for item in items {
-            scopes.push(self.string(item, key)?);
+            names.push(self.string(item, key)?);
         }
-        Some(Spanned::new(scopes, node.span))
+        Some(Spanned::new(names, node.span))
     }
 
     /// `scopes:` of a resource endpoint: a list, or `read:` and `write:` lists.
@@ -1368,12 +1387,20 @@ impl Decoder {
             None if suggested.contains(&"fields") => None,
             None => Some(Vec::new()),
         };
+        let sortable = self.read(owner, body, "sortable", |d, n| {
+            d.names(n, "sortable", "field names: `sortable: [amount, created_at]`", false)
+        });
+        let default_sort = self.read(owner, body, "default_sort", |d, n| {
+            d.names(n, "default_sort", "field names, each with `-` in front for descending order: `default_sort: [-amount, created_at]`", true)
+        });
         Some(Entity {
             name: name.clone(),
             description,
             table,
             renamed_from,
             fields: fields?,
+            sortable,
+            default_sort,
             span: Span::new(name.span.start, entry.value.span.end.max(name.span.end)),
         })
     }

@@ -171,6 +171,9 @@ impl Access {
 /// Scope names, as written.
 pub type ScopeList = Spanned<Vec<Spanned<String>>>;
 
+/// Names, as written: of scopes, of fields.
+pub type NameList = Spanned<Vec<Spanned<String>>>;
+
 /// `scopes:` of a resource endpoint.
 #[derive(Debug, Clone)]
 pub enum ResourceScopes {
@@ -253,6 +256,12 @@ pub struct Entity {
     pub renamed_from: Option<Spanned<String>>,
     /// In the order they are written.
     pub fields: Vec<Field>,
+    /// `sortable:`: the fields a list may be sorted by; `None` for the default (indexed and
+    /// unique fields, and the timestamps).
+    pub sortable: Option<NameList>,
+    /// `default_sort:`: the order of a list that asks for none, each name with `-` for
+    /// descending; `None` for newest first.
+    pub default_sort: Option<NameList>,
     /// Span of the whole entity entry, for errors about the entity as a whole.
     pub span: Span,
 }

@@ -9,6 +9,7 @@
 //! checks that would only report its absence are skipped.
 
 mod auth;
+mod list;
 
 use std::collections::HashMap;
 
@@ -106,6 +107,7 @@ pub(crate) fn validate(spec: &Spec, names: &Table, dropped: &Dropped) -> Vec<Dia
     };
     v.top_level();
     v.entities();
+    v.list_orders();
     v.endpoints();
     v.events();
     v.auth();
@@ -931,6 +933,20 @@ impl<'a> Validator<'a> {
                         )
                         .with_label("list endpoints take `limit` and `offset` as query parameters")
                         .with_help(format!("choose another name, e.g. `{name}_value`")),
+                    );
+                }
+                "sort"
+                    if [&field.index, &field.unique]
+                        .iter()
+                        .any(|key| key.as_ref().is_some_and(|k| k.value)) =>
+                {
+                    self.report(
+                        Diagnostic::error(
+                            field.name.span,
+                            "a field that filters lists (`index: true` or `unique: true`) cannot be named `sort`",
+                        )
+                        .with_label("list endpoints take `sort` as a query parameter: `?sort=` would be read as the order, not as this filter")
+                        .with_help("choose another name, e.g. `sort_order`"),
                     );
                 }
                 _ => {}

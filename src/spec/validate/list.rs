@@ -1,0 +1,109 @@
+//! `sortable:` and `default_sort:` of entities: how their lists may be ordered.
+
+use super::{listing, Validator};
+use crate::spec::diagnostics::{did_you_mean, show, Diagnostic};
+use crate::spec::model::*;
+
+/// The columns every entity has, which a list may be sorted by too.
+const IMPLICIT: [&str; 3] = ["id", "created_at", "updated_at"];
+
+impl Validator<'_> {
+    pub(super) fn list_orders(&mut self) {
+        for entity in &self.spec.entities {
+            if let Some(sortable) = &entity.sortable {
+                let mut seen: Vec<&str> = Vec::new();
+                for name in &sortable.value {
+                    if self.sort_field(entity, name, "sortable") && !seen.contains(&&*name.value) {
+                        seen.push(&name.value);
+                    } else if seen.contains(&&*name.value) {
+                        self.report(
+                            Diagnostic::error(
+                                name.span,
+                                format!("`sortable` names `{}` twice", show(&name.value)),
+                            )
+                            .with_help("list each field once"),
+                        );
+                    }
+                }
+            }
+            if let Some(order) = &entity.default_sort {
+                let mut seen: Vec<&str> = Vec::new();
+                for key in &order.value {
+                    let field = key.value.strip_prefix('-').unwrap_or(&key.value);
+                    let named = Spanned::new(field.to_owned(), key.span);
+                    if !self.sort_field(entity, &named, "default_sort") {
+                        continue;
+                    }
+                    if seen.contains(&field) {
+                        self.report(
+                            Diagnostic::error(
+                                key.span,
+                                format!("`default_sort` orders by `{}` twice", show(field)),
+                            )
+                            .with_help("a later key on the same field cannot change the order; remove it"),
+                        );
+                    }
+                    seen.push(field);
+                }
+            }
+        }
+    }
+
+    /// Whether `name`, in `key` of `entity`, is a field a list can be sorted by; reports why
+    /// not.
+    fn sort_field(&mut self, entity: &Entity, name: &Spanned<String>, key: &str) -> bool {
+        if IMPLICIT.contains(&name.value.as_str()) {
+            return true;
+        }
+        let Some(field) = entity.fields.iter().find(|f| f.name.value == name.value) else {
+            if self.dropped.field(entity.name.span, &name.value) {
+                return false;
+            }
+            let names = entity
+                .fields
+                .iter()
+                .map(|f| f.name.value.as_str())
+                .chain(IMPLICIT);
+            let help = match did_you_mean(&name.value, names.clone()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("the fields are: {}", listing(names)),
+            };
+            let descending = if key == "default_sort" {
+                " (a `-` in front of a field asks for descending order)"
+            } else {
+                ""
+            };
+            self.report(
+                Diagnostic::error(
+                    name.span,
+                    format!(
+                        "`{key}` of entity `{}` names `{}`, which is not one of its fields",
+                        entity.name.value,
+                        show(&name.value)
+                    ),
+                )
+                .with_help(format!("{help}{descending}")),
+            );
+            return false;
+        };
+        let ty = field.ty.value;
+        if matches!(ty, FieldType::Text | FieldType::Json) {
+            self.report(
+                Diagnostic::error(
+                    name.span,
+                    format!(
+                        "a list cannot be sorted by `{}`: it is {}",
+                        show(&name.value),
+                        ty.as_str()
+                    ),
+                )
+                .with_related(field.ty.span, "its type is given here")
+                .with_help(
+                    "text and json values are unbounded and cannot be indexed; sort by a `string` field with `max_length` instead",
+                ),
+            );
+            return false;
+        }
+        true
+    }
+}
