@@ -207,7 +207,7 @@ fn overflow_last(
         line.push('.');
         line.push_str(call);
     }
-    let must_break = indent + 4 + 1 + last.len() > MAX_WIDTH || args.len() > FN_CALL_WIDTH;
+    let must_break = indent + 4 + 1 + last.len() > MAX_WIDTH || !args_fit(args);
     if rest.is_empty() || !must_break || line.len() + 1 + open.len() > CHAIN_WIDTH {
         return None;
     }
@@ -226,8 +226,8 @@ fn vertical_chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffi
         .iter()
         .enumerate()
         .map(|(i, call)| {
-            let args = call_args(call).map_or(0, |(_, args)| args.len());
-            if inner + 1 + call.len() <= MAX_WIDTH && args <= FN_CALL_WIDTH {
+            let fit = call_args(call).is_none_or(|(_, args)| args_fit(args));
+            if inner + 1 + call.len() <= MAX_WIDTH && fit {
                 Some(call.to_string())
             } else if i == last {
                 break_call(call, inner).or_else(|| overflowed_last_link(call, inner))
@@ -302,8 +302,7 @@ fn single_call(
     suffix: &str,
 ) -> Option<String> {
     let pad = " ".repeat(indent);
-    let args_fit =
-        call_args(call.trim_end_matches('?')).is_none_or(|(_, args)| args.len() <= FN_CALL_WIDTH);
+    let args_fit = call_args(call.trim_end_matches('?')).is_none_or(|(_, args)| args_fit(args));
     let line = format!("{pad}{prefix}{head}.{call}{suffix}");
     if args_fit && line.len() + try_slack(call, suffix) <= MAX_WIDTH {
         return Some(line);
@@ -328,7 +327,8 @@ pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str
     let outer = head.find('(').map_or(0, |i| {
         head.len() - i + suffix.chars().take_while(|&c| c == ')').count()
     });
-    if (outer + joined.len() <= FN_CALL_WIDTH && line.len() <= MAX_WIDTH) || args.is_empty() {
+    let within = outer + joined.len() <= FN_CALL_WIDTH || args.len() == 1;
+    if (within && line.len() <= MAX_WIDTH) || args.is_empty() {
         return line;
     }
     // Short simple arguments (`&self.db`, `&input`) fill the lines, as rustfmt does with items no
@@ -372,12 +372,18 @@ pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str
     })
 }
 
+/// Whether the arguments of a call may stay on its line when the line fits: when they are
+/// within [`FN_CALL_WIDTH`], or are one argument, which rustfmt keeps on the line it fits.
+fn args_fit(args: &str) -> bool {
+    args.len() <= FN_CALL_WIDTH || split_args(args).len() == 1
+}
+
 /// One `.call(args)` of a chain broken one call per line, at `indent`: as it is when it fits
 /// and its arguments are within [`FN_CALL_WIDTH`], otherwise with its arguments broken.
 pub fn chain_link(call: &str, indent: usize) -> String {
     let pad = " ".repeat(indent);
-    let args = call_args(call).map_or(0, |(_, args)| args.len());
-    if indent + 1 + call.len() <= MAX_WIDTH && args <= FN_CALL_WIDTH {
+    let fit = call_args(call).is_none_or(|(_, args)| args_fit(args));
+    if indent + 1 + call.len() <= MAX_WIDTH && fit {
         return format!("{pad}.{call}");
     }
     match break_call(call, indent) {
@@ -931,6 +937,28 @@ mod tests {
         assert_eq!(
             str_array(prefix, &columns, 4, ";"),
             "    const SORTABLE: &'static [&'static str] =\n        &[\"stock_keeping_unit_identifier\", \"created_at\", \"updated_at\"];"
+        );
+    }
+
+    /// As rustfmt 1.9 lays these out: one argument wider than `fn_call_width` stays on the
+    /// line of its call when the line fits, where two would break.
+    #[test]
+    fn a_single_argument_stays_on_its_line_when_the_line_fits() {
+        let field = format!("current.{}", "a".repeat(62));
+        assert_eq!(call("", "f", &[&field], 4, ";"), format!("    f({field});"));
+        assert_eq!(
+            call("", "f", &[&field, "b"], 4, ";"),
+            format!("    f(\n        {field},\n        b,\n    );")
+        );
+        let try_get = format!(r#"try_get("{}")?"#, "a".repeat(62));
+        assert_eq!(
+            chain("x: ", "row", &[&try_get], 8, ","),
+            format!("        x: row.{try_get},")
+        );
+        let unwrap = format!("unwrap_or({field})");
+        assert_eq!(
+            chain("x: ", "self", &["a_long_field_name", &unwrap], 8, ","),
+            format!("        x: self\n            .a_long_field_name\n            .{unwrap},")
         );
     }
 
