@@ -159,9 +159,6 @@ fn lower_events(
         .collect()
 }
 
-/// Fields every entity has, whether the spec declares them or not.
-const IMPLICIT_FIELDS: [&str; 3] = ["id", "created_at", "updated_at"];
-
 fn lower_entity(
     entity: &spec::Entity,
     n: &EntityNames,
@@ -174,7 +171,7 @@ fn lower_entity(
         .fields
         .iter()
         .zip(&n.fields)
-        .filter(|(f, _)| !IMPLICIT_FIELDS.contains(&f.name.as_str()))
+        .filter(|(f, _)| !spec::Entity::IMPLICIT.contains(&f.name.as_str()))
         .collect();
     let mut fields: Vec<Field> = declared
         .iter()
@@ -186,36 +183,22 @@ fn lower_entity(
         }
     }
     let enums = enums_of(&fields, declared.iter().map(|(_, n)| *n));
-    let filters = fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.index || f.unique || f.references.is_some())
-        .filter(|(_, f)| f.kind != FieldType::Json)
-        .map(|(i, _)| i)
-        .collect();
+    let filters = positions(&declared, spec::Field::is_filter);
+    let sets = positions(&declared, |f| f.is_filter() && f.ty.value.has_sets());
     let mut references: Vec<String> = fields
         .iter()
         .filter_map(|f| f.references.as_ref().map(|r| r.entity.clone()))
         .collect();
     references.dedup();
-    let sortable: Vec<String> = match &entity.sortable {
-        // `id` is always sortable: the generated code adds it.
-        Some(list) => list
+    let sortable = entity.sortable_columns();
+    let ranges = entity.range_columns();
+    let default_sort = match &entity.default_sort {
+        Some(keys) => keys
             .value
             .iter()
-            .filter(|n| n.value != "id")
-            .map(|n| n.value.clone())
-            .collect(),
-        None => fields
-            .iter()
-            .filter(|f| (f.index || f.unique) && f.references.is_none())
-            .filter(|f| !matches!(f.kind, FieldType::Text | FieldType::Json | FieldType::Uuid | FieldType::Bool))
-            .map(|f| f.name.clone())
-            .chain(["created_at".to_owned(), "updated_at".to_owned()])
-            .collect(),
-    };
-    let default_sort = match &entity.default_sort {
-        Some(keys) => keys.value.iter().map(|k| k.value.as_str()).collect::<Vec<_>>().join(","),
+            .map(|k| k.value.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
         None => "-created_at".to_owned(),
     };
     let field = |name: &str| fields.iter().find(|f| f.name == name);
@@ -250,8 +233,11 @@ fn lower_entity(
         plural: n.plural.clone(),
         fields,
         enums,
+        filtered: !(filters.is_empty() && sets.is_empty() && ranges.is_empty()),
         filters,
+        sets,
         sortable,
+        ranges,
         default_sort,
         nullable_sorts,
         numeric_text_sorts,
@@ -261,6 +247,19 @@ fn lower_entity(
 }
 
 /// Lowers a list of fields, each with its names.
+/// Where the declared fields `keep` keeps are among them.
+fn positions(
+    declared: &[(&spec::Field, &FieldNames)],
+    keep: impl Fn(&spec::Field) -> bool,
+) -> Vec<usize> {
+    declared
+        .iter()
+        .enumerate()
+        .filter(|(_, (f, _))| keep(f))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 fn lower_fields(
     list: &[spec::Field],
     field_names: &[FieldNames],

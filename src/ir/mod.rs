@@ -155,11 +155,19 @@ pub struct Entity {
     /// The fields the spec declares, in order, without `id`, `created_at`, `updated_at`.
     pub fields: Vec<Field>,
     pub enums: Vec<EnumType>,
-    /// Fields that can be used as list filters (indexed ones).
+    /// The fields a list filters by equality (`status=`): indexed, unique and references.
     pub filters: Vec<usize>,
+    /// The fields a list filters by a set of values (`status[in]=`): filters of the types
+    /// compared exactly.
+    pub sets: Vec<usize>,
+    /// Whether a list filters at all: by equality, range or set.
+    pub filtered: bool,
     /// The columns a list may be sorted by (`sort=`), in the order the spec gives them, but
     /// `id`, which every list may be sorted by.
     pub sortable: Vec<String>,
+    /// The columns of `sortable` a list filters by range (`amount[gte]=`): numbers,
+    /// decimals, dates and times.
+    pub ranges: Vec<String>,
     /// The order of a list that asks for none, as `sort=` would write it: `-created_at`.
     pub default_sort: String,
     /// The columns of `sortable` and `default_sort` that may be null.
@@ -178,6 +186,15 @@ pub struct Entity {
 impl Entity {
     pub fn filter_fields(&self) -> impl Iterator<Item = &Field> {
         self.filters.iter().map(|&i| &self.fields[i])
+    }
+
+    pub fn set_fields(&self) -> impl Iterator<Item = &Field> {
+        self.sets.iter().map(|&i| &self.fields[i])
+    }
+
+    /// The field of a column, unless it is one every entity has (`created_at`).
+    pub fn field(&self, column: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == column)
     }
 
     /// The columns a list is ordered by, by `sort=` or by default: each needs an index that

@@ -377,4 +377,35 @@ entities:
             ]
         );
     }
+
+    #[test]
+    fn lists_filter_by_range_what_they_sort_by_and_by_set_what_they_filter_by() {
+        let spec = "service: shop
+entities:
+  Parcel:
+    fields:
+      weight: { type: decimal, index: true }
+      code: { type: string, unique: true }
+      sent_on: { type: date, optional: true }
+      fragile: { type: bool, index: true }
+      kind: { type: enum, values: [box, tube], index: true }
+      depot: { type: ref, entity: Depot }
+    sortable: [weight, code, sent_on, kind, created_at]
+  Depot:
+    fields:
+      name: string
+";
+        let valid = check(&Source::new("msgen.yaml", spec)).expect("a valid spec");
+        let service = crate::ir::lower(&valid);
+        let parcel = &service.entities[0];
+        // Strings and enums sort, but their order is not one every database agrees on.
+        assert_eq!(parcel.ranges, ["weight", "sent_on", "created_at"]);
+        let sets: Vec<&str> = parcel.set_fields().map(|f| f.name.as_str()).collect();
+        assert_eq!(sets, ["code", "kind", "depot_id"]);
+        assert!(parcel.filtered);
+        // Without `sortable`, the timestamps are ranges of every list.
+        let depot = &service.entities[1];
+        assert_eq!(depot.ranges, ["created_at", "updated_at"]);
+        assert!(depot.filtered && depot.filters.is_empty() && depot.sets.is_empty());
+    }
 }

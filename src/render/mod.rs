@@ -993,6 +993,7 @@ impl Renderer<'_> {
                         "patch_nullable": patch_nullable,
                         "patch_required": patch_required,
                         "immutable": s.uses.immutable,
+                        "sets": s.entities.iter().any(|e| !e.sets.is_empty()),
                     }),
                 );
             },
@@ -1024,7 +1025,10 @@ impl Renderer<'_> {
             "src/repositories/mod.rs",
             "src/repositories/mod.rs".into(),
             Ownership::Generated,
-            |_| {},
+            |ctx| {
+                ctx.insert("ranges", &s.entities.iter().any(|e| !e.ranges.is_empty()));
+                ctx.insert("sets", &s.entities.iter().any(|e| !e.sets.is_empty()));
+            },
         );
         for entity in &s.entities {
             let statements = sql::statements(entity, s.database);
@@ -1189,6 +1193,11 @@ impl Renderer<'_> {
         let helpers = test_helpers(s);
         let crud = s.resources.iter().map(|r| r.crud);
         let any = |f: fn(&crate::ir::Crud) -> bool| crud.clone().any(|c| f(&c));
+        // The entities whose lists are tested.
+        let lists = || {
+            let listed = s.resources.iter().filter(|r| r.crud.list);
+            listed.filter_map(|r| r.entity.map(|i| &s.entities[i]))
+        };
         // The tests of custom operations send bodies, to those that take one.
         let custom = s
             .resources
@@ -1210,6 +1219,8 @@ impl Renderer<'_> {
             "delete": any(|c| c.delete),
             "if_match": any(|c| c.update || c.delete),
             "assert_sorted": any(|c| c.list),
+            "assert_ranges": lists().any(|e| !e.ranges.is_empty()),
+            "assert_sets": lists().any(|e| !e.sets.is_empty()),
             "field_errors": s
                 .resources
                 .iter()

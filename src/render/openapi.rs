@@ -285,11 +285,19 @@ pub fn route_table(s: &Service) -> Vec<(String, String, String)> {
     rows
 }
 
+/// The bounds of a range filter: `amount[gte]=`, and what each asks of a value.
+const RANGE_BOUNDS: [(&str, &str); 4] = [
+    ("gt", "greater than"),
+    ("gte", "at least"),
+    ("lt", "less than"),
+    ("lte", "at most"),
+];
+
 /// What a client may ask of a list: `paged, sortable, filterable`.
 fn list_traits(e: &Entity) -> String {
     // Every list may be sorted, by `id` at least.
     let mut traits = vec!["paged", "sortable"];
-    if !e.filters.is_empty() {
+    if e.filtered {
         traits.push("filterable");
     }
     traits.join(", ")
@@ -421,20 +429,53 @@ fn list_operation(e: &Entity) -> Value {
             "The order of the list: columns, comma-separated, each after `-` for descending \
              order; `id` follows the last one, in its direction, so that no two {} tie \
              (`id` alone is the order of creation). Nulls come first in ascending order. \
-             Default: `{}`.",
+             Default (without `sort`; an empty one is refused): `{}`.",
             e.plural.replace('_', " "),
             e.default_sort,
         ),
         "style": "form",
         "explode": false,
-        "schema": { "type": "array", "items": { "type": "string", "enum": keys } },
+        "schema": { "type": "array", "items": { "type": "string", "enum": keys }, "minItems": 1 },
     }));
+    let records = e.plural.replace('_', " ");
     for f in e.filter_fields() {
         parameters.push(json!({
             "name": f.name,
             "in": "query",
-            "description": format!("Only {} whose `{}` equals this.", e.plural.replace('_', " "), f.name),
+            "description": format!("Only {records} whose `{}` equals this.", f.name),
             "schema": filter_schema(f),
+        }));
+    }
+    for column in &e.ranges {
+        let schema = match e.field(column) {
+            Some(f) => filter_schema(f),
+            None => json!({ "type": "string", "format": "date-time" }),
+        };
+        for (bound, words) in RANGE_BOUNDS {
+            parameters.push(json!({
+                "name": format!("{column}[{bound}]"),
+                "in": "query",
+                "description": format!("Only {records} whose `{column}` is {words} this (never a null)."),
+                "schema": schema,
+            }));
+        }
+    }
+    for f in e.set_fields() {
+        let mut item = filter_schema(f);
+        if matches!(f.kind, FieldType::String | FieldType::Text) {
+            // A comma separates values: no value of a set holds one, nor is empty.
+            item["pattern"] = json!("^[^,]+$");
+        }
+        parameters.push(json!({
+            "name": format!("{}[in]", f.name),
+            "in": "query",
+            "description": format!(
+                "Only {records} whose `{}` is one of these values, comma-separated (never a null).",
+                f.name
+            ),
+            "style": "form",
+            "explode": false,
+            "schema": { "type": "array", "items": item, "minItems": 1, "maxItems": 100 },
         }));
     }
     let page = json!({

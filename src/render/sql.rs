@@ -56,7 +56,7 @@ pub fn statements(entity: &Entity, database: Database) -> Vec<Statement> {
     let mut statements = Vec::new();
     // The list function appends the filters, each as ` and "column" = <param>`, then the order
     // and the page.
-    let (rows, count) = if entity.filters.is_empty() {
+    let (rows, count) = if !entity.filtered {
         (select.clone(), format!("select count(*) from {table}"))
     } else {
         (

@@ -395,7 +395,13 @@ pub(super) fn with_imports(text: &str) -> String {
         items.push("Value");
     }
     let mut paths: Vec<String> = items.iter().map(|i| format!("serde_json::{i}")).collect();
-    for helper in ["assert_sorted", "field_errors", "spawn_app"] {
+    for helper in [
+        "assert_ranges",
+        "assert_sets",
+        "assert_sorted",
+        "field_errors",
+        "spawn_app",
+    ] {
         if body.contains(&format!("{helper}(")) {
             paths.push(format!("crate::helpers::{helper}"));
         }

@@ -230,7 +230,7 @@ fn crud_types(view: &ResourceView, e: &Entity, paths: &mut BTreeSet<String>) {
     if r.crud.list {
         paths.insert("crate::models::Page".into());
         paths.insert("crate::models::Paged".into());
-        if !e.filters.is_empty() {
+        if e.filtered {
             paths.insert(format!("{model}::{}", e.filter_type));
         }
     }
@@ -377,7 +377,7 @@ pub(super) fn repository_imports(e: &Entity) -> Vec<String> {
     if e.fields.iter().any(|f| f.stored_as_text) {
         paths.push("crate::db::self".into());
     }
-    if !e.filters.is_empty() {
+    if e.filtered {
         paths.push(format!("{model}::{}", e.filter_type));
     }
     rust::imports(&paths)
@@ -461,7 +461,7 @@ pub(super) fn controller_imports(resource: &Resource, entity: Option<&Entity>) -
             paths.insert("crate::models::Page".into());
             paths.insert("crate::models::PageParams".into());
             paths.insert("crate::models::Paged".into());
-            if !e.filters.is_empty() {
+            if e.filtered {
                 paths.insert(format!("{model}::{}", e.filter_type));
             }
         }

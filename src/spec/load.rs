@@ -1388,7 +1388,12 @@ impl Decoder {
             None => Some(Vec::new()),
         };
         let sortable = self.read(owner, body, "sortable", |d, n| {
-            d.names(n, "sortable", "field names: `sortable: [amount, created_at]`", false)
+            d.names(
+                n,
+                "sortable",
+                "field names: `sortable: [amount, created_at]`",
+                false,
+            )
         });
         let default_sort = self.read(owner, body, "default_sort", |d, n| {
             d.names(n, "default_sort", "field names, each with `-` in front for descending order: `default_sort: [-amount, created_at]`", true)

@@ -320,6 +320,19 @@ impl FieldType {
     pub fn is_string(self) -> bool {
         matches!(self, Self::String | Self::Text)
     }
+
+    /// Whether a list filters a field of this type by range (`[gt]`, `[gte]`, `[lt]`,
+    /// `[lte]`): numbers, decimals, dates and times, the values with an order every database
+    /// agrees on.
+    pub fn has_ranges(self) -> bool {
+        self.is_numeric() || matches!(self, Self::Date | Self::Datetime)
+    }
+
+    /// Whether a list filters a field of this type by a set of values (`[in]`): the values
+    /// compared exactly, so not numbers with fractions, booleans or JSON.
+    pub fn has_sets(self) -> bool {
+        !matches!(self, Self::Float | Self::Decimal | Self::Bool | Self::Json)
+    }
 }
 
 impl fmt::Display for FieldType {
@@ -446,6 +459,76 @@ impl Field {
 
     pub fn is_optional(&self) -> bool {
         self.optional.as_ref().is_some_and(|o| o.value)
+    }
+
+    fn is(flag: &Option<Spanned<bool>>) -> bool {
+        flag.as_ref().is_some_and(|f| f.value)
+    }
+
+    /// Whether a list filters by this field's value: it is indexed, unique or a reference, and
+    /// not JSON.
+    pub fn is_filter(&self) -> bool {
+        let indexed = Self::is(&self.index) || Self::is(&self.unique);
+        let ty = self.ty.value;
+        (indexed || ty == FieldType::Ref) && ty != FieldType::Json
+    }
+
+    /// Its column, and its name in the API: `customer_id` for the reference `customer`.
+    pub fn column(&self) -> String {
+        if self.ty.value == FieldType::Ref {
+            format!("{}_id", self.name.value)
+        } else {
+            self.name.value.clone()
+        }
+    }
+}
+
+impl Entity {
+    /// The columns every entity has.
+    pub const IMPLICIT: [&'static str; 3] = ["id", "created_at", "updated_at"];
+
+    /// The columns a list may be sorted by, `id` aside (which every list may be): `sortable:`,
+    /// or by default the indexed and unique fields of types with a useful order (not
+    /// references, uuids, booleans, text or JSON), then `created_at` and `updated_at`.
+    pub fn sortable_columns(&self) -> Vec<String> {
+        match &self.sortable {
+            Some(list) => list
+                .value
+                .iter()
+                .filter(|n| n.value != "id")
+                .map(|n| n.value.clone())
+                .collect(),
+            None => self
+                .fields
+                .iter()
+                .filter(|f| Field::is(&f.index) || Field::is(&f.unique))
+                .filter(|f| {
+                    use FieldType::*;
+                    !matches!(f.ty.value, Ref | Text | Json | Uuid | Bool)
+                })
+                .map(|f| f.name.value.clone())
+                .chain(["created_at".to_owned(), "updated_at".to_owned()])
+                .collect(),
+        }
+    }
+
+    /// The columns a list filters by range: those it may be sorted by whose type has ranges.
+    pub fn range_columns(&self) -> Vec<String> {
+        let field = |name: &str| self.fields.iter().find(|f| f.name.value == name);
+        self.sortable_columns()
+            .into_iter()
+            .filter(|c| match field(c) {
+                Some(f) => f.ty.value.has_ranges(),
+                None => Self::IMPLICIT.contains(&c.as_str()),
+            })
+            .collect()
+    }
+
+    /// The fields a list filters by a set of values: the filters whose type has sets.
+    pub fn set_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields
+            .iter()
+            .filter(|f| f.is_filter() && f.ty.value.has_sets())
     }
 }
 

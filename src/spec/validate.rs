@@ -108,6 +108,7 @@ pub(crate) fn validate(spec: &Spec, names: &Table, dropped: &Dropped) -> Vec<Dia
     v.top_level();
     v.entities();
     v.list_orders();
+    v.list_filter_names();
     v.endpoints();
     v.events();
     v.auth();

@@ -4,9 +4,6 @@ use super::{listing, Validator};
 use crate::spec::diagnostics::{did_you_mean, show, Diagnostic};
 use crate::spec::model::*;
 
-/// The columns every entity has, which a list may be sorted by too.
-const IMPLICIT: [&str; 3] = ["id", "created_at", "updated_at"];
-
 impl Validator<'_> {
     pub(super) fn list_orders(&mut self) {
         for entity in &self.spec.entities {
@@ -40,7 +37,9 @@ impl Validator<'_> {
                                 key.span,
                                 format!("`default_sort` orders by `{}` twice", show(field)),
                             )
-                            .with_help("a later key on the same field cannot change the order; remove it"),
+                            .with_help(
+                                "a later key on the same field cannot change the order; remove it",
+                            ),
                         );
                     }
                     seen.push(field);
@@ -49,10 +48,46 @@ impl Validator<'_> {
         }
     }
 
+    /// The Rust fields of an entity's list filter: one per filter (`status`), and one per
+    /// range bound (`amount_gte` for `amount[gte]`) and set (`status_in` for `status[in]`).
+    /// A filter whose name is that of another's bound or set is refused.
+    pub(super) fn list_filter_names(&mut self) {
+        for (entity, names) in self.spec.entities.iter().zip(&self.names.entities) {
+            let mut derived: Vec<(String, String)> = Vec::new();
+            for column in entity.range_columns() {
+                for bound in ["gt", "gte", "lt", "lte"] {
+                    derived.push((format!("{column}_{bound}"), format!("{column}[{bound}]")));
+                }
+            }
+            for field in entity.set_fields() {
+                let column = field.column();
+                derived.push((format!("{column}_in"), format!("{column}[in]")));
+            }
+            for field in entity.fields.iter().filter(|f| f.is_filter()) {
+                let column = field.column();
+                let Some((_, param)) = derived.iter().find(|(name, _)| *name == column) else {
+                    continue;
+                };
+                self.report(
+                    Diagnostic::error(
+                        field.name.span,
+                        format!(
+                            "the list filter `{}` of entity `{}` and its filter `{param}` would both be the field `{column}` of `{}`",
+                            show(&column),
+                            entity.name.value,
+                            names.filter.text
+                        ),
+                    )
+                    .with_help("rename this field"),
+                );
+            }
+        }
+    }
+
     /// Whether `name`, in `key` of `entity`, is a field a list can be sorted by; reports why
     /// not.
     fn sort_field(&mut self, entity: &Entity, name: &Spanned<String>, key: &str) -> bool {
-        if IMPLICIT.contains(&name.value.as_str()) {
+        if Entity::IMPLICIT.contains(&name.value.as_str()) {
             return true;
         }
         let Some(field) = entity.fields.iter().find(|f| f.name.value == name.value) else {
@@ -63,7 +98,7 @@ impl Validator<'_> {
                 .fields
                 .iter()
                 .map(|f| f.name.value.as_str())
-                .chain(IMPLICIT);
+                .chain(Entity::IMPLICIT);
             let help = match did_you_mean(&name.value, names.clone()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("the fields are: {}", listing(names)),
@@ -87,6 +122,24 @@ impl Validator<'_> {
             return false;
         };
         let ty = field.ty.value;
+        if ty == FieldType::Ref {
+            self.report(
+                Diagnostic::error(
+                    name.span,
+                    format!(
+                        "a list cannot be sorted by `{}`: it is a reference, whose values are random ids",
+                        show(&name.value)
+                    ),
+                )
+                .with_related(field.ty.span, "its type is given here")
+                .with_help(format!(
+                    "to list the records of one `{}`, filter by `{}`",
+                    field.entity.as_ref().map_or("record", |e| e.value.as_str()),
+                    field.column()
+                )),
+            );
+            return false;
+        }
         if matches!(ty, FieldType::Text | FieldType::Json) {
             self.report(
                 Diagnostic::error(
