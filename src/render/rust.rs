@@ -327,7 +327,9 @@ pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str
     let outer = head.find('(').map_or(0, |i| {
         head.len() - i + suffix.chars().take_while(|&c| c == ')').count()
     });
-    let within = outer + joined.len() <= FN_CALL_WIDTH || args.len() == 1;
+    // One argument stays on a line it fits, unless the call is itself the argument of
+    // another, whose width counts.
+    let within = outer + joined.len() <= FN_CALL_WIDTH || (args.len() == 1 && outer == 0);
     if (within && line.len() <= MAX_WIDTH) || args.is_empty() {
         return line;
     }
@@ -949,6 +951,11 @@ mod tests {
         assert_eq!(
             call("", "f", &[&field, "b"], 4, ";"),
             format!("    f(\n        {field},\n        b,\n    );")
+        );
+        // The call is the argument of `Err`, whose width counts.
+        assert_eq!(
+            call("", "Err(AppError::NotImplemented", &["\"renew_loan_for_another_three_weeks\""], 8, ")"),
+            "        Err(AppError::NotImplemented(\n            \"renew_loan_for_another_three_weeks\",\n        ))"
         );
         let try_get = format!(r#"try_get("{}")?"#, "a".repeat(62));
         assert_eq!(
