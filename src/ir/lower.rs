@@ -526,6 +526,7 @@ fn lower_resources(
             write: Access::default(),
             operations: Vec::new(),
             route: format!("/{}", m.route),
+            nested: Vec::new(),
         })
         .collect();
     for (i, endpoint) in spec.endpoints.iter().enumerate() {
@@ -546,6 +547,12 @@ fn lower_resources(
                 };
                 resource.read = access(spec, r.auth.as_ref(), read);
                 resource.write = access(spec, r.auth.as_ref(), write);
+                if resource.crud.list {
+                    let entity = &entities[resource.entity.expect("found by its entity")];
+                    let declared = spec.entities.iter().find(|e| e.name.value == name);
+                    let declared = declared.expect("validated: resources name entities");
+                    resource.nested = nested_lists(declared, entity, entities);
+                }
             }
             Endpoint::Custom(op) => {
                 uses.custom_operations = true;
@@ -565,6 +572,36 @@ fn lower_resources(
         }
     }
     resources
+}
+
+/// The lists of `entity`'s records under each record they reference, where the reference is
+/// the only one to its entity (with two, which one a nested route follows would not be clear;
+/// the list's filters tell them apart).
+fn nested_lists(
+    spec_entity: &spec::Entity,
+    entity: &Entity,
+    entities: &[Entity],
+) -> Vec<NestedList> {
+    spec_entity
+        .nesting_references()
+        .into_iter()
+        .filter_map(|reference| {
+            let f = entity.field(&reference.column())?;
+            let target = f.references.as_ref()?;
+            let parent = entities.iter().position(|e| e.name == target.entity)?;
+            let p = &entities[parent];
+            Some(NestedList {
+                column: f.name.clone(),
+                ident: f.ident.clone(),
+                route: format!("/{}/{{id}}/{}", p.route_segment, entity.route_segment),
+                method: format!("list_of_{}", p.snake),
+                handler: format!("list_{}_of_{}", entity.repo_file, p.snake),
+                parent,
+                parent_repo: p.repo_module.clone(),
+                parent_human: p.human.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The CRUD operations a resource endpoint offers: all of them unless it lists some.

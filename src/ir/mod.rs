@@ -354,6 +354,32 @@ pub struct Resource {
     pub operations: Vec<CustomOperation>,
     /// Route prefix within the service (without base path): `/payments`.
     pub route: String,
+    /// The lists of its entity's records under a record each references:
+    /// `GET /payments/{id}/refunds`.
+    pub nested: Vec<NestedList>,
+}
+
+/// The list of the records of a resource's entity that reference one record of another (or
+/// the same) entity, under that record's route: `GET /payments/{id}/refunds`. It takes the
+/// same sort, filters and paging as the resource's list.
+#[derive(Debug, Clone, Serialize)]
+pub struct NestedList {
+    /// The reference's column, a filter of the list: `payment_id`.
+    pub column: String,
+    /// Its Rust field in the entity's filter.
+    pub ident: String,
+    /// The route within the service: `/payments/{id}/refunds`.
+    pub route: String,
+    /// The service method and CRUD function: `list_of_payment`.
+    pub method: String,
+    /// The controller function: `list_refunds_of_payment`.
+    pub handler: String,
+    /// The referenced entity, by its place in `Service::entities`.
+    pub parent: usize,
+    /// Its repository module, which finds the record: `payments`.
+    pub parent_repo: String,
+    /// How messages call one: `payment`.
+    pub parent_human: String,
 }
 
 impl Resource {

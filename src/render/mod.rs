@@ -1221,6 +1221,7 @@ impl Renderer<'_> {
             "assert_sorted": any(|c| c.list),
             "assert_ranges": lists().any(|e| !e.ranges.is_empty()),
             "assert_sets": lists().any(|e| !e.sets.is_empty()),
+            "assert_nested": s.resources.iter().any(|r| r.crud.list && !r.nested.is_empty()),
             "field_errors": s
                 .resources
                 .iter()
@@ -1663,6 +1664,17 @@ fn auth_routes(s: &Service) -> Vec<AuthRoute> {
                     scopes: access.scopes.clone(),
                 });
             }
+        }
+        for nested in r.nested.iter().filter(|_| r.crud.list) {
+            let route = format!("{base}{}", nested.route);
+            routes.push(AuthRoute {
+                method: "GET",
+                path: route.replace("{id}", "00000000-0000-4000-8000-000000000001"),
+                route,
+                body: false,
+                required: r.read.required,
+                scopes: r.read.scopes.clone(),
+            });
         }
         for op in &r.operations {
             let route = format!("{base}{}", op.path);

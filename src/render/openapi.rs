@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::ir::{Auth, BodyType, CustomOperation, Entity, Field, Service};
+use crate::ir::{Auth, BodyType, CustomOperation, Entity, Field, NestedList, Service};
 
 use super::decimal_pattern;
 use crate::spec::FieldType;
@@ -54,6 +54,15 @@ pub fn model(s: &Service) -> Value {
                 one.insert("parameters".into(), json!([id_parameter()]));
                 paths.insert(item, Value::Object(one));
             }
+        }
+        for nested in &resource.nested {
+            let e = &s.entities[resource.entity.expect("a nested list lists an entity")];
+            let path = format!("{}{}", s.base_path, nested.route);
+            let parent = &s.entities[nested.parent];
+            paths.insert(
+                path,
+                json!({ "get": nested_list_operation(e, parent, nested) }),
+            );
         }
         for op in &resource.operations {
             let path = format!("{}{}", s.base_path, op.path);
@@ -266,6 +275,12 @@ pub fn route_table(s: &Service) -> Vec<(String, String, String)> {
                 format!("change some fields of a {one}"),
             );
             add(c.delete, "DELETE", &item, format!("delete a {one}"));
+            for nested in &resource.nested {
+                let parent = &s.entities[nested.parent].human;
+                let path = format!("{}{}", s.base_path, nested.route);
+                let what = format!("list the {plural} of one {parent} (as the list)");
+                rows.push(("GET".to_owned(), path, what));
+            }
         }
         for op in &resource.operations {
             let what = op
@@ -500,6 +515,29 @@ fn list_operation(e: &Entity) -> Value {
         "parameters": parameters,
         "responses": responses,
     })
+}
+
+/// The list of the records of `e` that reference one `parent`: the list's operation with the
+/// parent's id in the path in place of the filter by it, and 404 for an unknown parent.
+fn nested_list_operation(e: &Entity, parent: &Entity, nested: &NestedList) -> Value {
+    let mut operation = list_operation(e);
+    let set = format!("{}[in]", nested.column);
+    let parameters = operation["parameters"].as_array_mut().expect("a list");
+    parameters.retain(|p| p["name"] != nested.column.as_str() && p["name"] != set.as_str());
+    let mut id = id_parameter();
+    id["description"] = json!(format!("The id of the {}.", parent.human));
+    parameters.insert(0, id);
+    operation["responses"]
+        .as_object_mut()
+        .expect("a map")
+        .extend(error_refs(&[404]));
+    operation["operationId"] = json!(nested.handler);
+    operation["summary"] = json!(format!(
+        "List the {} of one {}",
+        e.plural.replace('_', " "),
+        parent.human
+    ));
+    operation
 }
 
 fn create_operation(e: &Entity) -> Value {

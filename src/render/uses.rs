@@ -219,6 +219,9 @@ pub(super) fn crud_imports(view: &ResourceView, entity: &Entity) -> Vec<String> 
     paths.insert("crate::db::Pool".to_string());
     paths.insert("crate::error::AppError".to_string());
     paths.insert(format!("crate::repositories::{}", entity.repo_module));
+    for nested in &view.resource.nested {
+        paths.insert(format!("crate::repositories::{}", nested.parent_repo));
+    }
     crud_types(view, entity, &mut paths);
     rust::imports(&paths.into_iter().collect::<Vec<_>>())
 }
@@ -243,7 +246,7 @@ fn crud_types(view: &ResourceView, e: &Entity, paths: &mut BTreeSet<String>) {
     if r.crud.update {
         paths.insert(format!("{model}::{}", e.patch_type));
     }
-    if r.crud.item() {
+    if r.crud.item() || !r.nested.is_empty() {
         paths.insert("uuid::Uuid".into());
     }
 }
@@ -288,7 +291,7 @@ pub(super) fn extract_uses(s: &Service) -> (ExtractUses, Vec<String>) {
         let c = r.crud;
         if r.entity.is_some() {
             x.json |= c.list || c.get || c.create || c.update;
-            x.path |= c.item();
+            x.path |= c.item() || !r.nested.is_empty();
             x.query |= c.list;
             x.created |= c.create;
             x.etag |= c.get || c.update;
@@ -427,6 +430,10 @@ pub(super) fn controller_routes(
             add(&item, "delete", format!("delete_{}", e.snake));
         }
     }
+    for nested in &resource.nested {
+        let path = format!("{base_path}{}", nested.route);
+        add(&path, "get", nested.handler.clone());
+    }
     for op in &resource.operations {
         add(
             &format!("{base_path}{}", op.path),
@@ -478,7 +485,7 @@ pub(super) fn controller_imports(resource: &Resource, entity: Option<&Entity>) -
         if c.update {
             paths.insert(format!("{model}::{}", e.patch_type));
         }
-        if c.item() {
+        if c.item() || !resource.nested.is_empty() {
             paths.insert("crate::extract::Path".into());
             paths.insert("uuid::Uuid".into());
         }

@@ -524,6 +524,21 @@ impl Entity {
             .collect()
     }
 
+    /// The references a list of the entity is nested under (`GET /payments/{id}/refunds` for
+    /// `payment`): those to an entity no other of its references names.
+    pub fn nesting_references(&self) -> Vec<&Field> {
+        let target = |f: &Field| f.entity.as_ref().map(|e| e.value.clone());
+        let refs: Vec<&Field> = self
+            .fields
+            .iter()
+            .filter(|f| f.ty.value == FieldType::Ref && f.entity.is_some())
+            .collect();
+        refs.iter()
+            .filter(|f| refs.iter().filter(|g| target(g) == target(f)).count() == 1)
+            .copied()
+            .collect()
+    }
+
     /// The fields a list filters by a set of values: the filters whose type has sets.
     pub fn set_fields(&self) -> impl Iterator<Item = &Field> {
         self.fields

@@ -109,6 +109,7 @@ pub(crate) fn validate(spec: &Spec, names: &Table, dropped: &Dropped) -> Vec<Dia
     v.entities();
     v.list_orders();
     v.list_filter_names();
+    v.nested_list_methods();
     v.endpoints();
     v.events();
     v.auth();
@@ -1841,6 +1842,37 @@ impl<'a> Validator<'a> {
                                     span: r.resource.span,
                                     resource: true,
                                     describe: describe.clone(),
+                                });
+                            }
+                            if op != Operation::List {
+                                continue;
+                            }
+                            // The list under each record it references: `/payments/{id}/refunds`.
+                            for reference in entity.nesting_references() {
+                                let Some(target) = &reference.entity else {
+                                    continue;
+                                };
+                                if !is_pascal(&target.value)
+                                    || !self.entities.contains(&target.value.as_str())
+                                {
+                                    continue;
+                                }
+                                let parent = self.entity_names(&target.value).route.clone();
+                                let segments = vec![
+                                    Segment::Static(parent),
+                                    Segment::Param("id".to_owned()),
+                                    Segment::Static(segment.clone()),
+                                ];
+                                routes.push(Route {
+                                    method: Method::Get,
+                                    spans: vec![r.resource.span; segments.len()],
+                                    segments,
+                                    span: r.resource.span,
+                                    resource: true,
+                                    describe: format!(
+                                        "the list of `{}` under the `{}` its `{}` references",
+                                        entity.name.value, target.value, reference.name.value
+                                    ),
                                 });
                             }
                         }

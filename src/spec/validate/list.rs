@@ -48,6 +48,64 @@ impl Validator<'_> {
         }
     }
 
+    /// The service methods of nested lists (`list_of_payment` for `GET /payments/{id}/refunds`)
+    /// against the custom operations of the same module.
+    pub(super) fn nested_list_methods(&mut self) {
+        for (index, endpoint) in self.spec.endpoints.iter().enumerate() {
+            let Endpoint::Custom(custom) = endpoint else {
+                continue;
+            };
+            let Some(operation) = self.names.operation(index) else {
+                continue;
+            };
+            let Some(entity) = self.names.module_of(operation).and_then(|m| m.entity) else {
+                continue;
+            };
+            let (Some(entity), Some(names)) = (
+                self.spec.entities.get(entity),
+                self.names.entities.get(entity),
+            ) else {
+                continue;
+            };
+            let listed = self.spec.endpoints.iter().any(|e| match e {
+                Endpoint::Resource(r) => {
+                    r.resource.value == entity.name.value
+                        && r.operations
+                            .as_ref()
+                            .is_none_or(|ops| ops.iter().any(|op| op.value == Operation::List))
+                }
+                Endpoint::Custom(_) => false,
+            });
+            if !listed {
+                continue;
+            }
+            for reference in entity.nesting_references() {
+                let Some(parent) = reference
+                    .entity
+                    .as_ref()
+                    .and_then(|p| self.names.entity(&p.value))
+                else {
+                    continue;
+                };
+                // The service method, and the controller function.
+                let method = format!("list_of_{}", parent.model.text);
+                let handler = format!("list_{}_of_{}", names.plural, parent.model.text);
+                if custom.name.value == method || custom.name.value == handler {
+                    self.report(
+                        Diagnostic::error(
+                            custom.name.span,
+                            format!(
+                                "endpoint `{}` has the name of a function of the list of `{}` under a `{}`",
+                                custom.name.value, names.ty.text, parent.ty.text
+                            ),
+                        )
+                        .with_help("rename the endpoint"),
+                    );
+                }
+            }
+        }
+    }
+
     /// The Rust fields of an entity's list filter: one per filter (`status`), and one per
     /// range bound (`amount_gte` for `amount[gte]`) and set (`status_in` for `status[in]`).
     /// A filter whose name is that of another's bound or set is refused.
