@@ -408,4 +408,55 @@ entities:
         assert_eq!(depot.ranges, ["created_at", "updated_at"]);
         assert!(depot.filtered && depot.filters.is_empty() && depot.sets.is_empty());
     }
+
+    #[test]
+    fn lists_nest_under_the_one_record_of_an_entity_they_reference() {
+        let spec = "service: bank
+entities:
+  Account:
+    fields:
+      owner: string
+  Refund:
+    fields:
+      account: { type: ref, entity: Account }
+  Transfer:
+    fields:
+      from_account: { type: ref, entity: Account }
+      to_account: { type: ref, entity: Account }
+      refund: { type: ref, entity: Refund, optional: true }
+endpoints:
+  - resource: Account
+  - resource: Refund
+  - resource: Transfer
+";
+        let valid = check(&Source::new("msgen.yaml", spec)).expect("a valid spec");
+        let service = crate::ir::lower(&valid);
+        let nested = |i: usize| -> Vec<(String, String, String)> {
+            let lists = service.resources[i].nested.iter();
+            lists
+                .map(|n| (n.route.clone(), n.method.clone(), n.handler.clone()))
+                .collect()
+        };
+        assert!(nested(0).is_empty());
+        let refunds = (
+            "/accounts/{id}/refunds",
+            "list_of_account",
+            "list_refunds_of_account",
+        );
+        assert_eq!(
+            nested(1),
+            [(refunds.0.into(), refunds.1.into(), refunds.2.into())]
+        );
+        // Two references to `Account`: which one `/accounts/{id}/transfers` follows would not
+        // be clear.
+        let transfers = (
+            "/refunds/{id}/transfers",
+            "list_of_refund",
+            "list_transfers_of_refund",
+        );
+        assert_eq!(
+            nested(2),
+            [(transfers.0.into(), transfers.1.into(), transfers.2.into())]
+        );
+    }
 }
