@@ -134,7 +134,8 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
     let same_line = || {
         // A root too wide for its line that is a call breaks its arguments, and the chain
         // goes on at the root's own indent: `crud::long_module::update(\n    id,\n)\n.await`.
-        if indent + prefix.len() + head.len() > MAX_WIDTH {
+        let wide_args = call_args(head).is_some_and(|(_, args)| !args_fit(args));
+        if indent + prefix.len() + head.len() > MAX_WIDTH || wide_args {
             if let Some(broken) = break_call(head, indent) {
                 let mut out = format!("{pad}{prefix}{broken}");
                 for call in calls {
@@ -329,7 +330,8 @@ pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str
     });
     // One argument stays on a line it fits, unless the call is itself the argument of
     // another, whose width counts.
-    let within = outer + joined.len() <= FN_CALL_WIDTH || (args.len() == 1 && outer == 0);
+    let within =
+        outer + joined.len() <= FN_CALL_WIDTH || matches!(args, [arg] if outer == 0 && plain(arg));
     if (within && line.len() <= MAX_WIDTH) || args.is_empty() {
         return line;
     }
@@ -377,7 +379,13 @@ pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str
 /// Whether the arguments of a call may stay on its line when the line fits: when they are
 /// within [`FN_CALL_WIDTH`], or are one argument, which rustfmt keeps on the line it fits.
 fn args_fit(args: &str) -> bool {
-    args.len() <= FN_CALL_WIDTH || split_args(args).len() == 1
+    args.len() <= FN_CALL_WIDTH || matches!(split_args(args)[..], [arg] if plain(arg))
+}
+
+/// Whether an argument is no call: a call as the one argument of another is laid out within
+/// `fn_call_width` of its own.
+fn plain(arg: &str) -> bool {
+    !arg.contains('(') || (arg.len() > 1 && arg.starts_with('"') && arg.ends_with('"'))
 }
 
 /// One `.call(args)` of a chain broken one call per line, at `indent`: as it is when it fits
@@ -956,6 +964,18 @@ mod tests {
         assert_eq!(
             call("", "Err(AppError::NotImplemented", &["\"renew_loan_for_another_three_weeks\""], 8, ")"),
             "        Err(AppError::NotImplemented(\n            \"renew_loan_for_another_three_weeks\",\n        ))"
+        );
+        // A root call whose arguments are wider than `fn_call_width` breaks them.
+        let root = "crud::mwjwxbbs::list_of_k(self.db(), flo99ownrglm9_oy8710x_ex8t50_0b3gu_id, filter, page)";
+        assert_eq!(
+            chain("", root, &["await"], 8, ""),
+            "        crud::mwjwxbbs::list_of_k(\n            self.db(),\n            flo99ownrglm9_oy8710x_ex8t50_0b3gu_id,\n            filter,\n            page,\n        )\n        .await"
+        );
+        // An argument that is a call keeps rustfmt's width for its own arguments.
+        let found = r#"ok_or(AppError::NotFound("wiytoqrpslx tz8bhba7zr li5w9clbu7 b77ss"))?"#;
+        assert_eq!(
+            chain("let current = ", "current", &[found], 8, ";"),
+            "        let current = current.ok_or(AppError::NotFound(\n            \"wiytoqrpslx tz8bhba7zr li5w9clbu7 b77ss\",\n        ))?;"
         );
         let try_get = format!(r#"try_get("{}")?"#, "a".repeat(62));
         assert_eq!(
