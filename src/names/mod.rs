@@ -77,6 +77,18 @@ pub fn title(name: &str) -> String {
     name.to_title_case()
 }
 
+/// The service method and CRUD function of the list of an entity's records under one record
+/// of the entity `parent` (snake_case) they reference: `list_of_payment`.
+pub fn nested_list_method(parent: &str) -> String {
+    format!("list_of_{parent}")
+}
+
+/// The controller function of that list, for records of the `plural` (snake_case):
+/// `list_refunds_of_payment`.
+pub fn nested_list_handler(plural: &str, parent: &str) -> String {
+    format!("list_{plural}_of_{parent}")
+}
+
 /// An enum value as a Rust variant: `checked-in` -> `CheckedIn`, `2fa` -> `V2fa`.
 pub fn variant(value: &str) -> String {
     let name = value.replace('-', "_").to_pascal_case();

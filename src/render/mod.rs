@@ -1665,7 +1665,7 @@ fn auth_routes(s: &Service) -> Vec<AuthRoute> {
                 });
             }
         }
-        for nested in r.nested.iter().filter(|_| r.crud.list) {
+        for nested in &r.nested {
             let route = format!("{base}{}", nested.route);
             routes.push(AuthRoute {
                 method: "GET",

@@ -330,8 +330,7 @@ pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str
     });
     // One argument stays on a line it fits, unless the call is itself the argument of
     // another, whose width counts.
-    let within =
-        outer + joined.len() <= FN_CALL_WIDTH || matches!(args, [arg] if outer == 0 && plain(arg));
+    let within = outer + joined.len() <= FN_CALL_WIDTH || (outer == 0 && args_fit(&joined));
     if (within && line.len() <= MAX_WIDTH) || args.is_empty() {
         return line;
     }

@@ -1,6 +1,7 @@
 //! `sortable:` and `default_sort:` of entities: how their lists may be ordered.
 
 use super::{listing, Validator};
+use crate::names::{nested_list_handler, nested_list_method};
 use crate::spec::diagnostics::{did_you_mean, show, Diagnostic};
 use crate::spec::model::*;
 
@@ -88,8 +89,8 @@ impl Validator<'_> {
                     continue;
                 };
                 // The service method, and the controller function.
-                let method = format!("list_of_{}", parent.model.text);
-                let handler = format!("list_{}_of_{}", names.plural, parent.model.text);
+                let method = nested_list_method(&parent.model.text);
+                let handler = nested_list_handler(&names.plural, &parent.model.text);
                 if custom.name.value == method || custom.name.value == handler {
                     self.report(
                         Diagnostic::error(
