@@ -1,4 +1,5 @@
-//! `sortable:` and `default_sort:` of entities: how their lists may be ordered.
+//! What entities' lists take: `sortable:` and `default_sort:`, the Rust fields of their range
+//! and set filters, and the names of the lists nested under the records they reference.
 
 use super::{listing, Validator};
 use crate::names::{nested_list_handler, nested_list_method};
