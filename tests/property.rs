@@ -205,6 +205,7 @@ enum Endpoint {
     Resource {
         entity: Index,
         operations: Option<Vec<&'static str>>,
+        cursor: bool,
     },
     Custom(Custom),
 }
@@ -321,10 +322,14 @@ impl Spec {
                     Endpoint::Resource {
                         entity: i,
                         operations,
+                        cursor,
                     } => {
                         line(format!("  - resource: {}", entity(i)));
                         if let Some(ops) = operations {
                             line(format!("    operations: [{}]", ops.join(", ")));
+                        }
+                        if *cursor {
+                            line("    paging: cursor".into());
                         }
                     }
                     Endpoint::Custom(c) => {
@@ -1174,6 +1179,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                 (
                     any::<Index>(),
                     prop::option::of(subsequence(OPERATIONS, 1..=5).prop_shuffle()),
+                    any::<bool>(),
                 ),
                 0..=entities.len().min(4),
             );
@@ -1194,9 +1200,16 @@ fn spec() -> impl Strategy<Value = Spec> {
                     .collect();
                 let mut endpoints = Vec::new();
                 let mut with_resource = HashSet::new();
-                for (entity, operations) in resources {
+                for (entity, operations, cursor) in resources {
                     if !entities.is_empty() && with_resource.insert(entity.index(entities.len())) {
-                        endpoints.push(Endpoint::Resource { entity, operations });
+                        // Paged by cursor where it has a list, half the time.
+                        let listed = operations.as_ref().is_none_or(|ops| ops.contains(&"list"));
+                        let cursor = cursor && listed;
+                        endpoints.push(Endpoint::Resource {
+                            entity,
+                            operations,
+                            cursor,
+                        });
                     }
                 }
                 let mut op_names = HashSet::new();

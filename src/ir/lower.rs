@@ -14,12 +14,22 @@ pub fn lower(valid: &ValidSpec) -> Service {
     let names = valid.names();
     let database = spec.database.as_ref().map(|d| d.value).unwrap_or_default();
     let mut uses = Uses::default();
-    let entities: Vec<Entity> = spec
+    let mut entities: Vec<Entity> = spec
         .entities
         .iter()
         .zip(&names.entities)
         .map(|(entity, n)| lower_entity(entity, n, names, database, &mut uses))
         .collect();
+    for endpoint in &spec.endpoints {
+        let Endpoint::Resource(r) = endpoint else {
+            continue;
+        };
+        if r.paging.as_ref().is_some_and(|p| p.value == spec::Paging::Cursor) {
+            let entity = entities.iter_mut().find(|e| e.name == r.resource.value);
+            entity.expect("validated: resources name entities").cursor = true;
+            uses.cursor = true;
+        }
+    }
     let resources = lower_resources(spec, names, &entities, database, &mut uses);
     let events = Events {
         publish: lower_events(
@@ -241,6 +251,7 @@ fn lower_entity(
         default_sort,
         nullable_sorts,
         numeric_text_sorts,
+        cursor: false,
         references,
         name,
     }

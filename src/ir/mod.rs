@@ -123,6 +123,8 @@ pub struct Uses {
     /// Some entity field is fixed once created.
     pub immutable: bool,
     pub custom_operations: bool,
+    /// Some list is paged by cursor.
+    pub cursor: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -175,6 +177,8 @@ pub struct Entity {
     /// The columns of `sortable` and `default_sort` stored as text that order as numbers:
     /// decimals, on SQLite.
     pub numeric_text_sorts: Vec<String>,
+    /// Whether its list is paged by cursor (`?cursor=`) rather than by offset.
+    pub cursor: bool,
     /// Fields with a default in create requests.
     pub has_defaults: bool,
     /// The entities this one references, to be created first in tests.

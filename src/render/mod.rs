@@ -27,7 +27,7 @@ pub use migrate::MigrationError;
 use suite::{test_helpers, test_view};
 use uses::{
     contracts_imports, controller_imports, controller_routes, crud_imports, extract_uses,
-    repository_imports, service_imports, ModelFile, ResourceView,
+    cursor_keys, repository_imports, service_imports, ModelFile, ResourceView,
 };
 
 use crate::ir::schema::Schema;
@@ -576,6 +576,9 @@ impl Renderer<'_> {
         if s.has_dependencies() {
             state_paths.push("crate::app::Dependencies".into());
         }
+        if s.uses.cursor {
+            state_paths.push("crate::cursor::Cursors".into());
+        }
         state_paths.extend(
             s.resources
                 .iter()
@@ -600,6 +603,9 @@ impl Renderer<'_> {
         }
         if x.any() {
             names.push("extract");
+        }
+        if s.uses.cursor {
+            names.push("cursor");
         }
         if s.auth.is_some() {
             names.extend(["auth", "client_credentials", "hardening"]);
@@ -994,6 +1000,7 @@ impl Renderer<'_> {
                         "patch_required": patch_required,
                         "immutable": s.uses.immutable,
                         "sets": s.entities.iter().any(|e| !e.sets.is_empty()),
+                        "cursor": s.uses.cursor,
                     }),
                 );
             },
@@ -1003,6 +1010,7 @@ impl Renderer<'_> {
             self.emit("src/models/entity.rs", path, Ownership::Generated, |ctx| {
                 ctx.insert("entity", &file.entity);
                 ctx.insert("body_enums", &file.body_enums);
+                ctx.insert("keys", &file.keys);
                 ctx.insert("new_input", &file.new_input);
                 ctx.insert(
                     "entity_has_optional",
@@ -1028,11 +1036,17 @@ impl Renderer<'_> {
             |ctx| {
                 ctx.insert("ranges", &s.entities.iter().any(|e| !e.ranges.is_empty()));
                 ctx.insert("sets", &s.entities.iter().any(|e| !e.sets.is_empty()));
+                ctx.insert("cursor", &s.uses.cursor);
             },
         );
         for entity in &s.entities {
             let statements = sql::statements(entity, s.database);
             let imports = repository_imports(entity);
+            let keys = if entity.cursor {
+                cursor_keys(entity)
+            } else {
+                Vec::new()
+            };
             self.emit(
                 "src/repositories/entity.rs",
                 format!("src/repositories/{}.rs", entity.repo_file),
@@ -1041,6 +1055,7 @@ impl Renderer<'_> {
                     ctx.insert("entity", entity);
                     ctx.insert("sql", &statements);
                     ctx.insert("imports", &imports);
+                    ctx.insert("keys", &keys);
                 },
             );
         }
@@ -1222,6 +1237,12 @@ impl Renderer<'_> {
             "assert_ranges": lists().any(|e| !e.ranges.is_empty()),
             "assert_sets": lists().any(|e| !e.sets.is_empty()),
             "assert_nested": s.resources.iter().any(|r| r.crud.list && !r.nested.is_empty()),
+            "assert_cursor_pages": lists().any(|e| e.cursor),
+            "renew_id": lists().any(|e| e.cursor && !suite::repeatable(s, e, &mut Vec::new())),
+            "set_like": lists().any(|e| {
+                e.cursor
+                    && e.sortable.iter().any(|c| e.field(c).is_none_or(|f| !f.unique || f.optional))
+            }),
             "field_errors": s
                 .resources
                 .iter()

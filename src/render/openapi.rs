@@ -428,8 +428,17 @@ fn id_parameter() -> Value {
 fn list_operation(e: &Entity) -> Value {
     let mut parameters = vec![
         json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } }),
-        json!({ "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": u32::MAX, "default": 0 } }),
     ];
+    if e.cursor {
+        parameters.push(json!({
+            "name": "cursor",
+            "in": "query",
+            "description": "Where the page starts: the `next` of the page before it; none, or empty, for the first page. A cursor the service did not give is answered 400. With a cursor, `sort` is the cursor's or left out.",
+            "schema": { "type": "string" },
+        }));
+    } else {
+        parameters.push(json!({ "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": u32::MAX, "default": 0 } }));
+    }
     let keys: Vec<String> = e
         .sortable
         .iter()
@@ -493,21 +502,45 @@ fn list_operation(e: &Entity) -> Value {
             "schema": { "type": "array", "items": item, "minItems": 1, "maxItems": 100 },
         }));
     }
-    let page = json!({
-        "type": "object",
-        "required": ["items", "total", "limit", "offset"],
-        "properties": {
-            "items": { "type": "array", "items": reference(&e.name) },
-            "total": { "type": "integer" },
-            "limit": { "type": "integer" },
-            "offset": { "type": "integer" },
-        },
-    });
+    let items = json!({ "type": "array", "items": reference(&e.name) });
+    let answer = if e.cursor {
+        let page = json!({
+            "type": "object",
+            "required": ["items", "limit", "next"],
+            "properties": {
+                "items": items,
+                "limit": { "type": "integer" },
+                "next": {
+                    "description": "The cursor of the page after this one; null on the last page.",
+                    "type": ["string", "null"],
+                },
+            },
+        });
+        json!({
+            "description": "One page.",
+            "headers": {
+                "Link": {
+                    "description": "The next page, as `<url>; rel=\"next\"` (RFC 8288): this request with `cursor` set to `next`. Absent on the last page.",
+                    "schema": { "type": "string" },
+                },
+            },
+            "content": json_content(page),
+        })
+    } else {
+        let page = json!({
+            "type": "object",
+            "required": ["items", "total", "limit", "offset"],
+            "properties": {
+                "items": items,
+                "total": { "type": "integer" },
+                "limit": { "type": "integer" },
+                "offset": { "type": "integer" },
+            },
+        });
+        json!({ "description": "One page.", "content": json_content(page) })
+    };
     let mut responses = Map::new();
-    responses.insert(
-        "200".into(),
-        json!({ "description": "One page.", "content": json_content(page) }),
-    );
+    responses.insert("200".into(), answer);
     responses.extend(error_refs(&[400, 422, 500]));
     json!({
         "operationId": format!("list_{}", e.repo_module),

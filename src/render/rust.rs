@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 /// rustfmt's default line width.
-const MAX_WIDTH: usize = 100;
+pub(super) const MAX_WIDTH: usize = 100;
 
 /// Normalises what templates leave behind: trailing spaces, runs of blank lines, blank lines
 /// just inside braces, and the final newline.

@@ -54,9 +54,9 @@ pub fn statements(entity: &Entity, database: Database) -> Vec<Statement> {
     let columns = all.join(", ");
     let select = format!("select {columns}\nfrom {table}");
     let mut statements = Vec::new();
-    // The list function appends the filters, each as ` and "column" = <param>`, then the order
-    // and the page.
-    let (rows, count) = if !entity.filtered {
+    // The list function appends the filters, each as ` and "column" = <param>`, and where a
+    // page paged by cursor starts, then the order and the page.
+    let (rows, count) = if !entity.filtered && !entity.cursor {
         (select.clone(), format!("select count(*) from {table}"))
     } else {
         (
@@ -68,10 +68,13 @@ pub fn statements(entity: &Entity, database: Database) -> Vec<Statement> {
         name: "SELECT",
         text: rows,
     });
-    statements.push(Statement {
-        name: "COUNT",
-        text: count,
-    });
+    // A list paged by cursor does not count what it lists.
+    if !entity.cursor {
+        statements.push(Statement {
+            name: "COUNT",
+            text: count,
+        });
+    }
     let mut p = Params::new(database);
     statements.push(Statement {
         name: "FIND",

@@ -55,6 +55,16 @@ fn parents<'a>(s: &'a Service, e: &Entity) -> Vec<&'a Entity> {
     parents
 }
 
+/// Whether a sample of `e` can be stored twice: neither it nor the records it references (all
+/// the way up; `seen` are those already looked at) has a unique field.
+pub(super) fn repeatable<'a>(s: &'a Service, e: &'a Entity, seen: &mut Vec<&'a str>) -> bool {
+    if seen.contains(&e.name.as_str()) {
+        return true;
+    }
+    seen.push(&e.name);
+    !e.fields.iter().any(|f| f.unique) && parents(s, e).into_iter().all(|p| repeatable(s, p, seen))
+}
+
 /// Helpers for the entities the tests touch, and for the parents those need; no more, so the
 /// test crate has no dead code.
 pub(super) fn test_helpers(s: &Service) -> Helpers {
@@ -158,6 +168,13 @@ pub(super) struct TestView {
     pub(super) immutable: Vec<String>,
     /// A field fixed once created and a different value of it, for `PATCH` to be refused.
     pub(super) unchangeable: Option<(String, String)>,
+    /// Whether a sample can be stored twice: no field of it, or of the records it references,
+    /// is unique.
+    pub(super) repeatable: bool,
+    /// The columns the list may be sorted by that two records may share a value of.
+    pub(super) sort_ties: Vec<String>,
+    /// The columns the list may be sorted by that may be null.
+    pub(super) sort_nulls: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -352,6 +369,15 @@ pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity
             .find(differ)
             .map(|f| (f.name.clone(), f.samples[1].clone())),
         required: required(fields),
+        repeatable: entity.is_some_and(|e| repeatable(s, e, &mut Vec::new())),
+        sort_ties: entity.map_or_else(Vec::new, |e| {
+            let unique = |c: &str| e.field(c).is_some_and(|f| f.unique);
+            e.sortable.iter().filter(|c| !unique(c)).cloned().collect()
+        }),
+        sort_nulls: entity.map_or_else(Vec::new, |e| {
+            let optional = |c: &str| e.field(c).is_some_and(|f| f.optional);
+            e.sortable.iter().filter(|c| optional(c)).cloned().collect()
+        }),
         mistyped: written(fields).filter_map(mistyped).collect(),
         integral: written(fields)
             .filter(|f| matches!(f.kind, FieldType::Int | FieldType::Bigint))
@@ -396,11 +422,14 @@ pub(super) fn with_imports(text: &str) -> String {
     }
     let mut paths: Vec<String> = items.iter().map(|i| format!("serde_json::{i}")).collect();
     for helper in [
+        "assert_cursor_pages",
         "assert_nested",
         "assert_ranges",
         "assert_sets",
         "assert_sorted",
         "field_errors",
+        "renew_id",
+        "set_like",
         "spawn_app",
     ] {
         if body.contains(&format!("{helper}(")) {

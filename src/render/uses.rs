@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::rust;
+use super::{rust, view};
 use crate::ir::{CustomOperation, Entity, Field, Resource, Service};
 use crate::spec::FieldType;
 
@@ -17,6 +17,8 @@ pub(super) struct ModelFile<'a> {
     /// The enums of inline bodies.
     pub(super) body_enums: Vec<&'a crate::ir::EnumType>,
     pub(super) entity: Option<&'a Entity>,
+    /// What the cursors of the entity's list stand on, when it is paged by cursor.
+    pub(super) keys: Option<String>,
     pub(super) new_input: Option<Input<'a>>,
     pub(super) bodies: Vec<BodyView<'a>>,
     pub(super) patterns: Vec<Pattern>,
@@ -143,6 +145,7 @@ impl<'a> ModelFile<'a> {
         Self {
             file: file.to_string(),
             body_enums,
+            keys: entity.filter(|e| e.cursor).map(keyset),
             new_input: entity.map(|e| Input::new(&e.new_type, &e.fields)),
             entity,
             bodies,
@@ -232,7 +235,11 @@ fn crud_types(view: &ResourceView, e: &Entity, paths: &mut BTreeSet<String>) {
     let model = format!("crate::models::{}", e.model_module);
     if r.crud.list {
         paths.insert("crate::models::Page".into());
-        paths.insert("crate::models::Paged".into());
+        if e.cursor {
+            paths.insert("crate::models::Window".into());
+        } else {
+            paths.insert("crate::models::Paged".into());
+        }
         if e.filtered {
             paths.insert(format!("{model}::{}", e.filter_type));
         }
@@ -274,6 +281,8 @@ pub(super) struct ExtractUses {
     pub(super) json: bool,
     pub(super) path: bool,
     pub(super) query: bool,
+    /// A list is paged by cursor.
+    pub(super) listed: bool,
     pub(super) created: bool,
     pub(super) etag: bool,
     pub(super) if_match: bool,
@@ -289,10 +298,11 @@ pub(super) fn extract_uses(s: &Service) -> (ExtractUses, Vec<String>) {
     let mut x = ExtractUses::default();
     for r in &s.resources {
         let c = r.crud;
-        if r.entity.is_some() {
+        if let Some(entity) = r.entity {
             x.json |= c.list || c.get || c.create || c.update;
             x.path |= c.item() || !r.nested.is_empty();
             x.query |= c.list;
+            x.listed |= c.list && s.entities[entity].cursor;
             x.created |= c.create;
             x.etag |= c.get || c.update;
             x.if_match |= c.update || c.delete;
@@ -344,6 +354,20 @@ pub(super) fn extract_uses(s: &Service) -> (ExtractUses, Vec<String>) {
             "axum::response::Response",
         ]);
     }
+    if x.listed {
+        paths.extend([
+            "axum::http::header",
+            "axum::http::HeaderValue",
+            "axum::http::Uri",
+            "axum::response::IntoResponse",
+            "axum::response::Response",
+            "crate::cursor::Cursors",
+            "crate::models::CursorPaged",
+            "crate::models::Keyset",
+            "crate::models::Page",
+            "crate::models::Window",
+        ]);
+    }
     if x.etag {
         paths.extend(["axum::http::header", "axum::http::HeaderName"]);
     }
@@ -383,7 +407,95 @@ pub(super) fn repository_imports(e: &Entity) -> Vec<String> {
     if e.filtered {
         paths.push(format!("{model}::{}", e.filter_type));
     }
+    if e.cursor {
+        paths.push("serde_json::Value".into());
+        for key in cursor_keys(e) {
+            match key.ty.as_str() {
+                "DateTime<Utc>" => paths.push("chrono::DateTime".into()),
+                "NaiveDate" => paths.push("chrono::NaiveDate".into()),
+                "Decimal" => paths.push("rust_decimal::Decimal".into()),
+                _ => {}
+            }
+        }
+        paths.extend(e.enums.iter().map(|en| format!("{model}::{}", en.name)));
+    }
     rust::imports(&paths)
+}
+
+/// What a cursor into `e`'s list stands on: the entity, and the columns whose values it may
+/// hold with their types (`Payment: amount decimal, status enum(pending|paid), id uuid`). A
+/// cursor made when this was otherwise cannot be read.
+fn keyset(e: &Entity) -> String {
+    let keys: Vec<String> = cursor_columns(e)
+        .into_iter()
+        .map(|column| match e.field(column) {
+            Some(f) => match e.enums.iter().find(|en| Some(&en.name) == f.enum_type.as_ref()) {
+                Some(en) => {
+                    let values: Vec<&str> = en.variants.iter().map(|v| v.value.as_str()).collect();
+                    format!("{column} enum({})", values.join("|"))
+                }
+                None => format!("{column} {}", f.kind.as_str()),
+            },
+            None if column == "id" => "id uuid".to_owned(),
+            None => format!("{column} datetime"),
+        })
+        .collect();
+    format!("{}: {}", e.name, keys.join(", "))
+}
+
+/// The columns whose values a cursor of `e`'s list may hold: those it may be sorted by, and
+/// `id`.
+fn cursor_columns(e: &Entity) -> Vec<&str> {
+    let mut columns: Vec<&str> = Vec::new();
+    for column in e.sorted_columns().chain(["id"]) {
+        if !columns.contains(&column) {
+            columns.push(column);
+        }
+    }
+    columns
+}
+
+/// The columns whose values a cursor of `e`'s list holds, as the arms of the match that
+/// binds them: one for the columns of each Rust type and bind, or more where their pattern
+/// would not fit on a line.
+#[derive(Serialize)]
+pub(super) struct CursorKey {
+    /// The arm's pattern: `"created_at" | "updated_at"`.
+    pub(super) pattern: String,
+    /// The Rust type of the value, as read from the cursor.
+    pub(super) ty: String,
+    /// How it is bound, given `value` of that type.
+    pub(super) bind: &'static str,
+}
+
+pub(super) fn cursor_keys(e: &Entity) -> Vec<CursorKey> {
+    // The pattern, at its indent, and ` => {`.
+    const ROOM: usize = rust::MAX_WIDTH - 8 - " => {".len();
+    let mut keys: Vec<CursorKey> = Vec::new();
+    for column in cursor_columns(e) {
+        let (ty, bind) = match e.field(column) {
+            Some(f) if f.stored_as_text && f.kind == FieldType::Enum => {
+                (view::rust_type(f), "value.as_str()")
+            }
+            Some(f) if f.stored_as_text => (view::rust_type(f), "value.to_string()"),
+            Some(f) => (view::rust_type(f), "value"),
+            None if column == "id" => ("Uuid".to_owned(), "value"),
+            None => ("DateTime<Utc>".to_owned(), "value"),
+        };
+        let quoted = format!("{column:?}");
+        let joins = |k: &CursorKey| {
+            k.ty == ty && k.bind == bind && k.pattern.len() + 3 + quoted.len() <= ROOM
+        };
+        match keys.iter_mut().find(|k| joins(k)) {
+            Some(key) => key.pattern = format!("{} | {quoted}", key.pattern),
+            None => keys.push(CursorKey {
+                pattern: quoted,
+                ty,
+                bind,
+            }),
+        }
+    }
+    keys
 }
 
 /// One `.route(path, method(handler))` per method and path.
@@ -466,8 +578,15 @@ pub(super) fn controller_imports(resource: &Resource, entity: Option<&Entity>) -
         if c.list {
             paths.insert("crate::extract::Query".into());
             paths.insert("crate::models::Page".into());
-            paths.insert("crate::models::PageParams".into());
-            paths.insert("crate::models::Paged".into());
+            if e.cursor {
+                paths.insert("axum::extract::OriginalUri".into());
+                paths.insert("crate::extract::Listed".into());
+                paths.insert("crate::models::CursorParams".into());
+            } else {
+                paths.insert("crate::extract::Json".into());
+                paths.insert("crate::models::PageParams".into());
+                paths.insert("crate::models::Paged".into());
+            }
             if e.filtered {
                 paths.insert(format!("{model}::{}", e.filter_type));
             }

@@ -521,7 +521,7 @@ const FIELD_KEYS: &[&str] = &[
     "description",
     "renamed_from",
 ];
-const RESOURCE_KEYS: &[&str] = &["resource", "operations", "auth", "scopes"];
+const RESOURCE_KEYS: &[&str] = &["resource", "operations", "auth", "scopes", "paging"];
 const CUSTOM_KEYS: &[&str] = &[
     "name",
     "method",
@@ -1671,7 +1671,7 @@ impl Decoder {
             if !RESOURCE_KEYS.contains(&key) && CUSTOM_KEYS.contains(&key) {
                 self.report(
                     Diagnostic::error(entry.key.span, format!("unknown key `{key}` {context}"))
-                        .with_help("a resource endpoint only takes `resource`, `operations`, `auth` and `scopes`; custom routes are separate items with `name:`, `method:` and `path:`"),
+                        .with_help("a resource endpoint only takes `resource`, `operations`, `auth`, `scopes` and `paging`; custom routes are separate items with `name:`, `method:` and `path:`"),
                 );
             }
         }
@@ -1692,11 +1692,15 @@ impl Decoder {
         };
         let auth = self.access(owner, body);
         let scopes = self.read(owner, body, "scopes", |d, n| d.resource_scopes(n));
+        let paging = self.read(owner, body, "paging", |d, n| {
+            d.choice(n, "paging", "`paging` value", &Paging::ALL, Paging::parse)
+        });
         Some(Endpoint::Resource(ResourceEndpoint {
             resource: entity?,
             operations,
             auth,
             scopes,
+            paging,
             span: node.span,
         }))
     }

@@ -168,6 +168,29 @@ impl Access {
     }
 }
 
+/// `paging:` of a resource endpoint: how its lists are cut into pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Paging {
+    /// `?limit=&offset=`, with the total number of matching records (the default).
+    #[default]
+    Offset,
+    /// `?limit=&cursor=`: each page names where the next one starts, and costs the same
+    /// however deep in the list it is.
+    Cursor,
+}
+
+impl Paging {
+    pub const ALL: [&'static str; 2] = ["offset", "cursor"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "offset" => Self::Offset,
+            "cursor" => Self::Cursor,
+            _ => return None,
+        })
+    }
+}
+
 /// Scope names, as written.
 pub type ScopeList = Spanned<Vec<Spanned<String>>>;
 
@@ -623,6 +646,7 @@ pub struct ResourceEndpoint {
     pub operations: Option<Vec<Spanned<Operation>>>,
     pub auth: Option<Spanned<Access>>,
     pub scopes: Option<ResourceScopes>,
+    pub paging: Option<Spanned<Paging>>,
     pub span: Span,
 }
 

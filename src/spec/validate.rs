@@ -110,6 +110,7 @@ pub(crate) fn validate(spec: &Spec, names: &Table, dropped: &Dropped) -> Vec<Dia
     v.list_orders();
     v.list_filter_names();
     v.nested_list_methods();
+    v.list_paging();
     v.endpoints();
     v.events();
     v.auth();

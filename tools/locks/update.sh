@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Resolves the dependencies of a generated service anew, once per database, broker, use of
+# Resolves the dependencies of a generated service, once per database, broker, use of
 # decimals and of `auth:`, and writes the lock files msgen cuts each service's Cargo.lock from
-# (templates/locks/). Run it after changing a dependency in templates/service/Cargo.toml.tera,
-# or to move every service to the newest compatible versions; then run the test suite, which
-# checks every service it generates against them with `--locked`.
+# (templates/locks/). Run it after changing a dependency in templates/service/Cargo.toml.tera:
+# what the lock files already hold keeps its version. With `--upgrade`, every package moves to
+# the newest compatible version. Then run the test suite, which checks every service it
+# generates against them with `--locked`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+upgrade=false
+if [ "${1:-}" = --upgrade ]; then
+    upgrade=true
+fi
 
 cargo build --quiet
 msgen="$PWD/target/debug/msgen"
@@ -32,8 +37,14 @@ for database in sqlite postgres; do
             "$msgen" --quiet new every-dependency --spec "$source" --dir "$work/$variant" \
                 --database "$database" --broker "$broker"
             service="$work/$variant/every-dependency"
-            rm "$service/Cargo.lock"
-            (cd "$service" && cargo generate-lockfile --quiet)
+            if $upgrade || [ ! -f "templates/locks/$variant.lock" ]; then
+                rm "$service/Cargo.lock"
+                (cd "$service" && cargo generate-lockfile --quiet)
+            else
+                # Only the service's own entry is resolved again.
+                cp "templates/locks/$variant.lock" "$service/Cargo.lock"
+                (cd "$service" && cargo update --workspace --quiet)
+            fi
             cp "$service/Cargo.lock" "templates/locks/$variant.lock"
             echo "templates/locks/$variant.lock"
         done

@@ -1,5 +1,6 @@
 //! What entities' lists take: `sortable:` and `default_sort:`, the Rust fields of their range
-//! and set filters, and the names of the lists nested under the records they reference.
+//! and set filters, the names of the lists nested under the records they reference, and the
+//! `paging:` of resource endpoints.
 
 use super::{listing, Validator};
 use crate::names::{nested_list_handler, nested_list_method};
@@ -102,6 +103,60 @@ impl Validator<'_> {
                             ),
                         )
                         .with_help("rename the endpoint"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `paging:` of resource endpoints: only where there is a list, whose filters leave it
+    /// its `cursor` query parameter.
+    pub(super) fn list_paging(&mut self) {
+        for endpoint in &self.spec.endpoints {
+            let Endpoint::Resource(resource) = endpoint else {
+                continue;
+            };
+            let Some(paging) = &resource.paging else {
+                continue;
+            };
+            let listed = resource
+                .operations
+                .as_ref()
+                .is_none_or(|ops| ops.iter().any(|op| op.value == Operation::List));
+            if !listed {
+                self.report(
+                    Diagnostic::error(
+                        paging.span,
+                        format!(
+                            "`paging` is how a list is paged, and the resource endpoint for `{}` has no `list`",
+                            resource.resource.value
+                        ),
+                    )
+                    .with_help("add `list` to its `operations`, or remove `paging`"),
+                );
+                continue;
+            }
+            if paging.value != Paging::Cursor {
+                continue;
+            }
+            let Some(entity) = self
+                .spec
+                .entities
+                .iter()
+                .find(|e| e.name.value == resource.resource.value)
+            else {
+                continue;
+            };
+            for field in entity.fields.iter().filter(|f| f.is_filter()) {
+                if field.column() == "cursor" {
+                    self.report(
+                        Diagnostic::error(
+                            field.name.span,
+                            "a field that filters a list paged by cursor cannot be named `cursor`",
+                        )
+                        .with_related(paging.span, "the list is paged by cursor here")
+                        .with_label("`?cursor=` is where the page starts, not this filter")
+                        .with_help("choose another name, e.g. `cursor_name`"),
                     );
                 }
             }
