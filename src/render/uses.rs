@@ -299,10 +299,11 @@ pub(super) fn extract_uses(s: &Service) -> (ExtractUses, Vec<String>) {
     for r in &s.resources {
         let c = r.crud;
         if let Some(entity) = r.entity {
-            x.json |= c.list || c.get || c.create || c.update;
+            let cursor = s.entities[entity].cursor;
+            x.json |= (c.list && !cursor) || c.get || c.create || c.update;
             x.path |= c.item() || !r.nested.is_empty();
             x.query |= c.list;
-            x.listed |= c.list && s.entities[entity].cursor;
+            x.listed |= c.list && cursor;
             x.created |= c.create;
             x.etag |= c.get || c.update;
             x.if_match |= c.update || c.delete;
@@ -591,8 +592,10 @@ pub(super) fn controller_imports(resource: &Resource, entity: Option<&Entity>) -
                 paths.insert(format!("{model}::{}", e.filter_type));
             }
         }
-        if c.list || c.get || c.create || c.update {
+        if c.get || c.create || c.update {
             paths.insert("crate::extract::Json".into());
+        }
+        if c.list || c.get || c.create || c.update {
             paths.insert(format!("{model}::{}", e.name));
         }
         if c.create || c.update {
