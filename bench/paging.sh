@@ -89,7 +89,7 @@ echo "following next to page $PAGE of the cursor list ..." >&2
 cursor=""
 for _ in $(seq 2 "$PAGE"); do
     cursor=$(curl -sf "$base/samples?limit=$LIMIT&cursor=$cursor" |
-        python3 -c 'import json, sys; print(json.load(sys.stdin)["next"])')
+        sed -E 's/.*"next":"([^"]*)".*/\1/')
 done
 declare -A URL=(
     [offset-first]="$base/readings?limit=$LIMIT"
