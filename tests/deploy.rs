@@ -505,10 +505,17 @@ fn deployment_probes_security_resources_and_secrets() {
         }
         // The payment example pages refunds by cursor: every replica signs with one key, which
         // the one replica on SQLite may do without.
-        assert_eq!(secret_key("CURSOR_SECRET").as_deref(), Some("cursor-secret"));
+        assert_eq!(
+            secret_key("CURSOR_SECRET").as_deref(),
+            Some("cursor-secret")
+        );
         let cursor = env.iter().find(|v| v["name"] == "CURSOR_SECRET");
         let optional = &cursor.expect("CURSOR_SECRET")["valueFrom"]["secretKeyRef"]["optional"];
-        assert_eq!(optional.as_bool(), (!s.postgres()).then_some(true), "{what}");
+        assert_eq!(
+            optional.as_bool(),
+            (!s.postgres()).then_some(true),
+            "{what}"
+        );
         let expected = usize::from(s.postgres()) + usize::from(broker.is_some()) + 1;
         assert_eq!(env.len(), expected, "env ({what}): {env:?}");
     }

@@ -24,7 +24,10 @@ pub fn lower(valid: &ValidSpec) -> Service {
         let Endpoint::Resource(r) = endpoint else {
             continue;
         };
-        if r.paging.as_ref().is_some_and(|p| p.value == spec::Paging::Cursor) {
+        if r.paging
+            .as_ref()
+            .is_some_and(|p| p.value == spec::Paging::Cursor)
+        {
             let entity = entities.iter_mut().find(|e| e.name == r.resource.value);
             entity.expect("validated: resources name entities").cursor = true;
             uses.cursor = true;

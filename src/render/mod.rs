@@ -26,8 +26,8 @@ pub use migrate::MigrationError;
 
 use suite::{test_helpers, test_view};
 use uses::{
-    contracts_imports, controller_imports, controller_routes, crud_imports, extract_uses,
-    cursor_keys, repository_imports, service_imports, ModelFile, ResourceView,
+    contracts_imports, controller_imports, controller_routes, crud_imports, cursor_keys,
+    extract_uses, repository_imports, service_imports, ModelFile, ResourceView,
 };
 
 use crate::ir::schema::Schema;

@@ -430,7 +430,11 @@ fn keyset(e: &Entity) -> String {
     let keys: Vec<String> = cursor_columns(e)
         .into_iter()
         .map(|column| match e.field(column) {
-            Some(f) => match e.enums.iter().find(|en| Some(&en.name) == f.enum_type.as_ref()) {
+            Some(f) => match e
+                .enums
+                .iter()
+                .find(|en| Some(&en.name) == f.enum_type.as_ref())
+            {
                 Some(en) => {
                     let values: Vec<&str> = en.variants.iter().map(|v| v.value.as_str()).collect();
                     format!("{column} enum({})", values.join("|"))
