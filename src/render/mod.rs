@@ -1010,7 +1010,7 @@ impl Renderer<'_> {
             self.emit("src/models/entity.rs", path, Ownership::Generated, |ctx| {
                 ctx.insert("entity", &file.entity);
                 ctx.insert("body_enums", &file.body_enums);
-                ctx.insert("keys", &file.keys);
+                ctx.insert("keyset", &file.keyset);
                 ctx.insert("new_input", &file.new_input);
                 ctx.insert(
                     "entity_has_optional",
@@ -1238,10 +1238,9 @@ impl Renderer<'_> {
             "assert_sets": lists().any(|e| !e.sets.is_empty()),
             "assert_nested": s.resources.iter().any(|r| r.crud.list && !r.nested.is_empty()),
             "assert_cursor_pages": lists().any(|e| e.cursor),
-            "renew_id": lists().any(|e| e.cursor && !suite::repeatable(s, e, &mut Vec::new())),
+            "renew_id": lists().any(|e| e.cursor && !suite::repeatable(s, e)),
             "set_like": lists().any(|e| {
-                e.cursor
-                    && e.sortable.iter().any(|c| e.field(c).is_none_or(|f| !f.unique || f.optional))
+                e.cursor && !(suite::sort_ties(e).is_empty() && suite::sort_nulls(e).is_empty())
             }),
             "field_errors": s
                 .resources

@@ -56,13 +56,28 @@ fn parents<'a>(s: &'a Service, e: &Entity) -> Vec<&'a Entity> {
 }
 
 /// Whether a sample of `e` can be stored twice: neither it nor the records it references (all
-/// the way up; `seen` are those already looked at) has a unique field.
-pub(super) fn repeatable<'a>(s: &'a Service, e: &'a Entity, seen: &mut Vec<&'a str>) -> bool {
-    if seen.contains(&e.name.as_str()) {
-        return true;
+/// the way up) has a unique field.
+pub(super) fn repeatable(s: &Service, e: &Entity) -> bool {
+    fn walk<'a>(s: &'a Service, e: &'a Entity, seen: &mut Vec<&'a str>) -> bool {
+        if seen.contains(&e.name.as_str()) {
+            return true;
+        }
+        seen.push(&e.name);
+        !e.fields.iter().any(|f| f.unique) && parents(s, e).into_iter().all(|p| walk(s, p, seen))
     }
-    seen.push(&e.name);
-    !e.fields.iter().any(|f| f.unique) && parents(s, e).into_iter().all(|p| repeatable(s, p, seen))
+    walk(s, e, &mut Vec::new())
+}
+
+/// The columns `e`'s list may be sorted by that two records may share a value of.
+pub(super) fn sort_ties(e: &Entity) -> Vec<String> {
+    let unique = |c: &str| e.field(c).is_some_and(|f| f.unique);
+    e.sortable.iter().filter(|c| !unique(c)).cloned().collect()
+}
+
+/// The columns `e`'s list may be sorted by that may be null.
+pub(super) fn sort_nulls(e: &Entity) -> Vec<String> {
+    let optional = |c: &str| e.field(c).is_some_and(|f| f.optional);
+    e.sortable.iter().filter(|c| optional(c)).cloned().collect()
 }
 
 /// Helpers for the entities the tests touch, and for the parents those need; no more, so the
@@ -369,15 +384,9 @@ pub(super) fn test_view(s: &Service, resource: &Resource, entity: Option<&Entity
             .find(differ)
             .map(|f| (f.name.clone(), f.samples[1].clone())),
         required: required(fields),
-        repeatable: entity.is_some_and(|e| repeatable(s, e, &mut Vec::new())),
-        sort_ties: entity.map_or_else(Vec::new, |e| {
-            let unique = |c: &str| e.field(c).is_some_and(|f| f.unique);
-            e.sortable.iter().filter(|c| !unique(c)).cloned().collect()
-        }),
-        sort_nulls: entity.map_or_else(Vec::new, |e| {
-            let optional = |c: &str| e.field(c).is_some_and(|f| f.optional);
-            e.sortable.iter().filter(|c| optional(c)).cloned().collect()
-        }),
+        repeatable: entity.is_some_and(|e| repeatable(s, e)),
+        sort_ties: entity.map_or_else(Vec::new, sort_ties),
+        sort_nulls: entity.map_or_else(Vec::new, sort_nulls),
         mistyped: written(fields).filter_map(mistyped).collect(),
         integral: written(fields)
             .filter(|f| matches!(f.kind, FieldType::Int | FieldType::Bigint))

@@ -18,7 +18,7 @@ pub(super) struct ModelFile<'a> {
     pub(super) body_enums: Vec<&'a crate::ir::EnumType>,
     pub(super) entity: Option<&'a Entity>,
     /// What the cursors of the entity's list stand on, when it is paged by cursor.
-    pub(super) keys: Option<String>,
+    pub(super) keyset: Option<String>,
     pub(super) new_input: Option<Input<'a>>,
     pub(super) bodies: Vec<BodyView<'a>>,
     pub(super) patterns: Vec<Pattern>,
@@ -145,7 +145,7 @@ impl<'a> ModelFile<'a> {
         Self {
             file: file.to_string(),
             body_enums,
-            keys: entity.filter(|e| e.cursor).map(keyset),
+            keyset: entity.filter(|e| e.cursor).map(keyset),
             new_input: entity.map(|e| Input::new(&e.new_type, &e.fields)),
             entity,
             bodies,
@@ -470,7 +470,7 @@ pub(super) struct CursorKey {
     /// The Rust type of the value, as read from the cursor.
     pub(super) ty: String,
     /// How it is bound, given `value` of that type.
-    pub(super) bind: &'static str,
+    pub(super) bind: String,
 }
 
 pub(super) fn cursor_keys(e: &Entity) -> Vec<CursorKey> {
@@ -479,13 +479,9 @@ pub(super) fn cursor_keys(e: &Entity) -> Vec<CursorKey> {
     let mut keys: Vec<CursorKey> = Vec::new();
     for column in cursor_columns(e) {
         let (ty, bind) = match e.field(column) {
-            Some(f) if f.stored_as_text && f.kind == FieldType::Enum => {
-                (view::rust_type(f), "value.as_str()")
-            }
-            Some(f) if f.stored_as_text => (view::rust_type(f), "value.to_string()"),
-            Some(f) => (view::rust_type(f), "value"),
-            None if column == "id" => ("Uuid".to_owned(), "value"),
-            None => ("DateTime<Utc>".to_owned(), "value"),
+            Some(f) => (view::rust_type(f), view::value_bind(f)),
+            None if column == "id" => ("Uuid".to_owned(), "value".to_owned()),
+            None => ("DateTime<Utc>".to_owned(), "value".to_owned()),
         };
         let quoted = format!("{column:?}");
         let joins = |k: &CursorKey| {

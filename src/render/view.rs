@@ -179,23 +179,38 @@ fn column(field: &Field) -> (String, String, String) {
             format!("row.try_get({column})?"),
         );
     }
-    let to_text = if kind == FieldType::Enum {
-        "as_str()"
-    } else {
-        "to_string()"
-    };
+    let to_text = to_text(field);
     if field.optional {
         (
             format!("$value.map(|v| v.{to_text})"),
-            format!("value.{to_text}"),
+            value_bind(field),
             format!("db::parse_optional(&row, {column})?"),
         )
     } else {
         (
             format!("$value.{to_text}"),
-            format!("value.{to_text}"),
+            value_bind(field),
             format!("db::parse(&row, {column})?"),
         )
+    }
+}
+
+/// How a value stored as its text becomes that text: `as_str()` of an enum, `to_string()`.
+fn to_text(field: &Field) -> &'static str {
+    if field.kind == FieldType::Enum {
+        "as_str()"
+    } else {
+        "to_string()"
+    }
+}
+
+/// How the repository binds `value`, a value of the field (not `Option`), as the column
+/// holds it: as it is, or as its text.
+pub fn value_bind(field: &Field) -> String {
+    if field.stored_as_text {
+        format!("value.{}", to_text(field))
+    } else {
+        "value".to_owned()
     }
 }
 
