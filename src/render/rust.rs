@@ -192,8 +192,11 @@ fn right_hand_side(
     same
 }
 
-/// A chain whose last call has to break its arguments, with everything before that call's
-/// arguments within `chain_width`: rustfmt keeps it on one line and breaks only the last call.
+/// A chain whose last call breaks its arguments, with everything before that call's arguments
+/// within `chain_width`: rustfmt keeps it on one line and breaks only the last call. It does so
+/// when the last call has to break its arguments on a line of its own too, or when the call
+/// does not fit after the rest on the line but its name does, within `chain_width`, and
+/// broken it takes five lines or more.
 fn overflow_last(
     prefix: &str,
     head: &str,
@@ -208,11 +211,17 @@ fn overflow_last(
         line.push('.');
         line.push_str(call);
     }
-    let must_break = indent + 4 + 1 + last.len() > MAX_WIDTH || !args_fit(args);
-    if rest.is_empty() || !must_break || line.len() + 1 + open.len() > CHAIN_WIDTH {
+    let first_line = line.len() + 1 + open.len();
+    if rest.is_empty() || first_line > CHAIN_WIDTH {
         return None;
     }
+    let must_break = indent + 4 + 1 + last.len() > MAX_WIDTH || !args_fit(args);
+    let width = MAX_WIDTH.saturating_sub(indent + prefix.len() + suffix.len());
+    let overflows = first_line <= width && line.len() + 1 + last.len() > width;
     let broken = break_call(last, indent)?;
+    if !(must_break || overflows && broken.lines().count() >= 5) {
+        return None;
+    }
     let pad = " ".repeat(indent);
     Some(format!("{pad}{prefix}{line}.{broken}{suffix}"))
 }
@@ -985,6 +994,21 @@ mod tests {
         assert_eq!(
             chain("x: ", "self", &["a_long_field_name", &unwrap], 8, ","),
             format!("        x: self\n            .a_long_field_name\n            .{unwrap},")
+        );
+        // A last call that does not fit after the rest, whose name does within `chain_width`,
+        // overflows there; five lines against the three of the chain one level deeper: the
+        // right-hand side goes there.
+        let call = "list_of_qg83ptya8_xf6(id, filter, page.clone())";
+        let field = "mcuirngghvkh_n6a2yni9_zl94czk7s";
+        assert_eq!(
+            chain("let list = ", "state", &[field, call], 4, ";"),
+            format!("    let list =\n        state\n            .{field}\n            .{call};")
+        );
+        // One character more before it, and the name no longer fits: one call per line.
+        let field = "mcuirngghvkh_n6a2yni9_zl94czk7sx";
+        assert_eq!(
+            chain("let list = ", "state", &[field, call], 4, ";"),
+            format!("    let list = state\n        .{field}\n        .{call};")
         );
     }
 
