@@ -2,12 +2,12 @@
 //!
 //! - `generated_specs_are_accepted_and_render_parsable_files`: random valid specs (entities with
 //!   names of 1 to 40 characters, fields of every type with constraints that fit together,
-//!   optional fields and defaults, `readonly` and `immutable` fields, references, enums,
-//!   resources with some of their operations, custom operations with parameters and inline
-//!   bodies, events) are accepted by
-//!   `msgen::spec::check`; rendered for SQLite and for PostgreSQL, every Rust file parses with
-//!   `syn`, every migration statement parses with `sqlparser` in the database's dialect, and
-//!   `openapi.yaml` and `asyncapi.yaml` parse as YAML.
+//!   optional fields and defaults, `readonly` and `immutable` fields, text searches,
+//!   references, enums, resources with some of their operations, custom operations with
+//!   parameters and inline bodies, events) are accepted by `msgen::spec::check`; rendered for
+//!   SQLite and for PostgreSQL, every Rust file parses with `syn`, every migration statement
+//!   parses with `sqlparser` in the database's dialect, and `openapi.yaml` and `asyncapi.yaml`
+//!   parse as YAML.
 //! - `fuzz_findings_do_not_panic`: every input under `tests/specs/fuzz/` (inputs that once made
 //!   the pipeline panic, or were accepted and rendered code that does not build; what the fuzz
 //!   target `fuzz/fuzz_targets/spec.rs` finds goes there) goes through `check`, and through
@@ -916,21 +916,29 @@ fn field_body(
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        prop::option::of(select(&["prefix", "contains"][..])),
     );
     (keys, extra)
-        .prop_map(move |(mut keys, (description, unique, index, block))| {
-            if place == Place::Entity && ty != "json" {
-                if unique {
-                    keys.push(("unique", "true".to_owned()));
-                } else if index {
-                    keys.push(("index", "true".to_owned()));
+        .prop_map(
+            move |(mut keys, (description, unique, index, block, search))| {
+                if place == Place::Entity && ty != "json" {
+                    if unique {
+                        keys.push(("unique", "true".to_owned()));
+                    } else if index {
+                        keys.push(("index", "true".to_owned()));
+                    }
                 }
-            }
-            if let Some(d) = description {
-                keys.push(("description", quoted(&d)));
-            }
-            (keys, block)
-        })
+                if let Some(search) = search.filter(|_| place == Place::Entity) {
+                    if matches!(ty, "string" | "text") {
+                        keys.push(("search", search.to_owned()));
+                    }
+                }
+                if let Some(d) = description {
+                    keys.push(("description", quoted(&d)));
+                }
+                (keys, block)
+            },
+        )
         .boxed()
 }
 

@@ -198,6 +198,7 @@ fn lower_entity(
     let enums = enums_of(&fields, declared.iter().map(|(_, n)| *n));
     let filters = positions(&declared, spec::Field::is_filter);
     let sets = positions(&declared, |f| f.is_filter() && f.ty.value.has_sets());
+    let searches = positions(&declared, |f| f.search.is_some());
     let mut references: Vec<String> = fields
         .iter()
         .filter_map(|f| f.references.as_ref().map(|r| r.entity.clone()))
@@ -246,9 +247,13 @@ fn lower_entity(
         plural: n.plural.clone(),
         fields,
         enums,
-        filtered: !(filters.is_empty() && sets.is_empty() && ranges.is_empty()),
+        filtered: !(filters.is_empty()
+            && sets.is_empty()
+            && ranges.is_empty()
+            && searches.is_empty()),
         filters,
         sets,
+        searches,
         sortable,
         ranges,
         default_sort,
@@ -389,6 +394,7 @@ fn lower_field(
         default_sql,
         unique: field.unique.as_ref().is_some_and(|u| u.value),
         index: field.index.as_ref().is_some_and(|i| i.value),
+        search: field.search.as_ref().map(|s| s.value),
         readonly: field.readonly.as_ref().is_some_and(|r| r.value),
         immutable,
         description: field.description.as_ref().map(|d| d.value.clone()),

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 pub use lower::lower;
 
-use crate::spec::{Broker, Database, FieldType, Method, OnDelete};
+use crate::spec::{Broker, Database, FieldType, Method, OnDelete, Search};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Service {
@@ -162,7 +162,10 @@ pub struct Entity {
     /// The fields a list filters by a set of values (`status[in]=`): filters of the types
     /// compared exactly.
     pub sets: Vec<usize>,
-    /// Whether a list filters at all: by equality, range or set.
+    /// The fields a list matches by their text (`name[prefix]=`, and `name[contains]=` for
+    /// `search: contains`).
+    pub searches: Vec<usize>,
+    /// Whether a list filters at all: by equality, range, set or text.
     pub filtered: bool,
     /// The columns a list may be sorted by (`sort=`), in the order the spec gives them, but
     /// `id`, which every list may be sorted by.
@@ -196,6 +199,10 @@ impl Entity {
         self.sets.iter().map(|&i| &self.fields[i])
     }
 
+    pub fn search_fields(&self) -> impl Iterator<Item = &Field> {
+        self.searches.iter().map(|&i| &self.fields[i])
+    }
+
     /// The field of a column, unless it is one every entity has (`created_at`).
     pub fn field(&self, column: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == column)
@@ -226,6 +233,8 @@ pub struct Field {
     pub default_sql: Option<String>,
     pub unique: bool,
     pub index: bool,
+    /// How a list matches its text, if it does.
+    pub search: Option<Search>,
     /// Written by the service only: not read from request bodies.
     pub readonly: bool,
     /// Given on create; a change to it afterwards is refused.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Entity, Service};
+use super::{Entity, Field, Service};
 use crate::names::{sql_ident, sql_str};
 use crate::spec::{Database, FieldType, OnDelete};
 
@@ -56,7 +56,105 @@ pub struct ForeignKey {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Index {
     pub name: String,
-    pub columns: Vec<String>,
+    pub columns: Vec<IndexKey>,
+    #[serde(default, skip_serializing_if = "IndexMethod::is_btree")]
+    pub method: IndexMethod,
+}
+
+/// How an index finds rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IndexMethod {
+    /// Ordered values: equality, ranges and order.
+    #[default]
+    Btree,
+    /// PostgreSQL's pg_trgm over the text's trigrams (GIN): `ilike` patterns, anchored or not.
+    Trigram,
+}
+
+impl IndexMethod {
+    fn is_btree(&self) -> bool {
+        *self == Self::Btree
+    }
+}
+
+/// A column of an index and the order it keeps the column in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "KeyRecord", into = "KeyRecord")]
+pub struct IndexKey {
+    pub column: String,
+    pub descending: bool,
+    /// Nulls are kept as the smallest values (`nulls first` ascending, `nulls last`
+    /// descending), as lists order them. Only PostgreSQL is told: SQLite keeps them so anyway.
+    pub nulls_smallest: bool,
+}
+
+impl IndexKey {
+    pub fn ascending(column: &str) -> Self {
+        Self {
+            column: column.to_owned(),
+            descending: false,
+            nulls_smallest: false,
+        }
+    }
+
+    /// The key as `create index` writes it: `"amount" desc nulls last`.
+    pub fn sql(&self) -> String {
+        let mut sql = sql_ident(&self.column);
+        match (self.descending, self.nulls_smallest) {
+            (false, false) => {}
+            (false, true) => sql.push_str(" nulls first"),
+            (true, false) => sql.push_str(" desc"),
+            (true, true) => sql.push_str(" desc nulls last"),
+        }
+        sql
+    }
+}
+
+/// An index key as `.msgen/` records it: the column's name alone for an ascending key with
+/// the database's own place for nulls, which is every key before orders had a direction.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum KeyRecord {
+    Column(String),
+    Ordered {
+        column: String,
+        #[serde(default, skip_serializing_if = "is_false")]
+        descending: bool,
+        #[serde(default, skip_serializing_if = "is_false")]
+        nulls_smallest: bool,
+    },
+}
+
+impl From<KeyRecord> for IndexKey {
+    fn from(record: KeyRecord) -> Self {
+        match record {
+            KeyRecord::Column(column) => Self::ascending(&column),
+            KeyRecord::Ordered {
+                column,
+                descending,
+                nulls_smallest,
+            } => Self {
+                column,
+                descending,
+                nulls_smallest,
+            },
+        }
+    }
+}
+
+impl From<IndexKey> for KeyRecord {
+    fn from(key: IndexKey) -> Self {
+        if key.descending || key.nulls_smallest {
+            Self::Ordered {
+                column: key.column,
+                descending: key.descending,
+                nulls_smallest: key.nulls_smallest,
+            }
+        } else {
+            Self::Column(key.column)
+        }
+    }
 }
 
 fn is_false(b: &bool) -> bool {
@@ -124,16 +222,31 @@ fn table(entity: &Entity, service: &Service) -> Table {
         // is sorted by is indexed with `id`, which ends every order.
         let sorted = sorted(&field.name);
         if (field.index || field.references.is_some() || sorted) && !field.unique {
-            indexes.push(sort_index(entity, &field.name, sorted));
+            indexes.push(sort_index(entity, field, sorted, database));
+        }
+        // `[prefix]` and `[contains]` match regardless of case, which no ordered index serves.
+        if field.search.is_some() && database == Database::Postgres {
+            indexes.push(Index {
+                name: format!("{}_{}_search_idx", entity.table, field.name),
+                columns: vec![IndexKey::ascending(&field.name)],
+                method: IndexMethod::Trigram,
+            });
         }
     }
     columns.push(timestamp("created_at"));
     columns.push(timestamp("updated_at"));
     for name in ["created_at", "updated_at"] {
         if sorted(name) {
-            indexes.push(sort_index(entity, name, true));
+            let key = IndexKey::ascending(name);
+            let id = IndexKey::ascending("id");
+            indexes.push(Index {
+                name: format!("{}_{name}_idx", entity.table),
+                columns: vec![key, id],
+                method: IndexMethod::Btree,
+            });
         }
     }
+    indexes.extend(default_sort_index(entity, database));
     // The row version behind `ETag` / `If-Match`: every update increments it.
     columns.push(Column {
         default: Some("1".into()),
@@ -147,16 +260,64 @@ fn table(entity: &Entity, service: &Service) -> Table {
     }
 }
 
-/// The index of `column`, followed by `id` when lists are sorted by it.
-fn sort_index(entity: &Entity, column: &str, sorted: bool) -> Index {
-    let mut columns = vec![column.to_owned()];
+/// The index of a field, followed by `id` when lists are sorted by it. Scanned forwards or
+/// backwards, it serves both directions.
+fn sort_index(entity: &Entity, field: &Field, sorted: bool, database: Database) -> Index {
+    let mut key = IndexKey::ascending(&field.name);
+    let mut columns = Vec::new();
     if sorted {
-        columns.push("id".to_owned());
+        key.nulls_smallest = field.optional && database == Database::Postgres;
+        columns.push(key);
+        columns.push(IndexKey::ascending("id"));
+    } else {
+        columns.push(key);
     }
     Index {
-        name: format!("{}_{column}_idx", entity.table),
+        name: format!("{}_{}_idx", entity.table, field.name),
         columns,
+        method: IndexMethod::Btree,
     }
+}
+
+/// The index of a default order of several keys (`[-priority, created_at]`): the keys in
+/// their directions, then `id` in the last one's. Its first key is ascending; scanned
+/// backwards, it serves the order turned around too. A default order of one key has its
+/// column's index. Keys from the first that is ordered as a number held as text (a decimal on
+/// SQLite: `cast(... as real)`) are left out, as no index serves them.
+fn default_sort_index(entity: &Entity, database: Database) -> Option<Index> {
+    let keys: Vec<&str> = entity.default_sort.split(',').collect();
+    let numeric_text = |key: &&str| {
+        let column = key.trim_start_matches('-');
+        entity.numeric_text_sorts.iter().any(|c| c == column)
+    };
+    let served = keys.iter().position(numeric_text).unwrap_or(keys.len());
+    if served < 2 {
+        return None;
+    }
+    let turned = keys[0].starts_with('-');
+    let mut columns: Vec<IndexKey> = keys[..served]
+        .iter()
+        .map(|key| {
+            let column = key.trim_start_matches('-');
+            let nullable = entity.field(column).is_some_and(|f| f.optional);
+            IndexKey {
+                column: column.to_owned(),
+                descending: key.starts_with('-') != turned,
+                nulls_smallest: nullable && database == Database::Postgres,
+            }
+        })
+        .collect();
+    if served == keys.len() {
+        columns.push(IndexKey {
+            descending: columns[served - 1].descending,
+            ..IndexKey::ascending("id")
+        });
+    }
+    Some(Index {
+        name: format!("{}_default_sort_idx", entity.table),
+        columns,
+        method: IndexMethod::Btree,
+    })
 }
 
 /// Events waiting for the relay, written in the transaction of the change they announce.
@@ -200,11 +361,16 @@ fn outbox(database: Database) -> Table {
         indexes: vec![
             Index {
                 name: "outbox_pending_idx".into(),
-                columns: vec!["sent_at".into(), "seq".into()],
+                columns: vec![IndexKey::ascending("sent_at"), IndexKey::ascending("seq")],
+                method: IndexMethod::Btree,
             },
             Index {
                 name: "outbox_ordering_key_idx".into(),
-                columns: vec!["ordering_key".into(), "seq".into()],
+                columns: vec![
+                    IndexKey::ascending("ordering_key"),
+                    IndexKey::ascending("seq"),
+                ],
+                method: IndexMethod::Btree,
             },
         ],
     }
@@ -334,9 +500,15 @@ entities:
     default_sort: [-label, created_at]
 ";
 
+    /// The indexes of `table`, each as its name and keys as `create index` writes them.
     fn indexes(schema: &Schema, table: &str) -> Vec<(String, Vec<String>)> {
         let table = schema.table(table).expect("the table");
-        let index = |i: &Index| (i.name.clone(), i.columns.clone());
+        let index = |i: &Index| {
+            (
+                i.name.clone(),
+                i.columns.iter().map(IndexKey::sql).collect(),
+            )
+        };
         table.indexes.iter().map(index).collect()
     }
 
@@ -364,17 +536,57 @@ entities:
         assert_eq!(
             indexes(&schema, "orders"),
             [
-                index("orders_status_idx", &["status", "id"]),
-                index("orders_created_at_idx", &["created_at", "id"]),
-                index("orders_updated_at_idx", &["updated_at", "id"]),
+                index("orders_status_idx", &[r#""status""#, r#""id""#]),
+                index("orders_created_at_idx", &[r#""created_at""#, r#""id""#]),
+                index("orders_updated_at_idx", &[r#""updated_at""#, r#""id""#]),
             ]
         );
+        // A default order of several keys has an index in their directions; SQLite keeps
+        // nulls as the smallest values without being told.
+        let tags = [
+            index("tags_label_idx", &[r#""label""#, r#""id""#]),
+            index("tags_created_at_idx", &[r#""created_at""#, r#""id""#]),
+            index(
+                "tags_default_sort_idx",
+                &[r#""label""#, r#""created_at" desc"#, r#""id" desc"#],
+            ),
+        ];
+        assert_eq!(indexes(&schema, "tags"), tags);
+    }
+
+    #[test]
+    fn postgres_indexes_keep_nulls_where_lists_order_them() {
+        let spec = format!("{SHOP}database: postgres\n");
+        let valid = check(&Source::new("msgen.yaml", &spec)).expect("a valid spec");
+        let schema = Schema::of(&crate::ir::lower(&valid));
+        // `-label, created_at`: label descending with nulls last, and the index turned
+        // around so that its first key is ascending.
+        let tags = [
+            index("tags_label_idx", &[r#""label" nulls first"#, r#""id""#]),
+            index("tags_created_at_idx", &[r#""created_at""#, r#""id""#]),
+            index(
+                "tags_default_sort_idx",
+                &[
+                    r#""label" nulls first"#,
+                    r#""created_at" desc"#,
+                    r#""id" desc"#,
+                ],
+            ),
+        ];
+        assert_eq!(indexes(&schema, "tags"), tags);
+    }
+
+    #[test]
+    fn index_keys_of_earlier_states_read_as_ascending() {
+        let recorded =
+            r#"{"name": "t_a_idx", "columns": ["a", {"column": "b", "descending": true}]}"#;
+        let index: Index = serde_json::from_str(recorded).expect("an index");
+        assert_eq!(index.columns[0], IndexKey::ascending("a"));
+        assert!(index.columns[1].descending && !index.columns[1].nulls_smallest);
+        let written = serde_json::to_value(&index).expect("JSON");
         assert_eq!(
-            indexes(&schema, "tags"),
-            [
-                index("tags_label_idx", &["label", "id"]),
-                index("tags_created_at_idx", &["created_at", "id"]),
-            ]
+            written["columns"],
+            serde_json::json!(["a", {"column": "b", "descending": true}])
         );
     }
 

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ir::schema::{Column, Index, Schema, Table};
+use crate::ir::schema::{Column, Index, IndexKey, IndexMethod, Schema, Table};
 use crate::names::sql_ident;
 use crate::spec::Database;
 
@@ -104,7 +104,25 @@ pub fn diff(
         statements.push(create_table(table));
         statements.extend(table.indexes.iter().map(|index| create_index(table, index)));
     }
+    if creates_trigram_index(previous, next) {
+        // A trusted extension (PostgreSQL 13 and later): any role that may create tables in
+        // the database may create it.
+        statements.insert(0, "create extension if not exists pg_trgm;".to_owned());
+    }
     Ok(statements)
+}
+
+/// Whether `next` has a trigram index that `previous` has not, which needs pg_trgm.
+fn creates_trigram_index(previous: &Schema, next: &Schema) -> bool {
+    let indexes = |schema: &Schema| -> Vec<Index> {
+        let tables = schema.tables.iter();
+        let indexes = tables.flat_map(|table| table.indexes.iter().cloned());
+        indexes
+            .filter(|index| index.method == IndexMethod::Trigram)
+            .collect()
+    };
+    let before = indexes(previous);
+    indexes(next).iter().any(|index| !before.contains(index))
 }
 
 /// Whether the statements must run outside a transaction (SQLite table rebuilds switch foreign
@@ -153,9 +171,16 @@ fn create_table_named(table: &Table, name: &str) -> String {
 }
 
 fn create_index(table: &Table, index: &Index) -> String {
-    let columns: Vec<String> = index.columns.iter().map(|c| sql_ident(c)).collect();
+    let (using, columns): (&str, Vec<String>) = match index.method {
+        IndexMethod::Btree => ("", index.columns.iter().map(IndexKey::sql).collect()),
+        IndexMethod::Trigram => {
+            let keys = index.columns.iter();
+            let keys = keys.map(|key| format!("{} gin_trgm_ops", sql_ident(&key.column)));
+            (" using gin", keys.collect())
+        }
+    };
     format!(
-        "create index {} on {} ({});",
+        "create index {} on {}{using} ({});",
         sql_ident(&index.name),
         sql_ident(&table.name),
         columns.join(", ")
@@ -525,6 +550,67 @@ mod tests {
         assert_eq!(
             diff(&old, &new, false).unwrap(),
             ["alter table \"items\" add column \"qty\" integer not null default 1;"]
+        );
+    }
+
+    #[test]
+    fn the_first_trigram_index_brings_its_extension() {
+        let trigram = |name: &str| Index {
+            name: format!("items_{name}_search_idx"),
+            columns: vec![IndexKey::ascending(name)],
+            method: IndexMethod::Trigram,
+        };
+        let columns = || vec![column("name", "text"), column("note", "text")];
+        let plain = pg(vec![table("items", columns())]);
+        let mut searched = table("items", columns());
+        searched.indexes.push(trigram("name"));
+        let searched = pg(vec![searched]);
+        assert_eq!(
+            diff(&plain, &searched, false).unwrap(),
+            [
+                "create extension if not exists pg_trgm;",
+                r#"create index "items_name_search_idx" on "items" using gin ("name" gin_trgm_ops);"#,
+            ]
+        );
+        // Created with its table, after the extension too.
+        let created = diff(&Schema::empty(Database::Postgres), &searched, false).unwrap();
+        assert_eq!(created[0], "create extension if not exists pg_trgm;");
+        assert!(created[2].contains("using gin"), "{created:?}");
+        // Dropping one asks nothing of the extension, which other schemas may use.
+        assert_eq!(
+            diff(&searched, &plain, false).unwrap(),
+            [r#"drop index if exists "items_name_search_idx";"#]
+        );
+    }
+
+    #[test]
+    fn ordered_index_keys_keep_their_direction_and_nulls() {
+        let mut old = table("tasks", vec![column("priority", "integer")]);
+        let mut new = old.clone();
+        old.indexes.push(Index {
+            name: "tasks_default_sort_idx".into(),
+            columns: vec![IndexKey::ascending("priority"), IndexKey::ascending("id")],
+            method: IndexMethod::Btree,
+        });
+        new.indexes.push(Index {
+            columns: vec![
+                IndexKey {
+                    nulls_smallest: true,
+                    ..IndexKey::ascending("priority")
+                },
+                IndexKey {
+                    descending: true,
+                    ..IndexKey::ascending("id")
+                },
+            ],
+            ..old.indexes[0].clone()
+        });
+        assert_eq!(
+            diff(&pg(vec![old]), &pg(vec![new]), false).unwrap(),
+            [
+                r#"drop index if exists "tasks_default_sort_idx";"#,
+                r#"create index "tasks_default_sort_idx" on "tasks" ("priority" nulls first, "id" desc);"#,
+            ]
         );
     }
 

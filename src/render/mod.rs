@@ -1036,6 +1036,10 @@ impl Renderer<'_> {
             |ctx| {
                 ctx.insert("ranges", &s.entities.iter().any(|e| !e.ranges.is_empty()));
                 ctx.insert("sets", &s.entities.iter().any(|e| !e.sets.is_empty()));
+                ctx.insert(
+                    "searches",
+                    &s.entities.iter().any(|e| !e.searches.is_empty()),
+                );
                 ctx.insert("cursor", &s.uses.cursor);
             },
         );
@@ -1236,6 +1240,7 @@ impl Renderer<'_> {
             "assert_sorted": any(|c| c.list),
             "assert_ranges": lists().any(|e| !e.ranges.is_empty()),
             "assert_sets": lists().any(|e| !e.sets.is_empty()),
+            "assert_matches": lists().any(|e| !e.searches.is_empty()),
             "assert_nested": s.resources.iter().any(|r| r.crud.list && !r.nested.is_empty()),
             "assert_cursor_pages": lists().any(|e| e.cursor),
             "renew_id": lists().any(|e| e.cursor && !suite::repeatable(s, e)),

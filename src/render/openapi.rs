@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use crate::ir::{Auth, BodyType, CustomOperation, Entity, Field, NestedList, Service};
 
 use super::decimal_pattern;
-use crate::spec::FieldType;
+use crate::spec::{Database, FieldType, Search};
 
 /// The OpenAPI document as data: what `openapi.yaml` is written from, and the API reference
 /// page too.
@@ -26,7 +26,7 @@ pub fn model(s: &Service) -> Value {
             let mut coll = Map::new();
             let mut one = Map::new();
             if c.list {
-                coll.insert("get".into(), list_operation(e));
+                coll.insert("get".into(), list_operation(e, s.database));
             }
             if c.create {
                 coll.insert("post".into(), create_operation(e));
@@ -61,7 +61,7 @@ pub fn model(s: &Service) -> Value {
             let parent = &s.entities[nested.parent];
             paths.insert(
                 path,
-                json!({ "get": nested_list_operation(e, parent, nested) }),
+                json!({ "get": nested_list_operation(e, parent, nested, s.database) }),
             );
         }
         for op in &resource.operations {
@@ -425,7 +425,7 @@ fn id_parameter() -> Value {
     })
 }
 
-fn list_operation(e: &Entity) -> Value {
+fn list_operation(e: &Entity, database: Database) -> Value {
     let mut parameters = vec![
         json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } }),
     ];
@@ -502,6 +502,29 @@ fn list_operation(e: &Entity) -> Value {
             "schema": { "type": "array", "items": item, "minItems": 1, "maxItems": 100 },
         }));
     }
+    let case = match database {
+        Database::Postgres => "regardless of case",
+        Database::Sqlite => "regardless of the case of ASCII letters",
+    };
+    for f in e.search_fields() {
+        let filters = f.search.map_or(&[][..], Search::filters);
+        for key in filters {
+            let words = if *key == "prefix" {
+                "begins with"
+            } else {
+                "holds"
+            };
+            parameters.push(json!({
+                "name": format!("{}[{key}]", f.name),
+                "in": "query",
+                "description": format!(
+                    "Only {records} whose `{}` {words} this text, {case} (never a null).",
+                    f.name
+                ),
+                "schema": { "type": "string" },
+            }));
+        }
+    }
     let items = json!({ "type": "array", "items": reference(&e.name) });
     let answer = if e.cursor {
         let page = json!({
@@ -552,8 +575,13 @@ fn list_operation(e: &Entity) -> Value {
 
 /// The list of the records of `e` that reference one `parent`: the list's operation with the
 /// parent's id in the path in place of the filter by it, and 404 for an unknown parent.
-fn nested_list_operation(e: &Entity, parent: &Entity, nested: &NestedList) -> Value {
-    let mut operation = list_operation(e);
+fn nested_list_operation(
+    e: &Entity,
+    parent: &Entity,
+    nested: &NestedList,
+    database: Database,
+) -> Value {
+    let mut operation = list_operation(e, database);
     let set = format!("{}[in]", nested.column);
     let parameters = operation["parameters"].as_array_mut().expect("a list");
     parameters.retain(|p| p["name"] != nested.column.as_str() && p["name"] != set.as_str());

@@ -432,6 +432,7 @@ pub(super) fn with_imports(text: &str) -> String {
     let mut paths: Vec<String> = items.iter().map(|i| format!("serde_json::{i}")).collect();
     for helper in [
         "assert_cursor_pages",
+        "assert_matches",
         "assert_nested",
         "assert_ranges",
         "assert_sets",

@@ -6,7 +6,7 @@ use serde::{Serialize, Serializer};
 
 use crate::ir::{BodyType, Constraints, CustomOperation, DefaultLiteral, Field, Reference, Rule};
 use crate::names::rust_str;
-use crate::spec::{FieldType, Method};
+use crate::spec::{FieldType, Method, Search};
 
 /// The Rust type of a field's value, without `Option`.
 pub fn rust_type(field: &Field) -> String {
@@ -44,6 +44,8 @@ struct FieldView<'a> {
     optional: bool,
     unique: bool,
     index: bool,
+    /// The text filters a list takes on it: `prefix`, `contains` (`name[prefix]=`).
+    text_filters: &'static [&'static str],
     readonly: bool,
     immutable: bool,
     description: &'a Option<String>,
@@ -114,6 +116,7 @@ impl Serialize for Field {
             optional: self.optional,
             unique: self.unique,
             index: self.index,
+            text_filters: self.search.map_or(&[], Search::filters),
             readonly: self.readonly,
             immutable: self.immutable,
             description: &self.description,

@@ -518,6 +518,7 @@ const FIELD_KEYS: &[&str] = &[
     "values",
     "entity",
     "on_delete",
+    "search",
     "description",
     "renamed_from",
 ];
@@ -1543,6 +1544,9 @@ impl Decoder {
                 &OnDelete::ALL,
                 OnDelete::parse,
             )
+        });
+        field.search = self.read(owner, body, "search", |d, n| {
+            d.choice(n, "search", "match kind", &Search::ALL, Search::parse)
         });
         field.description = self.read(owner, body, "description", |d, n| {
             d.string(n, "description")

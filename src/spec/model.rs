@@ -403,6 +403,36 @@ impl OnDelete {
     }
 }
 
+/// `search:` how a list matches a text field: from its start (`name[prefix]=`), or also
+/// anywhere in it (`name[contains]=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Search {
+    Prefix,
+    Contains,
+}
+
+impl Search {
+    pub const ALL: [&'static str; 2] = ["prefix", "contains"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "prefix" => Some(Self::Prefix),
+            "contains" => Some(Self::Contains),
+            _ => None,
+        }
+    }
+
+    /// The text filters it gives a list, as their brackets write them: `name[prefix]=`, and
+    /// for `contains` also `name[contains]=`.
+    pub fn filters(self) -> &'static [&'static str] {
+        match self {
+            Self::Prefix => &["prefix"],
+            Self::Contains => &["prefix", "contains"],
+        }
+    }
+}
+
 /// A YAML scalar as written, for `default:`. Which Rust/SQL value it becomes depends on the
 /// field's type and is decided by the validator.
 #[derive(Debug, Clone, PartialEq)]
@@ -449,6 +479,8 @@ pub struct Field {
     pub values: Option<Spanned<Vec<Spanned<String>>>>,
     pub entity: Option<Spanned<String>>,
     pub on_delete: Option<Spanned<OnDelete>>,
+    /// How a list matches the text of a `string` or `text` field.
+    pub search: Option<Spanned<Search>>,
     pub description: Option<Spanned<String>>,
     /// The field's previous name, when it is being renamed (the column is renamed, not rebuilt).
     pub renamed_from: Option<Spanned<String>>,
@@ -475,6 +507,7 @@ impl Field {
             values: None,
             entity: None,
             on_delete: None,
+            search: None,
             description: None,
             renamed_from: None,
         }

@@ -75,6 +75,7 @@ fn keys_beyond_type(field: &Field) -> Vec<(&'static str, Span)> {
         ("values", field.values.as_ref().map(|v| v.span)),
         ("entity", field.entity.as_ref().map(|e| e.span)),
         ("on_delete", field.on_delete.as_ref().map(|o| o.span)),
+        ("search", field.search.as_ref().map(|s| s.span)),
         ("renamed_from", field.renamed_from.as_ref().map(|r| r.span)),
     ]
     .into_iter()
@@ -1238,6 +1239,26 @@ impl<'a> Validator<'a> {
             }
         } else {
             self.ownership(field, &name);
+        }
+        if let Some(search) = &field.search {
+            if place != Place::Entity {
+                self.report(
+                    Diagnostic::error(
+                        search.span,
+                        format!("`search` means nothing in {}", place.noun()),
+                    )
+                    .with_help("remove `search`; it applies to entity fields, which lists filter"),
+                );
+            } else if !matches!(ty, FieldType::String | FieldType::Text) {
+                self.report(
+                    Diagnostic::error(
+                        search.span,
+                        format!("`search` matches text, and `{name}` is of type `{ty}`"),
+                    )
+                    .with_related(field.ty.span, "its type")
+                    .with_help("remove `search`, or give the field the type `string` or `text`"),
+                );
+            }
         }
         if place == Place::Entity && ty == FieldType::Json {
             for (key, flag) in [("unique", &field.unique), ("index", &field.index)] {

@@ -178,6 +178,15 @@ impl Validator<'_> {
                 let column = field.column();
                 derived.push((format!("{column}_in"), format!("{column}[in]")));
             }
+            for field in &entity.fields {
+                let Some(search) = &field.search else {
+                    continue;
+                };
+                let column = field.column();
+                for how in search.value.filters() {
+                    derived.push((format!("{column}_{how}"), format!("{column}[{how}]")));
+                }
+            }
             for field in entity.fields.iter().filter(|f| f.is_filter()) {
                 let column = field.column();
                 let Some((_, param)) = derived.iter().find(|(name, _)| *name == column) else {
