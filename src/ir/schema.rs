@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Entity, Field, Service};
-use crate::names::{sql_ident, sql_str};
+use crate::names::{index_name, sql_ident, sql_str};
 use crate::spec::{Database, FieldType, OnDelete};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -227,7 +227,7 @@ fn table(entity: &Entity, service: &Service) -> Table {
         // `[prefix]` and `[contains]` match regardless of case, which no ordered index serves.
         if field.search.is_some() && database == Database::Postgres {
             indexes.push(Index {
-                name: format!("{}_{}_search_idx", entity.table, field.name),
+                name: index_name(&format!("{}_{}", entity.table, field.name), "search_idx"),
                 columns: vec![IndexKey::ascending(&field.name)],
                 method: IndexMethod::Trigram,
             });
@@ -240,7 +240,7 @@ fn table(entity: &Entity, service: &Service) -> Table {
             let key = IndexKey::ascending(name);
             let id = IndexKey::ascending("id");
             indexes.push(Index {
-                name: format!("{}_{name}_idx", entity.table),
+                name: index_name(&format!("{}_{name}", entity.table), "idx"),
                 columns: vec![key, id],
                 method: IndexMethod::Btree,
             });
@@ -273,7 +273,7 @@ fn sort_index(entity: &Entity, field: &Field, sorted: bool, database: Database) 
         columns.push(key);
     }
     Index {
-        name: format!("{}_{}_idx", entity.table, field.name),
+        name: index_name(&format!("{}_{}", entity.table, field.name), "idx"),
         columns,
         method: IndexMethod::Btree,
     }
@@ -314,7 +314,7 @@ fn default_sort_index(entity: &Entity, database: Database) -> Option<Index> {
         });
     }
     Some(Index {
-        name: format!("{}_default_sort_idx", entity.table),
+        name: index_name(&entity.table, "default_sort_idx"),
         columns,
         method: IndexMethod::Btree,
     })

@@ -122,9 +122,53 @@ pub fn sql_ident(name: &str) -> String {
     format!("\"{name}\"")
 }
 
+/// The longest name PostgreSQL keeps whole, in bytes; it cuts longer ones short.
+const MAX_SQL_NAME: usize = 63;
+
+/// The name of an index of a table: `{base}_{suffix}` (`payments_amount_idx`) when it fits in
+/// PostgreSQL's 63 bytes. A longer one is `base` cut short, then eight hexadecimal digits of a
+/// hash of the whole name, then `suffix`: two long names that begin alike stay apart, where
+/// PostgreSQL, cutting both at 63 bytes, would make them one.
+pub fn index_name(base: &str, suffix: &str) -> String {
+    let whole = format!("{base}_{suffix}");
+    if whole.len() <= MAX_SQL_NAME {
+        return whole;
+    }
+    // FNV-1a (32 bits): the same on every machine and in every msgen version, as the name
+    // is recorded and compared when the next migration is written.
+    let hash = whole.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    let mut keep = MAX_SQL_NAME - suffix.len() - 10;
+    while !base.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    format!("{}_{hash:08x}_{suffix}", &base[..keep])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_index_names_are_cut_short_and_kept_apart() {
+        assert_eq!(index_name("payments_amount", "idx"), "payments_amount_idx");
+        let table = "municipal_library_lending_records_of_members";
+        let column = "outstanding_fines_total_in_euros";
+        let base = format!("{table}_{column}");
+        let sorted = index_name(&base, "idx");
+        let searched = index_name(&base, "search_idx");
+        for name in [&sorted, &searched] {
+            assert_eq!(name.len(), 63, "{name}");
+            assert!(name.starts_with(&base[..43]), "{name}");
+        }
+        assert!(sorted.ends_with("_idx") && searched.ends_with("_search_idx"));
+        assert_ne!(sorted[..63 - 4], searched[..63 - 4]);
+        // Names that differ only past the cut differ in their hash.
+        let other = index_name(&format!("{table}_{column}_net"), "idx");
+        assert_ne!(sorted, other);
+        assert_eq!(sorted, index_name(&format!("{table}_{column}"), "idx"));
+    }
 
     #[test]
     fn tables_and_routes_are_named_after_the_plural_of_the_snake_case_name() {

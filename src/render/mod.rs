@@ -118,6 +118,7 @@ static BASE: LazyLock<Tera> = LazyLock::new(|| {
     tera.register_function("chain", chain_function);
     tera.register_function("call", call_function);
     tera.register_function("attribute", attribute_function);
+    tera.register_function("if_let", if_let_function);
     add_template(&mut tera, MACROS).expect("the embedded macros are valid");
     tera
 });
@@ -1602,6 +1603,15 @@ fn call_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
         indent,
         get("suffix").unwrap_or(""),
     )))
+}
+
+/// `{{ if_let(pattern="Some(value)", expr="&filter.name", indent=4) }}`: see [`rust::if_let`].
+fn if_let_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let get = |key: &str| args.get(key).and_then(Value::as_str);
+    let pattern = get("pattern").ok_or("if_let needs `pattern`")?;
+    let expr = get("expr").ok_or("if_let needs `expr`")?;
+    let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
+    Ok(Value::String(rust::if_let(pattern, expr, indent)))
 }
 
 /// `{{ attribute(name="serde", args="default|with = \"m\"", indent=4) }}`

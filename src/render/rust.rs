@@ -160,6 +160,21 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
     })
 }
 
+/// `if let {pattern} = {expr} {` as rustfmt lays it out: on one line when it fits; else the
+/// brace on a line of its own when the rest fits; else the expression on the next line, one
+/// level deeper, and the brace on a line of its own.
+pub fn if_let(pattern: &str, expr: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let head = format!("{pad}if let {pattern} = {expr}");
+    if head.len() + 2 <= MAX_WIDTH {
+        format!("{head} {{")
+    } else if head.len() <= MAX_WIDTH {
+        format!("{head}\n{pad}{{")
+    } else {
+        format!("{pad}if let {pattern} =\n{pad}    {expr}\n{pad}{{")
+    }
+}
+
 /// The right-hand side of `let x = ` (a `prefix` that ends with `= `) as rustfmt places it:
 /// `same_line()` when that is one line; otherwise on the next line, one level deeper, when it
 /// fits there on one line or takes at least two lines fewer there.
@@ -1034,6 +1049,25 @@ mod tests {
                 ","
             ),
             format!("        {name}: row\n            .try_get(\"{name}\")?,")
+        );
+    }
+
+    #[test]
+    fn if_let_breaks_before_its_brace_then_after_its_equals_sign() {
+        let short = "&filter.name_contains";
+        assert_eq!(
+            if_let("Some(value)", short, 4),
+            format!("    if let Some(value) = {short} {{")
+        );
+        let long = format!("&filter.{}_prefix", "a".repeat(60));
+        assert_eq!(
+            if_let("Some(value)", &long, 4),
+            format!("    if let Some(value) = {long}\n    {{")
+        );
+        let longer = format!("&filter.{}_contains", "a".repeat(63));
+        assert_eq!(
+            if_let("Some(value)", &longer, 4),
+            format!("    if let Some(value) =\n        {longer}\n    {{")
         );
     }
 
