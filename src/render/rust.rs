@@ -85,30 +85,58 @@ pub fn signature(
     if params.is_empty() && tail == " {" && bare.len() <= limit {
         return format!("{bare}\n{pad}{{");
     }
+    if params.is_empty() {
+        return format!("{pad}{head}(\n{pad}){ret}{tail}");
+    }
     let mut out = format!("{pad}{head}(\n");
     for param in params {
-        let line = format!("{pad}    {param},");
-        // A parameter too wide for its line breaks its tuple type one element per line.
-        let tuple = param
-            .strip_suffix(")>")
-            .and_then(|p| p.split_once("<("))
-            .filter(|_| line.len() > MAX_WIDTH);
-        match tuple {
-            Some((before, types)) => {
-                out.push_str(&format!("{pad}    {before}<(\n"));
-                for ty in split_args(types) {
-                    out.push_str(&format!("{pad}        {ty},\n"));
-                }
-                out.push_str(&format!("{pad}    )>,\n"));
-            }
-            None => {
-                out.push_str(&line);
-                out.push('\n');
-            }
-        }
+        out.push_str(&parameter(param, indent + 4));
+        out.push('\n');
     }
     out.push_str(&format!("{pad}){ret}{tail}"));
     out
+}
+
+/// A parameter of a broken signature, on its line at `indent`, with its comma. One too wide
+/// for the line with a tuple pattern and type (`Path((id, day)): Path<(Uuid, NaiveDate)>`)
+/// breaks as rustfmt breaks it: the pattern's tuple when even `pattern: ` is too wide; the
+/// type's tuple when the line up to `<(` leaves two columns; the generic's brackets when the
+/// line up to `<` fits; else rustfmt leaves the line as it is.
+fn parameter(param: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let line = format!("{pad}{param},");
+    let Some((before, types)) = param.strip_suffix(")>").and_then(|p| p.split_once("<(")) else {
+        return line;
+    };
+    if line.len() <= MAX_WIDTH {
+        return line;
+    }
+    let pattern = before.split_once(": ").and_then(|(pattern, ty)| {
+        let names = pattern
+            .strip_prefix(&format!("{ty}(("))?
+            .strip_suffix("))")?;
+        Some((pattern, ty, names))
+    });
+    if let Some((pattern, ty, names)) = pattern {
+        if pad.len() + pattern.len() + 2 >= MAX_WIDTH {
+            let names: String = split_args(names)
+                .iter()
+                .map(|name| format!("{pad}    {name},\n"))
+                .collect();
+            return format!("{pad}{ty}((\n{names}{pad})): {ty}<({types})>,");
+        }
+    }
+    if pad.len() + before.len() + 2 <= MAX_WIDTH - 2 {
+        let types: String = split_args(types)
+            .iter()
+            .map(|ty| format!("{pad}    {ty},\n"))
+            .collect();
+        return format!("{pad}{before}<(\n{types}{pad})>,");
+    }
+    if pad.len() + before.len() + 1 <= MAX_WIDTH {
+        return format!("{pad}{before}<\n{pad}    ({types}),\n{pad}>,");
+    }
+    line
 }
 
 /// rustfmt's default `chain_width`: longer chains are broken one call per line.
@@ -1049,6 +1077,29 @@ mod tests {
                 ","
             ),
             format!("        {name}: row\n            .try_get(\"{name}\")?,")
+        );
+    }
+
+    #[test]
+    fn tuple_parameters_too_wide_for_their_line_break_where_rustfmt_breaks_them() {
+        let param = |name: &str| format!("Path((id, {name}, bdp)): Path<(i64, Uuid, String)>");
+        let layout = |len: usize| parameter(&param(&"a".repeat(len)), 4);
+        assert_eq!(layout(50), format!("    {},", param(&"a".repeat(50))));
+        let types = "        i64,\n        Uuid,\n        String,\n    )>,";
+        assert!(
+            layout(69).ends_with(&format!("Path<(\n{types}")),
+            "{}",
+            layout(69)
+        );
+        let generic = "Path<\n        (i64, Uuid, String),\n    >,";
+        assert!(layout(70).ends_with(generic), "{}", layout(70));
+        assert!(layout(72).ends_with(generic), "{}", layout(72));
+        assert_eq!(layout(75), format!("    {},", param(&"a".repeat(75))));
+        let name = "a".repeat(79);
+        let names = format!("        id,\n        {name},\n        bdp,\n");
+        assert_eq!(
+            layout(79),
+            format!("    Path((\n{names}    )): Path<(i64, Uuid, String)>,")
         );
     }
 
