@@ -133,7 +133,7 @@ fn parameter(param: &str, indent: usize) -> String {
             .collect();
         return format!("{pad}{before}<(\n{types}{pad})>,");
     }
-    if pad.len() + before.len() + 1 <= MAX_WIDTH {
+    if pad.len() + before.len() < MAX_WIDTH {
         return format!("{pad}{before}<\n{pad}    ({types}),\n{pad}>,");
     }
     line
@@ -498,6 +498,13 @@ pub fn assign(prefix: &str, value: &str, indent: usize, suffix: &str) -> String 
     if line.len() <= MAX_WIDTH {
         return line;
     }
+    let generic = value.strip_suffix('>').and_then(|v| v.split_once('<'));
+    if let Some((outer, inner)) = generic.filter(|_| prefix.ends_with(": ")) {
+        // A field's type too wide for a line of its own too breaks its generic arguments.
+        if indent + 4 + value.len() + suffix.len() > MAX_WIDTH {
+            return format!("{pad}{prefix}{outer}<\n{pad}    {inner},\n{pad}>{suffix}");
+        }
+    }
     if indent + 4 + value.len() + suffix.len() > MAX_WIDTH {
         // Too wide for a line of its own too: a call breaks its arguments.
         return call_text(prefix, value, indent, suffix);
@@ -521,15 +528,17 @@ pub fn str_array(prefix: &str, items: &[String], indent: usize, suffix: &str) ->
         .map(|item| crate::names::rust_str(item))
         .collect();
     let content = quoted.join(", ");
+    // `array_width` does not hold an array of one element, which stays whole where it fits.
+    let narrow = quoted.len() == 1 || content.len() <= ARRAY_WIDTH;
     let line = format!("{pad}{prefix}&[{content}]{suffix}");
-    if quoted.is_empty() || (content.len() <= ARRAY_WIDTH && line.len() <= MAX_WIDTH) {
+    if quoted.is_empty() || (narrow && line.len() <= MAX_WIDTH) {
         return line;
     }
     let inner = " ".repeat(indent + 4);
     // The right side of an assignment that fits on one line of its own goes there.
     if let Some(left) = prefix.strip_suffix(" = ") {
         let right = format!("{inner}&[{content}]{suffix}");
-        if content.len() <= ARRAY_WIDTH && right.len() <= MAX_WIDTH {
+        if narrow && right.len() <= MAX_WIDTH {
             return format!("{pad}{left} =\n{right}");
         }
     }
@@ -999,6 +1008,19 @@ mod tests {
             str_array(prefix, &columns, 4, ";"),
             "    const SORTABLE: &'static [&'static str] =\n        &[\"stock_keeping_unit_identifier\", \"created_at\", \"updated_at\"];"
         );
+        // One element wider than `array_width` stays whole where it fits.
+        let one = vec!["k".repeat(62)];
+        assert_eq!(
+            str_array("let decimals: &[&str] = ", &one, 4, ";"),
+            format!("    let decimals: &[&str] = &[\"{}\"];", one[0])
+        );
+        assert_eq!(
+            str_array(prefix, &one, 4, ";"),
+            format!(
+                "    const SORTABLE: &'static [&'static str] =\n        &[\"{}\"];",
+                one[0]
+            )
+        );
     }
 
     /// As rustfmt 1.9 lays these out: one argument wider than `fn_call_width` stays on the
@@ -1100,6 +1122,23 @@ mod tests {
         assert_eq!(
             layout(79),
             format!("    Path((\n{names}    )): Path<(i64, Uuid, String)>,")
+        );
+    }
+
+    #[test]
+    fn a_field_type_too_wide_for_any_line_breaks_its_generic_arguments() {
+        let ty = format!("Option<AnyOf<{}>>", "A".repeat(80));
+        assert_eq!(
+            assign("pub status_in: ", &ty, 4, ","),
+            format!(
+                "    pub status_in: Option<\n        AnyOf<{}>,\n    >,",
+                "A".repeat(80)
+            )
+        );
+        let ty = format!("Option<AnyOf<{}>>", "A".repeat(70));
+        assert_eq!(
+            assign("pub status_in: ", &ty, 4, ","),
+            format!("    pub status_in:\n        {ty},")
         );
     }
 
