@@ -1,13 +1,13 @@
 //! Properties of the whole pipeline, on inputs nobody wrote by hand.
 //!
 //! - `generated_specs_are_accepted_and_render_parsable_files`: random valid specs (entities with
-//!   names of 1 to 40 characters, fields of every type with constraints that fit together,
-//!   optional fields and defaults, `readonly` and `immutable` fields, text searches,
-//!   references, enums, resources with some of their operations, custom operations with
-//!   parameters and inline bodies, events) are accepted by `msgen::spec::check`; rendered for
-//!   SQLite and for PostgreSQL, every Rust file parses with `syn`, every migration statement
-//!   parses with `sqlparser` in the database's dialect, and `openapi.yaml` and `asyncapi.yaml`
-//!   parse as YAML.
+//!   names of 1 to 40 characters, fields with names of 1 to 60 characters and of every type
+//!   with constraints that fit together, optional fields and defaults, `readonly` and
+//!   `immutable` fields, text searches, references, enums, resources with some of their
+//!   operations, custom operations with parameters and inline bodies, events) are accepted by
+//!   `msgen::spec::check`; rendered for SQLite and for PostgreSQL, every Rust file parses with
+//!   `syn`, every migration statement parses with `sqlparser` in the database's dialect, and
+//!   `openapi.yaml` and `asyncapi.yaml` parse as YAML.
 //! - `fuzz_findings_do_not_panic`: every input under `tests/specs/fuzz/` (inputs that once made
 //!   the pipeline panic, or were accepted and rendered code that does not build; what the fuzz
 //!   target `fuzz/fuzz_targets/spec.rs` finds goes there) goes through `check`, and through
@@ -483,7 +483,7 @@ fn not_raw(name: &str) -> bool {
     ["self", "super", "crate"].contains(&name)
 }
 
-/// A snake_case name of 1 to 40 characters, sometimes a Rust keyword (which the generator
+/// A snake_case name of 1 to 60 characters, sometimes a Rust keyword (which the generator
 /// writes as `r#name`).
 fn snake_name() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -493,10 +493,11 @@ fn snake_name() -> impl Strategy<Value = String> {
     ]
 }
 
-/// A snake_case name of 20 to 40 characters.
+/// A snake_case name of 20 to 60 characters: as long as a column may be, `_id` of a
+/// reference's column included.
 fn long_snake() -> impl Strategy<Value = String> {
-    "[a-z][a-z0-9]{7,14}(_[a-z0-9]{3,7}){2,3}"
-        .prop_filter("at most 40 characters", |n| (20..=40).contains(&n.len()))
+    "[a-z][a-z0-9]{7,14}(_[a-z0-9]{3,9}){2,5}"
+        .prop_filter("at most 60 characters", |n| (20..=60).contains(&n.len()))
 }
 
 /// A PascalCase name of 1 to 40 characters, now and then one whose snake_case is a keyword.

@@ -228,7 +228,13 @@ fn right_hand_side(
     let next = next_line(indent + 4);
     let lines = |s: &str| s.lines().count();
     let better = !next.contains('\n') || lines(&same) > lines(&next) + 1 || !fits(&same);
-    if fits(&next) && better {
+    // There, rustfmt keeps the column of what ends the statement (`;`) free on every line.
+    let ends = next.lines().last().map_or(0, |last| {
+        let bare = last.trim_end_matches([';', ',']);
+        last.len() - bare.len()
+    });
+    let reserved = next.lines().all(|l| l.len() + ends <= MAX_WIDTH);
+    if fits(&next) && reserved && better {
         let pad = " ".repeat(indent);
         return format!("{pad}{}\n{next}", prefix.trim_end());
     }
@@ -1140,6 +1146,26 @@ mod tests {
             assign("pub status_in: ", &ty, 4, ","),
             format!("    pub status_in:\n        {ty},")
         );
+    }
+
+    #[test]
+    fn a_right_hand_side_keeps_the_column_of_its_semicolon_free_on_the_next_line() {
+        let root = |len: usize| format!("{}::find(db, {})", "m".repeat(40), "i".repeat(len));
+        let next = chain("let parent = ", &root(39), &["await?"], 4, ";");
+        assert_eq!(
+            next,
+            format!(
+                "    let parent =\n        {}\n            .await?;",
+                root(39)
+            )
+        );
+        let same = chain("let parent = ", &root(40), &["await?"], 4, ";");
+        let i = "i".repeat(40);
+        let broken = format!(
+            "{}::find(\n        db,\n        {i},\n    )",
+            "m".repeat(40)
+        );
+        assert_eq!(same, format!("    let parent = {broken}\n    .await?;"));
     }
 
     #[test]
