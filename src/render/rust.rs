@@ -93,7 +93,13 @@ pub fn signature(
         out.push_str(&parameter(param, indent + 4));
         out.push('\n');
     }
-    out.push_str(&format!("{pad}){ret}{tail}"));
+    let close = format!("{pad}){ret}{tail}");
+    if tail == " {" && close.len() > MAX_WIDTH {
+        // The body's brace goes to a line of its own when the return type leaves it no room.
+        out.push_str(&format!("{pad}){ret}\n{pad}{{"));
+    } else {
+        out.push_str(&close);
+    }
     out
 }
 
@@ -1166,6 +1172,16 @@ mod tests {
             "m".repeat(40)
         );
         assert_eq!(same, format!("    let parent = {broken}\n    .await?;"));
+    }
+
+    #[test]
+    fn a_return_type_that_fills_the_closing_line_sends_the_brace_to_the_next() {
+        let ret = format!("Result<Json<{}>, AppError>", "R".repeat(72));
+        let params = ["State(state): State<AppState>"];
+        assert_eq!(
+            signature("async fn f", &params, Some(&ret), 0, " {"),
+            format!("async fn f(\n    {},\n) -> {ret}\n{{", params[0])
+        );
     }
 
     #[test]
