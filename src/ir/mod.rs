@@ -211,9 +211,14 @@ impl Entity {
     /// The columns a list is ordered by, by `sort=` or by default: each needs an index that
     /// ends in `id`.
     pub fn sorted_columns(&self) -> impl Iterator<Item = &str> {
-        let defaults = self.default_sort.split(',');
-        let defaults = defaults.map(|key| key.trim_start_matches('-'));
+        let defaults = self.default_sort_keys().map(|(column, _)| column);
         self.sortable.iter().map(String::as_str).chain(defaults)
+    }
+
+    /// The keys of `default_sort`, each its column and whether it is descending.
+    pub fn default_sort_keys(&self) -> impl Iterator<Item = (&str, bool)> {
+        let keys = self.default_sort.split(',');
+        keys.map(|key| (key.trim_start_matches('-'), key.starts_with('-')))
     }
 }
 

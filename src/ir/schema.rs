@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Entity, Field, Service};
+use super::{Entity, Service};
 use crate::names::{index_name, sql_ident, sql_str};
 use crate::spec::{Database, FieldType, OnDelete};
 
@@ -95,6 +95,16 @@ impl IndexKey {
             column: column.to_owned(),
             descending: false,
             nulls_smallest: false,
+        }
+    }
+
+    /// A key of an index that serves a list's order: `nullable` columns keep nulls where the
+    /// list puts them, which only PostgreSQL needs to be told.
+    pub fn sorted(column: &str, descending: bool, nullable: bool, database: Database) -> Self {
+        Self {
+            column: column.to_owned(),
+            descending,
+            nulls_smallest: nullable && database == Database::Postgres,
         }
     }
 
@@ -222,7 +232,8 @@ fn table(entity: &Entity, service: &Service) -> Table {
         // is sorted by is indexed with `id`, which ends every order.
         let sorted = sorted(&field.name);
         if (field.index || field.references.is_some() || sorted) && !field.unique {
-            indexes.push(sort_index(entity, field, sorted, database));
+            let key = IndexKey::sorted(&field.name, false, sorted && field.optional, database);
+            indexes.push(column_index(entity, key, sorted));
         }
         // `[prefix]` and `[contains]` match regardless of case, which no ordered index serves.
         if field.search.is_some() && database == Database::Postgres {
@@ -237,13 +248,7 @@ fn table(entity: &Entity, service: &Service) -> Table {
     columns.push(timestamp("updated_at"));
     for name in ["created_at", "updated_at"] {
         if sorted(name) {
-            let key = IndexKey::ascending(name);
-            let id = IndexKey::ascending("id");
-            indexes.push(Index {
-                name: index_name(&format!("{}_{name}", entity.table), "idx"),
-                columns: vec![key, id],
-                method: IndexMethod::Btree,
-            });
+            indexes.push(column_index(entity, IndexKey::ascending(name), true));
         }
     }
     indexes.extend(default_sort_index(entity, database));
@@ -260,20 +265,16 @@ fn table(entity: &Entity, service: &Service) -> Table {
     }
 }
 
-/// The index of a field, followed by `id` when lists are sorted by it. Scanned forwards or
-/// backwards, it serves both directions.
-fn sort_index(entity: &Entity, field: &Field, sorted: bool, database: Database) -> Index {
-    let mut key = IndexKey::ascending(&field.name);
-    let mut columns = Vec::new();
+/// The index of one column (`key`), followed by `id` when lists are sorted by it. Scanned
+/// forwards or backwards, it serves both directions.
+fn column_index(entity: &Entity, key: IndexKey, sorted: bool) -> Index {
+    let name = index_name(&format!("{}_{}", entity.table, key.column), "idx");
+    let mut columns = vec![key];
     if sorted {
-        key.nulls_smallest = field.optional && database == Database::Postgres;
-        columns.push(key);
         columns.push(IndexKey::ascending("id"));
-    } else {
-        columns.push(key);
     }
     Index {
-        name: index_name(&format!("{}_{}", entity.table, field.name), "idx"),
+        name,
         columns,
         method: IndexMethod::Btree,
     }
@@ -285,33 +286,28 @@ fn sort_index(entity: &Entity, field: &Field, sorted: bool, database: Database) 
 /// column's index. Keys from the first that is ordered as a number held as text (a decimal on
 /// SQLite: `cast(... as real)`) are left out, as no index serves them.
 fn default_sort_index(entity: &Entity, database: Database) -> Option<Index> {
-    let keys: Vec<&str> = entity.default_sort.split(',').collect();
-    let numeric_text = |key: &&str| {
-        let column = key.trim_start_matches('-');
-        entity.numeric_text_sorts.iter().any(|c| c == column)
-    };
+    let keys: Vec<(&str, bool)> = entity.default_sort_keys().collect();
+    let numeric_text =
+        |(column, _): &(&str, bool)| entity.numeric_text_sorts.iter().any(|c| c == column);
     let served = keys.iter().position(numeric_text).unwrap_or(keys.len());
     if served < 2 {
         return None;
     }
-    let turned = keys[0].starts_with('-');
+    let turned = keys[0].1;
     let mut columns: Vec<IndexKey> = keys[..served]
         .iter()
-        .map(|key| {
-            let column = key.trim_start_matches('-');
+        .map(|&(column, descending)| {
             let nullable = entity.field(column).is_some_and(|f| f.optional);
-            IndexKey {
-                column: column.to_owned(),
-                descending: key.starts_with('-') != turned,
-                nulls_smallest: nullable && database == Database::Postgres,
-            }
+            IndexKey::sorted(column, descending != turned, nullable, database)
         })
         .collect();
     if served == keys.len() {
-        columns.push(IndexKey {
-            descending: columns[served - 1].descending,
-            ..IndexKey::ascending("id")
-        });
+        columns.push(IndexKey::sorted(
+            "id",
+            columns[served - 1].descending,
+            false,
+            database,
+        ));
     }
     Some(Index {
         name: index_name(&entity.table, "default_sort_idx"),

@@ -114,15 +114,11 @@ pub fn diff(
 
 /// Whether `next` has a trigram index that `previous` has not, which needs pg_trgm.
 fn creates_trigram_index(previous: &Schema, next: &Schema) -> bool {
-    let indexes = |schema: &Schema| -> Vec<Index> {
-        let tables = schema.tables.iter();
-        let indexes = tables.flat_map(|table| table.indexes.iter().cloned());
-        indexes
-            .filter(|index| index.method == IndexMethod::Trigram)
-            .collect()
-    };
-    let before = indexes(previous);
-    indexes(next).iter().any(|index| !before.contains(index))
+    fn trigram(schema: &Schema) -> impl Iterator<Item = &Index> {
+        let indexes = schema.tables.iter().flat_map(|table| &table.indexes);
+        indexes.filter(|index| index.method == IndexMethod::Trigram)
+    }
+    trigram(next).any(|index| !trigram(previous).any(|before| before == index))
 }
 
 /// Whether the statements must run outside a transaction (SQLite table rebuilds switch foreign
