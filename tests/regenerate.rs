@@ -11,7 +11,9 @@ use std::fs;
 use std::path::Path;
 use std::time::SystemTime;
 
-use support::{command, msgen, psql, root, run, Provider, Running, PAYMENT_CLIENTS};
+use support::{
+    command, msgen, psql, root, run, test_and_build, Provider, Running, PAYMENT_CLIENTS,
+};
 
 /// The team's business logic: capturing sets the amount and marks the payment succeeded.
 const CAPTURE: &str = r#"//! Business logic of payments.
@@ -319,8 +321,8 @@ fn scenario(database: &str) {
             (url, None)
         }
     };
-    run(&dir, "cargo", &["test"]);
-    run(&dir, "cargo", &["build"]);
+    let binary = temp.path().join("payment-service-binary");
+    test_and_build(&dir, "payment-service", &binary);
     let provider = Provider::start("payment-service", "key-1", PAYMENT_CLIENTS);
     let scopes = PAYMENT_CLIENTS[1].1;
     let token = provider.token(PAYMENT_CLIENTS[1].0, scopes);
@@ -331,7 +333,7 @@ fn scenario(database: &str) {
         (jwks.0, jwks.1.as_str()),
     ];
     let start = || {
-        let mut service = Running::start("payment-service", &env);
+        let mut service = Running::start_binary(&binary, &env);
         service.authorize(token.clone());
         service
     };
@@ -384,8 +386,7 @@ fn scenario(database: &str) {
             );
         }
 
-        run(&dir, "cargo", &["test"]);
-        run(&dir, "cargo", &["build"]);
+        test_and_build(&dir, "payment-service", &binary);
         {
             let service = start();
             verify(&service, &rows, step_number);

@@ -123,6 +123,25 @@ pub fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Serialises the builds of one test binary: two generated services of one name build into
+/// one file of the shared target directory.
+static BUILDS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs the tests of the service `name` in `dir`, builds it and copies its binary to `keep`,
+/// all under one lock: both cargo commands write the binary, so a test running in parallel
+/// that builds a service of the same name could otherwise replace it before it is started.
+/// Returns `keep`.
+pub fn test_and_build(dir: &Path, name: &str, keep: &Path) -> PathBuf {
+    let _build = BUILDS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    run(dir, "cargo", &["test"]);
+    run(dir, "cargo", &["build"]);
+    std::fs::copy(shared_target().join("debug").join(name), keep)
+        .unwrap_or_else(|err| panic!("cannot copy the binary of {name}: {err}"));
+    keep.to_path_buf()
+}
+
 /// A generated service running as a process, stopped when dropped.
 pub struct Running {
     child: Child,
