@@ -3,8 +3,9 @@
 //! - `generated_specs_are_accepted_and_render_parsable_files`: random valid specs (entities with
 //!   names of 1 to 40 characters, fields with names of 1 to 60 characters and of every type
 //!   with constraints that fit together, optional fields and defaults, `readonly` and
-//!   `immutable` fields, text searches, references, enums, resources with some of their
-//!   operations, custom operations with parameters and inline bodies, events) are accepted by
+//!   `immutable` fields, text searches, references, join entities (`links:`), enums, resources
+//!   with some of their operations, custom operations with parameters and inline bodies,
+//!   events) are accepted by
 //!   `msgen::spec::check`; rendered for SQLite and for PostgreSQL, every Rust file parses with
 //!   `syn`, every migration statement parses with `sqlparser` in the database's dialect, and
 //!   `openapi.yaml` and `asyncapi.yaml` parse as YAML.
@@ -185,6 +186,8 @@ struct Entity {
     description: Option<String>,
     table: Option<String>,
     fields: Vec<Field>,
+    /// `links:`, the names of two of its `ref` fields.
+    links: Option<[String; 2]>,
 }
 
 /// A field: its name and what follows `name:` (a type, or `type` and other keys).
@@ -307,6 +310,9 @@ impl Spec {
                 }
                 if let Some(t) = &e.table {
                     line(format!("    table: {t}"));
+                }
+                if let Some([first, second]) = &e.links {
+                    line(format!("    links: [{first}, {second}]"));
                 }
                 line("    fields:".into());
                 for f in &e.fields {
@@ -983,16 +989,6 @@ fn field(place: Place) -> impl Strategy<Value = Field> {
 /// msgen adds, and no reference whose column `<name>_id` is another field's name.
 fn fields(place: Place, size: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Field>> {
     prop::collection::vec(field(place), size).prop_map(move |fields| {
-        let reserved = [
-            "id",
-            "created_at",
-            "updated_at",
-            "version",
-            "limit",
-            "offset",
-            // Reserved only for a field that filters lists; left out of every entity here.
-            "sort",
-        ];
         let mut camel = HashSet::new();
         let mut columns = HashSet::new();
         let mut kept: Vec<Field> = Vec::new();
@@ -1002,7 +998,7 @@ fn fields(place: Place, size: std::ops::Range<usize>) -> impl Strategy<Value = V
             } else {
                 f.name.clone()
             };
-            let clash = (place == Place::Entity && reserved.contains(&f.name.as_str()))
+            let clash = (place == Place::Entity && RESERVED_FIELDS.contains(&f.name.as_str()))
                 || camel.contains(&f.name.to_upper_camel_case())
                 || columns.contains(&column)
                 || columns.contains(&f.name);
@@ -1026,13 +1022,23 @@ fn entities() -> impl Strategy<Value = Vec<Entity>> {
             prop::option::of(text()),
             prop::option::of(select(&["rows", "records", "v2"][..])),
             fields,
+            prop::option::weighted(
+                0.2,
+                (snake_name(), snake_name(), any::<Index>(), any::<Index>()),
+            ),
         )
-            .prop_map(|(name, description, table, fields)| Entity {
-                // A `table:` of its own now and then, named after the entity.
-                table: table.map(|suffix| format!("{}_{suffix}", name.to_snake_case())),
-                name,
-                description,
-                fields,
+            .prop_map(|(name, description, table, mut fields, link)| {
+                let links = link.and_then(|(first, second, a, b)| {
+                    join_entity(&mut fields, [(first, a), (second, b)])
+                });
+                Entity {
+                    // A `table:` of its own now and then, named after the entity.
+                    table: table.map(|suffix| format!("{}_{suffix}", name.to_snake_case())),
+                    name,
+                    description,
+                    fields,
+                    links,
+                }
             })
     };
     let some_fields = prop_oneof![
@@ -1068,6 +1074,59 @@ fn entities() -> impl Strategy<Value = Vec<Entity>> {
             })
             .collect()
     })
+}
+
+/// Names no entity field of these specs takes (`sort` is reserved only for a field that filters
+/// lists; it is left out of every entity here).
+const RESERVED_FIELDS: [&str; 7] = [
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
+    "limit",
+    "offset",
+    "sort",
+];
+
+/// Makes the entity of `fields` a join entity (`links:`) of two new references, when their
+/// names clash with none of its fields: every other field becomes optional unless it has a
+/// default, as a link is made without a body. The names of the references, or `None`.
+fn join_entity(fields: &mut Vec<Field>, references: [(String, Index); 2]) -> Option<[String; 2]> {
+    let [(first, a), (second, b)] = references;
+    let names = |name: &str| {
+        [
+            name.to_owned(),
+            format!("{name}_id"),
+            name.to_upper_camel_case(),
+        ]
+    };
+    let taken: HashSet<String> = fields
+        .iter()
+        .flat_map(|f| names(&f.name))
+        .chain(RESERVED_FIELDS.map(String::from))
+        .collect();
+    let clash = |name: &str| names(name).iter().any(|n| taken.contains(n));
+    let same = names(&first).iter().any(|n| names(&second).contains(n));
+    if same || clash(&first) || clash(&second) {
+        return None;
+    }
+    for f in fields.iter_mut() {
+        let given = |key: &str| f.keys.iter().any(|(k, v)| *k == key && v != "false");
+        if !given("optional") && !given("default") {
+            f.keys.retain(|(k, _)| *k != "optional");
+            f.keys.push(("optional", "true".to_owned()));
+        }
+    }
+    for (name, target) in [(&first, a), (&second, b)] {
+        fields.push(Field {
+            name: name.clone(),
+            ty: "ref",
+            keys: Vec::new(),
+            target: Some(target),
+            block: false,
+        });
+    }
+    Some([first, second])
 }
 
 const OPERATIONS: &[&str] = &["list", "get", "create", "update", "delete"];
@@ -1182,6 +1241,10 @@ fn spec() -> impl Strategy<Value = Spec> {
                             !ALL_KEYWORDS.contains(&names[t.index(names.len())].as_str())
                         })
                     });
+                    let kept = |name: &String| e.fields.iter().any(|f| &f.name == name);
+                    if e.links.as_ref().is_some_and(|l| !l.iter().all(kept)) {
+                        e.links = None;
+                    }
                 }
             }
             let resources = prop::collection::vec(

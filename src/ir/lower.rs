@@ -33,6 +33,9 @@ pub fn lower(valid: &ValidSpec) -> Service {
             uses.cursor = true;
         }
     }
+    for (i, declared) in spec.entities.iter().enumerate() {
+        entities[i].link = link(declared, &entities);
+    }
     let resources = lower_resources(spec, names, &entities, database, &mut uses);
     let events = Events {
         publish: lower_events(
@@ -261,6 +264,7 @@ fn lower_entity(
         numeric_text_sorts,
         cursor: false,
         references,
+        link: None,
         name,
     }
 }
@@ -547,6 +551,7 @@ fn lower_resources(
             operations: Vec::new(),
             route: format!("/{}", m.route),
             nested: Vec::new(),
+            link_route: None,
         })
         .collect();
     for (i, endpoint) in spec.endpoints.iter().enumerate() {
@@ -572,6 +577,16 @@ fn lower_resources(
                     let declared = spec.entities.iter().find(|e| e.name.value == name);
                     let declared = declared.expect("validated: resources name entities");
                     resource.nested = nested_lists(declared, entity, entities);
+                }
+                let entity = &entities[resource.entity.expect("found by its entity")];
+                if resource.crud.create || resource.crud.delete {
+                    resource.link_route = entity.link.as_ref().map(|link| {
+                        let owner = &entities[link.owner.entity];
+                        format!(
+                            "/{}/{{id}}/{}/{{{}}}",
+                            owner.route_segment, link.segment, link.target.column
+                        )
+                    });
                 }
             }
             Endpoint::Custom(op) => {
@@ -622,6 +637,29 @@ fn nested_lists(
             })
         })
         .collect()
+}
+
+/// What the records of `declared` link, when it is a join entity (`links:`).
+fn link(declared: &spec::Entity, entities: &[Entity]) -> Option<Link> {
+    let side = |field: &spec::Field| {
+        let target = &field.entity.as_ref()?.value;
+        let entity = entities.iter().position(|e| &e.name == target)?;
+        let column = field.column();
+        let listed = entities.iter().find(|e| e.name == declared.name.value)?;
+        Some(LinkSide {
+            ident: listed.field(&column)?.ident.clone(),
+            column,
+            entity,
+            repo: entities[entity].repo_module.clone(),
+            human: entities[entity].human.clone(),
+        })
+    };
+    let [owner, target] = declared.link_fields()?;
+    Some(Link {
+        owner: side(owner)?,
+        target: side(target)?,
+        segment: names::link_segment(&target.name.value),
+    })
 }
 
 /// The CRUD operations a resource endpoint offers: all of them unless it lists some.

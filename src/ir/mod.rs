@@ -188,6 +188,35 @@ pub struct Entity {
     pub references: Vec<String>,
     /// The table's name before a rename in the spec (`renamed_from:`).
     pub renamed_from: Option<String>,
+    /// For a join entity (`links:`), the two records each of its records links.
+    pub link: Option<Link>,
+}
+
+/// What the records of a join entity link (`links: [student, course]`): a record of the
+/// owner's entity to one of the target's, each pair at most once.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// The reference the routes start from: `student_id` in
+    /// `/students/{id}/courses/{course_id}`.
+    pub owner: LinkSide,
+    /// The other: `course_id`.
+    pub target: LinkSide,
+    /// The route segment before the target's id, from the reference's name: `courses`.
+    pub segment: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkSide {
+    /// The reference's column: `course_id`.
+    pub column: String,
+    /// Its Rust field.
+    pub ident: String,
+    /// The referenced entity, by its place in `Service::entities`.
+    pub entity: usize,
+    /// Its repository module, which finds the record: `courses`.
+    pub repo: String,
+    /// How messages call one: `course`.
+    pub human: String,
 }
 
 impl Entity {
@@ -375,6 +404,9 @@ pub struct Resource {
     /// The lists of its entity's records under a record each references:
     /// `GET /payments/{id}/refunds`.
     pub nested: Vec<NestedList>,
+    /// For a join entity whose records `create` or `delete` adds or removes, the route of a
+    /// link: `/students/{id}/courses/{course_id}` (`PUT` to link, `DELETE` to unlink).
+    pub link_route: Option<String>,
 }
 
 /// The list of the records of a resource's entity that reference one record of another (or

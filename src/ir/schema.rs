@@ -59,6 +59,9 @@ pub struct Index {
     pub columns: Vec<IndexKey>,
     #[serde(default, skip_serializing_if = "IndexMethod::is_btree")]
     pub method: IndexMethod,
+    /// No two rows have the same values in its columns.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
 }
 
 /// How an index finds rows.
@@ -241,6 +244,7 @@ fn table(entity: &Entity, service: &Service) -> Table {
                 name: index_name(&format!("{}_{}", entity.table, field.name), "search_idx"),
                 columns: vec![IndexKey::ascending(&field.name)],
                 method: IndexMethod::Trigram,
+                unique: false,
             });
         }
     }
@@ -252,6 +256,19 @@ fn table(entity: &Entity, service: &Service) -> Table {
         }
     }
     indexes.extend(default_sort_index(entity, database));
+    // A pair is linked once. Named unlike a unique constraint (`_key`), as the service reads
+    // the columns of a violation of one from the error's detail.
+    if let Some(link) = &entity.link {
+        indexes.push(Index {
+            name: index_name(&entity.table, "link_idx"),
+            columns: vec![
+                IndexKey::ascending(&link.owner.column),
+                IndexKey::ascending(&link.target.column),
+            ],
+            method: IndexMethod::Btree,
+            unique: true,
+        });
+    }
     // The row version behind `ETag` / `If-Match`: every update increments it.
     columns.push(Column {
         default: Some("1".into()),
@@ -277,6 +294,7 @@ fn column_index(entity: &Entity, key: IndexKey, sorted: bool) -> Index {
         name,
         columns,
         method: IndexMethod::Btree,
+        unique: false,
     }
 }
 
@@ -313,6 +331,7 @@ fn default_sort_index(entity: &Entity, database: Database) -> Option<Index> {
         name: index_name(&entity.table, "default_sort_idx"),
         columns,
         method: IndexMethod::Btree,
+        unique: false,
     })
 }
 
@@ -359,6 +378,7 @@ fn outbox(database: Database) -> Table {
                 name: "outbox_pending_idx".into(),
                 columns: vec![IndexKey::ascending("sent_at"), IndexKey::ascending("seq")],
                 method: IndexMethod::Btree,
+                unique: false,
             },
             Index {
                 name: "outbox_ordering_key_idx".into(),
@@ -367,6 +387,7 @@ fn outbox(database: Database) -> Table {
                     IndexKey::ascending("seq"),
                 ],
                 method: IndexMethod::Btree,
+                unique: false,
             },
         ],
     }
@@ -666,5 +687,86 @@ endpoints:
             nested(2),
             [(transfers.0.into(), transfers.1.into(), transfers.2.into())]
         );
+    }
+
+    #[test]
+    fn a_join_entity_links_each_pair_once_through_routes_of_its_second_reference() {
+        let spec = "service: school
+entities:
+  Student:
+    fields:
+      name: string
+  Course:
+    fields:
+      title: string
+  Enrollment:
+    links: [student, favourite_course]
+    fields:
+      student: { type: ref, entity: Student }
+      favourite_course: { type: ref, entity: Course }
+      grade: { type: string, optional: true }
+  Follow:
+    links: [follower, followee]
+    fields:
+      follower: { type: ref, entity: Student }
+      followee: { type: ref, entity: Student }
+endpoints:
+  - resource: Enrollment
+    operations: [get, create]
+  - resource: Follow
+    operations: [list, delete]
+";
+        let valid = check(&Source::new("msgen.yaml", spec)).expect("a valid spec");
+        let service = crate::ir::lower(&valid);
+        let link = service.entities[2].link.as_ref().expect("a link");
+        assert_eq!(
+            (link.owner.column.as_str(), link.owner.entity),
+            ("student_id", 0)
+        );
+        assert_eq!(
+            (link.target.column.as_str(), link.target.entity),
+            ("favourite_course_id", 1)
+        );
+        let routes: Vec<Option<&str>> = service
+            .resources
+            .iter()
+            .map(|r| r.link_route.as_deref())
+            .collect();
+        // The segment is the second reference's name; both references may name one entity.
+        assert_eq!(
+            routes,
+            [
+                Some("/students/{id}/favourite-courses/{favourite_course_id}"),
+                Some("/students/{id}/followees/{followee_id}"),
+            ]
+        );
+        let schema = Schema::of(&service);
+        let unique = |table: &str| -> Vec<(String, Vec<String>)> {
+            let indexes = &schema.table(table).expect("the table").indexes;
+            let unique = indexes.iter().filter(|i| i.unique);
+            unique
+                .map(|i| {
+                    (
+                        i.name.clone(),
+                        i.columns.iter().map(IndexKey::sql).collect(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            unique("enrollments"),
+            [index(
+                "enrollments_link_idx",
+                &[r#""student_id""#, r#""favourite_course_id""#]
+            )]
+        );
+        assert_eq!(
+            unique("follows"),
+            [index(
+                "follows_link_idx",
+                &[r#""follower_id""#, r#""followee_id""#]
+            )]
+        );
+        assert!(unique("students").is_empty());
     }
 }

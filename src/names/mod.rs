@@ -89,6 +89,21 @@ pub fn nested_list_handler(plural: &str, parent: &str) -> String {
     format!("list_{plural}_of_{parent}")
 }
 
+/// The segment of the routes that add and remove links after the first record's id, from the
+/// name of the second reference of `links:`: `courses` in `/students/{id}/courses/{course_id}`.
+pub fn link_segment(reference: &str) -> String {
+    plural(reference).replace('_', "-")
+}
+
+/// The controller functions of the routes that add and remove the links an entity's records
+/// (`enrollment`) are: `link_enrollment` and `unlink_enrollment`.
+pub fn link_handlers(entity: &str) -> [String; 2] {
+    [format!("link_{entity}"), format!("unlink_{entity}")]
+}
+
+/// The service methods and CRUD functions behind them.
+pub const LINK_METHODS: [&str; 2] = ["link", "unlink"];
+
 /// An enum value as a Rust variant: `checked-in` -> `CheckedIn`, `2fa` -> `V2fa`.
 pub fn variant(value: &str) -> String {
     let name = value.replace('-', "_").to_pascal_case();

@@ -175,8 +175,9 @@ fn create_index(table: &Table, index: &Index) -> String {
             (" using gin", keys.collect())
         }
     };
+    let unique = if index.unique { "unique " } else { "" };
     format!(
-        "create index {} on {}{using} ({});",
+        "create {unique}index {} on {}{using} ({});",
         sql_ident(&index.name),
         sql_ident(&table.name),
         columns.join(", ")
@@ -555,6 +556,7 @@ mod tests {
             name: format!("items_{name}_search_idx"),
             columns: vec![IndexKey::ascending(name)],
             method: IndexMethod::Trigram,
+            unique: false,
         };
         let columns = || vec![column("name", "text"), column("note", "text")];
         let plain = pg(vec![table("items", columns())]);
@@ -587,6 +589,7 @@ mod tests {
             name: "tasks_default_sort_idx".into(),
             columns: vec![IndexKey::ascending("priority"), IndexKey::ascending("id")],
             method: IndexMethod::Btree,
+            unique: false,
         });
         new.indexes.push(Index {
             columns: vec![
@@ -606,6 +609,37 @@ mod tests {
             [
                 r#"drop index if exists "tasks_default_sort_idx";"#,
                 r#"create index "tasks_default_sort_idx" on "tasks" ("priority" nulls first, "id" desc);"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_unique_index_is_created_unique_and_recreated_when_it_stops_being_so() {
+        let columns = || vec![column("a_id", "uuid"), column("b_id", "uuid")];
+        let plain = pg(vec![table("links", columns())]);
+        let link = Index {
+            name: "links_link_idx".into(),
+            columns: vec![IndexKey::ascending("a_id"), IndexKey::ascending("b_id")],
+            method: IndexMethod::Btree,
+            unique: true,
+        };
+        let mut linked = table("links", columns());
+        linked.indexes.push(link.clone());
+        let linked = pg(vec![linked]);
+        assert_eq!(
+            diff(&plain, &linked, false).unwrap(),
+            [r#"create unique index "links_link_idx" on "links" ("a_id", "b_id");"#]
+        );
+        let mut loose = table("links", columns());
+        loose.indexes.push(Index {
+            unique: false,
+            ..link
+        });
+        assert_eq!(
+            diff(&linked, &pg(vec![loose]), false).unwrap(),
+            [
+                r#"drop index if exists "links_link_idx";"#,
+                r#"create index "links_link_idx" on "links" ("a_id", "b_id");"#,
             ]
         );
     }

@@ -1237,6 +1237,7 @@ impl Renderer<'_> {
                 r.crud.update && (view.patch.is_some() || view.unchangeable.is_some())
             }),
             "delete": any(|c| c.delete),
+            "send": s.resources.iter().any(|r| r.crud.create && r.link_route.is_some()),
             "if_match": any(|c| c.update || c.delete),
             "assert_sorted": any(|c| c.list),
             "assert_ranges": lists().any(|e| !e.ranges.is_empty()),
@@ -1278,6 +1279,13 @@ impl Renderer<'_> {
         }
         if helpers.inserts {
             paths.push(format!("{c}::repositories"));
+        }
+        if helpers.shared_parents {
+            paths.extend([
+                "std::collections::HashMap".into(),
+                "std::future::Future".into(),
+                "std::sync::Mutex".into(),
+            ]);
         }
         let bodies = helpers.entities.iter().any(|e| e.body);
         if bodies {
@@ -1484,11 +1492,15 @@ fn error_chain(err: &tera::Error) -> String {
     message
 }
 
-/// `{{ text | doc(indent=4) }}`: text as `///` lines.
+/// `{{ text | doc(indent=4) }}`: text as `///` lines; with `wrap=true`, as one paragraph wrapped
+/// within 100 columns.
 fn doc_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let text = value.as_str().unwrap_or_default();
     let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
     let pad = " ".repeat(indent);
+    if args.get("wrap").and_then(Value::as_bool).unwrap_or(false) {
+        return Ok(Value::String(wrap_doc(text, &pad)));
+    }
     let lines: Vec<String> = text
         .trim()
         .lines()
@@ -1502,6 +1514,23 @@ fn doc_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Valu
         })
         .collect();
     Ok(Value::String(lines.join("\n")))
+}
+
+/// `text` as one paragraph of `///` lines after `pad`, each within 100 columns where its
+/// words allow.
+fn wrap_doc(text: &str, pad: &str) -> String {
+    let open = format!("{pad}///");
+    let mut lines = Vec::new();
+    let mut line = open.clone();
+    for word in text.split_whitespace() {
+        if line.len() > open.len() && line.len() + 1 + word.len() > 100 {
+            lines.push(std::mem::replace(&mut line, open.clone()));
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines.join("\n")
 }
 
 /// `{{ text | doc_line }}`: text folded onto one line, for `//!` and `///` lines in place.
@@ -1710,6 +1739,27 @@ fn auth_routes(s: &Service) -> Vec<AuthRoute> {
                 required: r.read.required,
                 scopes: r.read.scopes.clone(),
             });
+        }
+        if let Some(link) = &r.link_route {
+            let route = format!("{base}{link}");
+            // Both ids: the path's last segment is the other record's.
+            let path = route
+                .rsplit_once('{')
+                .map(|(start, _)| format!("{start}00000000-0000-4000-8000-000000000002"))
+                .unwrap_or_default()
+                .replace("{id}", "00000000-0000-4000-8000-000000000001");
+            for (offered, method) in [(c.create, "PUT"), (c.delete, "DELETE")] {
+                if offered {
+                    routes.push(AuthRoute {
+                        method,
+                        route: route.clone(),
+                        path: path.clone(),
+                        body: false,
+                        required: r.write.required,
+                        scopes: r.write.scopes.clone(),
+                    });
+                }
+            }
         }
         for op in &r.operations {
             let route = format!("{base}{}", op.path);

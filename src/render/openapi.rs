@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::ir::{Auth, BodyType, CustomOperation, Entity, Field, NestedList, Service};
+use crate::ir::{Auth, BodyType, Crud, CustomOperation, Entity, Field, NestedList, Service};
 
 use super::decimal_pattern;
 use crate::spec::{Database, FieldType, Search};
@@ -59,10 +59,15 @@ pub fn model(s: &Service) -> Value {
             let e = &s.entities[resource.entity.expect("a nested list lists an entity")];
             let path = format!("{}{}", s.base_path, nested.route);
             let parent = &s.entities[nested.parent];
-            paths.insert(
-                path,
-                json!({ "get": nested_list_operation(e, parent, nested, s.database) }),
-            );
+            let item = json!({ "get": nested_list_operation(e, parent, nested, s.database) });
+            merge_item(&mut paths, path, item);
+        }
+        if let Some(route) = &resource.link_route {
+            let e = &s.entities[resource
+                .entity
+                .expect("a link route links an entity's records")];
+            let item = link_operations(s, e, resource.crud);
+            merge_item(&mut paths, format!("{}{route}", s.base_path), item);
         }
         for op in &resource.operations {
             let path = format!("{}{}", s.base_path, op.path);
@@ -275,6 +280,15 @@ pub fn route_table(s: &Service) -> Vec<(String, String, String)> {
                 format!("change some fields of a {one}"),
             );
             add(c.delete, "DELETE", &item, format!("delete a {one}"));
+            if let (Some(route), Some(link)) = (&resource.link_route, &e.link) {
+                let path = format!("{}{route}", s.base_path);
+                let owner = &s.entities[link.owner.entity].human;
+                let target = &s.entities[link.target.entity].human;
+                let what = format!("link a {owner} and a {target} with a {one}");
+                add(c.create, "PUT", &path, what);
+                let what = format!("delete the {one} that links a {owner} and a {target}");
+                add(c.delete, "DELETE", &path, what);
+            }
             for nested in &resource.nested {
                 let parent = &s.entities[nested.parent].human;
                 let path = format!("{}{}", s.base_path, nested.route);
@@ -599,6 +613,66 @@ fn nested_list_operation(
         parent.human
     ));
     operation
+}
+
+/// Adds the operations of `item` to the path item of `path`, which a custom operation of
+/// another module may have started.
+fn merge_item(paths: &mut Map<String, Value>, path: String, item: Value) {
+    let entry = paths.entry(path).or_insert_with(|| json!({}));
+    if let (Some(entry), Value::Object(item)) = (entry.as_object_mut(), item) {
+        entry.extend(item);
+    }
+}
+
+/// `PUT` and `DELETE` of a join entity's link route (`/students/{id}/courses/{course_id}`),
+/// as `crud` offers `create` and `delete`.
+fn link_operations(s: &Service, e: &Entity, crud: Crud) -> Value {
+    let link = e
+        .link
+        .as_ref()
+        .expect("a link route links an entity's records");
+    let owner = &s.entities[link.owner.entity].human;
+    let target = &s.entities[link.target.entity].human;
+    let mut id = id_parameter();
+    id["description"] = json!(format!("The id of the {owner}."));
+    let mut other = id_parameter();
+    other["name"] = json!(link.target.column);
+    other["description"] = json!(format!("The id of the {target}."));
+    let mut item = json!({ "parameters": [id, other] });
+    if crud.create {
+        let record = |description: &str| {
+            json!({
+                "description": description,
+                "headers": { "ETag": etag_header() },
+                "content": json_content(reference(&e.name)),
+            })
+        };
+        let mut created = record("Linked: the new record.");
+        created["headers"]["Location"] = json!({ "schema": { "type": "string" } });
+        let mut responses = Map::new();
+        responses.insert(
+            "200".into(),
+            record("Linked already: the record that links them."),
+        );
+        responses.insert("201".into(), created);
+        responses.extend(error_refs(&[400, 404, 409, 500]));
+        item["put"] = json!({
+            "operationId": format!("link_{}", e.snake),
+            "summary": format!("Link a {owner} and a {target} with a {}", e.human),
+            "responses": responses,
+        });
+    }
+    if crud.delete {
+        let mut responses = Map::new();
+        responses.insert("204".into(), json!({ "description": "Unlinked." }));
+        responses.extend(error_refs(&[400, 404, 409, 500]));
+        item["delete"] = json!({
+            "operationId": format!("unlink_{}", e.snake),
+            "summary": format!("Delete the {} that links a {owner} and a {target}", e.human),
+            "responses": responses,
+        });
+    }
+    item
 }
 
 fn create_operation(e: &Entity) -> Value {

@@ -233,14 +233,21 @@ fn right_hand_side(
     }
     let next = next_line(indent + 4);
     let lines = |s: &str| s.lines().count();
-    let better = !next.contains('\n') || lines(&same) > lines(&next) + 1 || !fits(&same);
-    // There, rustfmt keeps the column of what ends the statement (`;`) free on every line.
-    let ends = next.lines().last().map_or(0, |last| {
-        let bare = last.trim_end_matches([';', ',']);
-        last.len() - bare.len()
-    });
-    let reserved = next.lines().all(|l| l.len() + ends <= MAX_WIDTH);
-    if fits(&next) && reserved && better {
+    // rustfmt keeps the column of what ends the statement (`;`) free on every line before the
+    // last, which holds it.
+    let fits_statement = |s: &str| {
+        let ends = s.lines().last().map_or(0, |last| {
+            let bare = last.trim_end_matches([';', ',']);
+            last.len() - bare.len()
+        });
+        let before_last = lines(s).saturating_sub(1);
+        fits(s)
+            && s.lines()
+                .take(before_last)
+                .all(|l| l.len() + ends <= MAX_WIDTH)
+    };
+    let better = !next.contains('\n') || lines(&same) > lines(&next) + 1 || !fits_statement(&same);
+    if fits_statement(&next) && better {
         let pad = " ".repeat(indent);
         return format!("{pad}{}\n{next}", prefix.trim_end());
     }
@@ -1172,6 +1179,22 @@ mod tests {
             "m".repeat(40)
         );
         assert_eq!(same, format!("    let parent = {broken}\n    .await?;"));
+        // A chain whose first line would take the last column moves to the next line.
+        let root = format!("{}::find(db, {})", "m".repeat(27), "i".repeat(45));
+        let wide = format!("    let found = {root}");
+        assert_eq!(wide.len(), 100);
+        assert_eq!(
+            chain("let found = ", &root, &["await?"], 4, ";"),
+            format!("    let found =\n        {root}\n            .await?;")
+        );
+        // On one line of its own, the semicolon may take the last column.
+        let args = ["a".repeat(24), "b".repeat(27)];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let head = format!("{}::link", "N".repeat(30));
+        let one_line = call("let input = ", &head, &args, 4, ";");
+        let expected = format!("        {head}({});", args.join(", "));
+        assert_eq!(expected.len(), 100);
+        assert_eq!(one_line, format!("    let input =\n{expected}"));
     }
 
     #[test]

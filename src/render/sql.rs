@@ -120,6 +120,31 @@ pub fn statements(entity: &Entity, database: Database) -> Vec<Statement> {
             typed_null_check(&version, database),
         ),
     });
+    if let Some(link) = &entity.link {
+        let owner = sql_ident(&link.owner.column);
+        let target = sql_ident(&link.target.column);
+        // As `INSERT`, but a pair linked already is left as it is: no row comes back.
+        let mut p = Params::new(database);
+        let values: Vec<String> = inserted.iter().map(|_| p.next()).collect();
+        statements.push(Statement {
+            name: "LINK",
+            text: format!(
+                "insert into {table} ({})\nvalues ({})\non conflict ({owner}, {target}) do nothing\nreturning {columns}",
+                inserted.join(", "),
+                values.join(", ")
+            ),
+        });
+        let mut p = Params::new(database);
+        let pair = format!("{owner} = {} and {target} = {}", p.next(), p.next());
+        statements.push(Statement {
+            name: "FIND_LINK",
+            text: format!("{select}\nwhere {pair}"),
+        });
+        statements.push(Statement {
+            name: "UNLINK",
+            text: format!("delete from {table}\nwhere {pair}"),
+        });
+    }
     statements
 }
 

@@ -14,6 +14,10 @@ pub(super) struct Helpers {
     pub(super) inserts: bool,
     /// Tests reach the database directly: to insert parents, or to look at the event tables.
     pub(super) db: bool,
+    /// A body reaches one parent entity through two of the records it references (an order
+    /// and a customer, where the order has a customer too): bodies share the parents they
+    /// store, so that a unique field of the parent is not stored twice.
+    pub(super) shared_parents: bool,
 }
 
 #[derive(Serialize)]
@@ -92,6 +96,8 @@ pub(super) fn test_helpers(s: &Service) -> Helpers {
             insert[i] |= c.get || c.list || c.update || c.delete;
             // The duplicate tests of unique fields store a record first.
             insert[i] |= c.create && !unique_cases(&s.entities[i]).is_empty();
+            // The tests of links start from stored ones.
+            insert[i] |= r.link_route.is_some();
         }
     }
     // Storing a record takes a body; a body takes stored parents. Repeat until nothing changes.
@@ -140,11 +146,46 @@ pub(super) fn test_helpers(s: &Service) -> Helpers {
             insert: insert[i],
         })
         .collect();
+    let shared_parents = s
+        .entities
+        .iter()
+        .enumerate()
+        .any(|(i, e)| body[i] && reaches_one_parent_twice(s, e));
     Helpers {
         entities,
         inserts: insert.iter().any(|&i| i),
         db: insert.iter().any(|&i| i) || s.events.any(),
+        shared_parents,
     }
+}
+
+/// Whether storing the parents of a body for `e`, and theirs, stores one entity twice.
+fn reaches_one_parent_twice(s: &Service, e: &Entity) -> bool {
+    fn walk<'a>(
+        s: &'a Service,
+        e: &'a Entity,
+        path: &mut Vec<&'a str>,
+        seen: &mut Vec<&'a str>,
+    ) -> bool {
+        for parent in parents(s, e) {
+            // A record that references its own entity has no parent to store.
+            if path.contains(&parent.name.as_str()) {
+                continue;
+            }
+            if seen.contains(&parent.name.as_str()) {
+                return true;
+            }
+            seen.push(&parent.name);
+            path.push(&parent.name);
+            let twice = walk(s, parent, path, seen);
+            path.pop();
+            if twice {
+                return true;
+            }
+        }
+        false
+    }
+    walk(s, e, &mut vec![e.name.as_str()], &mut Vec::new())
 }
 
 /// Unique fields whose two samples differ, so that a duplicate of one conflicts on it alone.

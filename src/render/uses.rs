@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{rust, view};
 use crate::ir::{CustomOperation, Entity, Field, Resource, Service};
+use crate::names;
 use crate::spec::FieldType;
 
 /// What a model module holds: an entity (with its inputs) and/or custom operation bodies.
@@ -225,6 +226,10 @@ pub(super) fn crud_imports(view: &ResourceView, entity: &Entity) -> Vec<String> 
     for nested in &view.resource.nested {
         paths.insert(format!("crate::repositories::{}", nested.parent_repo));
     }
+    if let Some(link) = entity.link.as_ref().filter(|_| view.resource.crud.create) {
+        paths.insert(format!("crate::repositories::{}", link.owner.repo));
+        paths.insert(format!("crate::repositories::{}", link.target.repo));
+    }
     crud_types(view, entity, &mut paths);
     rust::imports(&paths.into_iter().collect::<Vec<_>>())
 }
@@ -253,7 +258,7 @@ fn crud_types(view: &ResourceView, e: &Entity, paths: &mut BTreeSet<String>) {
     if r.crud.update {
         paths.insert(format!("{model}::{}", e.patch_type));
     }
-    if r.crud.item() || !r.nested.is_empty() {
+    if r.crud.item() || !r.nested.is_empty() || r.link_route.is_some() {
         paths.insert("uuid::Uuid".into());
     }
 }
@@ -301,11 +306,11 @@ pub(super) fn extract_uses(s: &Service) -> (ExtractUses, Vec<String>) {
         if let Some(entity) = r.entity {
             let cursor = s.entities[entity].cursor;
             x.json |= (c.list && !cursor) || c.get || c.create || c.update;
-            x.path |= c.item() || !r.nested.is_empty();
+            x.path |= c.item() || !r.nested.is_empty() || r.link_route.is_some();
             x.query |= c.list;
             x.listed |= c.list && cursor;
             x.created |= c.create;
-            x.etag |= c.get || c.update;
+            x.etag |= c.get || c.update || (c.create && r.link_route.is_some());
             x.if_match |= c.update || c.delete;
         }
         for op in &r.operations {
@@ -547,6 +552,16 @@ pub(super) fn controller_routes(
         let path = format!("{base_path}{}", nested.route);
         add(&path, "get", nested.handler.clone());
     }
+    if let (Some(route), Some(e)) = (&resource.link_route, entity) {
+        let path = format!("{base_path}{route}");
+        let [link, unlink] = names::link_handlers(&e.snake);
+        if resource.crud.create {
+            add(&path, "put", link);
+        }
+        if resource.crud.delete {
+            add(&path, "delete", unlink);
+        }
+    }
     for op in &resource.operations {
         add(
             &format!("{base_path}{}", op.path),
@@ -621,6 +636,16 @@ pub(super) fn controller_imports(resource: &Resource, entity: Option<&Entity>) -
         }
         if c.delete {
             paths.insert("axum::http::StatusCode".into());
+        }
+        if resource.link_route.is_some() {
+            paths.insert("crate::extract::Path".into());
+            paths.insert("uuid::Uuid".into());
+            if c.create {
+                paths.insert("axum::response::IntoResponse".into());
+                paths.insert("axum::response::Response".into());
+                paths.insert("crate::extract::etag".into());
+                paths.insert("crate::extract::Json".into());
+            }
         }
     }
     for op in &resource.operations {

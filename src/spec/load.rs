@@ -500,6 +500,7 @@ const ENTITY_KEYS: &[&str] = &[
     "fields",
     "sortable",
     "default_sort",
+    "links",
 ];
 const FIELD_KEYS: &[&str] = &[
     "type",
@@ -1399,6 +1400,14 @@ impl Decoder {
         let default_sort = self.read(owner, body, "default_sort", |d, n| {
             d.names(n, "default_sort", "field names, each with `-` in front for descending order: `default_sort: [-amount, created_at]`", true)
         });
+        let links = self.read(owner, body, "links", |d, n| {
+            d.names(
+                n,
+                "links",
+                "the two references the records link: `links: [student, course]`",
+                false,
+            )
+        });
         Some(Entity {
             name: name.clone(),
             description,
@@ -1407,6 +1416,7 @@ impl Decoder {
             fields: fields?,
             sortable,
             default_sort,
+            links,
             span: Span::new(name.span.start, entry.value.span.end.max(name.span.end)),
         })
     }

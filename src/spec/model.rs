@@ -285,6 +285,10 @@ pub struct Entity {
     /// `default_sort:`: the order of a list that asks for none, each name with `-` for
     /// descending; `None` for newest first.
     pub default_sort: Option<NameList>,
+    /// `links:`: the two references of a join entity whose records link a record of one
+    /// entity to a record of another (`links: [student, course]`), the first the one the
+    /// routes that add and remove links start from.
+    pub links: Option<NameList>,
     /// Span of the whole entity entry, for errors about the entity as a whole.
     pub span: Span,
 }
@@ -593,6 +597,20 @@ impl Entity {
             .filter(|f| refs.iter().filter(|g| target(g) == target(f)).count() == 1)
             .copied()
             .collect()
+    }
+
+    /// The two references of `links:`, when it names two different references of the entity
+    /// (what else it must be, validation reports).
+    pub fn link_fields(&self) -> Option<[&Field; 2]> {
+        let names = &self.links.as_ref()?.value;
+        let [first, second] = names.as_slice() else {
+            return None;
+        };
+        let reference = |name: &Spanned<String>| {
+            let field = self.fields.iter().find(|f| f.name.value == name.value)?;
+            (field.ty.value == FieldType::Ref && field.entity.is_some()).then_some(field)
+        };
+        (first.value != second.value).then_some([reference(first)?, reference(second)?])
     }
 
     /// The fields a list filters by a set of values: the filters whose type has sets.

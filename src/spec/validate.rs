@@ -111,6 +111,8 @@ pub(crate) fn validate(spec: &Spec, names: &Table, dropped: &Dropped) -> Vec<Dia
     v.list_orders();
     v.list_filter_names();
     v.nested_list_methods();
+    v.links();
+    v.link_methods();
     v.list_paging();
     v.endpoints();
     v.events();
@@ -1844,6 +1846,7 @@ impl<'a> Validator<'a> {
                     if is_pascal(&entity.name.value) {
                         let segment = self.entity_names(&entity.name.value).route.clone();
                         let describe = format!("the resource endpoint for `{}`", entity.name.value);
+                        self.link_routes(entity, r, &operations, &mut routes);
                         for op in operations {
                             let (methods, item): (&[Method], bool) = match op {
                                 Operation::List => (&[Method::Get], false),
@@ -1857,14 +1860,12 @@ impl<'a> Validator<'a> {
                                 segments.push(Segment::Param("id".to_owned()));
                             }
                             for &method in methods {
-                                routes.push(Route {
+                                routes.push(Route::of_resource(
                                     method,
-                                    spans: vec![r.resource.span; segments.len()],
-                                    segments: segments.clone(),
-                                    span: r.resource.span,
-                                    resource: true,
-                                    describe: describe.clone(),
-                                });
+                                    segments.clone(),
+                                    r.resource.span,
+                                    describe.clone(),
+                                ));
                             }
                             if op != Operation::List {
                                 continue;
@@ -1885,17 +1886,16 @@ impl<'a> Validator<'a> {
                                     Segment::Param("id".to_owned()),
                                     Segment::Static(segment.clone()),
                                 ];
-                                routes.push(Route {
-                                    method: Method::Get,
-                                    spans: vec![r.resource.span; segments.len()],
+                                let describe = format!(
+                                    "the list of `{}` under the `{}` its `{}` references",
+                                    entity.name.value, target.value, reference.name.value
+                                );
+                                routes.push(Route::of_resource(
+                                    Method::Get,
                                     segments,
-                                    span: r.resource.span,
-                                    resource: true,
-                                    describe: format!(
-                                        "the list of `{}` under the `{}` its `{}` references",
-                                        entity.name.value, target.value, reference.name.value
-                                    ),
-                                });
+                                    r.resource.span,
+                                    describe,
+                                ));
                             }
                         }
                     }
@@ -2337,6 +2337,47 @@ impl<'a> Validator<'a> {
             }
         }
         Some((segments, spans))
+    }
+
+    /// The routes that add and remove the links a join entity's records are
+    /// (`PUT`/`DELETE /students/{id}/courses/{course_id}`), for the `create` and `delete` of
+    /// its resource endpoint.
+    fn link_routes(
+        &self,
+        entity: &Entity,
+        r: &ResourceEndpoint,
+        operations: &[Operation],
+        routes: &mut Vec<Route>,
+    ) {
+        let Some([first, second]) = entity.link_fields() else {
+            return;
+        };
+        let Some(owner) = first.entity.as_ref().map(|e| e.value.as_str()) else {
+            return;
+        };
+        if !is_pascal(owner) || !self.entities.contains(&owner) {
+            return;
+        }
+        let segments = vec![
+            Segment::Static(self.entity_names(owner).route.clone()),
+            Segment::Param("id".to_owned()),
+            Segment::Static(crate::names::link_segment(&second.name.value)),
+            Segment::Param(second.column()),
+        ];
+        for (operation, method) in [
+            (Operation::Create, Method::Put),
+            (Operation::Delete, Method::Delete),
+        ] {
+            if operations.contains(&operation) {
+                let describe = format!(
+                    "the route of the `links` of `{}` (from a `{owner}` to a `{}`)",
+                    entity.name.value,
+                    second.entity.as_ref().map_or("", |e| e.value.as_str()),
+                );
+                let (segments, span) = (segments.clone(), r.resource.span);
+                routes.push(Route::of_resource(method, segments, span, describe));
+            }
+        }
     }
 
     fn routes(&mut self, routes: &[Route]) {
@@ -2997,6 +3038,19 @@ struct Route {
 }
 
 impl Route {
+    /// A route of the resource endpoint written at `span`: the whole reference stands for each
+    /// segment.
+    fn of_resource(method: Method, segments: Vec<Segment>, span: Span, describe: String) -> Self {
+        Self {
+            method,
+            spans: vec![span; segments.len()],
+            segments,
+            span,
+            resource: true,
+            describe,
+        }
+    }
+
     /// The path with parameters normalised to `{}`.
     fn shape(&self) -> Vec<Option<&str>> {
         self.segments

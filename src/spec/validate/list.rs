@@ -1,13 +1,15 @@
 //! What entities' lists take: `sortable:` and `default_sort:`, the Rust fields of their range
 //! and set filters, the names of the lists nested under the records they reference, and the
-//! `paging:` of resource endpoints.
+//! `paging:` of resource endpoints, and the `links:` of join entities.
 
 use super::{listing, Validator};
-use crate::names::{nested_list_handler, nested_list_method};
+use crate::names::{
+    link_handlers, nested_list_handler, nested_list_method, EntityNames, LINK_METHODS,
+};
 use crate::spec::diagnostics::{did_you_mean, show, Diagnostic};
 use crate::spec::model::*;
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
     pub(super) fn list_orders(&mut self) {
         for entity in &self.spec.entities {
             if let Some(sortable) = &entity.sortable {
@@ -51,25 +53,33 @@ impl Validator<'_> {
         }
     }
 
+    /// The custom endpoints of the modules of entities, each with its entity and the entity's
+    /// names.
+    fn entity_custom_endpoints(&self) -> Vec<(&'a CustomEndpoint, &'a Entity, &'a EntityNames)> {
+        let (spec, names) = (self.spec, self.names);
+        let custom = spec
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter_map(|(index, endpoint)| {
+                let Endpoint::Custom(custom) = endpoint else {
+                    return None;
+                };
+                let module = names.module_of(names.operation(index)?)?;
+                let entity = module.entity?;
+                Some((
+                    custom,
+                    spec.entities.get(entity)?,
+                    names.entities.get(entity)?,
+                ))
+            });
+        custom.collect()
+    }
+
     /// The service methods of nested lists (`list_of_payment` for `GET /payments/{id}/refunds`)
     /// against the custom operations of the same module.
     pub(super) fn nested_list_methods(&mut self) {
-        for (index, endpoint) in self.spec.endpoints.iter().enumerate() {
-            let Endpoint::Custom(custom) = endpoint else {
-                continue;
-            };
-            let Some(operation) = self.names.operation(index) else {
-                continue;
-            };
-            let Some(entity) = self.names.module_of(operation).and_then(|m| m.entity) else {
-                continue;
-            };
-            let (Some(entity), Some(names)) = (
-                self.spec.entities.get(entity),
-                self.names.entities.get(entity),
-            ) else {
-                continue;
-            };
+        for (custom, entity, names) in self.entity_custom_endpoints() {
             let listed = self.spec.endpoints.iter().any(|e| match e {
                 Endpoint::Resource(r) => {
                     r.resource.value == entity.name.value
@@ -105,6 +115,164 @@ impl Validator<'_> {
                         .with_help("rename the endpoint"),
                     );
                 }
+            }
+        }
+    }
+
+    /// `links:`: two required references of the entity, and nothing else a link must be given,
+    /// as the route that adds a link takes no body.
+    pub(super) fn links(&mut self) {
+        for entity in &self.spec.entities {
+            let Some(links) = &entity.links else {
+                continue;
+            };
+            let name = &entity.name.value;
+            if links.value.len() != 2 {
+                self.report(
+                    Diagnostic::error(
+                        links.span,
+                        format!(
+                            "`links` of entity `{name}` names {}; a link is between two records",
+                            match links.value.len() {
+                                1 => "one field".to_owned(),
+                                n => format!("{n} fields"),
+                            }
+                        ),
+                    )
+                    .with_help("name the two references a record links, the one the routes start from first: `links: [student, course]`"),
+                );
+                continue;
+            }
+            let mut references = Vec::new();
+            for named in &links.value {
+                let Some(field) = entity.fields.iter().find(|f| f.name.value == named.value) else {
+                    if self.dropped.field(entity.name.span, &named.value) {
+                        continue;
+                    }
+                    let references = entity
+                        .fields
+                        .iter()
+                        .filter(|f| f.ty.value == FieldType::Ref)
+                        .map(|f| f.name.value.as_str());
+                    let help = match did_you_mean(&named.value, references.clone()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => match listing(references) {
+                            list if list.is_empty() => {
+                                "add the two references as fields of type `ref`".to_owned()
+                            }
+                            list => format!("its references are: {list}"),
+                        },
+                    };
+                    self.report(
+                        Diagnostic::error(
+                            named.span,
+                            format!(
+                                "`links` of entity `{name}` names `{}`, which is not one of its fields",
+                                show(&named.value)
+                            ),
+                        )
+                        .with_help(help),
+                    );
+                    continue;
+                };
+                if field.ty.value != FieldType::Ref {
+                    self.report(
+                        Diagnostic::error(
+                            named.span,
+                            format!(
+                                "`links` names `{}`, which is a `{}`, not a reference",
+                                named.value,
+                                field.ty.value.as_str()
+                            ),
+                        )
+                        .with_related(field.ty.span, "its type is here")
+                        .with_help(
+                            "a link is between records of entities: name two fields of type `ref`",
+                        ),
+                    );
+                    continue;
+                }
+                if let Some(optional) = field.optional.as_ref().filter(|o| o.value) {
+                    self.report(
+                        Diagnostic::error(
+                            optional.span,
+                            format!(
+                                "`{}` is one of the `links` of `{name}`, so it cannot be optional",
+                                named.value
+                            ),
+                        )
+                        .with_help("remove `optional`: every link names both of its records"),
+                    );
+                }
+                references.push(named);
+            }
+            if let [first, second] = references.as_slice() {
+                if first.value == second.value {
+                    self.report(
+                        Diagnostic::error(
+                            second.span,
+                            format!("`links` names `{}` twice", second.value),
+                        )
+                        .with_related(first.span, "first named here")
+                        .with_help("name the two references a record links"),
+                    );
+                    continue;
+                }
+            }
+            if references.len() < 2 {
+                continue;
+            }
+            for field in &entity.fields {
+                let linked = links.value.iter().any(|n| n.value == field.name.value);
+                // A key the decoder could not read may have been the default or `optional`.
+                let lost = |key| self.dropped.key(field.name.span, key);
+                let optional = field.is_optional() || lost("optional");
+                let default = field.default.is_some() || lost("default");
+                if linked || optional || default {
+                    continue;
+                }
+                self.report(
+                    Diagnostic::error(
+                        field.name.span,
+                        format!(
+                            "`{}` is required, but the route that links two records takes no body",
+                            field.name.value
+                        ),
+                    )
+                    .with_related(links.span, "the entity's `links` are here")
+                    .with_help(format!(
+                        "give `{}` a `default`, or make it `optional: true`; a client sets it afterwards with `PATCH`",
+                        field.name.value
+                    )),
+                );
+            }
+        }
+    }
+
+    /// The service methods and controller functions of the routes that add and remove links
+    /// against the custom operations of the same module.
+    pub(super) fn link_methods(&mut self) {
+        for (custom, entity, names) in self.entity_custom_endpoints() {
+            if entity.link_fields().is_none() {
+                continue;
+            }
+            let handlers = link_handlers(&names.model.text);
+            let name = custom.name.value.as_str();
+            if LINK_METHODS.contains(&name) || handlers.iter().any(|h| h == name) {
+                self.report(
+                    Diagnostic::error(
+                        custom.name.span,
+                        format!(
+                            "endpoint `{name}` has the name of a function of the routes that link records with a `{}`",
+                            names.ty.text
+                        ),
+                    )
+                    .with_related(
+                        entity.links.as_ref().map_or(entity.name.span, |l| l.span),
+                        "the entity's `links` are here",
+                    )
+                    .with_help("rename the endpoint"),
+                );
             }
         }
     }
