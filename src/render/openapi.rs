@@ -1084,4 +1084,57 @@ mod tests {
         assert_eq!(open["components"]["responses"].get("Unauthorized"), None);
         assert_eq!(open["components"]["responses"].get("TooManyRequests"), None);
     }
+
+    /// A nested list and a link route share their paths with custom operations of other
+    /// modules: each path item holds every operation on it.
+    #[test]
+    fn routes_of_other_modules_on_one_path_share_its_item() {
+        let text = "service: school
+entities:
+  Student:
+    fields:
+      name: string
+  Course:
+    fields:
+      title: string
+  Enrollment:
+    links: [student, course]
+    fields:
+      student: { type: ref, entity: Student }
+      course: { type: ref, entity: Course }
+endpoints:
+  - resource: Student
+  - resource: Course
+  - name: recount_enrollments
+    method: POST
+    path: /students/{id}/enrollments
+    params: { id: uuid }
+  - name: enrollment_of
+    method: GET
+    path: /students/{id}/courses/{course_id}
+    params: { id: uuid, course_id: uuid }
+  - resource: Enrollment
+";
+        let valid = crate::spec::check(&crate::spec::Source::new("msgen.yaml", text)).unwrap();
+        let doc = model(&crate::ir::lower(&valid));
+        let methods = |path: &str| -> Vec<String> {
+            let item = doc["paths"][path].as_object().expect("a path item");
+            let mut methods: Vec<String> = item
+                .keys()
+                .filter(|k| *k != "parameters")
+                .cloned()
+                .collect();
+            methods.sort();
+            methods
+        };
+        assert_eq!(methods("/students/{id}/enrollments"), ["get", "post"]);
+        assert_eq!(
+            methods("/students/{id}/courses/{course_id}"),
+            ["delete", "get", "put"]
+        );
+        let link = &doc["paths"]["/students/{id}/courses/{course_id}"]["put"];
+        assert_eq!(link["operationId"], "link_enrollment");
+        let codes: Vec<&String> = link["responses"].as_object().unwrap().keys().collect();
+        assert_eq!(codes, ["200", "201", "400", "404", "409", "500"]);
+    }
 }
