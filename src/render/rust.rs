@@ -85,9 +85,6 @@ pub fn signature(
     if params.is_empty() && tail == " {" && bare.len() <= limit {
         return format!("{bare}\n{pad}{{");
     }
-    if params.is_empty() {
-        return format!("{pad}{head}(\n{pad}){ret}{tail}");
-    }
     let mut out = format!("{pad}{head}(\n");
     for param in params {
         out.push_str(&parameter(param, indent + 4));
@@ -220,10 +217,11 @@ fn right_hand_side(
 ) -> String {
     let same = same_line();
     let fits = |s: &str| s.lines().all(|l| l.len() <= MAX_WIDTH);
-    // A struct field's value moves to the next line only when it cannot stay.
+    // A struct field's value moves to the next line only when it cannot stay; there, its comma
+    // may take the column past the last.
     if prefix.ends_with(": ") && !fits(&same) {
         let next = next_line(indent + 4);
-        if fits(&next) {
+        if fits(next.strip_suffix(',').unwrap_or(&next)) {
             let pad = " ".repeat(indent);
             return format!("{pad}{}\n{next}", prefix.trim_end());
         }
@@ -442,7 +440,11 @@ pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str
         out
     };
     right_hand_side(prefix, indent, same_line, |indent| {
-        call("", head, args, indent, suffix)
+        match suffix.strip_suffix(',').filter(|_| prefix.ends_with(": ")) {
+            // A struct field's value on a line of its own lays out without its comma.
+            Some(rest) => format!("{},", call("", head, args, indent, rest)),
+            None => call("", head, args, indent, suffix),
+        }
     })
 }
 
@@ -886,6 +888,15 @@ mod tests {
     }
 
     #[test]
+    fn a_signature_without_parameters_whose_return_type_fills_the_line_has_its_brace_below() {
+        let (name, ty) = (format!("fn {}", "d".repeat(60)), "T".repeat(96));
+        assert_eq!(
+            signature(&name, &[], Some(&ty), 0, " {"),
+            format!("{name}(\n) -> {ty}\n{{")
+        );
+    }
+
+    #[test]
     fn long_signatures_break_one_parameter_per_line() {
         assert_eq!(
             signature("fn f", &["a: A"], Some("B"), 0, " {"),
@@ -1186,6 +1197,16 @@ mod tests {
         assert_eq!(
             chain("let found = ", &root, &["await?"], 4, ";"),
             format!("    let found =\n        {root}\n            .await?;")
+        );
+        // A struct field's value on a line of its own may put its comma past the last column.
+        let args = ["db.clone()", "deps.clone()"];
+        let field = format!("{}: ", "p".repeat(59));
+        let head = format!("{}::new", "P".repeat(57));
+        let next = format!("            {head}(db.clone(), deps.clone()),");
+        assert_eq!(next.len(), 101);
+        assert_eq!(
+            call(&field, &head, &args, 8, ","),
+            format!("        {}\n{next}", field.trim_end())
         );
         // On one line of its own, the semicolon may take the last column.
         let args = ["a".repeat(24), "b".repeat(27)];
