@@ -84,13 +84,14 @@ pub fn statements(entity: &Entity, database: Database) -> Vec<Statement> {
     let inserted = &all[..all.len() - 1];
     let mut p = Params::new(database);
     let values: Vec<String> = inserted.iter().map(|_| p.next()).collect();
+    let insert = format!(
+        "insert into {table} ({})\nvalues ({})",
+        inserted.join(", "),
+        values.join(", ")
+    );
     statements.push(Statement {
         name: "INSERT",
-        text: format!(
-            "insert into {table} ({})\nvalues ({})\nreturning {columns}",
-            inserted.join(", "),
-            values.join(", ")
-        ),
+        text: format!("{insert}\nreturning {columns}"),
     });
     // Updates take the version they expect; `null` updates whatever version is there.
     let mut p = Params::new(database);
@@ -124,14 +125,10 @@ pub fn statements(entity: &Entity, database: Database) -> Vec<Statement> {
         let owner = sql_ident(&link.owner.column);
         let target = sql_ident(&link.target.column);
         // As `INSERT`, but a pair linked already is left as it is: no row comes back.
-        let mut p = Params::new(database);
-        let values: Vec<String> = inserted.iter().map(|_| p.next()).collect();
         statements.push(Statement {
             name: "LINK",
             text: format!(
-                "insert into {table} ({})\nvalues ({})\non conflict ({owner}, {target}) do nothing\nreturning {columns}",
-                inserted.join(", "),
-                values.join(", ")
+                "{insert}\non conflict ({owner}, {target}) do nothing\nreturning {columns}"
             ),
         });
         let mut p = Params::new(database);
