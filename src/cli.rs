@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::plan::{self, State};
 use crate::spec::{self, Source};
-use crate::{ir, render};
+use crate::{ir, render, system};
 
 /// Generate a layered Rust microservice from msgen.yaml, and keep it in step with it.
 #[derive(Debug, Parser)]
@@ -39,6 +39,8 @@ Examples:
   msgen new payment-service --spec payments.yaml  a new service from your spec
   msgen generate                                  bring the service here in line with msgen.yaml
   msgen validate msgen.yaml                       check a spec without writing anything
+  msgen system new shop                           a folder for a system of services
+  msgen system check                              check what the system's services exchange
 
 Results go to stdout; errors, spec problems and warnings to stderr.
 Exit codes: 0 success, 1 invalid spec or refused change, 2 usage or I/O error.";
@@ -98,6 +100,11 @@ enum Command {
         #[arg(default_value = "msgen.yaml")]
         file: PathBuf,
     },
+    /// Work with a system of services listed in msgen-system.yaml.
+    System {
+        #[command(subcommand)]
+        command: SystemCommand,
+    },
     /// Print the JSON Schema of msgen.yaml, for editors.
     Schema,
     /// Print a completion script for a shell (`msgen completions bash > /etc/bash_completion.d/msgen`).
@@ -106,6 +113,48 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum SystemCommand {
+    /// Create a folder for a new system, with its manifest; `msgen new` inside it adds services.
+    New {
+        /// The system's name, kebab-case (`shop`); also the folder's name.
+        name: String,
+        /// Where to create the system's folder (default: the current directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Check every service's spec and what the services exchange: events, ports, routes.
+    Check {
+        /// The system manifest.
+        #[arg(long, default_value = system::manifest::FILE)]
+        manifest: PathBuf,
+    },
+    /// Draw the system: write SYSTEM.md beside the manifest, or print one format.
+    Graph {
+        /// The system manifest.
+        #[arg(long, default_value = system::manifest::FILE)]
+        manifest: PathBuf,
+        /// Print this format to stdout instead of writing SYSTEM.md.
+        #[arg(long, value_enum)]
+        format: Option<GraphFormat>,
+        /// Write nothing; exit 1 if SYSTEM.md is not what it would be (for CI).
+        #[arg(long, conflicts_with = "format")]
+        check: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// The SYSTEM.md page.
+    Markdown,
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+    /// The data drawn, for other tools.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -230,6 +279,7 @@ fn execute(command: Command, verbosity: Verbosity) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::System { command } => system_command(command, verbosity),
         Command::Schema => {
             out(&format!("{}\n", crate::schema::json_schema()));
             Ok(())
@@ -260,6 +310,228 @@ fn check(source: &Source) -> anyhow::Result<spec::ValidSpec> {
 /// Whether problems are reported in colour: on a terminal, unless `NO_COLOR` is set.
 fn colored_stderr() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn system_command(command: SystemCommand, verbosity: Verbosity) -> anyhow::Result<()> {
+    match command {
+        SystemCommand::New { name, dir } => system_new(&name, dir.as_deref(), verbosity),
+        SystemCommand::Check { manifest } => {
+            let system = load_system(&manifest)?;
+            let problems = system.problems();
+            if !problems.is_empty() {
+                eprint!("{}", problems.render(colored_stderr()));
+                return Err(Reported.into());
+            }
+            if verbosity > Verbosity::Quiet {
+                let subjects = system::graph::Graph::of(&system).subjects.len();
+                out(&format!(
+                    "the system `{}` is consistent: {} service(s), {subjects} subject(s)\n",
+                    system.manifest.name.value,
+                    system.members.len()
+                ));
+            }
+            Ok(())
+        }
+        SystemCommand::Graph {
+            manifest,
+            format,
+            check,
+        } => {
+            let system = load_system(&manifest)?;
+            let problems = system.problems();
+            if !problems.is_empty() && verbosity > Verbosity::Quiet {
+                eprintln!(
+                    "warning: the drawing shows a system with {} problem(s); `msgen system check` lists them",
+                    problems.len()
+                );
+            }
+            let graph = system::graph::Graph::of(&system);
+            let shown = manifest.file_name().map_or_else(
+                || manifest.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let text = match format {
+                Some(GraphFormat::Markdown) => graph.page(&shown),
+                Some(GraphFormat::Mermaid) => graph.mermaid(),
+                Some(GraphFormat::Dot) => graph.dot(),
+                Some(GraphFormat::Json) => graph.json(),
+                None => {
+                    let path = system.root.join(system::graph::PAGE);
+                    let page = graph.page(&shown);
+                    let current = std::fs::read_to_string(&path).ok();
+                    if current.as_deref() == Some(page.as_str()) {
+                        if verbosity == Verbosity::Verbose {
+                            out(&format!("{} is up to date\n", path.display()));
+                        }
+                        return Ok(());
+                    }
+                    if check {
+                        return Err(Unfinished(format!(
+                            "{} is out of date with the system: run `msgen system graph`",
+                            path.display()
+                        ))
+                        .into());
+                    }
+                    std::fs::write(&path, page)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    if verbosity > Verbosity::Quiet {
+                        out(&format!("wrote {}\n", path.display()));
+                    }
+                    return Ok(());
+                }
+            };
+            out(&text);
+            Ok(())
+        }
+    }
+}
+
+/// Loads a system, reporting the problems of its manifest and specs.
+fn load_system(manifest: &Path) -> anyhow::Result<system::System> {
+    system::load(manifest).map_err(|err| match err {
+        system::LoadError::Invalid(problems) => {
+            eprint!("{}", problems.render(colored_stderr()));
+            Reported.into()
+        }
+        system::LoadError::Io(err) => err,
+    })
+}
+
+fn system_new(name: &str, dir: Option<&Path>, verbosity: Verbosity) -> anyhow::Result<()> {
+    let text = system::manifest::starter(name);
+    if let Err(problems) =
+        system::manifest::decode(&Source::new(system::manifest::FILE, text.as_str()))
+    {
+        let reasons: Vec<String> = problems
+            .into_iter()
+            .map(|p| match p.help {
+                Some(help) => format!("{}\n  help: {help}", p.message),
+                None => p.message,
+            })
+            .collect();
+        return Err(Usage(format!(
+            "`{name}` cannot be a system name:\n  {}",
+            reasons.join("\n  ")
+        ))
+        .into());
+    }
+    let root = dir.unwrap_or(Path::new(".")).join(name);
+    if root.exists() && std::fs::read_dir(&root)?.next().is_some() {
+        bail!(
+            "{} is not empty; msgen system new only writes into a new or empty directory",
+            root.display()
+        );
+    }
+    std::fs::create_dir_all(&root).with_context(|| format!("cannot create {}", root.display()))?;
+    let path = root.join(system::manifest::FILE);
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    if verbosity > Verbosity::Quiet {
+        out(&format!(
+            "created {}: next, cd {} && msgen new <service>\n",
+            path.display(),
+            root.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The system a service created in `parent` joins: its manifest's path, text and contents.
+struct Joined {
+    path: PathBuf,
+    text: String,
+    manifest: system::Manifest,
+}
+
+/// The manifest in `parent`, if there is one; its problems are reported, and nothing is written.
+fn system_in(parent: &Path) -> anyhow::Result<Option<Joined>> {
+    let path = parent.join(system::manifest::FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => {
+            return Err(anyhow::Error::new(err).context(format!("cannot read {}", path.display())))
+        }
+    };
+    let source = Source::new(&path, text.as_str());
+    match system::manifest::decode(&source) {
+        Ok(manifest) => Ok(Some(Joined {
+            path,
+            text,
+            manifest,
+        })),
+        Err(list) => {
+            eprint!(
+                "{}",
+                spec::Diagnostics::new(source, list).render(colored_stderr())
+            );
+            Err(Reported.into())
+        }
+    }
+}
+
+/// The changes a service's spec takes to join `system` as `folder`: a port of the system's
+/// range that no other service of it uses, the system's broker (unless `--broker` chose), and
+/// for the starter spec, whose routes every starter service shares, a base path of its own.
+fn joining(
+    parent: &Path,
+    joined: &Joined,
+    folder: &str,
+    valid: &spec::ValidSpec,
+    broker_chosen: bool,
+    starter: bool,
+) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let mut changes = Vec::new();
+    // The other services as far as their specs can be read: `msgen system check` reports the rest.
+    let others: Vec<spec::ValidSpec> = joined
+        .manifest
+        .services
+        .iter()
+        .filter(|f| f.value != folder)
+        .filter_map(|f| std::fs::read_to_string(parent.join(&f.value).join("msgen.yaml")).ok())
+        .filter_map(|text| spec::check(&Source::new("msgen.yaml", text)).ok())
+        .collect();
+    let taken: Vec<u16> = others
+        .iter()
+        .map(|v| {
+            v.spec()
+                .port
+                .as_ref()
+                .map_or(system::DEFAULT_PORT, |p| p.value)
+        })
+        .collect();
+    let (low, high) = joined.manifest.port_range();
+    let port = valid
+        .spec()
+        .port
+        .as_ref()
+        .map_or(system::DEFAULT_PORT, |p| p.value);
+    if !(low..=high).contains(&port) || taken.contains(&port) {
+        let Some(free) = (low..=high).find(|p| !taken.contains(p)) else {
+            bail!(
+                "every port of the system ({low}-{high}) is taken; widen `ports` in {}",
+                joined.path.display()
+            );
+        };
+        changes.push(("port", free.to_string()));
+    }
+    if let Some(broker) = &joined.manifest.broker {
+        let ours = valid
+            .spec()
+            .broker
+            .as_ref()
+            .map_or(spec::Broker::None, |b| b.value);
+        if !broker_chosen && ours != broker.value {
+            changes.push(("broker", broker.value.as_str().to_owned()));
+        }
+    }
+    if starter
+        && others
+            .iter()
+            .any(|other| system::check::routes_overlap(valid, other))
+    {
+        changes.push(("base_path", format!("/{folder}")));
+    }
+    Ok(changes)
 }
 
 const STARTER: &str = include_str!("starter.yaml");
@@ -308,14 +580,34 @@ fn new(
                 .get_name(),
         );
     }
+    let parent = dir.unwrap_or(Path::new("."));
+    let joined = system_in(parent)?;
     let shown = spec_path.map_or_else(|| root.join("msgen.yaml"), Path::to_path_buf);
-    let source = Source::new(shown, text);
-    let valid = check(&source)?;
+    let mut source = Source::new(shown, text);
+    let mut valid = check(&source)?;
     if valid.spec().service.value != name {
         bail!(
             "the spec names the service `{}`, but the command names it `{name}`; use the same name",
             valid.spec().service.value
         );
+    }
+    let mut joins = String::new();
+    if let Some(joined) = &joined {
+        let changes = joining(
+            parent,
+            joined,
+            name,
+            &valid,
+            broker.is_some(),
+            spec_path.is_none(),
+        )?;
+        for (key, value) in &changes {
+            source.text = set_top_level(&source.text, key, value);
+            joins.push_str(&format!(", {key} {value}"));
+        }
+        if !changes.is_empty() {
+            valid = check(&source)?;
+        }
     }
     let options = Options {
         mode: Mode::Write,
@@ -324,6 +616,26 @@ fn new(
         verbosity: Verbosity::Quiet,
     };
     write_service(&root, &source, &valid, &State::default(), &options)?;
+    if let Some(joined) = &joined {
+        if !joined.manifest.services.iter().any(|f| f.value == name) {
+            let Some(text) = system::manifest::with_service(&joined.text, name) else {
+                bail!(
+                    "created {}, but could not add it to `services:` in {}: add `{name}` there by hand",
+                    root.display(),
+                    joined.path.display()
+                );
+            };
+            std::fs::write(&joined.path, text)
+                .with_context(|| format!("cannot write {}", joined.path.display()))?;
+        }
+        if verbosity > Verbosity::Quiet {
+            out(&format!(
+                "added {name} to the system `{}` in {}{joins}\n",
+                joined.manifest.name.value,
+                joined.path.display()
+            ));
+        }
+    }
     if verbosity > Verbosity::Quiet {
         out(&format!(
             "created {}: next, cd {} && cargo run\n",

@@ -12,3 +12,4 @@ pub mod render;
 pub mod rules;
 pub mod schema;
 pub mod spec;
+pub mod system;

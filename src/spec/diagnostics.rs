@@ -139,15 +139,17 @@ impl Diagnostics {
             };
         }
         let mut text = String::from_utf8_lossy(&out).into_owned();
-        let summary = summary(&name, self.list.len());
-        if color {
-            text.push_str(&format!(
-                "\x1b[1;31merror\x1b[0m\x1b[1m: {summary}\x1b[0m\n"
-            ));
-        } else {
-            text.push_str(&format!("error: {summary}\n"));
-        }
+        text.push_str(&summary_line(&summary(&name, self.list.len()), color));
         text
+    }
+}
+
+/// The last line of a report, `error: <summary>`, in bold red with `color`.
+pub(crate) fn summary_line(summary: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[1;31merror\x1b[0m\x1b[1m: {summary}\x1b[0m\n")
+    } else {
+        format!("error: {summary}\n")
     }
 }
 
@@ -183,7 +185,7 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostics {}
 
 /// Keeps a span inside the text and on character boundaries, so rendering never fails.
-fn clamp(span: Span, text: &str) -> Span {
+pub(crate) fn clamp(span: Span, text: &str) -> Span {
     let boundary = |mut i: usize| {
         i = i.min(text.len());
         while !text.is_char_boundary(i) {

@@ -135,13 +135,13 @@ pub(crate) fn load(source: &Source) -> Result<Loaded, Vec<Diagnostic>> {
 // The YAML tree, with byte spans.
 
 #[derive(Debug, Clone)]
-struct Node {
-    kind: Kind,
-    span: Span,
+pub(crate) struct Node {
+    pub kind: Kind,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]
-enum Kind {
+pub(crate) enum Kind {
     /// A plain `null`, `~`, or nothing at all.
     Null,
     Scalar {
@@ -154,15 +154,15 @@ enum Kind {
 }
 
 #[derive(Debug, Clone)]
-struct Entry {
-    key: Spanned<String>,
-    value: Node,
+pub(crate) struct Entry {
+    pub key: Spanned<String>,
+    pub value: Node,
 }
 
 const BOM: &str = "\u{feff}";
 
 /// Parses `text` into a tree whose spans are byte offsets into `text`.
-fn parse(text: &str) -> Result<Node, Diagnostic> {
+pub(crate) fn parse(text: &str) -> Result<Node, Diagnostic> {
     let base = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let body = &text[base..];
     let positions = Positions::new(text, base);
@@ -757,7 +757,7 @@ fn get<'a>(entries: &'a [Entry], key: &str) -> Option<&'a Entry> {
 }
 
 /// How a node is described in "found ..." messages.
-fn found(node: &Node) -> String {
+pub(crate) fn found(node: &Node) -> String {
     match &node.kind {
         Kind::Null => "nothing".to_owned(),
         Kind::Scalar { text, plain: true } => format!("`{}`", show(text)),
@@ -768,7 +768,7 @@ fn found(node: &Node) -> String {
 }
 
 /// "expected a mapping for `fields`, found a list", at the node.
-fn expected(node: &Node, expected: &str, key: &str) -> Diagnostic {
+pub(crate) fn expected(node: &Node, expected: &str, key: &str) -> Diagnostic {
     Diagnostic::error(
         node.span,
         format!("expected {expected} for `{key}`, found {}", found(node)),

@@ -8,11 +8,18 @@ mod load;
 pub mod model;
 mod validate;
 
+/// The YAML tree with spans that specs are read from, for the other files msgen reads.
+pub(crate) mod yaml {
+    pub(crate) use super::diagnostics::{clamp, did_you_mean, show};
+    pub(crate) use super::load::{expected, found, parse, suggest_key, Kind, Node};
+}
+
 use std::path::PathBuf;
 
 use crate::names::Table;
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use model::*;
+pub(crate) use validate::is_kebab;
 
 /// A spec file's text and the name to show for it in messages.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Serialize;
 
 /// A byte range in the spec source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
 pub struct Span {
     pub start: usize,
     pub end: usize,

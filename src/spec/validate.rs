@@ -160,7 +160,7 @@ impl Place {
 // ---------------------------------------------------------------------------------------------
 // Shapes of names.
 
-fn is_kebab(s: &str) -> bool {
+pub(crate) fn is_kebab(s: &str) -> bool {
     let mut parts = s.split('-');
     let first = parts.next().unwrap_or("");
     first.starts_with(|c: char| c.is_ascii_lowercase())

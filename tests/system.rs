@@ -1,0 +1,612 @@
+//! Systems of services: the manifest, `msgen system check` on the example system and on broken
+//! copies of it (each problem reported at the right file, line and column), `msgen system
+//! graph`, and `msgen new` adding a service to the system it is created in.
+
+mod support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use support::{msgen_in as msgen, root, stderr_of as stderr, stdout_of as stdout};
+
+const SERVICES: [&str; 3] = ["payment-service", "notification-service", "order-service"];
+
+/// A copy of examples/shop in a temporary directory.
+fn shop() -> (tempfile::TempDir, PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("shop");
+    let from = root().join("examples/shop");
+    fs::create_dir_all(&dir).unwrap();
+    fs::copy(
+        from.join("msgen-system.yaml"),
+        dir.join("msgen-system.yaml"),
+    )
+    .unwrap();
+    for service in SERVICES {
+        fs::create_dir_all(dir.join(service)).unwrap();
+        fs::copy(
+            from.join(service).join("msgen.yaml"),
+            dir.join(service).join("msgen.yaml"),
+        )
+        .unwrap();
+    }
+    (temp, dir)
+}
+
+/// Replaces the one occurrence of `from` in `file` under `dir` with `to`.
+fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = fs::read_to_string(&path).unwrap();
+    assert_eq!(text.matches(from).count(), 1, "`{from}` once in {file}");
+    fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// `file:line:column` of the `^` in `marker` (the marker without it, found once in the file).
+fn location(dir: &Path, file: &str, marker: &str) -> String {
+    let (before, after) = marker.split_once('^').expect("a marker holds a ^");
+    let text = fs::read_to_string(dir.join(file)).unwrap();
+    let whole = format!("{before}{after}");
+    assert_eq!(text.matches(&whole).count(), 1, "`{whole}` once in {file}");
+    let at = text.find(&whole).unwrap() + before.len();
+    let line = text[..at].matches('\n').count() + 1;
+    let column = text[..at].chars().rev().take_while(|c| *c != '\n').count() + 1;
+    format!("{file}:{line}:{column}")
+}
+
+/// Each problem `msgen system check` reports: the `file:line:column` of every place it shows,
+/// the problem's own first.
+fn places(report: &str) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for line in report.lines() {
+        if line.starts_with("error: ") {
+            out.push(Vec::new());
+        } else if let Some(place) = line.trim_start().strip_prefix("┌─ ") {
+            out.last_mut()
+                .expect("a place under a problem")
+                .push(place.to_owned());
+        }
+    }
+    out.retain(|p| !p.is_empty());
+    out
+}
+
+/// The `file:line:column` of every problem reported, in order.
+fn reported(report: &str) -> Vec<String> {
+    places(report).into_iter().map(|p| p[0].clone()).collect()
+}
+
+struct Broken {
+    name: &'static str,
+    /// (file, text, replacement)
+    edits: &'static [(&'static str, &'static str, &'static str)],
+    /// Where each problem is reported, in order: (file, marker with `^`), and a part of its
+    /// message.
+    problems: &'static [(&'static str, &'static str, &'static str)],
+}
+
+const BROKEN: &[Broken] = &[
+    Broken {
+        name: "a consumed event nobody publishes",
+        edits: &[(
+            "payment-service/msgen.yaml",
+            "subject: orders.order_cancelled",
+            "subject: shipping.parcel_lost",
+        )],
+        problems: &[(
+            "payment-service/msgen.yaml",
+            "subject: ^shipping.parcel_lost",
+            "no service of the system publishes `shipping.parcel_lost`",
+        )],
+    },
+    Broken {
+        name: "a subject misspelt by its consumer",
+        edits: &[(
+            "payment-service/msgen.yaml",
+            "subject: orders.order_cancelled",
+            "subject: orders.order_canceled",
+        )],
+        problems: &[(
+            "payment-service/msgen.yaml",
+            "subject: ^orders.order_canceled",
+            "did you mean `orders.order_cancelled`, which `order-service` publishes?",
+        )],
+    },
+    Broken {
+        name: "a payload field renamed by its producer",
+        edits: &[(
+            "payment-service/msgen.yaml",
+            "        order_id: uuid\n        amount: decimal",
+            "        order_ref: uuid\n        amount: decimal",
+        )],
+        problems: &[
+            (
+                "notification-service/msgen.yaml",
+                "        ^order_id: uuid",
+                "did you mean `order_ref`?",
+            ),
+            (
+                "order-service/msgen.yaml",
+                "      payload:\n        ^order_id: uuid\n        amount",
+                "`order-service` reads `order_id` from `PaymentSucceeded`, which `payment-service` does not publish",
+            ),
+        ],
+    },
+    Broken {
+        name: "a payload field's type changed by its producer",
+        edits: &[(
+            "payment-service/msgen.yaml",
+            "        amount: decimal",
+            "        amount: float",
+        )],
+        problems: &[
+            (
+                "notification-service/msgen.yaml",
+                "amount: ^decimal",
+                "`amount` is read as `decimal` here but published as `float` by `payment-service`",
+            ),
+            (
+                "order-service/msgen.yaml",
+                "        amount: ^decimal",
+                "published as `float`",
+            ),
+        ],
+    },
+    Broken {
+        name: "two producers of one subject",
+        edits: &[(
+            "order-service/msgen.yaml",
+            "  consume:\n",
+            "    OrderPaid:\n      subject: payments.payment_succeeded\n      payload:\n        order_id: uuid\n  consume:\n",
+        )],
+        problems: &[(
+            "order-service/msgen.yaml",
+            "    OrderPaid:\n      subject: ^payments.payment_succeeded",
+            "`payments.payment_succeeded` is published by both `payment-service` and `order-service`",
+        )],
+    },
+    Broken {
+        name: "two services on one port",
+        edits: &[("order-service/msgen.yaml", "port: 8082", "port: 8081")],
+        problems: &[(
+            "order-service/msgen.yaml",
+            "port: ^8081",
+            "`notification-service` and `order-service` both listen on port 8081",
+        )],
+    },
+    Broken {
+        name: "a port outside the system's range",
+        edits: &[("order-service/msgen.yaml", "port: 8082", "port: 9000")],
+        problems: &[(
+            "order-service/msgen.yaml",
+            "port: ^9000",
+            "outside the system's ports 8080-8089",
+        )],
+    },
+    Broken {
+        name: "`from:` naming no service of the system",
+        edits: &[(
+            "order-service/msgen.yaml",
+            "from: payment-service",
+            "from: payments-service",
+        )],
+        problems: &[(
+            "order-service/msgen.yaml",
+            "from: ^payments-service",
+            "did you mean `payment-service`?",
+        )],
+    },
+    Broken {
+        name: "`from:` naming another service than the producer",
+        edits: &[(
+            "order-service/msgen.yaml",
+            "from: payment-service",
+            "from: notification-service",
+        )],
+        problems: &[(
+            "order-service/msgen.yaml",
+            "from: ^notification-service",
+            "`payments.payment_succeeded` is published by `payment-service`, not by `notification-service`",
+        )],
+    },
+    Broken {
+        name: "an event consumed under another name",
+        edits: &[(
+            "order-service/msgen.yaml",
+            "    PaymentSucceeded:",
+            "    PaymentCompleted:",
+        )],
+        problems: &[(
+            "order-service/msgen.yaml",
+            "    ^PaymentCompleted:",
+            "envelopes of that type would go to `order-service`'s dead letters",
+        )],
+    },
+    Broken {
+        name: "a published field the consumer requires but the producer may leave out",
+        edits: &[(
+            "payment-service/msgen.yaml",
+            "reason: { type: string, optional: true }",
+            "reason: string",
+        )],
+        problems: &[(
+            "payment-service/msgen.yaml",
+            "^reason: string",
+            "`reason` is required here but optional where `order-service` publishes it",
+        )],
+    },
+    Broken {
+        name: "an enum value the consumer cannot read",
+        edits: &[
+            (
+                "order-service/msgen.yaml",
+                "        reason: { type: string, optional: true }\n  consume:",
+                "        reason: { type: string, optional: true }\n        by: { type: enum, values: [customer, shop] }\n  consume:",
+            ),
+            (
+                "payment-service/msgen.yaml",
+                "reason: { type: string, optional: true }",
+                "reason: { type: string, optional: true }\n        by: { type: enum, values: [customer] }",
+            ),
+        ],
+        problems: &[(
+            "payment-service/msgen.yaml",
+            "values: ^[customer]",
+            "`by` here cannot read `shop`, which `order-service` publishes",
+        )],
+    },
+    Broken {
+        name: "a service on another broker than the system's",
+        edits: &[(
+            "notification-service/msgen.yaml",
+            "broker: nats",
+            "broker: rabbitmq",
+        )],
+        problems: &[(
+            "notification-service/msgen.yaml",
+            "broker: ^rabbitmq",
+            "`notification-service` uses broker `rabbitmq`, but the services of the system exchange events over `nats`",
+        )],
+    },
+    Broken {
+        name: "routes a gateway could not tell apart",
+        edits: &[(
+            "order-service/msgen.yaml",
+            "path: /orders/{id}/cancel",
+            "path: /payments/{id}/cancel",
+        )],
+        problems: &[(
+            "order-service/msgen.yaml",
+            "path: ^/payments/{id}/cancel",
+            "`payment-service` and `order-service` both answer under `/api/v1/payments`",
+        )],
+    },
+    Broken {
+        name: "two services of one name",
+        edits: &[(
+            "order-service/msgen.yaml",
+            "service: order-service",
+            "service: payment-service",
+        )],
+        // In the order of the manifest's services.
+        problems: &[
+            (
+                "payment-service/msgen.yaml",
+                "from: ^order-service",
+                "`from: order-service` names no service of the system",
+            ),
+            (
+                "order-service/msgen.yaml",
+                "service: ^payment-service",
+                "two services of the system are named `payment-service`",
+            ),
+        ],
+    },
+    Broken {
+        name: "a listed service without a spec",
+        edits: &[(
+            "msgen-system.yaml",
+            "  - order-service\n",
+            "  - order-service\n  - inventory-service\n",
+        )],
+        problems: &[(
+            "msgen-system.yaml",
+            "  - ^inventory-service",
+            "`inventory-service` has no msgen.yaml",
+        )],
+    },
+];
+
+#[test]
+fn the_example_system_is_consistent() {
+    let manifest = root().join("examples/shop/msgen-system.yaml");
+    let output = msgen(
+        root(),
+        &["system", "check", "--manifest", manifest.to_str().unwrap()],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "the system `shop` is consistent: 3 service(s), 2 subject(s)\n"
+    );
+}
+
+#[test]
+fn each_broken_system_fails_at_the_files_and_lines_of_its_problems() {
+    for case in BROKEN {
+        let (_temp, dir) = shop();
+        for (file, from, to) in case.edits {
+            edit(&dir, file, from, to);
+        }
+        let output = msgen(&dir, &["system", "check"]);
+        let report = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{}: {report}", case.name);
+        assert_eq!(stdout(&output), "", "{}", case.name);
+        let expected: Vec<String> = case
+            .problems
+            .iter()
+            .map(|(file, marker, _)| location(&dir, file, marker))
+            .collect();
+        assert_eq!(reported(&report), expected, "{}: {report}", case.name);
+        for (_, _, message) in case.problems {
+            assert!(
+                report.contains(message),
+                "{}: `{message}` in {report}",
+                case.name
+            );
+        }
+        let count = case.problems.len();
+        let summary = match count {
+            1 => "error: 1 problem in the system of `msgen-system.yaml`\n".to_owned(),
+            n => format!("error: {n} problems in the system of `msgen-system.yaml`\n"),
+        };
+        assert!(report.ends_with(&summary), "{}: {report}", case.name);
+    }
+}
+
+#[test]
+fn a_problem_between_two_services_shows_both_files() {
+    let (_temp, dir) = shop();
+    edit(
+        &dir,
+        "payment-service/msgen.yaml",
+        "        amount: decimal",
+        "        amount: float",
+    );
+    let report = stderr(&msgen(&dir, &["system", "check"]));
+    let producer = location(&dir, "payment-service/msgen.yaml", "        amount: ^float");
+    assert_eq!(
+        places(&report),
+        [
+            [
+                location(&dir, "notification-service/msgen.yaml", "amount: ^decimal"),
+                producer.clone(),
+            ],
+            [
+                location(&dir, "order-service/msgen.yaml", "        amount: ^decimal"),
+                producer,
+            ],
+        ],
+        "{report}"
+    );
+    assert!(report.contains("----- published as `float`"), "{report}");
+}
+
+#[test]
+fn spec_problems_of_every_service_are_reported_together() {
+    let (_temp, dir) = shop();
+    edit(
+        &dir,
+        "order-service/msgen.yaml",
+        "type: decimal, min: 0",
+        "type: decimall, min: 0",
+    );
+    edit(
+        &dir,
+        "notification-service/msgen.yaml",
+        "port: 8081",
+        "port: 0",
+    );
+    let output = msgen(&dir, &["system", "check"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = stderr(&output);
+    assert_eq!(
+        reported(&report),
+        [
+            location(&dir, "notification-service/msgen.yaml", "port: ^0"),
+            location(&dir, "order-service/msgen.yaml", "type: ^decimall"),
+        ],
+        "{report}"
+    );
+}
+
+#[test]
+fn a_broken_manifest_is_reported_at_its_lines() {
+    let (_temp, dir) = shop();
+    edit(&dir, "msgen-system.yaml", "broker: nats", "brokr: nats");
+    edit(
+        &dir,
+        "msgen-system.yaml",
+        "ports: 8080-8089",
+        "ports: 8089-8080",
+    );
+    let output = msgen(&dir, &["system", "check"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = stderr(&output);
+    assert_eq!(
+        reported(&report),
+        [
+            location(&dir, "msgen-system.yaml", "^brokr: nats"),
+            location(&dir, "msgen-system.yaml", "ports: ^8089-8080"),
+        ],
+        "{report}"
+    );
+    assert!(report.contains("did you mean `broker`?"), "{report}");
+}
+
+#[test]
+fn the_example_systems_page_is_up_to_date() {
+    let manifest = root().join("examples/shop/msgen-system.yaml");
+    let output = msgen(
+        root(),
+        &[
+            "system",
+            "graph",
+            "--check",
+            "--manifest",
+            manifest.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "examples/shop/SYSTEM.md is stale; run `msgen system graph` in examples/shop: {}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_graph_draws_every_service_subject_and_arrow() {
+    let (_temp, dir) = shop();
+    let json = stdout(&msgen(&dir, &["system", "graph", "--format", "json"]));
+    let graph: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(graph["system"], "shop");
+    let services: Vec<&str> = graph["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(services, SERVICES);
+    let cancelled = &graph["subjects"][0];
+    assert_eq!(cancelled["subject"], "orders.order_cancelled");
+    assert_eq!(
+        cancelled["publishers"],
+        serde_json::json!(["order-service"])
+    );
+    assert_eq!(
+        cancelled["consumers"],
+        serde_json::json!(["payment-service"])
+    );
+    let succeeded = &graph["subjects"][1];
+    assert_eq!(
+        succeeded["consumers"],
+        serde_json::json!(["notification-service", "order-service"])
+    );
+    assert_eq!(graph["services"][2]["database"]["name"], "order_service");
+
+    let mermaid = stdout(&msgen(&dir, &["system", "graph", "--format", "mermaid"]));
+    assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
+    assert!(
+        mermaid.contains("svc_order_service -- publishes --> subject_1"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("subject_1 -- consumed by --> svc_payment_service"),
+        "{mermaid}"
+    );
+    let dot = stdout(&msgen(&dir, &["system", "graph", "--format", "dot"]));
+    assert!(dot.starts_with("digraph \"shop\" {"), "{dot}");
+    assert!(
+        dot.contains("\"service:payment-service\" -> \"subject:payments.payment_succeeded\""),
+        "{dot}"
+    );
+    assert_eq!(dot.matches('{').count(), dot.matches('}').count(), "{dot}");
+
+    // The page is written, then up to date; a changed spec makes it stale.
+    assert!(msgen(&dir, &["system", "graph", "--check"]).status.code() == Some(1));
+    assert!(msgen(&dir, &["system", "graph"]).status.success());
+    let page = fs::read_to_string(dir.join("SYSTEM.md")).unwrap();
+    assert!(page.contains("```mermaid\nflowchart LR\n"), "{page}");
+    assert!(msgen(&dir, &["system", "graph", "--check"])
+        .status
+        .success());
+    edit(&dir, "order-service/msgen.yaml", "port: 8082", "port: 8083");
+    let stale = msgen(&dir, &["system", "graph", "--check"]);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(stderr(&stale).contains("out of date"), "{}", stderr(&stale));
+}
+
+#[test]
+fn new_services_join_the_system_they_are_created_in() {
+    let temp = tempfile::tempdir().unwrap();
+    let created = msgen(temp.path(), &["system", "new", "market"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let dir = temp.path().join("market");
+    assert!(stdout(&created).contains("msgen-system.yaml"));
+
+    // An empty system is consistent.
+    let empty = msgen(&dir, &["system", "check"]);
+    assert!(empty.status.success(), "{}", stderr(&empty));
+
+    for service in ["catalog-service", "basket-service"] {
+        let output = msgen(&dir, &["new", service]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(stdout(&output).contains("added"), "{}", stdout(&output));
+    }
+    for (service, spec) in [
+        ("payment-service", "examples/payment-service.yaml"),
+        ("order-service", "examples/shop/order-service/msgen.yaml"),
+    ] {
+        let spec = root().join(spec);
+        let output = msgen(&dir, &["new", service, "--spec", spec.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+
+    let manifest = fs::read_to_string(dir.join("msgen-system.yaml")).unwrap();
+    assert!(
+        manifest.ends_with(
+            "services: [catalog-service, basket-service, payment-service, order-service]\n"
+        ),
+        "{manifest}"
+    );
+    let spec = |service: &str| fs::read_to_string(dir.join(service).join("msgen.yaml")).unwrap();
+    // The first keeps the starter's port and base path; the second takes the next free port and
+    // a base path of its own, as the starter's routes are the first one's; each the system's
+    // broker.
+    assert!(spec("catalog-service").contains("\nport: 8080\n"));
+    assert!(spec("catalog-service").contains("\nbase_path: /api/v1\n"));
+    assert!(spec("basket-service").contains("\nport: 8081\n"));
+    assert!(spec("basket-service").contains("\nbase_path: /basket-service\n"));
+    // The payment service's spec asks for 8080 and the order service's for 8082, taken by then;
+    // their own base paths stay, as their routes are theirs.
+    assert!(spec("payment-service").contains("\nport: 8082\n"));
+    assert!(spec("order-service").contains("\nport: 8083\n"));
+    assert!(spec("order-service").contains("\nbase_path: /api/v1\n"));
+    for service in [
+        "catalog-service",
+        "basket-service",
+        "payment-service",
+        "order-service",
+    ] {
+        assert!(spec(service).contains("\nbroker: nats"), "{service}");
+    }
+    let check = msgen(&dir, &["system", "check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+
+    // A second system of the same name is refused, and nothing is written.
+    let again = msgen(temp.path(), &["system", "new", "market"]);
+    assert_eq!(again.status.code(), Some(2));
+    let bad = msgen(temp.path(), &["system", "new", "Market"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("not kebab-case"), "{}", stderr(&bad));
+    assert!(!temp.path().join("Market").exists());
+}
+
+#[test]
+fn the_system_copies_of_the_examples_are_the_examples() {
+    // Only their database and broker differ, so that the system's services exchange events.
+    for service in ["payment-service", "notification-service"] {
+        let body = |text: String| -> Vec<String> {
+            text.lines()
+                .skip_while(|l| l.starts_with('#'))
+                .filter(|l| !l.starts_with("database:") && !l.starts_with("broker:"))
+                .map(str::to_owned)
+                .collect()
+        };
+        let alone =
+            body(fs::read_to_string(root().join(format!("examples/{service}.yaml"))).unwrap());
+        let in_system = body(
+            fs::read_to_string(root().join(format!("examples/shop/{service}/msgen.yaml"))).unwrap(),
+        );
+        assert_eq!(alone, in_system, "examples/shop/{service}/msgen.yaml");
+    }
+}
