@@ -69,18 +69,8 @@ enum Command {
         /// The spec to generate from.
         #[arg(long, default_value = "msgen.yaml")]
         spec: PathBuf,
-        /// Write nothing; exit 1 and list what is out of date if anything is (for CI).
-        #[arg(long, conflicts_with = "dry_run")]
-        check: bool,
-        /// Write nothing; print what would be done to each file.
-        #[arg(long)]
-        dry_run: bool,
-        /// With --check or --dry-run: print the changes as a unified diff.
-        #[arg(long)]
-        diff: bool,
-        /// Allow migrations that drop tables or columns.
-        #[arg(long)]
-        allow_destructive: bool,
+        #[command(flatten)]
+        how: GenerateArgs,
     },
     /// Print what `msgen generate` would do to each file, writing nothing.
     Plan {
@@ -115,6 +105,38 @@ enum Command {
     },
 }
 
+/// How `generate` and `system generate` go about it.
+#[derive(Debug, clap::Args)]
+struct GenerateArgs {
+    /// Write nothing; exit 1 and list what is out of date if anything is (for CI).
+    #[arg(long, conflicts_with = "dry_run")]
+    check: bool,
+    /// Write nothing; print what would be done to each file.
+    #[arg(long)]
+    dry_run: bool,
+    /// With --check or --dry-run: print the changes as a unified diff.
+    #[arg(long)]
+    diff: bool,
+    /// Allow migrations that drop tables or columns.
+    #[arg(long)]
+    allow_destructive: bool,
+}
+
+impl GenerateArgs {
+    fn options(&self, verbosity: Verbosity) -> Options {
+        Options {
+            mode: match (self.check, self.dry_run) {
+                (true, _) => Mode::Check,
+                (_, true) => Mode::DryRun,
+                _ => Mode::Write,
+            },
+            diff: self.diff,
+            allow_destructive: self.allow_destructive,
+            verbosity,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum SystemCommand {
     /// Create a folder for a new system, with its manifest; `msgen new` inside it adds services.
@@ -130,6 +152,14 @@ enum SystemCommand {
         /// The system manifest.
         #[arg(long, default_value = system::manifest::FILE)]
         manifest: PathBuf,
+    },
+    /// Bring every service in line with its msgen.yaml, and write the system's own files.
+    Generate {
+        /// The system manifest.
+        #[arg(long, default_value = system::manifest::FILE)]
+        manifest: PathBuf,
+        #[command(flatten)]
+        how: GenerateArgs,
     },
     /// Draw the system: write SYSTEM.md beside the manifest, or print one format.
     Graph {
@@ -238,26 +268,7 @@ fn execute(command: Command, verbosity: Verbosity) -> anyhow::Result<()> {
             dir.as_deref(),
             verbosity,
         ),
-        Command::Generate {
-            spec,
-            check,
-            dry_run,
-            diff,
-            allow_destructive,
-        } => {
-            let mode = match (check, dry_run) {
-                (true, _) => Mode::Check,
-                (_, true) => Mode::DryRun,
-                _ => Mode::Write,
-            };
-            let options = Options {
-                mode,
-                diff,
-                allow_destructive,
-                verbosity,
-            };
-            generate(Path::new("."), &spec, &options)
-        }
+        Command::Generate { spec, how } => generate(Path::new("."), &spec, &how.options(verbosity)),
         Command::Plan {
             spec,
             diff,
@@ -332,6 +343,9 @@ fn system_command(command: SystemCommand, verbosity: Verbosity) -> anyhow::Resul
             }
             Ok(())
         }
+        SystemCommand::Generate { manifest, how } => {
+            system_generate(&manifest, &how.options(verbosity))
+        }
         SystemCommand::Graph {
             manifest,
             format,
@@ -384,6 +398,47 @@ fn system_command(command: SystemCommand, verbosity: Verbosity) -> anyhow::Resul
             Ok(())
         }
     }
+}
+
+/// Regenerates every service of a system and writes the system's own files: everything is
+/// planned first, so that a refused change in any service leaves every folder as it was.
+fn system_generate(manifest: &Path, options: &Options) -> anyhow::Result<()> {
+    let system = load_system(manifest)?;
+    let problems = system.problems();
+    if !problems.is_empty() {
+        eprint!("{}", problems.render(colored_stderr()));
+        eprintln!(
+            "error: a system with problems between its services is not generated; fix them first"
+        );
+        return Err(Reported.into());
+    }
+    let mut planned = Vec::new();
+    for member in &system.members {
+        let root = system.root.join(&member.folder.value);
+        let state = State::load(&root)?.unwrap_or_default();
+        let source = &system.files[member.file];
+        let mut service = plan_service(&root, source, &member.valid, state, options)?;
+        service.prefix = format!("{}/", member.folder.value);
+        planned.push(service);
+    }
+    let files = system::generate::files(&system)?;
+    let state = State::load(&system.root)?.unwrap_or_default();
+    let bases = plan::Bases::load(&system.root, &state)?;
+    let plan = plan::plan(&system.root, files, &state, &bases, &system.files[0].text)?;
+    planned.push(Planned {
+        root: system.root.clone(),
+        prefix: String::new(),
+        plan,
+        state,
+    });
+    carry_out(
+        &planned,
+        options,
+        &format!(
+            "out of date with {}: run `msgen system generate`",
+            manifest.display()
+        ),
+    )
 }
 
 /// Loads a system, reporting the problems of its manifest and specs.
@@ -732,6 +787,32 @@ fn write_service(
     state: &State,
     options: &Options,
 ) -> anyhow::Result<()> {
+    let planned = plan_service(root, source, valid, state.clone(), options)?;
+    let check = format!(
+        "out of date with {}: run `msgen generate`",
+        source.name.display()
+    );
+    carry_out(&[planned], options, &check)
+}
+
+/// What regeneration does in one folder: a service's files, or a system's own.
+struct Planned {
+    root: PathBuf,
+    /// Put before each path in reports: the service's folder in a system, else nothing.
+    prefix: String,
+    plan: plan::Plan,
+    /// What the folder's `.msgen/` recorded before.
+    state: State,
+}
+
+/// Renders a service and decides what to do with each of its files, writing nothing.
+fn plan_service(
+    root: &Path,
+    source: &Source,
+    valid: &spec::ValidSpec,
+    state: State,
+    options: &Options,
+) -> anyhow::Result<Planned> {
     let service = ir::lower(valid);
     let previous = render::Previous {
         schema: state.schema.clone(),
@@ -742,25 +823,48 @@ fn write_service(
         render::RenderError::Migration(refused) => refusal(source, valid.names(), &refused),
         other => other.into(),
     })?;
-    let bases = plan::Bases::load(root, state)?;
-    let mut plan = plan::plan(root, output.files, state, &bases, &source.text)?;
+    let bases = plan::Bases::load(root, &state)?;
+    let mut plan = plan::plan(root, output.files, &state, &bases, &source.text)?;
     plan.state.schema = Some(output.schema);
-    report(&plan, options);
-    let changes = plan.changes().count();
+    Ok(Planned {
+        root: root.to_path_buf(),
+        prefix: String::new(),
+        plan,
+        state,
+    })
+}
+
+/// Reports every plan, then carries them out as `options` say: nothing for a dry run, a
+/// failure naming what is out of date (`out_of_date`) for `--check`, else every plan written,
+/// one folder after the other, with the conflicts left to resolve reported at the end.
+fn carry_out(planned: &[Planned], options: &Options, out_of_date: &str) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for p in planned {
+        text.push_str(&report(&p.plan, &p.prefix, options));
+    }
+    let files: usize = planned.iter().map(|p| p.plan.entries.len()).sum();
+    if text.is_empty() && options.mode == Mode::DryRun {
+        text = format!("nothing to change: {files} files are up to date with the spec\n");
+    }
+    out(&text);
+    let changes: usize = planned.iter().map(|p| p.plan.changes().count()).sum();
     match options.mode {
         Mode::DryRun => return Ok(()),
         Mode::Check if changes > 0 => {
-            return Err(Unfinished(format!(
-                "{changes} file(s) out of date with {}: run `msgen generate`",
-                source.name.display()
-            ))
-            .into())
+            return Err(Unfinished(format!("{changes} file(s) {out_of_date}")).into())
         }
         Mode::Check => return Ok(()),
         Mode::Write => {}
     }
-    plan::apply(root, &plan, state)?;
-    let conflicts: Vec<&str> = plan.conflicts().map(|e| e.path.as_str()).collect();
+    let mut conflicts: Vec<String> = Vec::new();
+    for p in planned {
+        plan::apply(&p.root, &p.plan, &p.state)?;
+        conflicts.extend(
+            p.plan
+                .conflicts()
+                .map(|e| format!("{}{}", p.prefix, e.path)),
+        );
+    }
     if !conflicts.is_empty() {
         return Err(Unfinished(format!(
             "{} file(s) have conflicts to resolve (marked with <<<<<<< and >>>>>>>): {}",
@@ -815,13 +919,13 @@ fn last_migration_number(root: &Path) -> usize {
         .unwrap_or(0)
 }
 
-/// One line per file that changes (every file with --verbose or a dry run), and diffs, on
-/// stdout: what a command did or would do is its result.
-fn report(plan: &plan::Plan, options: &Options) {
-    if options.verbosity == Verbosity::Quiet && options.mode == Mode::Write {
-        return;
-    }
+/// One line per file that changes (every file with --verbose or a dry run), and diffs, for
+/// stdout: what a command did or would do is its result. Paths start with `prefix`.
+fn report(plan: &plan::Plan, prefix: &str, options: &Options) -> String {
     let mut out = String::new();
+    if options.verbosity == Verbosity::Quiet && options.mode == Mode::Write {
+        return out;
+    }
     for entry in &plan.entries {
         let shown = entry.action.changes()
             || entry.note.is_some()
@@ -829,24 +933,21 @@ fn report(plan: &plan::Plan, options: &Options) {
         if !shown {
             continue;
         }
-        out.push_str(&format!("{:>9}  {}", entry.action.to_string(), entry.path));
+        let path = format!("{prefix}{}", entry.path);
+        out.push_str(&format!("{:>9}  {path}", entry.action.to_string()));
         if let Some(note) = &entry.note {
             out.push_str(&format!("  ({note})"));
         }
         out.push('\n');
         if options.diff && entry.action.changes() {
             out.push_str(&unified_diff(
-                &entry.path,
+                &path,
                 entry.old.as_deref().unwrap_or_default(),
                 entry.new.as_deref().unwrap_or_default(),
             ));
         }
     }
-    if out.is_empty() && options.mode == Mode::DryRun {
-        let files = plan.entries.len();
-        out = format!("nothing to change: {files} files are up to date with the spec\n");
-    }
-    self::out(&out);
+    out
 }
 
 /// Writes a command's result to stdout. A reader that stops early (`msgen plan --diff | head`)

@@ -5,6 +5,8 @@
 //! Kubernetes schemas by `kubernetes-validate`, and the other files are parsed and checked for
 //! what they must contain. No cargo build of the generated service happens here.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,6 +14,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 use serde_yaml::Value;
+use support::kubernetes_validate;
 
 /// Every database, and each broker once, on the payment example.
 const VARIANTS: [(&str, &str); 5] = [
@@ -35,8 +38,6 @@ const DEPLOY_FILES: [&str; 9] = [
     "deploy/k8s/configmap.yaml",
     "deploy/k8s/hpa.yaml",
 ];
-
-const INSTALL: &str = "python3 -m pip install kubernetes-validate";
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/payment-service.yaml")
@@ -226,42 +227,6 @@ fn install_step_installs_or_says_why_not(job: &Value, what: &str) {
             "{what}"
         );
     }
-}
-
-/// Runs kubernetes-validate on `files`; every document must pass (a kind it has no schema
-/// for is only a warning to it, and a failure here).
-fn kubernetes_validate(files: &[PathBuf], documents: usize, version: Option<&str>, what: &str) {
-    let mut command = Command::new("kubernetes-validate");
-    command.arg("--strict");
-    if let Some(version) = version {
-        command.args(["--kubernetes-version", version]);
-    }
-    let output = match command.args(files).output() {
-        Ok(output) => output,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => panic!(
-            "kubernetes-validate is not installed; it validates the generated Kubernetes \
-             manifests offline. Install it with `{INSTALL}`."
-        ),
-        Err(err) => panic!("cannot run kubernetes-validate: {err}"),
-    };
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "kubernetes-validate rejected the manifests ({what}):\n{stdout}{stderr}"
-    );
-    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert!(
-        lines
-            .iter()
-            .all(|l| l.starts_with("INFO ") && l.contains(" passed ")),
-        "kubernetes-validate did not pass every document ({what}):\n{stdout}{stderr}"
-    );
-    assert_eq!(
-        lines.len(),
-        documents,
-        "kubernetes-validate checked every document ({what}):\n{stdout}"
-    );
 }
 
 #[test]

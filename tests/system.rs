@@ -610,3 +610,371 @@ fn the_system_copies_of_the_examples_are_the_examples() {
         assert_eq!(alone, in_system, "examples/shop/{service}/msgen.yaml");
     }
 }
+
+/// Every file under `dir` with its contents, by path relative to it (`.msgen/` left out).
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walk(dir)
+        .into_iter()
+        .filter(|(path, _)| !path.contains(".msgen/"))
+        .collect()
+}
+
+fn walk(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        for entry in fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((relative, fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+fn yaml(path: &Path) -> serde_json::Value {
+    let text = fs::read_to_string(path).unwrap();
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Runs Backstage's catalog model on `files` (tests/support/catalog-validate.mjs).
+fn catalog_validate(files: &[PathBuf]) -> String {
+    const INSTALL: &str = "npm ci --prefix tools/catalog";
+    let script = root().join("tests/support/catalog-validate.mjs");
+    let output = match std::process::Command::new("node")
+        .arg(&script)
+        .args(files)
+        .output()
+    {
+        Ok(output) => output,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => panic!(
+            "node is not installed; it runs Backstage's catalog model. Install Node.js 20 or \
+             later, then run `{INSTALL}`."
+        ),
+        Err(err) => panic!("cannot run node: {err}"),
+    };
+    let text = format!("{}{}", stdout(&output), stderr(&output));
+    assert_ne!(
+        output.status.code(),
+        Some(2),
+        "the catalog validator could not run; install it with `{INSTALL}`:\n{text}"
+    );
+    assert!(output.status.success(), "{text}");
+    text
+}
+
+#[test]
+fn system_generate_writes_every_service_and_the_systems_own_files() {
+    let (_temp, dir) = shop();
+    let output = msgen(&dir, &["system", "generate"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed = stdout(&output);
+    for service in SERVICES {
+        for file in [
+            "Cargo.toml",
+            "src/main.rs",
+            "openapi.yaml",
+            "asyncapi.yaml",
+            ".msgen/state.json",
+        ] {
+            assert!(dir.join(service).join(file).is_file(), "{service}/{file}");
+        }
+        assert!(
+            listed.contains(&format!("   create  {service}/src/main.rs\n")),
+            "{listed}"
+        );
+        // The same files `msgen new` writes for the service.
+        let alone = tempfile::tempdir().unwrap();
+        let spec = dir.join(service).join("msgen.yaml");
+        let created = msgen(
+            alone.path(),
+            &["new", service, "--spec", spec.to_str().unwrap()],
+        );
+        assert!(created.status.success(), "{}", stderr(&created));
+        let mut expected = tree(&alone.path().join(service));
+        let mut written = tree(&dir.join(service));
+        written
+            .remove("catalog-info.yaml")
+            .expect("the service's catalog entry");
+        expected.remove("msgen.yaml");
+        written.remove("msgen.yaml");
+        assert_eq!(
+            expected.keys().collect::<Vec<_>>(),
+            written.keys().collect::<Vec<_>>(),
+            "{service}"
+        );
+        assert!(expected == written, "{service}: the files of `msgen new`");
+    }
+    for file in [
+        "compose.yaml",
+        "deploy/kustomization.yaml",
+        "catalog-info.yaml",
+        ".msgen/state.json",
+    ] {
+        assert!(dir.join(file).is_file(), "{file}");
+    }
+
+    // Nothing to do the second time, and --check agrees.
+    let again = msgen(&dir, &["system", "generate"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(stdout(&again), "");
+    let check = msgen(&dir, &["system", "generate", "--check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+}
+
+#[test]
+fn the_systems_compose_file_runs_every_service_on_one_server_and_broker() {
+    let (_temp, dir) = shop();
+    assert!(msgen(&dir, &["system", "generate"]).status.success());
+    let compose = yaml(&dir.join("compose.yaml"));
+
+    // The Compose Specification's own schema accepts it.
+    let schema: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(root().join("tests/schemas/compose-spec.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft7::new(&schema).expect("the compose schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&compose)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "compose.yaml:\n{}", errors.join("\n"));
+
+    let services = compose["services"].as_object().unwrap();
+    let names: Vec<&str> = services.keys().map(String::as_str).collect();
+    assert_eq!(names, [SERVICES.as_slice(), &["postgres", "nats"]].concat());
+    let mut databases = Vec::new();
+    for (service, port) in SERVICES.iter().zip([8080, 8081, 8082]) {
+        let s = &services[*service];
+        assert_eq!(s["build"], format!("./{service}"));
+        assert_eq!(s["ports"][0], format!("{port}:{port}"));
+        let env = &s["environment"];
+        assert_eq!(env["PORT"], port.to_string());
+        assert_eq!(env["NATS_URL"], "nats://nats:4222");
+        let url = env["DATABASE_URL"].as_str().unwrap();
+        assert!(
+            url.starts_with("postgres://postgres:postgres@postgres:5432/"),
+            "{url}"
+        );
+        databases.push(url.rsplit('/').next().unwrap().to_owned());
+        assert_eq!(s["depends_on"]["postgres"]["condition"], "service_healthy");
+        assert!(s["depends_on"]["nats"].is_object(), "{service}");
+    }
+    // One server, a database per service.
+    assert_eq!(
+        databases,
+        ["payment_service", "notification_service", "order_service"]
+    );
+    assert_eq!(services["nats"]["command"][0], "-js");
+}
+
+#[test]
+fn the_systems_catalog_describes_every_service_and_the_apis_between_them() {
+    let (_temp, dir) = shop();
+    assert!(msgen(&dir, &["system", "generate"]).status.success());
+    let mut files = vec![dir.join("catalog-info.yaml")];
+    files.extend(
+        SERVICES
+            .iter()
+            .map(|s| dir.join(s).join("catalog-info.yaml")),
+    );
+    let validated = catalog_validate(&files);
+    assert_eq!(validated.lines().count(), 2 + 3 + 3 + 2, "{validated}");
+
+    let mut documents = Vec::new();
+    for file in &files {
+        let text = fs::read_to_string(file).unwrap();
+        for document in serde_yaml::Deserializer::from_str(&text) {
+            let value: serde_json::Value = serde::Deserialize::deserialize(document).unwrap();
+            documents.push(value);
+        }
+    }
+    let of_kind = |kind: &str| -> Vec<&serde_json::Value> {
+        documents.iter().filter(|d| d["kind"] == kind).collect()
+    };
+    let apis: Vec<&str> = of_kind("API")
+        .iter()
+        .map(|a| a["metadata"]["name"].as_str().unwrap())
+        .collect();
+    let system = of_kind("System");
+    assert_eq!(system[0]["metadata"]["name"], "shop");
+    let location = of_kind("Location");
+    for target in location[0]["spec"]["targets"].as_array().unwrap() {
+        assert!(dir.join(target.as_str().unwrap()).is_file(), "{target}");
+    }
+    let components = of_kind("Component");
+    assert_eq!(components.len(), 3);
+    for component in &components {
+        assert_eq!(component["spec"]["system"], "shop");
+        for key in ["providesApis", "consumesApis"] {
+            for api in component["spec"][key].as_array().into_iter().flatten() {
+                assert!(apis.contains(&api.as_str().unwrap()), "{key} {api}");
+            }
+        }
+    }
+    let consumed = |name: &str| -> serde_json::Value {
+        components
+            .iter()
+            .find(|c| c["metadata"]["name"] == name)
+            .unwrap()["spec"]["consumesApis"]
+            .clone()
+    };
+    assert_eq!(
+        consumed("payment-service"),
+        serde_json::json!(["order-service-events"])
+    );
+    assert_eq!(
+        consumed("notification-service"),
+        serde_json::json!(["payment-service-events"])
+    );
+    assert_eq!(
+        consumed("order-service"),
+        serde_json::json!(["payment-service-events"])
+    );
+    // Each API's definition is the service's document.
+    for api in of_kind("API") {
+        let definition = api["spec"]["definition"]["$text"].as_str().unwrap();
+        let service = api["metadata"]["name"]
+            .as_str()
+            .unwrap()
+            .rsplit_once('-')
+            .unwrap()
+            .0;
+        assert!(dir.join(service).join(definition).is_file(), "{definition}");
+    }
+}
+
+#[test]
+fn the_systems_overlay_deploys_every_service_from_its_base() {
+    let (_temp, dir) = shop();
+    assert!(msgen(&dir, &["system", "generate"]).status.success());
+    let overlay = yaml(&dir.join("deploy/kustomization.yaml"));
+    assert_eq!(overlay["kind"], "Kustomization");
+    let resources: Vec<&str> = overlay["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(resources.len(), SERVICES.len());
+    for (resource, service) in resources.iter().zip(SERVICES) {
+        assert_eq!(*resource, format!("../{service}/deploy/k8s"));
+        assert!(dir
+            .join("deploy")
+            .join(resource)
+            .join("kustomization.yaml")
+            .is_file());
+    }
+    assert_eq!(
+        overlay["labels"][0]["pairs"]["app.kubernetes.io/part-of"],
+        "shop"
+    );
+    assert_eq!(overlay["labels"][0]["includeSelectors"], false);
+    // kustomize itself, when kubectl is here.
+    match std::process::Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir.join("deploy"))
+        .output()
+    {
+        Ok(output) => {
+            assert!(output.status.success(), "{}", stderr(&output));
+            let built = stdout(&output);
+            let mut deployments = Vec::new();
+            for document in serde_yaml::Deserializer::from_str(&built) {
+                let value: serde_json::Value = serde::Deserialize::deserialize(document).unwrap();
+                if value["kind"] == "Deployment" {
+                    assert_eq!(
+                        value["metadata"]["labels"]["app.kubernetes.io/part-of"],
+                        "shop"
+                    );
+                    deployments.push(value["metadata"]["name"].as_str().unwrap().to_owned());
+                }
+            }
+            assert_eq!(deployments.len(), SERVICES.len(), "{built}");
+            let file = dir.join("kustomize-build.yaml");
+            fs::write(&file, &built).unwrap();
+            let documents = serde_yaml::Deserializer::from_str(&built).count();
+            support::kubernetes_validate(&[file], documents, None, "the system's overlay");
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("kubectl is not installed: the kustomize build is not checked");
+        }
+        Err(err) => panic!("cannot run kubectl: {err}"),
+    }
+}
+
+#[test]
+fn system_generate_keeps_edits_and_writes_nothing_when_a_service_refuses_a_change() {
+    let (_temp, dir) = shop();
+    assert!(msgen(&dir, &["system", "generate"]).status.success());
+    // A team's edit to the system's compose file is kept when the system changes.
+    let compose = dir.join("compose.yaml");
+    let edited = fs::read_to_string(&compose).unwrap().replacen(
+        "      RUST_LOG: info\n",
+        "      RUST_LOG: debug\n",
+        1,
+    );
+    fs::write(&compose, &edited).unwrap();
+    edit(&dir, "order-service/msgen.yaml", "port: 8082", "port: 8083");
+    let output = msgen(&dir, &["system", "generate"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("compose.yaml"),
+        "{}",
+        stdout(&output)
+    );
+    let merged = fs::read_to_string(&compose).unwrap();
+    assert!(merged.contains("RUST_LOG: debug"), "{merged}");
+    assert!(merged.contains("\"8083:8083\""), "{merged}");
+
+    // A change one service refuses (a required field without a default, for stored orders)
+    // leaves every folder as it was, the other services' changes included.
+    let before = tree(&dir);
+    edit(
+        &dir,
+        "payment-service/msgen.yaml",
+        "port: 8080",
+        "port: 8084",
+    );
+    edit(
+        &dir,
+        "order-service/msgen.yaml",
+        "      cancel_reason:",
+        "      priority: int\n      cancel_reason:",
+    );
+    let refused = msgen(&dir, &["system", "generate"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("order-service/msgen.yaml:"),
+        "{}",
+        stderr(&refused)
+    );
+    let mut after = tree(&dir);
+    for file in ["payment-service/msgen.yaml", "order-service/msgen.yaml"] {
+        after.insert(file.to_owned(), before[file].clone());
+    }
+    assert!(before == after, "a refused change wrote something");
+}
+
+#[test]
+fn a_system_with_problems_is_not_generated() {
+    let (_temp, dir) = shop();
+    edit(&dir, "order-service/msgen.yaml", "port: 8082", "port: 8081");
+    let before = tree(&dir);
+    let output = msgen(&dir, &["system", "generate"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("both listen on port 8081"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(before == tree(&dir));
+}

@@ -229,6 +229,7 @@ fn the_schema_accepts_every_valid_spec() {
     let mut paths = specs("tests/specs/valid");
     paths.push(root().join("examples/payment-service.yaml"));
     paths.push(root().join("examples/notification-service.yaml"));
+    paths.push(root().join("examples/shop/order-service/msgen.yaml"));
     for path in paths {
         let instance = yaml_to_json(&path);
         let errors: Vec<String> = validator

@@ -23,22 +23,17 @@ if ! cmp -s tools/requirements.txt "$venv/requirements.txt"; then
 fi
 export PATH="$venv/bin:$PATH"
 
-# AsyncAPI documents: @asyncapi/parser at the version tools/asyncapi/package-lock.json pins.
-stamp=tools/asyncapi/node_modules/.installed-from-package-lock.json
-if ! cmp -s tools/asyncapi/package-lock.json "$stamp"; then
-    say "installing @asyncapi/parser into tools/asyncapi/node_modules"
-    npm ci --prefix tools/asyncapi --silent --no-audit --no-fund
-    cp tools/asyncapi/package-lock.json "$stamp"
-fi
-
-# The OpenID Connect provider the end-to-end tests get tokens from: oidc-provider at the version
-# tools/oidc/package-lock.json pins.
-stamp=tools/oidc/node_modules/.installed-from-package-lock.json
-if ! cmp -s tools/oidc/package-lock.json "$stamp"; then
-    say "installing oidc-provider into tools/oidc/node_modules"
-    npm ci --prefix tools/oidc --silent --no-audit --no-fund
-    cp tools/oidc/package-lock.json "$stamp"
-fi
+# The npm packages the tests run, each at the versions its package-lock.json pins: the AsyncAPI
+# parser (asyncapi.yaml), Backstage's catalog model (catalog-info.yaml) and the OpenID Connect
+# provider the end-to-end tests get tokens from.
+for tool in asyncapi catalog oidc; do
+    stamp=tools/$tool/node_modules/.installed-from-package-lock.json
+    if ! cmp -s "tools/$tool/package-lock.json" "$stamp"; then
+        say "installing the packages of tools/$tool into tools/$tool/node_modules"
+        npm ci --prefix "tools/$tool" --silent --no-audit --no-fund
+        cp "tools/$tool/package-lock.json" "$stamp"
+    fi
+done
 
 # zsh and fish, whose completion scripts tests/cli.rs loads (bash is here already).
 missing=$(for shell in zsh fish; do command -v "$shell" >/dev/null || echo "$shell"; done)

@@ -10,7 +10,14 @@ pub const FILE: &str = "msgen-system.yaml";
 /// The ports `msgen system new` gives a system, and the range of one whose manifest names none.
 pub const DEFAULT_PORTS: (u16, u16) = (8080, 8099);
 
-const KEYS: [&str; 5] = ["system", "description", "broker", "ports", "services"];
+const KEYS: [&str; 6] = [
+    "system",
+    "description",
+    "owner",
+    "broker",
+    "ports",
+    "services",
+];
 
 /// A decoded system manifest.
 #[derive(Debug, Clone)]
@@ -18,6 +25,9 @@ pub struct Manifest {
     /// The system's name, kebab-case.
     pub name: Spanned<String>,
     pub description: Option<Spanned<String>>,
+    /// Who owns the system and its services in a software catalog: a Backstage entity
+    /// reference (`shop-team`, `group:default/shop-team`).
+    pub owner: Option<Spanned<String>>,
     /// The broker every service with events uses.
     pub broker: Option<Spanned<Broker>>,
     /// The range every service's port is in, both ends included.
@@ -27,10 +37,22 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// The system's owner in a software catalog: `owner:`, or [`default_owner`].
+    pub fn owner(&self) -> String {
+        self.owner
+            .as_ref()
+            .map_or_else(|| default_owner(&self.name.value), |o| o.value.clone())
+    }
+
     /// The range of ports the services may use.
     pub fn port_range(&self) -> (u16, u16) {
         self.ports.as_ref().map_or(DEFAULT_PORTS, |p| p.value)
     }
+}
+
+/// The owner of a system whose manifest names none: `<system>-team`.
+pub fn default_owner(system: &str) -> String {
+    format!("{system}-team")
 }
 
 /// Reads a manifest, or every problem of its shape.
@@ -48,6 +70,7 @@ pub fn decode(source: &Source) -> Result<Manifest, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut name = None;
     let mut description = None;
+    let mut owner = None;
     let mut broker = None;
     let mut ports = None;
     let mut services = None;
@@ -56,6 +79,25 @@ pub fn decode(source: &Source) -> Result<Manifest, Vec<Diagnostic>> {
         match entry.key.value.as_str() {
             "system" => name = text(value, "system", &mut problems),
             "description" => description = text(value, "description", &mut problems),
+            "owner" => {
+                owner = text(value, "owner", &mut problems).filter(|o| {
+                    let fine = !o.value.is_empty()
+                        && o.value.len() <= 253
+                        && o.value.bytes().all(|b| {
+                            b.is_ascii_alphanumeric() || matches!(b, b':' | b'/' | b'.' | b'_' | b'-')
+                        });
+                    if !fine {
+                        problems.push(
+                            Diagnostic::error(
+                                o.span,
+                                format!("`{}` is not a catalog owner", show(&o.value)),
+                            )
+                            .with_help("a group or user as Backstage names them: `shop-team`, `group:default/shop-team`"),
+                        );
+                    }
+                    fine
+                });
+            }
             "broker" => {
                 broker = text(value, "broker", &mut problems).and_then(|b| {
                     match Broker::parse(&b.value) {
@@ -106,12 +148,12 @@ pub fn decode(source: &Source) -> Result<Manifest, Vec<Diagnostic>> {
     }
     let at_start = Span::new(root.span.start, root.span.start);
     match &name {
-        Some(n) if !is_kebab(&n.value) || n.value.len() > 64 => problems.push(
+        Some(n) if !is_kebab(&n.value) || n.value.len() > 63 => problems.push(
             Diagnostic::error(
                 n.span,
                 format!("system name `{}` is not kebab-case", show(&n.value)),
             )
-            .with_help("lowercase letters and digits in parts joined by `-`, at most 64 characters: `shop`, `order-platform`"),
+            .with_help("lowercase letters and digits in parts joined by `-`, at most 63 characters (a software catalog's limit): `shop`, `order-platform`"),
         ),
         Some(_) => {}
         None if !entries.iter().any(|e| e.key.value == "system") => problems.push(
@@ -130,6 +172,7 @@ pub fn decode(source: &Source) -> Result<Manifest, Vec<Diagnostic>> {
         (Some(name), Some(services)) if problems.is_empty() => Ok(Manifest {
             name,
             description,
+            owner,
             broker,
             ports,
             services,
@@ -293,13 +336,17 @@ pub fn starter(name: &str) -> String {
 # `msgen new <service>` in this folder creates a service and lists it here.
 system: {name}
 description: What the {name} system does, in a sentence.
+# Who owns it in a software catalog (Backstage): a group or user.
+owner: {owner}
 # The broker of every service that publishes or consumes events.
 broker: nats
 # Every service listens on its own port from this range.
 ports: {}-{}
 services: []
 ",
-        DEFAULT_PORTS.0, DEFAULT_PORTS.1
+        DEFAULT_PORTS.0,
+        DEFAULT_PORTS.1,
+        owner = default_owner(name),
     )
 }
 

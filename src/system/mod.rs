@@ -5,6 +5,7 @@
 //! cross-service checks ([`check`]) and the drawing of the system ([`graph`]) read that value.
 
 pub mod check;
+pub mod generate;
 pub mod graph;
 pub mod manifest;
 pub mod report;
@@ -96,7 +97,14 @@ pub enum LoadError {
 pub fn load(path: &Path) -> Result<System, LoadError> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the system manifest {}", path.display()))?;
-    let root = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    // Files are named from the manifest's path as written, and read from `.` when it has no
+    // folder.
+    let shown = path.parent().unwrap_or(Path::new(""));
+    let root = if shown.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        shown.to_path_buf()
+    };
     let mut files = vec![Source::new(path, text)];
     let manifest = match manifest::decode(&files[0]) {
         Ok(manifest) => manifest,
@@ -108,7 +116,7 @@ pub fn load(path: &Path) -> Result<System, LoadError> {
     let mut problems = Vec::new();
     let mut members = Vec::new();
     for folder in &manifest.services {
-        let spec_path = root.join(&folder.value).join("msgen.yaml");
+        let spec_path = shown.join(&folder.value).join("msgen.yaml");
         let at = Place {
             file: 0,
             span: folder.span,

@@ -393,3 +393,39 @@ pub fn psql(database: &str, sql: &str) -> String {
     ];
     run(root(), "psql", &args)
 }
+
+/// Runs kubernetes-validate on `files`; every document must pass (a kind it has no schema
+/// for is only a warning to it, and a failure here).
+pub fn kubernetes_validate(files: &[PathBuf], documents: usize, version: Option<&str>, what: &str) {
+    let mut command = Command::new("kubernetes-validate");
+    command.arg("--strict");
+    if let Some(version) = version {
+        command.args(["--kubernetes-version", version]);
+    }
+    let output = match command.args(files).output() {
+        Ok(output) => output,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => panic!(
+            "kubernetes-validate is not installed; it validates the generated Kubernetes \
+             manifests offline. Install it with `python3 -m pip install kubernetes-validate` (tools/test.sh does)."
+        ),
+        Err(err) => panic!("cannot run kubernetes-validate: {err}"),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "kubernetes-validate rejected the manifests ({what}):\n{stdout}{stderr}"
+    );
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("INFO ") && l.contains(" passed ")),
+        "kubernetes-validate did not pass every document ({what}):\n{stdout}{stderr}"
+    );
+    assert_eq!(
+        lines.len(),
+        documents,
+        "kubernetes-validate checked every document ({what}):\n{stdout}"
+    );
+}

@@ -1,0 +1,193 @@
+//! The files of a system beside its services: one compose file for the whole system, a
+//! kustomize overlay deploying every service, and Backstage catalog entries for the system and
+//! each service with the APIs it provides and consumes.
+
+use serde::Serialize;
+
+use crate::render::{self, File, RenderError};
+use crate::spec::{Broker, Database};
+
+use super::System;
+
+#[derive(Debug, Serialize)]
+struct Vars {
+    system: SystemVars,
+    services: Vec<ServiceVars>,
+    /// Whether a service uses PostgreSQL: the compose file then runs one server for them all.
+    postgres: bool,
+    /// The SQLite services, each with a volume of its own.
+    sqlite: Vec<String>,
+    /// What the compose file runs besides the services: PostgreSQL with the first broker, then
+    /// each other broker.
+    backing: Vec<Backing>,
+}
+
+#[derive(Debug, Serialize)]
+struct SystemVars {
+    name: String,
+    description: Option<String>,
+    owner: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Backing {
+    postgres: bool,
+    broker: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct ServiceVars {
+    name: String,
+    folder: String,
+    description: Option<String>,
+    port: u16,
+    crate_name: String,
+    database: &'static str,
+    broker: &'static str,
+    /// `experimental` before version 1.0.0, `production` from it.
+    lifecycle: &'static str,
+    provides: Vec<Api>,
+    /// The APIs of other services it uses, by catalog name.
+    consumes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Api {
+    name: String,
+    /// The catalog's API type: `openapi` or `asyncapi`.
+    kind: &'static str,
+    description: String,
+    /// Relative to the service's folder.
+    document: &'static str,
+}
+
+/// The catalog name of the API a service's events make up.
+fn events_api(service: &str) -> String {
+    format!("{service}-events")
+}
+
+/// Every file of the system outside its services' own, paths relative to the manifest.
+pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
+    let services: Vec<ServiceVars> = system
+        .members
+        .iter()
+        .map(|member| {
+            let spec = member.spec();
+            let name = member.name().to_owned();
+            let major = spec
+                .version
+                .as_ref()
+                .and_then(|v| v.value.split('.').next()?.parse::<u64>().ok())
+                .unwrap_or(0);
+            let mut provides = vec![Api {
+                name: format!("{name}-http"),
+                kind: "openapi",
+                description: format!("The HTTP API of {name}."),
+                document: "openapi.yaml",
+            }];
+            if !spec.events.publish.is_empty() {
+                provides.push(Api {
+                    name: events_api(&name),
+                    kind: "asyncapi",
+                    description: format!("The events {name} publishes and consumes."),
+                    document: "asyncapi.yaml",
+                });
+            }
+            let mut consumes: Vec<String> = Vec::new();
+            for event in &spec.events.consume {
+                for producer in &system.members {
+                    let publishes = producer
+                        .spec()
+                        .events
+                        .publish
+                        .iter()
+                        .any(|e| e.subject.value == event.subject.value);
+                    let api = events_api(producer.name());
+                    if publishes && producer.name() != name && !consumes.contains(&api) {
+                        consumes.push(api);
+                    }
+                }
+            }
+            ServiceVars {
+                folder: member.folder.value.clone(),
+                description: spec.description.as_ref().map(|d| d.value.clone()),
+                port: member.port().0,
+                crate_name: name.replace('-', "_"),
+                database: match spec.database.as_ref().map(|d| d.value) {
+                    Some(Database::Postgres) => "postgres",
+                    _ => "sqlite",
+                },
+                broker: member.broker().0.as_str(),
+                lifecycle: if major >= 1 {
+                    "production"
+                } else {
+                    "experimental"
+                },
+                provides,
+                consumes,
+                name,
+            }
+        })
+        .collect();
+    let postgres = services.iter().any(|s| s.database == "postgres");
+    let mut brokers: Vec<&'static str> = Vec::new();
+    for s in &services {
+        if s.broker != Broker::None.as_str() && !brokers.contains(&s.broker) {
+            brokers.push(s.broker);
+        }
+    }
+    let mut backing: Vec<Backing> = brokers
+        .iter()
+        .enumerate()
+        .map(|(i, broker)| Backing {
+            postgres: postgres && i == 0,
+            broker,
+        })
+        .collect();
+    if backing.is_empty() {
+        backing.push(Backing {
+            postgres,
+            broker: Broker::None.as_str(),
+        });
+    }
+    let manifest = &system.manifest;
+    let sqlite = services
+        .iter()
+        .filter(|s| s.database == "sqlite")
+        .map(|s| s.name.clone())
+        .collect();
+    let vars = Vars {
+        system: SystemVars {
+            name: manifest.name.value.clone(),
+            description: manifest.description.as_ref().map(|d| d.value.clone()),
+            owner: manifest.owner(),
+        },
+        sqlite,
+        postgres,
+        backing,
+        services,
+    };
+    let mut files = vec![
+        render::system_file("compose.yaml", "compose.yaml", &vars)?,
+        render::system_file("kustomization.yaml", "deploy/kustomization.yaml", &vars)?,
+        render::system_file("catalog-info.yaml", "catalog-info.yaml", &vars)?,
+    ];
+    for s in &vars.services {
+        #[derive(Serialize)]
+        struct One<'a> {
+            system: &'a SystemVars,
+            s: &'a ServiceVars,
+        }
+        let one = One {
+            system: &vars.system,
+            s,
+        };
+        files.push(render::system_file(
+            "service-catalog-info.yaml",
+            format!("{}/catalog-info.yaml", s.folder),
+            &one,
+        )?);
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
