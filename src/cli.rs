@@ -161,6 +161,22 @@ enum SystemCommand {
         #[command(flatten)]
         how: GenerateArgs,
     },
+    /// Build and run every service of the system, wired together, until ctrl-c.
+    Run {
+        /// The system manifest.
+        #[arg(long, default_value = system::manifest::FILE)]
+        manifest: PathBuf,
+        /// Build and run the release profile.
+        #[arg(long)]
+        release: bool,
+        /// Seconds every service has to become ready after it starts.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+        /// Keep this run apart from others on the same servers: databases `<PREFIX>_<service>`,
+        /// subjects `<PREFIX>.<subject>`.
+        #[arg(long)]
+        prefix: Option<String>,
+    },
     /// Draw the system: write SYSTEM.md beside the manifest, or print one format.
     Graph {
         /// The system manifest.
@@ -346,6 +362,27 @@ fn system_command(command: SystemCommand, verbosity: Verbosity) -> anyhow::Resul
         SystemCommand::Generate { manifest, how } => {
             system_generate(&manifest, &how.options(verbosity))
         }
+        SystemCommand::Run {
+            manifest,
+            release,
+            timeout,
+            prefix,
+        } => {
+            if let Some(prefix) = prefix.as_deref().filter(|p| !system::run::is_prefix(p)) {
+                return Err(Usage(format!(
+                    "`--prefix {prefix}` cannot start a database name and a subject: use lowercase letters, digits and `_`, starting with a letter, at most 20 characters"
+                ))
+                .into());
+            }
+            let system = consistent_system(&manifest, "run")?;
+            let options = system::run::Options {
+                release,
+                ready_timeout: std::time::Duration::from_secs(timeout),
+                color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                prefix,
+            };
+            system::run::run(&system, &system::run::Servers::from_env(), &options)
+        }
         SystemCommand::Graph {
             manifest,
             format,
@@ -403,15 +440,7 @@ fn system_command(command: SystemCommand, verbosity: Verbosity) -> anyhow::Resul
 /// Regenerates every service of a system and writes the system's own files: everything is
 /// planned first, so that a refused change in any service leaves every folder as it was.
 fn system_generate(manifest: &Path, options: &Options) -> anyhow::Result<()> {
-    let system = load_system(manifest)?;
-    let problems = system.problems();
-    if !problems.is_empty() {
-        eprint!("{}", problems.render(colored_stderr()));
-        eprintln!(
-            "error: a system with problems between its services is not generated; fix them first"
-        );
-        return Err(Reported.into());
-    }
+    let system = consistent_system(manifest, "generated")?;
     let mut planned = Vec::new();
     for member in &system.members {
         let root = system.root.join(&member.folder.value);
@@ -439,6 +468,20 @@ fn system_generate(manifest: &Path, options: &Options) -> anyhow::Result<()> {
             manifest.display()
         ),
     )
+}
+
+/// Loads a system that `msgen system check` passes, or reports why it is not `done`.
+fn consistent_system(manifest: &Path, done: &str) -> anyhow::Result<system::System> {
+    let system = load_system(manifest)?;
+    let problems = system.problems();
+    if !problems.is_empty() {
+        eprint!("{}", problems.render(colored_stderr()));
+        eprintln!(
+            "error: a system with problems between its services is not {done}; fix them first"
+        );
+        return Err(Reported.into());
+    }
+    Ok(system)
 }
 
 /// Loads a system, reporting the problems of its manifest and specs.

@@ -24,79 +24,6 @@ use support::{psql, root, run, Provider, Running, PAYMENT_CLIENTS};
 /// One scenario at a time: they stop and start brokers, and build into one target directory.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// The team's business logic: capturing marks the payment succeeded and publishes
-/// `PaymentSucceeded` in the same transaction.
-const CAPTURE: &str = r#"//! Business logic of payments.
-
-use uuid::Uuid;
-
-use super::{Payments, PaymentsService, UsesDatabase};
-use crate::auth::Caller;
-use crate::error::AppError;
-use crate::events::{self, PaymentSucceeded};
-use crate::models::payment::{CapturePaymentRequest, NewPayment, Payment, PaymentStatus};
-use crate::repositories::payments;
-
-impl PaymentsService for Payments {
-    /// `POST /payments/{id}/capture`: the payment succeeds, and the others are told.
-    async fn capture_payment(
-        &self,
-        caller: &Caller,
-        id: Uuid,
-        input: CapturePaymentRequest,
-    ) -> Result<Payment, AppError> {
-        tracing::info!(subject = %caller.subject, %id, "capturing a payment");
-        let mut tx = self.db().begin().await?;
-        let found = payments::find(&mut *tx, id).await?;
-        let payment = found.ok_or(AppError::NotFound("payment"))?;
-        let change = NewPayment {
-            order_id: payment.order_id,
-            amount: input.amount,
-            currency: payment.currency,
-            status: PaymentStatus::Succeeded,
-            customer_email: payment.customer_email,
-            note: payment.note,
-        };
-        let updated = payments::update(&mut *tx, id, &change, None).await?;
-        let payment = updated.ok_or(AppError::NotFound("payment"))?;
-        let event = PaymentSucceeded {
-            payment_id: payment.id,
-            order_id: payment.order_id,
-            amount: payment.amount,
-        };
-        events::publish(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(payment)
-    }
-}
-"#;
-
-/// The team's handler: one Notification per payment that succeeded, in the event's transaction.
-const HANDLER: &str = r#"//! What this service does with the events it consumes.
-
-use super::consumer::{EventHandlers, HandlerError, Handlers, Tx};
-use super::{Envelope, PaymentSucceeded};
-use crate::models::notification::{NewNotification, NotificationChannel};
-use crate::repositories::notifications;
-
-impl EventHandlers for Handlers {
-    /// Records the notification to send for the payment.
-    async fn payment_succeeded(
-        &self,
-        tx: &mut Tx,
-        event: Envelope<PaymentSucceeded>,
-    ) -> Result<(), HandlerError> {
-        let notification = NewNotification {
-            payment_id: event.data.payment_id,
-            channel: NotificationChannel::Email,
-            sent_at: None,
-        };
-        notifications::insert(&mut **tx, &notification).await?;
-        Ok(())
-    }
-}
-"#;
-
 const SUBJECT: &str = "payments.payment_succeeded";
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 
@@ -347,8 +274,16 @@ fn unique(tag: &str) -> String {
 fn build(broker: Broker, dir: &Path) -> (PathBuf, PathBuf) {
     let mut binaries = Vec::new();
     for (name, team_file, code) in [
-        ("payment-service", "src/services/payments.rs", CAPTURE),
-        ("notification-service", "src/events/handlers.rs", HANDLER),
+        (
+            "payment-service",
+            "src/services/payments.rs",
+            support::CAPTURE,
+        ),
+        (
+            "notification-service",
+            "src/events/handlers.rs",
+            support::NOTIFY,
+        ),
     ] {
         let spec = root().join(format!("examples/{name}.yaml"));
         let spec = spec.display().to_string();
@@ -452,19 +387,7 @@ impl Drop for Deployment {
     fn drop(&mut self) {
         self.broker.clean(&self.prefix);
         for database in &self.databases {
-            let sql = format!("drop database if exists \"{database}\" with (force)");
-            let _ = Command::new("psql")
-                .args([
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "-d",
-                    "postgres",
-                    "-c",
-                    &sql,
-                ])
-                .output();
+            support::drop_database(database);
         }
     }
 }

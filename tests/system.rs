@@ -9,27 +9,12 @@ use std::path::{Path, PathBuf};
 
 use support::{msgen_in as msgen, root, stderr_of as stderr, stdout_of as stdout};
 
-const SERVICES: [&str; 3] = ["payment-service", "notification-service", "order-service"];
+const SERVICES: [&str; 3] = support::SHOP;
 
 /// A copy of examples/shop in a temporary directory.
 fn shop() -> (tempfile::TempDir, PathBuf) {
     let temp = tempfile::tempdir().unwrap();
-    let dir = temp.path().join("shop");
-    let from = root().join("examples/shop");
-    fs::create_dir_all(&dir).unwrap();
-    fs::copy(
-        from.join("msgen-system.yaml"),
-        dir.join("msgen-system.yaml"),
-    )
-    .unwrap();
-    for service in SERVICES {
-        fs::create_dir_all(dir.join(service)).unwrap();
-        fs::copy(
-            from.join(service).join("msgen.yaml"),
-            dir.join(service).join("msgen.yaml"),
-        )
-        .unwrap();
-    }
+    let dir = support::copy_example_system(temp.path());
     (temp, dir)
 }
 

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod graph;
 pub mod manifest;
 pub mod report;
+pub mod run;
 
 use std::path::{Path, PathBuf};
 

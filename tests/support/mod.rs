@@ -142,9 +142,36 @@ pub fn test_and_build(dir: &Path, name: &str, keep: &Path) -> PathBuf {
     keep.to_path_buf()
 }
 
-/// A generated service running as a process, stopped when dropped.
+/// The team's code of the examples, written into generated services by the tests that run
+/// them: payment-service's `capture_payment` (the payment succeeds and `PaymentSucceeded` is
+/// published in the same transaction) ...
+pub const CAPTURE: &str = include_str!("team/payments.rs");
+/// ... and notification-service's handler (one Notification per payment that succeeded).
+pub const NOTIFY: &str = include_str!("team/notification_handlers.rs");
+
+/// A generated service running as a process, stopped when dropped; requests go through its
+/// [`Client`].
 pub struct Running {
     child: Child,
+    client: Client,
+}
+
+impl std::ops::Deref for Running {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+/// Requests to a service at `address` (`host:port`).
+pub struct Client {
     pub address: String,
     /// Sent as `Authorization: Bearer` with every request, once set.
     token: Option<String>,
@@ -182,13 +209,21 @@ impl Running {
         match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(address) => Self {
                 child,
-                address,
-                token: None,
+                client: Client::new(address),
             },
             Err(_) => {
                 let _ = child.kill();
                 panic!("{name} did not start");
             }
+        }
+    }
+}
+
+impl Client {
+    pub fn new(address: impl Into<String>) -> Self {
+        Self {
+            address: address.into(),
+            token: None,
         }
     }
 
@@ -381,6 +416,12 @@ fn dechunk(mut body: &str) -> String {
 }
 
 pub fn psql(database: &str, sql: &str) -> String {
+    try_psql(database, sql).unwrap_or_else(|failure| panic!("{failure}"))
+}
+
+/// Runs `sql` in `database` of the local PostgreSQL: its unaligned output, or what failed (a
+/// database that does not exist yet, say).
+pub fn try_psql(database: &str, sql: &str) -> Result<String, String> {
     let args = [
         "-h",
         "127.0.0.1",
@@ -391,7 +432,14 @@ pub fn psql(database: &str, sql: &str) -> String {
         "-Atc",
         sql,
     ];
-    run(root(), "psql", &args)
+    try_run(root(), "psql", &args)
+}
+
+/// Drops `database` of the local PostgreSQL if it is there, whoever is connected to it; a test
+/// cleaning up after itself ignores a failure.
+pub fn drop_database(database: &str) {
+    let sql = format!("drop database if exists \"{database}\" with (force)");
+    let _ = try_psql("postgres", &sql);
 }
 
 /// Runs kubernetes-validate on `files`; every document must pass (a kind it has no schema
@@ -428,4 +476,25 @@ pub fn kubernetes_validate(files: &[PathBuf], documents: usize, version: Option<
         documents,
         "kubernetes-validate checked every document ({what}):\n{stdout}"
     );
+}
+
+/// The services of the example system, examples/shop, in the order of its manifest.
+pub const SHOP: [&str; 3] = ["payment-service", "notification-service", "order-service"];
+
+/// Copies the example system's manifest and specs to `to/shop`; returns that folder.
+pub fn copy_example_system(to: &Path) -> PathBuf {
+    let dir = to.join("shop");
+    let from = root().join("examples/shop");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        from.join("msgen-system.yaml"),
+        dir.join("msgen-system.yaml"),
+    )
+    .unwrap();
+    for service in SHOP {
+        std::fs::create_dir_all(dir.join(service)).unwrap();
+        let spec = service.to_owned() + "/msgen.yaml";
+        std::fs::copy(from.join(&spec), dir.join(&spec)).unwrap();
+    }
+    dir
 }

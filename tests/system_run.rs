@@ -1,0 +1,257 @@
+//! `msgen system run` on the example system, on PostgreSQL and NATS: the one command builds
+//! and starts every service, wired together; an order cancelled in order-service reaches
+//! payment-service, a payment captured there reaches notification-service and order-service;
+//! ctrl-c stops them all. And what it says, before building anything, when a server is missing.
+//!
+//! The run uses databases and subjects of its own (`--prefix`) and drops the databases at the
+//! end. The example's services listen on their own ports (8080-8082).
+
+mod support;
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use support::{msgen, shared_target, Client, Provider, PAYMENT_CLIENTS, SHOP};
+
+#[test]
+fn a_missing_server_is_named_before_anything_is_built() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = support::copy_example_system(temp.path());
+    let output = Command::new(msgen())
+        .args(["system", "run"])
+        .current_dir(&dir)
+        .env("NATS_URL", "nats://127.0.0.1:9")
+        .env("POSTGRES_URL", "postgres://postgres@127.0.0.1:9")
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let services = SHOP.join(", ");
+    for expected in [
+        format!("PostgreSQL is not running at 127.0.0.1:9 (POSTGRES_URL), and {services} need it"),
+        format!("NATS is not running at 127.0.0.1:9 (NATS_URL), and {services} need it"),
+    ] {
+        assert!(stderr.contains(&expected), "{stderr}");
+    }
+    assert!(!dir.join("target").exists(), "nothing is built");
+}
+
+/// `count(*)` of `sql` in `database`, once the database is there.
+fn count(database: &str, sql: &str) -> Option<u64> {
+    support::try_psql(database, sql).ok()?.trim().parse().ok()
+}
+
+fn wait_for(timeout: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < timeout, "waited {timeout:?} for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The running `msgen system run`, asked to stop (SIGINT, as ctrl-c) when dropped, and its
+/// databases dropped after.
+struct Run {
+    child: Child,
+    databases: Vec<String>,
+}
+
+impl Run {
+    fn interrupt(&mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-INT", &pid]).status();
+        if !sent.is_ok_and(|s| s.success()) {
+            return false;
+        }
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return status.success(),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100))
+                }
+                _ => {
+                    let _ = self.child.kill();
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.interrupt();
+        }
+        for database in &self.databases {
+            support::drop_database(database);
+        }
+    }
+}
+
+#[test]
+fn the_example_system_runs_and_its_events_reach_their_consumers() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = support::copy_example_system(temp.path());
+    let generated = support::msgen_in(&dir, &["system", "generate", "--quiet"]);
+    assert!(
+        generated.status.success(),
+        "{}",
+        support::stderr_of(&generated)
+    );
+    for (file, code) in [
+        ("payment-service/src/services/payments.rs", support::CAPTURE),
+        (
+            "notification-service/src/events/handlers.rs",
+            support::NOTIFY,
+        ),
+        (
+            "order-service/src/services/orders.rs",
+            include_str!("support/team/orders.rs"),
+        ),
+    ] {
+        fs::write(dir.join(file), code).unwrap();
+    }
+
+    let provider = Provider::start("payment-service", "key-1", PAYMENT_CLIENTS);
+    let [issuer, jwks] = provider.service_env();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let prefix = format!("run{:x}", nanos & 0xffff_ffff);
+    let child = Command::new(msgen())
+        .args(["system", "run", "--prefix", &prefix, "--timeout", "120"])
+        .current_dir(&dir)
+        // The services build into the target directory the other tests share, like them.
+        .env("CARGO_TARGET_DIR", shared_target())
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
+        .env("CARGO_INCREMENTAL", "0")
+        .env_remove("RUSTFLAGS")
+        .env(issuer.0, &issuer.1)
+        .env(jwks.0, &jwks.1)
+        .env("RATE_LIMIT_PER_SECOND", "0")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut run = Run {
+        child,
+        databases: SHOP
+            .iter()
+            .map(|s| format!("{prefix}_{}", s.replace('-', "_")))
+            .collect(),
+    };
+    let (lines, received) = mpsc::channel::<String>();
+    let stdout = run.child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            all.push_str(&line);
+            all.push('\n');
+            let _ = lines.send(line);
+        }
+        all
+    });
+    let mut stderr = run.child.stderr.take().unwrap();
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    // Building the services is most of the wait.
+    let deadline = Instant::now() + Duration::from_secs(30 * 60);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match received.recv_timeout(left) {
+            Ok(line) if line.starts_with("the system `shop` is ready") => break,
+            Ok(_) => {}
+            Err(_) => {
+                run.interrupt();
+                panic!(
+                    "the system did not get ready:\n{}{}",
+                    errors.join().unwrap(),
+                    reader.join().unwrap()
+                );
+            }
+        }
+    }
+
+    // An order cancelled in order-service reaches payment-service.
+    let orders = Client::new("127.0.0.1:8082");
+    let order = orders.json(
+        "POST",
+        "/api/v1/orders",
+        Some(r#"{"customer_email": "ada@example.com", "total": "25.00", "currency": "EUR"}"#),
+    );
+    let id = order["id"].as_str().unwrap();
+    let cancelled = orders.json(
+        "POST",
+        &format!("/api/v1/orders/{id}/cancel"),
+        Some(r#"{"reason": "changed my mind"}"#),
+    );
+    assert_eq!(cancelled["status"], "cancelled");
+    let payments_db = format!("{prefix}_payment_service");
+    wait_for(
+        Duration::from_secs(60),
+        "payment-service to get OrderCancelled",
+        || {
+            let sql = "select count(*) from inbox where event_type = 'OrderCancelled' and source = '/order-service'";
+            count(&payments_db, sql) == Some(1)
+        },
+    );
+
+    // A payment captured in payment-service reaches notification-service and order-service.
+    let mut payments = Client::new("127.0.0.1:8080");
+    payments.authorize(provider.token(
+        "payment-desk",
+        "payments:read payments:write payments:capture",
+    ));
+    let body = format!(
+        r#"{{"order_id": "{id}", "amount": "25.00", "currency": "EUR", "customer_email": "ada@example.com"}}"#
+    );
+    let payment = payments.json("POST", "/api/v1/payments", Some(&body));
+    let payment_id = payment["id"].as_str().unwrap();
+    let captured = payments.json(
+        "POST",
+        &format!("/api/v1/payments/{payment_id}/capture"),
+        Some(r#"{"amount": "25.00"}"#),
+    );
+    assert_eq!(captured["status"], "succeeded");
+    let notifications_db = format!("{prefix}_notification_service");
+    let orders_db = format!("{prefix}_order_service");
+    wait_for(
+        Duration::from_secs(60),
+        "a notification of the payment",
+        || {
+            let sql =
+                format!("select count(*) from notifications where payment_id = '{payment_id}'");
+            count(&notifications_db, &sql) == Some(1)
+        },
+    );
+    wait_for(
+        Duration::from_secs(60),
+        "order-service to get PaymentSucceeded",
+        || {
+            let sql = "select count(*) from inbox where event_type = 'PaymentSucceeded' and source = '/payment-service'";
+            count(&orders_db, sql) == Some(1)
+        },
+    );
+
+    // Ctrl-c stops every service, and msgen with them.
+    assert!(run.interrupt(), "msgen system run ends well on ctrl-c");
+    let out = reader.join().unwrap();
+    for service in SHOP {
+        assert!(out.contains(&format!("stopped {service}\n")), "{out}");
+        // Each service's own lines come prefixed with its name.
+        let prefixed = format!("{service:>20} | ");
+        assert!(out.lines().any(|l| l.starts_with(&prefixed)), "{out}");
+    }
+    let _ = errors.join();
+}
