@@ -506,13 +506,15 @@ fn long_snake() -> impl Strategy<Value = String> {
         .prop_filter("at most 60 characters", |n| (20..=60).contains(&n.len()))
 }
 
-/// A PascalCase name of 1 to 40 characters, now and then one whose snake_case is a keyword.
+/// A PascalCase name of 1 to 52 characters (its table within 63), now and then one whose
+/// snake_case is a keyword.
 fn pascal_name() -> impl Strategy<Value = String> {
     prop_oneof![
         6 => "[A-Z][a-z]{0,11}([A-Z][a-z0-9]{0,8}){0,2}",
         2 => "[A-Z][A-Za-z0-9]{0,29}",
         2 => "[A-Z][a-z]{5,11}([A-Z][a-z0-9]{3,9}){2,3}"
             .prop_filter("at most 40 characters", |n| n.len() <= 40),
+        1 => "[A-Z][a-z]{8,11}([A-Z][a-z0-9]{6,9}){4}",
         1 => select(&["Type", "Match", "Ref", "Loop", "Fn", "As", "Impl", "Mod", "Use", "Async"][..])
             .prop_map(str::to_owned),
     ]
@@ -533,6 +535,7 @@ fn reserved_entity_name(name: &str) -> bool {
     let table = msgen::names::plural_snake(name);
     RESERVED_TYPE_NAMES.contains(&name)
         || SERVICE_MODULE_TYPES.contains(&name)
+        || heck::ToSnakeCase::to_snake_case(name) == "mod"
         || table.starts_with("sqlite_")
         || table.starts_with("pg_")
         || RESERVED_TABLES.contains(&table.as_str())

@@ -63,6 +63,7 @@ pub fn signature(
     tail: &str,
 ) -> String {
     let pad = " ".repeat(indent);
+    let ret_type = ret;
     let ret = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
     let one_line = format!("{pad}{head}({}){ret}{tail}", params.join(", "));
     // A declaration without a body whose `;` reaches the last column keeps its parameters on
@@ -70,7 +71,8 @@ pub fn signature(
     if tail == ";" && !ret.is_empty() && one_line.len() == MAX_WIDTH {
         return format!("{pad}{head}({})\n{pad}   {ret};", params.join(", "));
     }
-    if one_line.len() <= MAX_WIDTH {
+    let wide_tuple = ret_type.is_some_and(|r| widest_tuple(r) > FN_CALL_WIDTH);
+    if one_line.len() <= MAX_WIDTH && !wide_tuple {
         return one_line;
     }
     // Without parameters, the body's brace goes to the next line before `()` breaks: while
@@ -82,13 +84,30 @@ pub fn signature(
     } else {
         MAX_WIDTH + 1
     };
-    if params.is_empty() && tail == " {" && bare.len() <= limit {
+    if params.is_empty() && tail == " {" && bare.len() <= limit && !wide_tuple {
         return format!("{bare}\n{pad}{{");
     }
     let mut out = format!("{pad}{head}(\n");
     for param in params {
         out.push_str(&parameter(param, indent + 4));
         out.push('\n');
+    }
+    if let Some(broken) = ret_type
+        .filter(|_| wide_tuple)
+        .and_then(|r| broken_type(r, indent))
+    {
+        out.push_str(&format!("{pad}) -> {broken}{tail}"));
+        return out;
+    }
+    // A return type that leaves its line more than two columns too wide breaks its generic
+    // arguments, when each then fits its line (rustfmt 1.9 leaves the rest as it is).
+    if let Some(r) = ret_type.filter(|_| pad.len() + 1 + ret.len() > MAX_WIDTH + 2) {
+        let broken = generic_args_below(r, indent, tail)
+            .filter(|b| b.lines().skip(1).all(|line| line.len() <= MAX_WIDTH));
+        if let Some(broken) = broken {
+            out.push_str(&format!("{pad}) -> {broken}"));
+            return out;
+        }
     }
     let close = format!("{pad}){ret}{tail}");
     if tail == " {" && close.len() > MAX_WIDTH {
@@ -98,6 +117,98 @@ pub fn signature(
         out.push_str(&close);
     }
     out
+}
+
+/// The width of the widest list of items of a tuple in type `ty` (`A, B` of `(A, B)`), as
+/// rustfmt measures it against `fn_call_width`.
+fn widest_tuple(ty: &str) -> usize {
+    let mut widest = 0;
+    let mut opened = Vec::new();
+    for (i, c) in ty.char_indices() {
+        match c {
+            '(' => opened.push(i),
+            ')' => {
+                if let Some(start) = opened.pop() {
+                    widest = widest.max(i - start - 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    widest
+}
+
+/// A generic return type whose tuple is too wide for one line (`Result<(A, B), E>`), broken
+/// as rustfmt breaks it from `indent`: the only argument, a tuple, opens on the type's line
+/// and closes with it (`Result<(` ... `)>`); several arguments go one per line, a tuple among
+/// them with an item per line. `None` for other shapes.
+fn broken_type(ty: &str, indent: usize) -> Option<String> {
+    let pad = " ".repeat(indent);
+    let (path, args) = ty.strip_suffix('>')?.split_once('<')?;
+    let args = split_type_args(args);
+    let items = |tuple: &str, at: usize| -> Option<String> {
+        let inner = tuple.strip_prefix('(')?.strip_suffix(')')?;
+        let pad = " ".repeat(at);
+        Some(
+            split_type_args(inner)
+                .iter()
+                .map(|item| format!("{pad}{item},\n"))
+                .collect(),
+        )
+    };
+    if let [only] = args[..] {
+        let items = items(only, indent + 4)?;
+        return Some(format!("{path}<(\n{items}{pad})>"));
+    }
+    let mut out = format!("{path}<\n");
+    for arg in args {
+        if arg.starts_with('(') && widest_tuple(arg) > FN_CALL_WIDTH {
+            let items = items(arg, indent + 8)?;
+            out.push_str(&format!("{pad}    (\n{items}{pad}    ),\n"));
+        } else {
+            out.push_str(&format!("{pad}    {arg},\n"));
+        }
+    }
+    out.push_str(&format!("{pad}>"));
+    Some(out)
+}
+
+/// A generic type with its arguments a line each, one level deeper than `indent`, an argument
+/// too wide for its line broken the same way (`Option<` / `AnyOf<` / `T,` / `>,` / `>`), and
+/// `suffix` after the closing `>`. `None` for a type that is not generic.
+fn generic_args_below(ty: &str, indent: usize, suffix: &str) -> Option<String> {
+    let (outer, inner) = ty.strip_suffix('>')?.split_once('<')?;
+    let pad = " ".repeat(indent);
+    let mut out = format!("{outer}<\n");
+    for arg in split_type_args(inner) {
+        let line = format!("{pad}    {arg},");
+        match generic_args_below(arg, indent + 4, ",").filter(|_| line.len() > MAX_WIDTH) {
+            Some(broken) => out.push_str(&format!("{pad}    {broken}\n")),
+            None => out.push_str(&format!("{line}\n")),
+        }
+    }
+    out.push_str(&format!("{pad}>{suffix}"));
+    Some(out)
+}
+
+/// The arguments of a generic type or the items of a tuple type, split at the commas outside
+/// brackets of any kind.
+fn split_type_args(args: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut start) = (Vec::new(), 0usize, 0);
+    for (i, c) in args.char_indices() {
+        match c {
+            '(' | '[' | '<' => depth += 1,
+            ')' | ']' | '>' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(args[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(args[start..].trim());
+    parts.retain(|p| !p.is_empty());
+    parts
 }
 
 /// A parameter of a broken signature, on its line at `indent`, with its comma. One too wide
@@ -186,9 +297,13 @@ pub fn chain(prefix: &str, head: &str, calls: &[&str], indent: usize, suffix: &s
         }
         vertical_chain(prefix, head, calls, indent, suffix)
     };
-    right_hand_side(prefix, indent, same_line, |indent| {
-        chain("", head, calls, indent, suffix)
-    })
+    right_hand_side(
+        prefix,
+        indent,
+        same_line,
+        |indent| chain("", head, calls, indent, suffix),
+        Rhs::Chain,
+    )
 }
 
 /// `if let {pattern} = {expr} {` as rustfmt lays it out: on one line when it fits; else the
@@ -206,6 +321,15 @@ pub fn if_let(pattern: &str, expr: &str, indent: usize) -> String {
     }
 }
 
+/// What a right-hand side is, for the rules rustfmt applies to one kind only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rhs {
+    /// A method chain.
+    Chain,
+    /// A call of a path (`repositories::payments::insert(..)`).
+    Call,
+}
+
 /// The right-hand side of `let x = ` (a `prefix` that ends with `= `) as rustfmt places it:
 /// `same_line()` when that is one line; otherwise on the next line, one level deeper, when it
 /// fits there on one line or takes at least two lines fewer there.
@@ -214,6 +338,7 @@ fn right_hand_side(
     indent: usize,
     same_line: impl FnOnce() -> String,
     next_line: impl Fn(usize) -> String,
+    kind: Rhs,
 ) -> String {
     let same = same_line();
     let fits = |s: &str| s.lines().all(|l| l.len() <= MAX_WIDTH);
@@ -239,10 +364,13 @@ fn right_hand_side(
             last.len() - bare.len()
         });
         let before_last = lines(s).saturating_sub(1);
+        // Except the line that opens a path call's arguments, which may take the last column.
+        let open_call = |i: usize, l: &str| i == 0 && kind == Rhs::Call && l.ends_with('(');
         fits(s)
             && s.lines()
                 .take(before_last)
-                .all(|l| l.len() + ends <= MAX_WIDTH)
+                .enumerate()
+                .all(|(i, l)| l.len() + ends <= MAX_WIDTH || open_call(i, l))
     };
     let better = !next.contains('\n') || lines(&same) > lines(&next) + 1 || !fits_statement(&same);
     if fits_statement(&next) && better {
@@ -439,13 +567,19 @@ pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str
         out.push_str(&format!("{comma}\n{pad}){suffix}"));
         out
     };
-    right_hand_side(prefix, indent, same_line, |indent| {
-        match suffix.strip_suffix(',').filter(|_| prefix.ends_with(": ")) {
-            // A struct field's value on a line of its own lays out without its comma.
-            Some(rest) => format!("{},", call("", head, args, indent, rest)),
-            None => call("", head, args, indent, suffix),
-        }
-    })
+    right_hand_side(
+        prefix,
+        indent,
+        same_line,
+        |indent| {
+            match suffix.strip_suffix(',').filter(|_| prefix.ends_with(": ")) {
+                // A struct field's value on a line of its own lays out without its comma.
+                Some(rest) => format!("{},", call("", head, args, indent, rest)),
+                None => call("", head, args, indent, suffix),
+            }
+        },
+        Rhs::Call,
+    )
 }
 
 /// Whether the arguments of a call may stay on its line when the line fits: when they are
@@ -519,11 +653,10 @@ pub fn assign(prefix: &str, value: &str, indent: usize, suffix: &str) -> String 
     if line.len() <= MAX_WIDTH {
         return line;
     }
-    let generic = value.strip_suffix('>').and_then(|v| v.split_once('<'));
-    if let Some((outer, inner)) = generic.filter(|_| prefix.ends_with(": ")) {
+    if prefix.ends_with(": ") && indent + 4 + value.len() + suffix.len() > MAX_WIDTH {
         // A field's type too wide for a line of its own too breaks its generic arguments.
-        if indent + 4 + value.len() + suffix.len() > MAX_WIDTH {
-            return format!("{pad}{prefix}{outer}<\n{pad}    {inner},\n{pad}>{suffix}");
+        if let Some(broken) = generic_args_below(value, indent, suffix) {
+            return format!("{pad}{prefix}{broken}");
         }
     }
     if indent + 4 + value.len() + suffix.len() > MAX_WIDTH {
@@ -692,7 +825,11 @@ fn break_call(call: &str, indent: usize) -> Option<String> {
             }
         }
         if indent + 4 + arg.len() + 1 > MAX_WIDTH {
-            return None;
+            // An argument too wide for its line that is a call breaks its own arguments.
+            let path_call = arg.find('(').is_some_and(|open| !arg[..open].contains('.'));
+            let broken = break_call(arg, indent + 4).filter(|_| path_call)?;
+            out.push_str(&format!("{pad}    {broken},\n"));
+            continue;
         }
         out.push_str(&format!("{pad}    {arg},\n"));
     }
@@ -894,6 +1031,65 @@ mod tests {
             signature(&name, &[], Some(&ty), 0, " {"),
             format!("{name}(\n) -> {ty}\n{{")
         );
+    }
+
+    /// rustfmt 1.9 keeps a return type that overflows its line by two columns, with the brace
+    /// below; by three or more it breaks the type's generic arguments.
+    #[test]
+    fn a_return_type_far_too_wide_breaks_its_generic_arguments() {
+        let head = format!("fn f{}", "x".repeat(100));
+        let close = |len: usize| {
+            let ty = format!("Option<T{}>", "x".repeat(len - 14));
+            (signature(&head, &[], Some(&ty), 0, " {"), ty)
+        };
+        let (kept, ty) = close(102);
+        assert_eq!(kept, format!("{head}(\n) -> {ty}\n{{"));
+        let (broken, ty) = close(104);
+        let inner = &ty["Option<".len()..ty.len() - 1];
+        assert_eq!(broken, format!("{head}(\n) -> Option<\n    {inner},\n> {{"));
+    }
+
+    /// As rustfmt 1.9 lays them out: a tuple whose items are wider than `fn_call_width` takes
+    /// a line per item, and the generic type around it breaks with it.
+    #[test]
+    fn return_types_with_wide_tuples_break_as_rustfmt_breaks_them() {
+        let entity = format!("E{}", "x".repeat(48));
+        let get = signature(
+            "async fn get",
+            &["State(state): State<AppState>", "Path(id): Path<Uuid>"],
+            Some(&format!("Result<(ETag, Json<{entity}>), AppError>")),
+            0,
+            " {",
+        );
+        assert_eq!(
+            get,
+            format!(
+                "async fn get(\n    State(state): State<AppState>,\n    Path(id): Path<Uuid>,\n) -> Result<\n    (\n        ETag,\n        Json<{entity}>,\n    ),\n    AppError,\n> {{"
+            )
+        );
+        let entity = format!("E{}", "x".repeat(49));
+        let list = signature(
+            "fn f",
+            &["a: u8"],
+            Some(&format!("sqlx::Result<(Vec<{entity}>, bool)>")),
+            0,
+            " {",
+        );
+        assert_eq!(
+            list,
+            format!("fn f(\n    a: u8,\n) -> sqlx::Result<(\n    Vec<{entity}>,\n    bool,\n)> {{")
+        );
+        // One character less, and both stay whole.
+        let entity = format!("E{}", "x".repeat(47));
+        let ret = format!("Result<(ETag, Json<{entity}>), AppError>");
+        let get = signature(
+            "async fn get",
+            &["Path(id): Path<Uuid>"],
+            Some(&ret),
+            0,
+            " {",
+        );
+        assert!(get.ends_with(&format!(") -> {ret} {{")), "{get}");
     }
 
     #[test]
@@ -1152,6 +1348,39 @@ mod tests {
         assert_eq!(
             layout(79),
             format!("    Path((\n{names}    )): Path<(i64, Uuid, String)>,")
+        );
+    }
+
+    /// rustfmt 1.9 lets the line that opens a path call's arguments reach the last column,
+    /// where a chain keeps the column of the `;` free.
+    #[test]
+    fn a_let_keeps_a_call_whose_open_line_fills_the_width_on_its_line() {
+        let path = |len: usize| format!("repositories::{}::insert", "m".repeat(len - 22));
+        let same = |len: usize| {
+            format!(
+                "        let stored = {}(\n            &self.db, &input,\n        );",
+                path(len)
+            )
+        };
+        let args = ["&self.db", "&input"];
+        assert_eq!(call("let stored = ", &path(78), &args, 8, ";"), same(78));
+        let next = call("let stored = ", &path(79), &args, 8, ";");
+        assert!(
+            next.starts_with("        let stored =\n            repositories::"),
+            "{next}"
+        );
+    }
+
+    /// rustfmt 1.9 on a filter's set of an enum named after a long entity and a long field.
+    #[test]
+    fn a_generic_argument_too_wide_for_its_line_breaks_its_own_arguments() {
+        let name = "W".repeat(88);
+        let ty = format!("Option<AnyOf<{name}>>");
+        assert_eq!(
+            assign("pub a_in: ", &ty, 4, ","),
+            format!(
+                "    pub a_in: Option<\n        AnyOf<\n            {name},\n        >,\n    >,"
+            )
         );
     }
 

@@ -420,10 +420,13 @@ pub(super) fn repository_imports(e: &Entity) -> Vec<String> {
                 "DateTime<Utc>" => paths.push("chrono::DateTime".into()),
                 "NaiveDate" => paths.push("chrono::NaiveDate".into()),
                 "Decimal" => paths.push("rust_decimal::Decimal".into()),
+                // The enums of the sortable columns, which a cursor's values are read as.
+                ty if e.enums.iter().any(|en| en.name == ty) => {
+                    paths.push(format!("{model}::{ty}"));
+                }
                 _ => {}
             }
         }
-        paths.extend(e.enums.iter().map(|en| format!("{model}::{}", en.name)));
     }
     rust::imports(&paths)
 }

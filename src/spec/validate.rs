@@ -637,6 +637,16 @@ impl<'a> Validator<'a> {
             );
             return false;
         }
+        if kind == "entity" && value.to_snake_case() == "mod" {
+            self.report(
+                Diagnostic::error(
+                    name.span,
+                    format!("entity name `{value}` would put its model types in `src/models/mod.rs`, the file of the models module itself"),
+                )
+                .with_help("choose another name, e.g. `Module` or `Modification`"),
+            );
+            return false;
+        }
         true
     }
 
