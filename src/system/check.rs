@@ -217,28 +217,12 @@ fn links(system: &System) -> Vec<(&Member, &Member, &Event)> {
     let mut out = Vec::new();
     for consumer in &system.members {
         for event in &consumer.spec().events.consume {
-            for producer in publishers(system, &event.subject.value) {
-                out.push((producer.0, consumer, event));
+            for (producer, _) in system.publishers(&event.subject.value) {
+                out.push((producer, consumer, event));
             }
         }
     }
     out
-}
-
-/// The services that publish `subject`, with their events.
-fn publishers<'s>(system: &'s System, subject: &str) -> Vec<(&'s Member, &'s Event)> {
-    system
-        .members
-        .iter()
-        .flat_map(|m| {
-            m.spec()
-                .events
-                .publish
-                .iter()
-                .filter(move |e| e.subject.value == subject)
-                .map(move |e| (m, e))
-        })
-        .collect()
 }
 
 /// Events between two services need a broker both of them use.

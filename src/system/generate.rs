@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::render::{self, File, RenderError};
-use crate::spec::{Broker, Database};
+use crate::spec::Broker;
 
 use super::System;
 
@@ -95,15 +95,9 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
             }
             let mut consumes: Vec<String> = Vec::new();
             for event in &spec.events.consume {
-                for producer in &system.members {
-                    let publishes = producer
-                        .spec()
-                        .events
-                        .publish
-                        .iter()
-                        .any(|e| e.subject.value == event.subject.value);
+                for (producer, _) in system.publishers(&event.subject.value) {
                     let api = events_api(producer.name());
-                    if publishes && producer.name() != name && !consumes.contains(&api) {
+                    if producer.name() != name && !consumes.contains(&api) {
                         consumes.push(api);
                     }
                 }
@@ -112,11 +106,8 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
                 folder: member.folder.value.clone(),
                 description: spec.description.as_ref().map(|d| d.value.clone()),
                 port: member.port().0,
-                crate_name: name.replace('-', "_"),
-                database: match spec.database.as_ref().map(|d| d.value) {
-                    Some(Database::Postgres) => "postgres",
-                    _ => "sqlite",
-                },
+                crate_name: member.crate_name().to_owned(),
+                database: member.database().as_str(),
                 broker: member.broker().0.as_str(),
                 lifecycle: if major >= 1 {
                     "production"

@@ -74,14 +74,11 @@ impl Graph {
         for member in &system.members {
             let spec = member.spec();
             let name = member.name().to_owned();
-            let database = match spec.database.as_ref().map(|d| d.value) {
-                Some(Database::Postgres) => DatabaseNode {
-                    kind: "postgres",
-                    name: name.replace('-', "_"),
-                },
-                _ => DatabaseNode {
-                    kind: "sqlite",
-                    name: format!("{name}.db"),
+            let database = DatabaseNode {
+                kind: member.database().as_str(),
+                name: match member.database() {
+                    Database::Postgres => member.crate_name().to_owned(),
+                    Database::Sqlite => format!("{name}.db"),
                 },
             };
             for (event, publishing) in spec

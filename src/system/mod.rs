@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::spec::{self, Broker, Source, Span, Spanned, ValidSpec};
+use crate::spec::{self, Broker, Database, Source, Span, Spanned, ValidSpec};
 pub use manifest::Manifest;
 use report::{FileId, Place, Problem, Problems};
 
@@ -67,6 +67,19 @@ impl Member {
             Some(port) => (port.value, self.at(port.span)),
             None => (DEFAULT_PORT, self.at(self.spec().service.span)),
         }
+    }
+
+    /// Its crate's name (`payment_service`), also the name of its PostgreSQL database.
+    pub fn crate_name(&self) -> &str {
+        &self.valid.names().krate.text
+    }
+
+    /// Its database (`sqlite` unless the spec says otherwise).
+    pub fn database(&self) -> Database {
+        self.spec()
+            .database
+            .as_ref()
+            .map_or(Database::Sqlite, |d| d.value)
     }
 
     /// Its broker, and where that is decided, like [`Member::port`].
@@ -187,6 +200,21 @@ impl System {
     /// The service named `name`.
     pub fn member(&self, name: &str) -> Option<&Member> {
         self.members.iter().find(|m| m.name() == name)
+    }
+
+    /// The services that publish `subject`, with their events, in the manifest's order.
+    pub fn publishers<'s>(
+        &'s self,
+        subject: &'s str,
+    ) -> impl Iterator<Item = (&'s Member, &'s spec::Event)> {
+        self.members.iter().flat_map(move |m| {
+            m.spec()
+                .events
+                .publish
+                .iter()
+                .filter(move |e| e.subject.value == subject)
+                .map(move |e| (m, e))
+        })
     }
 
     /// Every problem between the services, with the system's files.

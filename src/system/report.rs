@@ -98,17 +98,6 @@ impl Problems {
         self.list.len()
     }
 
-    pub fn iter(&self) -> std::slice::Iter<'_, Problem> {
-        self.list.iter()
-    }
-
-    /// `file:line:column` of where a problem starts.
-    pub fn location(&self, place: Place) -> String {
-        let source = &self.files[place.file];
-        let (line, column) = crate::spec::diagnostics::line_col(&source.text, place.span.start);
-        format!("{}:{line}:{column}", source.name.display())
-    }
-
     /// Every problem with the lines it points at, then a summary naming the manifest.
     pub fn render(&self, color: bool) -> String {
         let mut files = SimpleFiles::new();

@@ -127,7 +127,7 @@ pub fn missing_servers(system: &System, servers: &Servers) -> Vec<String> {
         }),
     };
     for member in &system.members {
-        if database(member) == Database::Postgres {
+        if member.database() == Database::Postgres {
             need(
                 "PostgreSQL",
                 "POSTGRES_URL",
@@ -167,14 +167,6 @@ pub fn missing_servers(system: &System, servers: &Servers) -> Vec<String> {
         }
     }
     missing
-}
-
-fn database(member: &Member) -> Database {
-    member
-        .spec()
-        .database
-        .as_ref()
-        .map_or(Database::Sqlite, |d| d.value)
 }
 
 /// A service started by `run`.
@@ -316,11 +308,11 @@ fn start(
         Some(prefix) => format!("{prefix}_{name}"),
         None => name,
     };
-    let database_url = match database(member) {
+    let database_url = match member.database() {
         Database::Postgres => format!(
             "{}/{}",
             servers.postgres,
-            prefixed(member.name().replace('-', "_"))
+            prefixed(member.crate_name().to_owned())
         ),
         Database::Sqlite => format!(
             "sqlite://{}/{}.db",
