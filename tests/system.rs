@@ -735,7 +735,10 @@ fn the_systems_compose_file_runs_every_service_on_one_server_and_broker() {
 
     let services = compose["services"].as_object().unwrap();
     let names: Vec<&str> = services.keys().map(String::as_str).collect();
-    assert_eq!(names, [SERVICES.as_slice(), &["postgres", "nats"]].concat());
+    assert_eq!(
+        names,
+        [SERVICES.as_slice(), &["jaeger", "postgres", "nats"]].concat()
+    );
     let mut databases = Vec::new();
     for (service, port) in SERVICES.iter().zip([8080, 8081, 8082]) {
         let s = &services[*service];
@@ -744,6 +747,8 @@ fn the_systems_compose_file_runs_every_service_on_one_server_and_broker() {
         let env = &s["environment"];
         assert_eq!(env["PORT"], port.to_string());
         assert_eq!(env["NATS_URL"], "nats://nats:4222");
+        // Every service's spans go to the one trace viewer.
+        assert_eq!(env["OTEL_EXPORTER_OTLP_ENDPOINT"], "http://jaeger:4318");
         let url = env["DATABASE_URL"].as_str().unwrap();
         assert!(
             url.starts_with("postgres://postgres:postgres@postgres:5432/"),
@@ -759,6 +764,7 @@ fn the_systems_compose_file_runs_every_service_on_one_server_and_broker() {
         ["payment_service", "notification_service", "order_service"]
     );
     assert_eq!(services["nats"]["command"][0], "-js");
+    assert_eq!(services["jaeger"]["ports"][0], "16686:16686");
 }
 
 #[test]

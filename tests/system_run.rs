@@ -1,7 +1,8 @@
 //! `msgen system run` on the example system, on PostgreSQL and NATS: the one command builds
 //! and starts every service, wired together; an order cancelled in order-service reaches
-//! payment-service, a payment captured there reaches notification-service and order-service;
-//! ctrl-c stops them all. And what it says, before building anything, when a server is missing.
+//! payment-service, a payment captured there reaches notification-service and order-service,
+//! each chain of request and events one trace in the spans the services export; ctrl-c stops
+//! them all. And what it says, before building anything, when a server is missing.
 //!
 //! The run uses databases and subjects of its own (`--prefix`) and drops the databases at the
 //! end. The example's services listen on their own ports (8080-8082).
@@ -14,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use support::otlp::{Collector, Span};
 use support::{msgen, shared_target, Client, Provider, PAYMENT_CLIENTS, SHOP};
 
 #[test]
@@ -43,6 +45,28 @@ fn a_missing_server_is_named_before_anything_is_built() {
 /// `count(*)` of `sql` in `database`, once the database is there.
 fn count(database: &str, sql: &str) -> Option<u64> {
     support::try_psql(database, sql).ok()?.trim().parse().ok()
+}
+
+/// OTLP's span kinds.
+const SERVER: u64 = 2;
+const PRODUCER: u64 = 4;
+const CONSUMER: u64 = 5;
+
+/// The first span `collector` received from `service` of `kind` named `name` in `trace` (any
+/// trace when `None`).
+fn span_of(
+    collector: &Collector,
+    service: &str,
+    kind: u64,
+    name: &str,
+    trace: Option<&str>,
+) -> Option<Span> {
+    collector.spans().into_iter().find(|span| {
+        span.service == service
+            && span.kind == kind
+            && span.name == name
+            && trace.is_none_or(|trace| span.trace_id == trace)
+    })
 }
 
 fn wait_for(timeout: Duration, what: &str, mut done: impl FnMut() -> bool) {
@@ -125,6 +149,7 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
         .unwrap()
         .as_nanos();
     let prefix = format!("run{:x}", nanos & 0xffff_ffff);
+    let collector = Collector::start();
     let child = Command::new(msgen())
         .args(["system", "run", "--prefix", &prefix, "--timeout", "120"])
         .current_dir(&dir)
@@ -137,6 +162,9 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
         .env(jwks.0, &jwks.1)
         .env("RATE_LIMIT_PER_SECOND", "0")
         .env("NO_COLOR", "1")
+        // Every service sends its spans to the test's collector, a batch every 100 ms.
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -206,6 +234,17 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
             count(&payments_db, sql) == Some(1)
         },
     );
+    // The request that cancelled it and payment-service's handling of the event: one trace.
+    let mut cancel = None;
+    wait_for(Duration::from_secs(30), "the spans of the cancel", || {
+        let name = "POST /api/v1/orders/{id}/cancel";
+        cancel = span_of(&collector, "order-service", SERVER, name, None);
+        cancel.as_ref().is_some_and(|cancel| {
+            let name = "orders.order_cancelled process";
+            let trace = Some(cancel.trace_id.as_str());
+            span_of(&collector, "payment-service", CONSUMER, name, trace).is_some()
+        })
+    });
 
     // A payment captured in payment-service reaches notification-service and order-service.
     let mut payments = Client::new("127.0.0.1:8080");
@@ -218,11 +257,17 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
     );
     let payment = payments.json("POST", "/api/v1/payments", Some(&body));
     let payment_id = payment["id"].as_str().unwrap();
-    let captured = payments.json(
+    // The capture comes from a caller with a trace of its own.
+    let trace = "5c6b1e0a9d3f47e2b8a1c4d7e0f3a6b9";
+    let traceparent = format!("00-{trace}-a1b2c3d4e5f60718-01");
+    let (status, captured) = payments.request_with(
         "POST",
         &format!("/api/v1/payments/{payment_id}/capture"),
         Some(r#"{"amount": "25.00"}"#),
+        &[("traceparent", &traceparent)],
     );
+    assert_eq!(status, 200, "{captured}");
+    let captured: serde_json::Value = serde_json::from_str(&captured).unwrap();
     assert_eq!(captured["status"], "succeeded");
     let notifications_db = format!("{prefix}_notification_service");
     let orders_db = format!("{prefix}_order_service");
@@ -243,6 +288,33 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
             count(&orders_db, sql) == Some(1)
         },
     );
+
+    // The capture, its event and both consumers' handling of it: one trace, the caller's. The
+    // envelope in payment-service's outbox names the event's own span, the parent of each
+    // consumer's span.
+    let mut spans = None;
+    wait_for(Duration::from_secs(30), "the spans of the capture", || {
+        let trace = Some(trace);
+        let name = "POST /api/v1/payments/{id}/capture";
+        let capture = span_of(&collector, "payment-service", SERVER, name, trace);
+        let name = "payments.payment_succeeded publish";
+        let publish = span_of(&collector, "payment-service", PRODUCER, name, trace);
+        let name = "payments.payment_succeeded process";
+        let notified = span_of(&collector, "notification-service", CONSUMER, name, trace);
+        let ordered = span_of(&collector, "order-service", CONSUMER, name, trace);
+        spans = capture.zip(publish).zip(notified.zip(ordered));
+        spans.is_some()
+    });
+    let ((capture, publish), (notified, ordered)) = spans.unwrap();
+    assert_eq!(capture.parent_span_id, "a1b2c3d4e5f60718");
+    assert_eq!(publish.parent_span_id, capture.span_id);
+    assert_eq!(notified.parent_span_id, publish.span_id);
+    assert_eq!(ordered.parent_span_id, publish.span_id);
+    let sql = "select envelope from outbox where event_type = 'PaymentSucceeded'";
+    let envelope = support::try_psql(&payments_db, sql).unwrap();
+    let envelope: serde_json::Value = serde_json::from_str(envelope.trim()).unwrap();
+    let carried = format!("00-{trace}-{}-01", publish.span_id);
+    assert_eq!(envelope["traceparent"], carried.as_str(), "{envelope}");
 
     // Ctrl-c stops every service, and msgen with them.
     assert!(run.interrupt(), "msgen system run ends well on ctrl-c");

@@ -361,7 +361,7 @@ fn info(s: &Service) -> Value {
         description.push_str("\n\n");
     }
     description.push_str(&format!(
-        "The events of {}. Every event travels as a CloudEvents 1.0 envelope in the JSON event format (`{CONTENT_TYPE}`): its `data` is the event's payload, and its `traceparent` the W3C trace context of the request that caused it. Published events go through an outbox, so an event is sent if and only if the change it announces was committed; delivery is at least once, and consumers drop duplicates by event `id`.",
+        "The events of {}. Every event travels as a CloudEvents 1.0 envelope in the JSON event format (`{CONTENT_TYPE}`): its `data` is the event's payload, and its `traceparent` the W3C trace context of its publication, within the trace of the request that caused it. Published events go through an outbox, so an event is sent if and only if the change it announces was committed; delivery is at least once, and consumers drop duplicates by event `id`.",
         s.name
     ));
     let broker = match s.broker {
@@ -528,7 +528,7 @@ fn envelope(e: &Event, source: Option<&str>) -> Value {
             "traceparent": {
                 "type": "string",
                 "pattern": TRACEPARENT,
-                "description": "The W3C trace context of the request that caused the event (CloudEvents distributed tracing extension).",
+                "description": "The W3C trace context of the event's publication, a span in the trace of the request that caused it (CloudEvents distributed tracing extension). A consumer's span for the event continues this trace.",
             },
             "data": { "$ref": format!("#/components/schemas/{}", e.name) },
         },

@@ -779,13 +779,18 @@ impl Renderer<'_> {
                 "std::sync::Arc",
                 "std::time::Duration",
                 "chrono::Utc",
+                "serde::Deserialize",
                 "sqlx::Transaction",
+                "tracing::field::Empty",
+                "tracing::Instrument",
+                "tracing::Span",
                 "super::Envelope",
                 "super::Event",
                 "crate::app::Dependencies",
                 "crate::db::Database",
                 "crate::db::Pool",
                 "crate::metrics::Metrics",
+                "crate::telemetry",
             ]
             .map(String::from)
             .to_vec();
@@ -1281,6 +1286,7 @@ impl Renderer<'_> {
         });
         let c = &s.crate_name;
         let mut paths = vec![
+            format!("{c}::telemetry"),
             format!("{c}::Application"),
             format!("{c}::Config"),
             "reqwest::Client".into(),
@@ -1353,8 +1359,15 @@ impl Renderer<'_> {
                 "crate::helpers::TestApp".into(),
             ];
             if publish {
-                paths.push("serde_json::Value".into());
-                paths.push(format!("{c}::events::self"));
+                paths.extend([
+                    "axum::http::HeaderMap".into(),
+                    "serde_json::Value".into(),
+                    "tracing::field::Empty".into(),
+                    "tracing::Instrument".into(),
+                    "tracing::Span".into(),
+                    format!("{c}::events::self"),
+                    format!("{c}::telemetry"),
+                ]);
                 if s.broker == Broker::None {
                     paths.push("std::time::Duration".into());
                 }
