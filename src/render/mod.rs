@@ -781,7 +781,6 @@ impl Renderer<'_> {
                 "chrono::Utc",
                 "serde::Deserialize",
                 "sqlx::Transaction",
-                "tracing::field::Empty",
                 "tracing::Instrument",
                 "tracing::Span",
                 "super::Envelope",
@@ -1362,7 +1361,6 @@ impl Renderer<'_> {
                 paths.extend([
                     "axum::http::HeaderMap".into(),
                     "serde_json::Value".into(),
-                    "tracing::field::Empty".into(),
                     "tracing::Instrument".into(),
                     "tracing::Span".into(),
                     format!("{c}::events::self"),
