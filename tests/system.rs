@@ -747,6 +747,8 @@ fn the_systems_compose_file_runs_every_service_on_one_server_and_broker() {
         let env = &s["environment"];
         assert_eq!(env["PORT"], port.to_string());
         assert_eq!(env["NATS_URL"], "nats://nats:4222");
+        // The system's `events_prefix`, for every service.
+        assert_eq!(env["EVENTS_PREFIX"], "shop.");
         // Every service's spans go to the one trace viewer.
         assert_eq!(env["OTEL_EXPORTER_OTLP_ENDPOINT"], "http://jaeger:4318");
         let url = env["DATABASE_URL"].as_str().unwrap();
@@ -869,6 +871,8 @@ fn the_systems_overlay_deploys_every_service_from_its_base() {
         "shop"
     );
     assert_eq!(overlay["labels"][0]["includeSelectors"], false);
+    let patches = overlay["patches"].as_array().unwrap();
+    assert_eq!(patches.len(), SERVICES.len());
     // kustomize itself, when kubectl is here.
     match std::process::Command::new("kubectl")
         .arg("kustomize")
@@ -879,8 +883,12 @@ fn the_systems_overlay_deploys_every_service_from_its_base() {
             assert!(output.status.success(), "{}", stderr(&output));
             let built = stdout(&output);
             let mut deployments = Vec::new();
+            let mut prefixes = Vec::new();
             for document in serde_yaml::Deserializer::from_str(&built) {
                 let value: serde_json::Value = serde::Deserialize::deserialize(document).unwrap();
+                if value["kind"] == "ConfigMap" {
+                    prefixes.push(value["data"]["EVENTS_PREFIX"].clone());
+                }
                 if value["kind"] == "Deployment" {
                     assert_eq!(
                         value["metadata"]["labels"]["app.kubernetes.io/part-of"],
@@ -890,6 +898,8 @@ fn the_systems_overlay_deploys_every_service_from_its_base() {
                 }
             }
             assert_eq!(deployments.len(), SERVICES.len(), "{built}");
+            // The system's `events_prefix` in every service's settings.
+            assert_eq!(prefixes, vec![serde_json::json!("shop."); SERVICES.len()]);
             let file = dir.join("kustomize-build.yaml");
             fs::write(&file, &built).unwrap();
             let documents = serde_yaml::Deserializer::from_str(&built).count();

@@ -20,6 +20,9 @@ struct Vars {
     /// What the compose file runs besides the services: PostgreSQL with the first broker, then
     /// each other broker.
     backing: Vec<Backing>,
+    /// The services the overlay gives the system's `EVENTS_PREFIX`: those with a broker, when
+    /// the system has a prefix.
+    prefixed: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -27,6 +30,8 @@ struct SystemVars {
     name: String,
     description: Option<String>,
     owner: String,
+    /// The `EVENTS_PREFIX` of every service with a broker: `<events_prefix>.`, or empty.
+    events_prefix: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -147,15 +152,22 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
         .filter(|s| s.database == "sqlite")
         .map(|s| s.name.clone())
         .collect();
+    let prefixed = services
+        .iter()
+        .filter(|s| manifest.events_prefix.is_some() && s.broker != Broker::None.as_str())
+        .map(|s| s.name.clone())
+        .collect();
     let vars = Vars {
         system: SystemVars {
             name: manifest.name.value.clone(),
             description: manifest.description.as_ref().map(|d| d.value.clone()),
             owner: manifest.owner(),
+            events_prefix: manifest.events_prefix(),
         },
         sqlite,
         postgres,
         backing,
+        prefixed,
         services,
     };
     let mut files = vec![

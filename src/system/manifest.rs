@@ -10,11 +10,12 @@ pub const FILE: &str = "msgen-system.yaml";
 /// The ports `msgen system new` gives a system, and the range of one whose manifest names none.
 pub const DEFAULT_PORTS: (u16, u16) = (8080, 8099);
 
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 7] = [
     "system",
     "description",
     "owner",
     "broker",
+    "events_prefix",
     "ports",
     "services",
 ];
@@ -30,6 +31,9 @@ pub struct Manifest {
     pub owner: Option<Spanned<String>>,
     /// The broker every service with events uses.
     pub broker: Option<Spanned<Broker>>,
+    /// Put, with a `.`, before every subject of the system's services (their `EVENTS_PREFIX`),
+    /// so that systems sharing a broker keep their events apart.
+    pub events_prefix: Option<Spanned<String>>,
     /// The range every service's port is in, both ends included.
     pub ports: Option<Spanned<(u16, u16)>>,
     /// The services' folders, relative to the manifest's folder, in the order written.
@@ -42,6 +46,13 @@ impl Manifest {
         self.owner
             .as_ref()
             .map_or_else(|| default_owner(&self.name.value), |o| o.value.clone())
+    }
+
+    /// The services' `EVENTS_PREFIX`: `events_prefix:` and a `.`, or empty.
+    pub fn events_prefix(&self) -> String {
+        self.events_prefix
+            .as_ref()
+            .map_or_else(String::new, |p| format!("{}.", p.value))
     }
 
     /// The range of ports the services may use.
@@ -72,6 +83,7 @@ pub fn decode(source: &Source) -> Result<Manifest, Vec<Diagnostic>> {
     let mut description = None;
     let mut owner = None;
     let mut broker = None;
+    let mut events_prefix = None;
     let mut ports = None;
     let mut services = None;
     for entry in entries {
@@ -115,6 +127,21 @@ pub fn decode(source: &Source) -> Result<Manifest, Vec<Diagnostic>> {
                             None
                         }
                     }
+                });
+            }
+            "events_prefix" => {
+                events_prefix = text(value, "events_prefix", &mut problems).filter(|p| {
+                    let fine = is_events_prefix(&p.value);
+                    if !fine {
+                        problems.push(
+                            Diagnostic::error(
+                                p.span,
+                                format!("`{}` is not an events prefix", show(&p.value)),
+                            )
+                            .with_help("lowercase letters, digits, `_` and `-` in parts joined by `.`, at most 40 characters, without the last `.`: `shop`, `acme.shop`"),
+                        );
+                    }
+                    fine
                 });
             }
             "ports" => {
@@ -174,11 +201,24 @@ pub fn decode(source: &Source) -> Result<Manifest, Vec<Diagnostic>> {
             description,
             owner,
             broker,
+            events_prefix,
             ports,
             services,
         }),
         _ => Err(problems),
     }
+}
+
+/// Whether `prefix` can start every subject, queue and topic name of every broker: parts of
+/// lowercase letters, digits, `_` and `-`, joined by `.`.
+fn is_events_prefix(prefix: &str) -> bool {
+    prefix.len() <= 40
+        && prefix.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        })
 }
 
 /// A string value, or a problem.
@@ -340,6 +380,8 @@ description: What the {name} system does, in a sentence.
 owner: {owner}
 # The broker of every service that publishes or consumes events.
 broker: nats
+# Put before every subject (`{name}.<subject>`), to share the broker with other systems.
+# events_prefix: {name}
 # Every service listens on its own port from this range.
 ports: {}-{}
 services: []
@@ -384,6 +426,21 @@ mod tests {
                 "system name `Shop` is not kebab-case",
             ]
         );
+    }
+
+    #[test]
+    fn events_prefixes_are_parts_joined_by_dots() {
+        let manifest = |prefix: &str| decoded(&format!("system: shop\nevents_prefix: {prefix}\nservices: []\n"));
+        for fine in ["shop", "acme.shop", "eu-west_1.shop2"] {
+            let decoded = manifest(fine).unwrap();
+            assert_eq!(decoded.events_prefix(), format!("{fine}."));
+        }
+        for wrong in ["shop.", ".shop", "a..b", "Shop", "shop*", "a b", &"x".repeat(41)] {
+            let problems = manifest(wrong).unwrap_err();
+            assert_eq!(problems, [format!("`{wrong}` is not an events prefix")], "{wrong}");
+        }
+        let without = decoded("system: shop\nservices: []\n").unwrap();
+        assert_eq!(without.events_prefix(), "");
     }
 
     #[test]

@@ -335,8 +335,15 @@ fn start(
     if let Some((variable, address)) = servers.broker(member.broker().0) {
         command.env(variable, address);
     }
-    if let Some(prefix) = &options.prefix {
-        command.env("EVENTS_PREFIX", format!("{prefix}."));
+    // The run's prefix, then the system's.
+    let events_prefix: String = options
+        .prefix
+        .iter()
+        .map(|prefix| format!("{prefix}."))
+        .chain([system.manifest.events_prefix()])
+        .collect();
+    if !events_prefix.is_empty() {
+        command.env("EVENTS_PREFIX", events_prefix);
     }
     if std::env::var_os("RUST_LOG").is_none() {
         command.env("RUST_LOG", "info");
