@@ -1198,8 +1198,15 @@ fn custom() -> impl Strategy<Value = Custom> {
 
 fn event(consumed: bool) -> impl Strategy<Value = Event> {
     (
-        "[A-Z][a-z]{1,8}(Sent|Changed|Happened|Done)",
-        prop::collection::vec("[a-z][a-z0-9_-]{0,8}", 1..4),
+        prop_oneof![
+            4 => "[A-Z][a-z]{1,8}(Sent|Changed|Happened|Done)",
+            1 => "[A-Z][a-z]{5,11}([A-Z][a-z0-9]{3,9}){2,4}(Sent|Changed|Happened|Done)"
+                .prop_filter("at most 60 characters", |n| n.len() <= 60),
+        ],
+        prop_oneof![
+            4 => prop::collection::vec("[a-z][a-z0-9_-]{0,8}", 1..4),
+            1 => prop::collection::vec("[a-z][a-z0-9_]{10,30}", 2..4),
+        ],
         "[a-z][a-z0-9]{0,6}-[a-z0-9]{1,6}",
         prop::option::of(text()),
         fields(Place::Payload, 0..4),

@@ -113,6 +113,7 @@ static BASE: LazyLock<Tera> = LazyLock::new(|| {
     tera.register_filter("call", call_filter);
     tera.register_filter("assign", assign_filter);
     tera.register_filter("str_array", str_array_filter);
+    tera.register_filter("array", array_filter);
     tera.register_filter("expression", expression_filter);
     tera.register_filter("chain_link", chain_link_filter);
     tera.register_function("chain", chain_function);
@@ -1626,15 +1627,28 @@ fn assign_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<V
 
 /// `{{ scopes | str_array(prefix="scopes: ", indent=8, suffix=",") }}`: see [`rust::str_array`].
 fn str_array_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    array_of(value, args, rust::str_array)
+}
+
+/// `{{ paths | array(prefix="const A: &[&str] = ", suffix=";") }}`: see [`rust::array`].
+fn array_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    array_of(value, args, rust::array)
+}
+
+fn array_of(
+    value: &Value,
+    args: &HashMap<String, Value>,
+    layout: fn(&str, &[String], usize, &str) -> String,
+) -> tera::Result<Value> {
     let get = |key: &str| args.get(key).and_then(Value::as_str).unwrap_or("");
     let indent = args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize;
     let items: Vec<String> = value
         .as_array()
-        .ok_or("str_array takes a list of strings")?
+        .ok_or("an array takes a list of strings")?
         .iter()
         .map(|item| item.as_str().unwrap_or_default().to_string())
         .collect();
-    Ok(Value::String(rust::str_array(
+    Ok(Value::String(layout(
         get("prefix"),
         &items,
         indent,

@@ -356,14 +356,14 @@ fn right_hand_side(
     }
     let next = next_line(indent + 4);
     let lines = |s: &str| s.lines().count();
-    // rustfmt keeps the column of what ends the statement (`;`) free on every line before the
-    // last, which holds it.
+    // rustfmt keeps the column of what ends the statement (`;`) free on the first line when
+    // that is not the last, which holds it; the lines between may reach the last column.
     let fits_statement = |s: &str| {
         let ends = s.lines().last().map_or(0, |last| {
             let bare = last.trim_end_matches([';', ',']);
             last.len() - bare.len()
         });
-        let before_last = lines(s).saturating_sub(1);
+        let before_last = lines(s).saturating_sub(1).min(1);
         // Except the line that opens a path call's arguments, which may take the last column.
         let open_call = |i: usize, l: &str| i == 0 && kind == Rhs::Call && l.ends_with('(');
         fits(s)
@@ -676,11 +676,17 @@ const SHORT_ELEMENT: usize = 10;
 /// line when its elements fit `array_width` and the line is not too wide; otherwise broken, with
 /// short elements filling their lines and others one per line.
 pub fn str_array(prefix: &str, items: &[String], indent: usize, suffix: &str) -> String {
-    let pad = " ".repeat(indent);
     let quoted: Vec<String> = items
         .iter()
         .map(|item| crate::names::rust_str(item))
         .collect();
+    array(prefix, &quoted, indent, suffix)
+}
+
+/// `&[a, b]` of the expressions `quoted` after `prefix`, laid out as [`str_array`] lays out
+/// strings.
+pub fn array(prefix: &str, quoted: &[String], indent: usize, suffix: &str) -> String {
+    let pad = " ".repeat(indent);
     let content = quoted.join(", ");
     // `array_width` does not hold an array of one element, which stays whole where it fits.
     let narrow = quoted.len() == 1 || content.len() <= ARRAY_WIDTH;
@@ -699,7 +705,7 @@ pub fn str_array(prefix: &str, items: &[String], indent: usize, suffix: &str) ->
     let mut lines: Vec<String> = Vec::new();
     if quoted.iter().all(|q| q.len() <= SHORT_ELEMENT) {
         let mut current = String::new();
-        for q in &quoted {
+        for q in quoted {
             if !current.is_empty() && inner.len() + current.len() + 2 + q.len() + 1 > MAX_WIDTH {
                 lines.push(format!("{inner}{current},"));
                 current.clear();
