@@ -430,14 +430,30 @@ mod tests {
 
     #[test]
     fn events_prefixes_are_parts_joined_by_dots() {
-        let manifest = |prefix: &str| decoded(&format!("system: shop\nevents_prefix: {prefix}\nservices: []\n"));
+        let manifest = |prefix: &str| {
+            decoded(&format!(
+                "system: shop\nevents_prefix: {prefix}\nservices: []\n"
+            ))
+        };
         for fine in ["shop", "acme.shop", "eu-west_1.shop2"] {
             let decoded = manifest(fine).unwrap();
             assert_eq!(decoded.events_prefix(), format!("{fine}."));
         }
-        for wrong in ["shop.", ".shop", "a..b", "Shop", "shop*", "a b", &"x".repeat(41)] {
+        for wrong in [
+            "shop.",
+            ".shop",
+            "a..b",
+            "Shop",
+            "shop*",
+            "a b",
+            &"x".repeat(41),
+        ] {
             let problems = manifest(wrong).unwrap_err();
-            assert_eq!(problems, [format!("`{wrong}` is not an events prefix")], "{wrong}");
+            assert_eq!(
+                problems,
+                [format!("`{wrong}` is not an events prefix")],
+                "{wrong}"
+            );
         }
         let without = decoded("system: shop\nservices: []\n").unwrap();
         assert_eq!(without.events_prefix(), "");
