@@ -37,6 +37,12 @@ pub fn lower(valid: &ValidSpec) -> Service {
         entities[i].link = link(declared, &entities);
     }
     let resources = lower_resources(spec, names, &entities, database, &mut uses);
+    uses.idempotency = resources.iter().any(|r| {
+        (r.entity.is_some() && r.crud.create)
+            || r.operations
+                .iter()
+                .any(|op| op.method == spec::Method::Post)
+    });
     let events = Events {
         publish: lower_events(
             &spec.events.publish,

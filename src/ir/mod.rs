@@ -125,6 +125,8 @@ pub struct Uses {
     pub custom_operations: bool,
     /// Some list is paged by cursor.
     pub cursor: bool,
+    /// Some operation takes `Idempotency-Key`: a create, or a custom `POST`.
+    pub idempotency: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

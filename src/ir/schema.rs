@@ -194,6 +194,9 @@ impl Schema {
         if !service.events.consume.is_empty() {
             tables.push(inbox(service.database));
         }
+        if service.uses.idempotency {
+            tables.push(idempotency_keys(service.database));
+        }
         Self {
             database: service.database,
             tables,
@@ -410,6 +413,44 @@ fn inbox(database: Database) -> Table {
             Column::new("received_at", ty(FieldType::Datetime)),
         ],
         indexes: Vec::new(),
+    }
+}
+
+/// The answers to requests that carried an `Idempotency-Key`, per caller and key: `status`,
+/// `headers` and `body` are null while the first request with the key is being worked on.
+fn idempotency_keys(database: Database) -> Table {
+    let ty = |kind| super::sql_type(kind, database);
+    let nullable = |name: &str, kind| Column {
+        nullable: true,
+        ..Column::new(name, ty(kind))
+    };
+    Table {
+        name: "idempotency_keys".into(),
+        renamed_from: None,
+        columns: vec![
+            Column::new("caller", ty(FieldType::String)),
+            Column::new("key", ty(FieldType::String)),
+            Column::new("fingerprint", ty(FieldType::String)),
+            nullable("status", FieldType::Int),
+            nullable("headers", FieldType::Text),
+            nullable("body", FieldType::Text),
+            Column::new("created_at", ty(FieldType::Datetime)),
+            Column::new("expires_at", ty(FieldType::Datetime)),
+        ],
+        indexes: vec![
+            Index {
+                name: "idempotency_keys_key_idx".into(),
+                columns: vec![IndexKey::ascending("caller"), IndexKey::ascending("key")],
+                method: IndexMethod::Btree,
+                unique: true,
+            },
+            Index {
+                name: "idempotency_keys_expires_at_idx".into(),
+                columns: vec![IndexKey::ascending("expires_at")],
+                method: IndexMethod::Btree,
+                unique: false,
+            },
+        ],
     }
 }
 

@@ -106,7 +106,7 @@ pub const RESERVED_EVENT_NAMES: &[&str] = &[
 ];
 
 /// Tables the generated service creates for itself.
-pub const RESERVED_TABLES: &[&str] = &["outbox", "inbox"];
+pub const RESERVED_TABLES: &[&str] = &["outbox", "inbox", "idempotency_keys"];
 
 /// Types the generated services module defines or imports besides those of the spec.
 pub const SERVICE_MODULE_TYPES: &[&str] = &["Pool", "UsesDatabase"];

@@ -280,6 +280,7 @@ fn shared_context(s: &Service) -> Context {
             resources()
                 .chain(["custom".into(), "helpers".into(), "service".into()])
                 .chain(s.events.any().then(|| "events".to_string()))
+                .chain(suite::idempotency_tests(s).map(|_| "idempotency".to_string()))
                 .chain(
                     s.auth
                         .iter()
@@ -621,6 +622,7 @@ impl Renderer<'_> {
             "state",
             "startup",
             "routes",
+            "deadline",
             "docs",
             "metrics",
         ];
@@ -636,6 +638,9 @@ impl Renderer<'_> {
         if s.auth.is_some() {
             names.extend(["auth", "client_credentials", "hardening"]);
         }
+        if s.uses.idempotency {
+            names.push("idempotency");
+        }
         for name in names {
             self.emit(
                 &format!("src/{name}.rs"),
@@ -649,6 +654,7 @@ impl Renderer<'_> {
                     };
                     ctx.insert("imports", imports);
                     ctx.insert("x", &x);
+                    ctx.insert("p", &sql::placeholders(s.database, 6));
                 },
             );
         }
@@ -1415,6 +1421,17 @@ impl Renderer<'_> {
                     scopes.sort();
                     scopes.dedup();
                     ctx.insert("scopes", &scopes);
+                },
+            );
+        }
+        if let Some(tests) = suite::idempotency_tests(s) {
+            self.emit(
+                "tests/api/idempotency.rs",
+                "tests/api/idempotency.rs".into(),
+                Ownership::Generated,
+                |ctx| {
+                    ctx.insert("it", &tests);
+                    ctx.insert("p", &sql::placeholders(s.database, 2));
                 },
             );
         }

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use crate::ir::{Auth, BodyType, Crud, CustomOperation, Entity, Field, NestedList, Service};
 
 use super::decimal_pattern;
-use crate::spec::{Database, FieldType, Search};
+use crate::spec::{Database, FieldType, Method, Search};
 
 /// The OpenAPI document as data: what `openapi.yaml` is written from, and the API reference
 /// page too.
@@ -91,8 +91,18 @@ pub fn model(s: &Service) -> Value {
         );
         schemas.insert(e.patch_type.clone(), patch_schema(e));
     }
-    let mut responses = shared_responses();
+    let mut responses = shared_responses(s.uses.idempotency);
     let mut components = Map::new();
+    if s.uses.idempotency {
+        components.insert(
+            "parameters".into(),
+            json!({ IDEMPOTENCY_KEY: idempotency_key_parameter() }),
+        );
+        components.insert(
+            "headers".into(),
+            json!({ IDEMPOTENT_REPLAYED: idempotent_replayed_header() }),
+        );
+    }
     if let Some(auth) = &s.auth {
         secure(s, auth, &mut paths);
         responses
@@ -370,27 +380,40 @@ fn error_name(code: u16) -> &'static str {
     }
 }
 
-fn shared_responses() -> Value {
+/// The error answers operations share; `idempotency`: some operation takes `Idempotency-Key`.
+fn shared_responses(idempotency: bool) -> Value {
     let mut responses = Map::new();
-    for (code, description) in [
+    let (bad_request, conflict, invalid) = if idempotency {
         (
-            400,
+            "The request is malformed: JSON that does not parse, a path or query parameter that \
+             does not parse, a query parameter the operation does not take, an `If-Match` that \
+             is not `*` or a list of entity tags, or an `Idempotency-Key` that is not 1 to 255 \
+             visible ASCII characters.",
+            "The change conflicts with existing data, or the request with this \
+             `Idempotency-Key` is still being worked on (`Retry-After` says when to repeat it).",
+            "Fields of the request are invalid, each named in `errors`; or the \
+             `Idempotency-Key` was sent with another request.",
+        )
+    } else {
+        (
             "The request is malformed: JSON that does not parse, a path or query parameter that \
              does not parse, a query parameter the operation does not take, or an `If-Match` \
              that is not `*` or a list of entity tags.",
-        ),
+            "The change conflicts with existing data.",
+            "Fields of the request are invalid; each is named in `errors`.",
+        )
+    };
+    for (code, description) in [
+        (400, bad_request),
         (404, "Nothing was found here."),
-        (409, "The change conflicts with existing data."),
+        (409, conflict),
         (
             412,
             "The record is no longer at the version given in `If-Match`.",
         ),
         (413, "The request body is too large."),
         (415, "The request body is not JSON."),
-        (
-            422,
-            "Fields of the request are invalid; each is named in `errors`.",
-        ),
+        (422, invalid),
         (500, "The service failed; the details are in its logs."),
         (501, "The operation is not implemented yet."),
     ] {
@@ -684,6 +707,7 @@ fn create_operation(e: &Entity) -> Value {
             "headers": {
                 "Location": { "schema": { "type": "string" } },
                 "ETag": etag_header(),
+                IDEMPOTENT_REPLAYED: idempotent_replayed_ref(),
             },
             "content": json_content(reference(&e.name)),
         }),
@@ -692,8 +716,38 @@ fn create_operation(e: &Entity) -> Value {
     json!({
         "operationId": format!("create_{}", e.snake),
         "summary": format!("Create a {}", e.human),
+        "parameters": [idempotency_key_ref()],
         "requestBody": { "required": true, "content": json_content(reference(&e.new_type)) },
         "responses": responses,
+    })
+}
+
+/// The header of a repeatable `POST`, in `components.parameters`, and the header of an answer
+/// given again, in `components.headers`.
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+const IDEMPOTENT_REPLAYED: &str = "Idempotent-Replayed";
+
+fn idempotency_key_parameter() -> Value {
+    json!({
+        "name": IDEMPOTENCY_KEY,
+        "in": "header",
+        "description": "Makes the request safe to repeat: a request sent again with the key of one that succeeded gets the first answer (with `Idempotent-Replayed: true`) and is not worked on again. Keys are kept per caller, for a day by default; the same key with another request is 422, and while the first request is being worked on, 409 with `Retry-After`.",
+        "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$" },
+    })
+}
+
+fn idempotency_key_ref() -> Value {
+    json!({ "$ref": format!("#/components/parameters/{IDEMPOTENCY_KEY}") })
+}
+
+fn idempotent_replayed_ref() -> Value {
+    json!({ "$ref": format!("#/components/headers/{IDEMPOTENT_REPLAYED}") })
+}
+
+fn idempotent_replayed_header() -> Value {
+    json!({
+        "description": "`true` when the answer is the stored answer to an earlier request with the same `Idempotency-Key`.",
+        "schema": { "type": "string", "enum": ["true"] },
     })
 }
 
@@ -748,22 +802,23 @@ fn etag_header() -> Value {
 
 fn custom_operation(op: &CustomOperation, _s: &Service) -> Value {
     let mut responses = Map::new();
-    match &op.response {
-        Some(body) => {
-            responses.insert(
-                "200".into(),
-                json!({ "description": "Done.", "content": json_content(reference(&body_schema_name(body))) }),
-            );
-        }
-        None => {
-            responses.insert("204".into(), json!({ "description": "Done." }));
-        }
+    let repeatable = op.method == Method::Post;
+    let mut done = json!({ "description": "Done." });
+    if let Some(body) = &op.response {
+        done["content"] = json_content(reference(&body_schema_name(body)));
     }
+    if repeatable {
+        done["headers"] = json!({ IDEMPOTENT_REPLAYED: idempotent_replayed_ref() });
+    }
+    let status = if op.response.is_some() { "200" } else { "204" };
+    responses.insert(status.into(), done);
     let mut errors = vec![400, 404, 409, 500, 501];
     if op.request.is_some() {
         errors.extend([413, 415, 422]);
-        errors.sort_unstable();
+    } else if repeatable {
+        errors.push(422);
     }
+    errors.sort_unstable();
     responses.extend(error_refs(&errors));
     let mut value = json!({
         "operationId": op.name,
@@ -772,12 +827,15 @@ fn custom_operation(op: &CustomOperation, _s: &Service) -> Value {
     if let Some(description) = &op.description {
         value["description"] = json!(description);
     }
-    if !op.params.is_empty() {
-        let params: Vec<Value> = op
-            .params
-            .iter()
-            .map(|p| json!({ "name": p.name, "in": "path", "required": true, "schema": value_schema(p) }))
-            .collect();
+    let mut params: Vec<Value> = op
+        .params
+        .iter()
+        .map(|p| json!({ "name": p.name, "in": "path", "required": true, "schema": value_schema(p) }))
+        .collect();
+    if repeatable {
+        params.push(idempotency_key_ref());
+    }
+    if !params.is_empty() {
         value["parameters"] = json!(params);
     }
     if let Some(body) = &op.request {

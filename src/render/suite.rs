@@ -154,7 +154,7 @@ pub(super) fn test_helpers(s: &Service) -> Helpers {
     Helpers {
         entities,
         inserts: insert.iter().any(|&i| i),
-        db: insert.iter().any(|&i| i) || s.events.any(),
+        db: insert.iter().any(|&i| i) || s.events.any() || idempotency_tests(s).is_some(),
         shared_parents,
     }
 }
@@ -186,6 +186,41 @@ fn reaches_one_parent_twice(s: &Service, e: &Entity) -> bool {
         false
     }
     walk(s, e, &mut vec![e.name.as_str()], &mut Vec::new())
+}
+
+/// What the tests of `Idempotency-Key` create: the records of the first resource that has a
+/// create.
+#[derive(Serialize)]
+pub(super) struct IdempotencyTests {
+    pub(super) collection: String,
+    pub(super) snake: String,
+    /// In prose: `order lines`.
+    pub(super) plural: String,
+    pub(super) table: String,
+    /// The two sample bodies differ.
+    pub(super) distinct: bool,
+    /// A sample can be created twice.
+    pub(super) repeatable: bool,
+    /// The sample that can be created after the first: the second, or the first again.
+    pub(super) second: usize,
+}
+
+pub(super) fn idempotency_tests(s: &Service) -> Option<IdempotencyTests> {
+    let (resource, e) = s.resources.iter().find_map(|r| {
+        let e = &s.entities[r.entity?];
+        r.crud.create.then_some((r, e))
+    })?;
+    let distinct =
+        written(&e.fields).any(|f| f.samples[0] != f.samples[1] || f.references.is_some());
+    Some(IdempotencyTests {
+        collection: format!("{}{}", s.base_path, resource.route),
+        snake: e.snake.clone(),
+        plural: e.plural.replace('_', " "),
+        table: e.table.clone(),
+        distinct,
+        repeatable: repeatable(s, e),
+        second: usize::from(distinct),
+    })
 }
 
 /// Unique fields whose two samples differ, so that a duplicate of one conflicts on it alone.
