@@ -544,7 +544,7 @@ fn services_side_by_side_own_separate_postgres_databases() {
         (
             "payment-service",
             "examples/payment-service.yaml",
-            "inbox outbox payments refunds",
+            "idempotency_keys inbox outbox payments refunds",
         ),
         (
             "notification-service",

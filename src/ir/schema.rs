@@ -417,7 +417,8 @@ fn inbox(database: Database) -> Table {
 }
 
 /// The answers to requests that carried an `Idempotency-Key`, per caller and key: `status`,
-/// `headers` and `body` are null while the first request with the key is being worked on.
+/// `headers` and `body` are null while the first request with the key is being worked on,
+/// which it is at most until `locked_until`, its deadline.
 fn idempotency_keys(database: Database) -> Table {
     let ty = |kind| super::sql_type(kind, database);
     let nullable = |name: &str, kind| Column {
@@ -434,7 +435,7 @@ fn idempotency_keys(database: Database) -> Table {
             nullable("status", FieldType::Int),
             nullable("headers", FieldType::Text),
             nullable("body", FieldType::Text),
-            Column::new("created_at", ty(FieldType::Datetime)),
+            Column::new("locked_until", ty(FieldType::Datetime)),
             Column::new("expires_at", ty(FieldType::Datetime)),
         ],
         indexes: vec![

@@ -194,8 +194,6 @@ fn reaches_one_parent_twice(s: &Service, e: &Entity) -> bool {
 pub(super) struct IdempotencyTests {
     pub(super) collection: String,
     pub(super) snake: String,
-    /// In prose: `order lines`.
-    pub(super) plural: String,
     pub(super) table: String,
     /// The two sample bodies differ.
     pub(super) distinct: bool,
@@ -215,7 +213,6 @@ pub(super) fn idempotency_tests(s: &Service) -> Option<IdempotencyTests> {
     Some(IdempotencyTests {
         collection: format!("{}{}", s.base_path, resource.route),
         snake: e.snake.clone(),
-        plural: e.plural.replace('_', " "),
         table: e.table.clone(),
         distinct,
         repeatable: repeatable(s, e),
