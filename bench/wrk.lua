@@ -1,5 +1,6 @@
--- wrk script of bench/runtime.sh and bench/auth.sh: a POST of $WRK_BODY when that is set (a GET
--- otherwise), with $WRK_TOKEN as a bearer token when that is set, and
+-- wrk script of bench/runtime.sh, bench/auth.sh, bench/versus.sh and bench/idempotency.sh: a
+-- POST of $WRK_BODY when that is set (a GET otherwise), with $WRK_TOKEN as a bearer token when
+-- that is set, and
 -- one machine-readable line at the end:
 --   RESULT <requests/s> <p50 us> <p99 us> <socket errors> <non-2xx/3xx answers> <requests>
 local token = os.getenv("WRK_TOKEN")
@@ -11,6 +12,20 @@ if body and body ~= "" then
   wrk.method = "POST"
   wrk.body = body
   wrk.headers["Content-Type"] = "application/json"
+end
+
+-- With $WRK_KEYED set, every request carries an `Idempotency-Key` of its own: a counter after a
+-- prefix unique to this run of wrk, so that no key of an earlier run is sent again.
+if os.getenv("WRK_KEYED") == "1" then
+  local file = io.open("/proc/sys/kernel/random/uuid")
+  local prefix = file:read("*l")
+  file:close()
+  local n = 0
+  request = function()
+    n = n + 1
+    wrk.headers["Idempotency-Key"] = prefix .. "-" .. n
+    return wrk.format()
+  end
 end
 
 function done(summary, latency, requests)

@@ -417,6 +417,25 @@ fn payment_service_behind_a_real_identity_provider() {
     let (status, text) = call("POST", "/api/v1/payments", Some(body), &desk);
     assert_eq!(status, 201, "{text}");
 
+    // A create sent again with its key, as by a client whose answer was lost, gets the first
+    // answer and creates nothing more; one whose caller has no time left is not worked on.
+    let order = "00000000-0000-4000-8000-000000000002";
+    let body = body.replace("000000000001", &order[24..]);
+    let create = |headers: &[(&str, &str)]| {
+        let bearer = format!("Bearer {desk}");
+        let mut all = vec![("Authorization", bearer.as_str())];
+        all.extend_from_slice(headers);
+        service.request_with("POST", "/api/v1/payments", Some(&body), &all)
+    };
+    let first = create(&[("Idempotency-Key", "order-2-payment")]);
+    assert_eq!(first.0, 201, "{}", first.1);
+    assert_eq!(create(&[("Idempotency-Key", "order-2-payment")]), first);
+    assert_eq!(create(&[("Request-Timeout-Ms", "0")]).0, 503);
+    let (status, page) = call("GET", &format!("/api/v1/payments?order_id={order}"), None, &reader);
+    assert_eq!(status, 200, "{page}");
+    let page: serde_json::Value = serde_json::from_str(&page).unwrap();
+    assert_eq!(page["total"], 1, "one payment for the order: {page}");
+
     // The provider is down: the keys the service has keep working.
     drop(provider);
     std::thread::sleep(std::time::Duration::from_millis(1500));
