@@ -431,7 +431,12 @@ fn payment_service_behind_a_real_identity_provider() {
     assert_eq!(first.0, 201, "{}", first.1);
     assert_eq!(create(&[("Idempotency-Key", "order-2-payment")]), first);
     assert_eq!(create(&[("Request-Timeout-Ms", "0")]).0, 503);
-    let (status, page) = call("GET", &format!("/api/v1/payments?order_id={order}"), None, &reader);
+    let (status, page) = call(
+        "GET",
+        &format!("/api/v1/payments?order_id={order}"),
+        None,
+        &reader,
+    );
     assert_eq!(status, 200, "{page}");
     let page: serde_json::Value = serde_json::from_str(&page).unwrap();
     assert_eq!(page["total"], 1, "one payment for the order: {page}");
