@@ -641,6 +641,7 @@ impl Renderer<'_> {
         if s.uses.idempotency {
             names.push("idempotency");
         }
+        let placeholders = sql::placeholders(s.database, 6);
         for name in names {
             self.emit(
                 &format!("src/{name}.rs"),
@@ -654,7 +655,7 @@ impl Renderer<'_> {
                     };
                     ctx.insert("imports", imports);
                     ctx.insert("x", &x);
-                    ctx.insert("p", &sql::placeholders(s.database, 6));
+                    ctx.insert("p", &placeholders);
                 },
             );
         }

@@ -383,37 +383,44 @@ fn error_name(code: u16) -> &'static str {
 /// The error answers operations share; `idempotency`: some operation takes `Idempotency-Key`.
 fn shared_responses(idempotency: bool) -> Value {
     let mut responses = Map::new();
-    let (bad_request, conflict, invalid) = if idempotency {
-        (
-            "The request is malformed: JSON that does not parse, a path or query parameter that \
-             does not parse, a query parameter the operation does not take, an `If-Match` that \
-             is not `*` or a list of entity tags, or an `Idempotency-Key` that is not 1 to 255 \
-             visible ASCII characters.",
-            "The change conflicts with existing data, or the request with this \
-             `Idempotency-Key` is still being worked on (`Retry-After` says when to repeat it).",
-            "Fields of the request are invalid, each named in `errors`; or the \
-             `Idempotency-Key` was sent with another request.",
-        )
-    } else {
-        (
-            "The request is malformed: JSON that does not parse, a path or query parameter that \
-             does not parse, a query parameter the operation does not take, or an `If-Match` \
-             that is not `*` or a list of entity tags.",
-            "The change conflicts with existing data.",
-            "Fields of the request are invalid; each is named in `errors`.",
-        )
+    // With `Idempotency-Key`, three of them have one cause more.
+    let key = |cause: &str| {
+        if idempotency {
+            cause.to_owned()
+        } else {
+            String::new()
+        }
     };
+    let mut malformed = vec![
+        "JSON that does not parse",
+        "a path or query parameter that does not parse",
+        "a query parameter the operation does not take",
+        "an `If-Match` that is not `*` or a list of entity tags",
+    ];
+    if idempotency {
+        malformed.push("an `Idempotency-Key` that is not 1 to 255 visible ASCII characters");
+    }
+    let (last, rest) = malformed.split_last().expect("causes are listed");
+    let bad_request = format!("The request is malformed: {}, or {last}.", rest.join(", "));
+    let conflict = format!(
+        "The change conflicts with existing data{}.",
+        key(", or the request with this `Idempotency-Key` is still being worked on (`Retry-After` says when to repeat it)")
+    );
+    let invalid = format!(
+        "Fields of the request are invalid; each is named in `errors`.{}",
+        key(" Or the `Idempotency-Key` was sent with another request.")
+    );
     for (code, description) in [
-        (400, bad_request),
+        (400, bad_request.as_str()),
         (404, "Nothing was found here."),
-        (409, conflict),
+        (409, conflict.as_str()),
         (
             412,
             "The record is no longer at the version given in `If-Match`.",
         ),
         (413, "The request body is too large."),
         (415, "The request body is not JSON."),
-        (422, invalid),
+        (422, invalid.as_str()),
         (500, "The service failed; the details are in its logs."),
         (501, "The operation is not implemented yet."),
     ] {
