@@ -300,7 +300,8 @@ fn execute(command: Command, verbosity: Verbosity) -> anyhow::Result<()> {
         }
         Command::Validate { file } => {
             let source = read_source(&file)?;
-            check(&source)?;
+            let valid = check(&source)?;
+            clients(Path::new(""), &source, &valid)?;
             if verbosity > Verbosity::Quiet {
                 out(&format!("{} is valid\n", file.display()));
             }
@@ -319,6 +320,21 @@ fn execute(command: Command, verbosity: Verbosity) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The clients of the services `valid` calls, read from the folder of its spec; their
+/// problems reported, in this spec and in theirs.
+fn clients(
+    root: &Path,
+    source: &Source,
+    valid: &spec::ValidSpec,
+) -> anyhow::Result<Vec<ir::clients::Client>> {
+    let path = root.join(&source.name);
+    let folder = path.parent().unwrap_or(root);
+    crate::dependencies::resolve(folder, source, valid)?.map_err(|problems| {
+        eprint!("{}", problems.render(colored_stderr()));
+        anyhow::Error::new(Reported)
+    })
 }
 
 fn read_source(path: &Path) -> anyhow::Result<Source> {
@@ -856,7 +872,8 @@ fn plan_service(
     state: State,
     options: &Options,
 ) -> anyhow::Result<Planned> {
-    let service = ir::lower(valid);
+    let mut service = ir::lower(valid);
+    service.clients = clients(root, source, valid)?;
     let previous = render::Previous {
         schema: state.schema.clone(),
         migrations: last_migration_number(root),

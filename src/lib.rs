@@ -5,6 +5,7 @@
 //! [`render`] (files in memory) -> [`plan`] (what to write, and writing it all at once).
 
 pub mod cli;
+pub mod dependencies;
 pub mod ir;
 pub mod names;
 pub mod plan;

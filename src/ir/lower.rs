@@ -85,6 +85,7 @@ pub fn lower(valid: &ValidSpec) -> Service {
         events,
         uses,
         auth: spec.auth.as_ref().map(lower_auth),
+        clients: Vec::new(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The intermediate representation: the service with every name, type, SQL type, route and
 //! check decided, as data. How each is spelt in Rust is the business of `render::view`.
 
+pub mod clients;
 mod lower;
 pub(crate) mod sample;
 pub mod schema;
@@ -34,6 +35,8 @@ pub struct Service {
     pub uses: Uses,
     /// The tokens the service accepts; `None` when every endpoint is public.
     pub auth: Option<Auth>,
+    /// The clients of the services it calls (`dependencies:`), once they are resolved.
+    pub clients: Vec<clients::Client>,
 }
 
 /// `auth:` of the spec, with its defaults.
@@ -505,6 +508,11 @@ pub struct BodyType {
 }
 
 impl Service {
+    /// Whether a client's types hold decimals, for which the service needs `rust_decimal`.
+    pub fn clients_use_decimal(&self) -> bool {
+        self.clients.iter().any(|c| c.uses.decimal)
+    }
+
     /// Whether the service has business logic or event handlers, and so `src/app.rs`, where
     /// the team declares what they depend on.
     pub fn has_dependencies(&self) -> bool {

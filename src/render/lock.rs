@@ -35,7 +35,11 @@ pub fn lock_file(service: &Service, cargo_toml: &str) -> Result<File, LockError>
     };
     // Depending on rust_decimal changes the features, and so the dependencies, of packages
     // that other dependencies share: services with and without decimals have locks of their own.
-    let decimal = if service.uses.decimal { "-decimal" } else { "" };
+    let decimal = if service.uses.decimal || service.clients_use_decimal() {
+        "-decimal"
+    } else {
+        ""
+    };
     // So does checking tokens (jsonwebtoken, and reqwest with TLS).
     let auth = if service.auth.is_some() { "-auth" } else { "" };
     let file = format!("locks/{database}-{broker}{decimal}{auth}.lock");

@@ -11,7 +11,7 @@ pub mod rust;
 mod sql;
 mod suite;
 mod uses;
-mod view;
+pub(crate) mod view;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -307,6 +307,7 @@ fn shared_context(s: &Service) -> Context {
     // `src/app.rs`, the team's dependencies, exists for business logic and event handlers.
     ctx.insert("dependencies", &s.has_dependencies());
     ctx.insert("has_crud", &crud);
+    ctx.insert("clients_decimal", &s.clients_use_decimal());
     ctx.insert("service", s);
     ctx.insert("auth", &s.auth);
     if s.auth.is_some() {
@@ -606,6 +607,9 @@ impl Renderer<'_> {
         if s.uses.cursor {
             state_paths.push("crate::cursor::Cursors".into());
         }
+        if !s.clients.is_empty() {
+            state_paths.push("crate::clients::Clients".into());
+        }
         state_paths.extend(
             s.resources
                 .iter()
@@ -673,6 +677,22 @@ impl Renderer<'_> {
         );
         if s.has_dependencies() {
             self.emit("src/app.rs", "src/app.rs".into(), Ownership::Team, |_| {});
+        }
+        if !s.clients.is_empty() {
+            self.emit(
+                "src/clients/mod.rs",
+                "src/clients/mod.rs".into(),
+                Ownership::Generated,
+                |_| {},
+            );
+            for client in &s.clients {
+                self.emit(
+                    "src/clients/client.rs",
+                    format!("src/clients/{}.rs", client.module),
+                    Ownership::Generated,
+                    |ctx| ctx.insert("c", client),
+                );
+            }
         }
         self.models();
         self.repositories();

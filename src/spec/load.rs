@@ -492,7 +492,17 @@ const TOP_KEYS: &[&str] = &[
     "endpoints",
     "events",
     "auth",
+    "dependencies",
 ];
+const DEPENDENCY_KEYS: &[&str] = &[
+    "spec",
+    "operations",
+    "timeout_ms",
+    "retries",
+    "breaker",
+    "concurrency",
+];
+const BREAKER_KEYS: &[&str] = &["failure_rate", "window", "open_secs"];
 const ENTITY_KEYS: &[&str] = &[
     "description",
     "table",
@@ -1148,6 +1158,10 @@ impl Decoder {
             self.dropped.auth |= auth.is_none();
             auth
         });
+        let dependencies = match get(top, "dependencies") {
+            Some(e) => self.dependencies(&e.value),
+            None => Vec::new(),
+        };
 
         Some(Spec {
             service,
@@ -1161,7 +1175,101 @@ impl Decoder {
             endpoints,
             events,
             auth,
+            dependencies,
         })
+    }
+
+    // -- dependencies ---------------------------------------------------------------------------
+
+    /// The entries of `dependencies:` that could be read.
+    fn dependencies(&mut self, node: &Node) -> Vec<Dependency> {
+        let Some(list) = self.map_or_empty(
+            node,
+            "dependencies",
+            Some("write one service per key, e.g.\n\ndependencies:\n  payment-service:\n    operations: [get_payment]"),
+        ) else {
+            return Vec::new();
+        };
+        list.iter().filter_map(|e| self.dependency(e)).collect()
+    }
+
+    fn dependency(&mut self, entry: &Entry) -> Option<Dependency> {
+        let owner = entry.key.span;
+        let shown = show(&entry.key.value);
+        let body = self.map(
+            &entry.value,
+            &entry.key.value,
+            Some(&format!(
+                "a dependency names the operations it uses, e.g.\n\n{shown}:\n  operations: [get_payment]"
+            )),
+        )?;
+        let suggested = self.unknown_keys(
+            body,
+            DEPENDENCY_KEYS,
+            &format!("in dependency `{shown}`"),
+            |key| match key {
+                "timeout" => Some("write the timeout in milliseconds: `timeout_ms: 2000`"),
+                "url" | "base_url" => Some(
+                    "the address is configuration, not spec: the service reads it from an environment variable",
+                ),
+                _ => None,
+            },
+        );
+        self.lost(owner, &suggested);
+        let spec = self.read(owner, body, "spec", |d, n| d.string(n, "spec"));
+        let operations = self.read(owner, body, "operations", |d, n| {
+            d.names(
+                n,
+                "operations",
+                "operation ids: `{key}: [get_payment]`",
+                false,
+            )
+        });
+        let timeout_ms = self.read(owner, body, "timeout_ms", |d, n| d.count(n, "timeout_ms"));
+        let retries = self.read(owner, body, "retries", |d, n| d.count(n, "retries"));
+        let concurrency = self.read(owner, body, "concurrency", |d, n| d.count(n, "concurrency"));
+        let breaker = self.read(owner, body, "breaker", |d, n| d.breaker(n));
+        Some(Dependency {
+            service: entry.key.clone(),
+            spec,
+            operations,
+            timeout_ms,
+            retries,
+            breaker,
+            concurrency,
+        })
+    }
+
+    /// `breaker: off`, or a mapping of its thresholds.
+    fn breaker(&mut self, node: &Node) -> Option<Spanned<BreakerSetting>> {
+        let help = "write `breaker: off`, or the thresholds, e.g. `breaker: { failure_rate: 50, window: 20, open_secs: 10 }`";
+        let body = match &node.kind {
+            Kind::Scalar { text, .. } if text == "off" || text == "false" => {
+                return Some(Spanned::new(BreakerSetting::Off, node.span));
+            }
+            Kind::Map(body) => body,
+            _ => {
+                let d = expected(node, "`off` or a mapping", "breaker");
+                self.report(d.with_help(help));
+                return None;
+            }
+        };
+        let suggested = self.unknown_keys(body, BREAKER_KEYS, "in `breaker`", |_| None);
+        if !suggested.is_empty() {
+            return None;
+        }
+        let mut read = |key: &'static str| match get(body, key) {
+            Some(e) => self.count(&e.value, key).map(Some),
+            None => Some(None),
+        };
+        Some(Spanned::new(
+            BreakerSetting::On {
+                failure_rate: read("failure_rate")?,
+                window: read("window")?,
+                open_secs: read("open_secs")?,
+            },
+            node.span,
+        ))
     }
 
     // -- auth -----------------------------------------------------------------------------------
@@ -2328,5 +2436,10 @@ mod tests {
         assert_eq!(keys(&defs["customEndpoint"]), sorted(CUSTOM_KEYS));
         assert_eq!(keys(&root["properties"]["events"]), sorted(EVENTS_KEYS));
         assert_eq!(keys(&defs["consumedEvent"]), sorted(EVENT_KEYS));
+        assert_eq!(keys(&defs["dependency"]), sorted(DEPENDENCY_KEYS));
+        assert_eq!(
+            keys(&defs["dependency"]["properties"]["breaker"]["oneOf"][1]),
+            sorted(BREAKER_KEYS)
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! shape and of meaning together, each with the place in the file it is about.
 
 pub mod diagnostics;
-mod load;
+pub(crate) mod load;
 pub mod model;
 mod validate;
 

@@ -77,6 +77,39 @@ pub struct Spec {
     pub events: Events,
     /// How callers prove who they are; without it every endpoint is public.
     pub auth: Option<Auth>,
+    /// The services this one calls, in the order they are written.
+    pub dependencies: Vec<Dependency>,
+}
+
+/// One entry of `dependencies:`: a service this one calls, the operations it uses and how the
+/// calls are made.
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    /// The other service's name (`service:` of its spec): the key of the entry.
+    pub service: Spanned<String>,
+    /// The other service's `msgen.yaml`, relative to this spec's folder; without it, the
+    /// service of that name in the system this one belongs to.
+    pub spec: Option<Spanned<String>>,
+    /// The operation ids used, as in the other service's OpenAPI document.
+    pub operations: Option<NameList>,
+    pub timeout_ms: Option<Spanned<u64>>,
+    pub retries: Option<Spanned<u64>>,
+    pub breaker: Option<Spanned<BreakerSetting>>,
+    pub concurrency: Option<Spanned<u64>>,
+}
+
+/// `breaker:` of a dependency: `off`, or the thresholds that open it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BreakerSetting {
+    Off,
+    On {
+        /// The percentage of failed calls in the window that opens the breaker.
+        failure_rate: Option<Spanned<u64>>,
+        /// How many of the latest calls are counted.
+        window: Option<Spanned<u64>>,
+        /// How long it stays open before one call may probe.
+        open_secs: Option<Spanned<u64>>,
+    },
 }
 
 /// `auth:`: the bearer tokens (JWTs) the service accepts.

@@ -9,6 +9,7 @@
 //! checks that would only report its absence are skipped.
 
 mod auth;
+mod dependencies;
 mod list;
 
 use std::collections::HashMap;
@@ -117,6 +118,7 @@ pub(crate) fn validate(spec: &Spec, names: &Table, dropped: &Dropped) -> Vec<Dia
     v.endpoints();
     v.events();
     v.auth();
+    v.dependencies();
     v.enum_type_clashes();
     let modules = v.modules();
     v.generated_type_clashes(&modules);

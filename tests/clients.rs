@@ -1,0 +1,177 @@
+//! `dependencies:`: the services a service calls, found through its system or a path, each
+//! operation checked against the other service's spec, and the typed client generated from it.
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+
+use support::{msgen_in as msgen, stderr_of as stderr};
+
+/// A copy of examples/shop whose order-service calls payment-service with `dependency`.
+fn shop_calling(dependency: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = support::copy_example_system(temp.path());
+    let spec = dir.join("order-service/msgen.yaml");
+    let text = fs::read_to_string(&spec).unwrap();
+    let text = text.replacen("\nevents:\n", &format!("\n{dependency}\nevents:\n"), 1);
+    fs::write(&spec, text).unwrap();
+    (temp, dir)
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    fs::read_to_string(dir.join(file)).unwrap_or_else(|err| panic!("{file}: {err}"))
+}
+
+#[test]
+fn a_dependency_in_the_system_gets_a_typed_client() {
+    let (_temp, dir) = shop_calling(
+        "dependencies:\n  payment-service:\n    operations: [get_payment, create_payment, capture_payment]\n    timeout_ms: 1500\n    breaker: { window: 10 }\n",
+    );
+    let service = dir.join("order-service");
+    let out = msgen(&service, &["validate", "msgen.yaml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = msgen(&service, &["generate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let client = read(&service, "src/clients/payment_service.rs");
+    // One method per operation, with the other service's own types.
+    assert!(client
+        .contains("pub async fn get_payment(&self, id: Uuid) -> Result<Payment, ClientError>"));
+    assert!(client.contains("body: &NewPayment,\n        idempotency_key: &str,"));
+    assert!(client.contains("pub struct CapturePaymentRequest {\n    pub amount: Decimal,\n}"));
+    // Readonly fields are received, never sent; optional ones are sent only when set.
+    let new_payment = client.split("pub struct NewPayment").nth(1).unwrap();
+    let new_payment = new_payment.split("\n}").next().unwrap();
+    assert!(!new_payment.contains("status"), "{new_payment}");
+    assert!(new_payment.contains(
+        "#[serde(skip_serializing_if = \"Option::is_none\")]\n    pub note: Option<String>,"
+    ));
+    let payment = client.split("pub struct Payment {").nth(1).unwrap();
+    assert!(payment.contains("pub status: PaymentStatus,"));
+    assert!(client.contains("#[serde(rename = \"succeeded\")]\n    Succeeded,"));
+    // The policy of the spec, the defaults elsewhere.
+    assert!(client.contains("timeout: Duration::from_millis(1500),"));
+    assert!(client.contains("retries: 2,"));
+    assert!(client.contains("window: 10,"));
+    assert!(client.contains("failure_rate: 50,"));
+    // The address is configuration, the other service's port by default.
+    let config = read(&service, "src/config.rs");
+    assert!(config.contains("\"PAYMENT_SERVICE_URL\""), "{config}");
+    assert!(config.contains("\"http://127.0.0.1:8080\""));
+    // Decimals need rust_decimal, which order-service also uses for its own fields.
+    assert!(read(&service, "Cargo.toml").contains("rust_decimal"));
+
+    // Regenerating without a change changes nothing.
+    let out = msgen(&service, &["generate", "--check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn an_operation_the_other_service_lacks_is_reported_at_its_place() {
+    let (_temp, dir) = shop_calling(
+        "dependencies:\n  payment-service:\n    operations: [get_paymnt, list_payments, delete_payment]\n",
+    );
+    let service = dir.join("order-service");
+    let out = msgen(&service, &["generate"]);
+    assert!(!out.status.success());
+    let report = stderr(&out);
+    assert!(
+        report.contains("error: `payment-service` has no operation `get_paymnt`"),
+        "{report}"
+    );
+    assert!(report.contains("did you mean `get_payment`?"), "{report}");
+    assert!(
+        report.contains(
+            "`list_payments` is one of the lists, which generated clients do not call yet"
+        ),
+        "{report}"
+    );
+    // payment-service has no delete: its operations are listed.
+    assert!(
+        report.contains("`payment-service` has no operation `delete_payment`"),
+        "{report}"
+    );
+    // Each at its line in order-service's spec, with the other service's spec shown too.
+    let spec = read(&service, "msgen.yaml");
+    let line = spec.lines().position(|l| l.contains("get_paymnt")).unwrap() + 1;
+    assert!(
+        report.contains(&format!("msgen.yaml:{line}:18")),
+        "{report}"
+    );
+    assert!(report.contains("payment-service/msgen.yaml"), "{report}");
+    // Nothing was written.
+    assert!(!service.join("src").exists());
+}
+
+#[test]
+fn a_service_outside_a_system_names_the_spec_of_its_dependency() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = support::root();
+    for (name, example) in [("payments", "payment-service"), ("orders", "order-service")] {
+        fs::create_dir_all(temp.path().join(name)).unwrap();
+        fs::copy(
+            root.join(format!("examples/shop/{example}/msgen.yaml")),
+            temp.path().join(name).join("msgen.yaml"),
+        )
+        .unwrap();
+    }
+    let spec = temp.path().join("orders/msgen.yaml");
+    let text = fs::read_to_string(&spec).unwrap();
+    let without = text.replacen(
+        "\nevents:\n",
+        "\ndependencies:\n  payment-service:\n    operations: [get_payment]\n\nevents:\n",
+        1,
+    );
+    fs::write(&spec, &without).unwrap();
+    let out = msgen(&temp.path().join("orders"), &["validate", "msgen.yaml"]);
+    assert!(!out.status.success());
+    let report = stderr(&out);
+    assert!(
+        report.contains("msgen cannot find the spec of `payment-service`"),
+        "{report}"
+    );
+    assert!(report.contains("write `spec:`"), "{report}");
+
+    let with = without.replacen(
+        "operations: [get_payment]",
+        "spec: ../payments/msgen.yaml\n    operations: [get_payment]",
+        1,
+    );
+    fs::write(&spec, &with).unwrap();
+    let out = msgen(&temp.path().join("orders"), &["validate", "msgen.yaml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // A path to another service's spec is refused under a name that is not that service's.
+    fs::write(
+        &spec,
+        with.replacen("  payment-service:", "  billing-service:", 1),
+    )
+    .unwrap();
+    let out = msgen(&temp.path().join("orders"), &["validate", "msgen.yaml"]);
+    assert!(!out.status.success());
+    let report = stderr(&out);
+    assert!(
+        report.contains("is the spec of `payment-service`, not of `billing-service`"),
+        "{report}"
+    );
+}
+
+#[test]
+fn the_settings_of_a_dependency_are_checked() {
+    let (_temp, dir) = shop_calling(
+        "dependencies:\n  payment-service:\n    operations: [get_payment, get_payment]\n    timeout_ms: 0\n    retries: 11\n    breaker: { failure_rate: 150, windw: 3 }\n  order-service:\n    operations: [get_order]\n",
+    );
+    let out = msgen(&dir.join("order-service"), &["validate", "msgen.yaml"]);
+    assert!(!out.status.success());
+    let report = stderr(&out);
+    for expected in [
+        "operation `get_payment` is named twice",
+        "`timeout_ms` must be between 1 and 600000, found 0",
+        "`retries` must be between 0 and 10, found 11",
+        "unknown key `windw` in `breaker`",
+        "a service cannot depend on itself",
+    ] {
+        assert!(report.contains(expected), "{expected}: {report}");
+    }
+}
