@@ -112,6 +112,8 @@ pub fn resolve(
             }
         }
     }
+    // In the order of their modules, as rustfmt sorts their declarations.
+    clients.sort_by(|a, b| a.module.cmp(&b.module));
     Ok(if problems.is_empty() {
         Ok(clients)
     } else {

@@ -46,8 +46,22 @@ pub struct Client {
     pub text_params: bool,
     /// The records and inputs its operations send and receive.
     pub records: Vec<ClientType>,
+    /// What the generated tests call: an operation whose parameters are ids, if there is one.
+    pub test: Option<ClientTest>,
     pub enums: Vec<EnumType>,
     pub uses: ClientUses,
+}
+
+/// The call the generated tests make through a client, and the bodies it sends and receives.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientTest {
+    pub operation: ClientOperation,
+    /// The method call: `get_payment(Uuid::now_v7())`, `create_payment(&body, "order-1")`.
+    pub call: String,
+    /// The request body's fields (required ones), each with a sample, if it takes one.
+    pub body: Option<Vec<(String, String)>>,
+    /// The answer's fields, each with a sample, if it has one.
+    pub answer: Option<Vec<(String, String)>>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -117,6 +131,8 @@ pub struct ClientField {
     /// Sent only when set: optional, or with a default the other service fills in.
     pub skip_none: bool,
     pub description: Option<String>,
+    /// A valid value, as written in `json!`, for the generated tests.
+    pub sample: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -368,7 +384,9 @@ pub fn client(
             open_secs: DEFAULT_OPEN_SECS,
         }),
     };
+    let test = test(&operations, &records);
     Ok(Client {
+        test,
         service: producer.name.clone(),
         type_name: format!("{}Client", producer.name.to_upper_camel_case()),
         title: producer.title.clone(),
@@ -390,6 +408,10 @@ pub fn client(
     })
 }
 
+/// The samples of the columns every record has, as written in `json!`.
+const SAMPLE_ID: &str = "\"0190f1c8-7d2a-7000-8000-000000000001\"";
+const SAMPLE_TIME: &str = "\"2024-01-02T03:04:05Z\"";
+
 /// The structs and enums `operations` send and receive, in a stable order.
 fn types(
     producer: &Service,
@@ -410,7 +432,7 @@ fn types(
         }
         let mut out = Vec::new();
         if entity_fields && received {
-            out.push(plain("id", "Uuid"));
+            out.push(plain("id", "Uuid", SAMPLE_ID));
             uses.uuid = true;
         }
         for f in fields {
@@ -431,11 +453,12 @@ fn types(
                 ty,
                 skip_none,
                 description: f.description.clone(),
+                sample: f.samples[0].clone(),
             });
         }
         if entity_fields && received {
-            out.push(plain("created_at", "DateTime<Utc>"));
-            out.push(plain("updated_at", "DateTime<Utc>"));
+            out.push(plain("created_at", "DateTime<Utc>", SAMPLE_TIME));
+            out.push(plain("updated_at", "DateTime<Utc>", SAMPLE_TIME));
             uses.datetime = true;
         }
         records.insert(
@@ -470,13 +493,14 @@ fn types(
     )
 }
 
-fn plain(name: &str, ty: &str) -> ClientField {
+fn plain(name: &str, ty: &str, sample: &str) -> ClientField {
     ClientField {
         name: name.into(),
         ident: name.into(),
         ty: ty.into(),
         skip_none: false,
         description: None,
+        sample: sample.into(),
     }
 }
 
@@ -564,4 +588,42 @@ fn status_name(status: u16) -> &'static str {
         204 => "NO_CONTENT",
         _ => "OK",
     }
+}
+
+/// The call the generated tests make: the first operation whose parameters are all ids, one
+/// without a body first.
+fn test(operations: &[ClientOperation], records: &[ClientType]) -> Option<ClientTest> {
+    let ids_only = |op: &&ClientOperation| op.params.iter().all(|p| p.rust_type == "Uuid");
+    let op = operations
+        .iter()
+        .filter(ids_only)
+        .find(|op| op.request.is_none())
+        .or_else(|| operations.iter().find(ids_only))?;
+    let fields = |name: &str, sent: bool| {
+        let t = records.iter().find(|t| t.name == name)?;
+        Some(
+            t.fields
+                .iter()
+                .filter(|f| !(sent && f.skip_none))
+                .map(|f| (f.name.clone(), f.sample.clone()))
+                .collect(),
+        )
+    };
+    let mut args: Vec<String> = op
+        .params
+        .iter()
+        .map(|_| "Uuid::now_v7()".to_string())
+        .collect();
+    if op.request.is_some() {
+        args.push("&body".into());
+    }
+    if op.keyed {
+        args.push("\"order-1\"".into());
+    }
+    Some(ClientTest {
+        call: format!("{}({})", op.ident, args.join(", ")),
+        body: op.request.as_deref().and_then(|r| fields(r, true)),
+        answer: op.response.as_deref().and_then(|r| fields(r, false)),
+        operation: op.clone(),
+    })
 }

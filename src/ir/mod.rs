@@ -508,6 +508,17 @@ pub struct BodyType {
 }
 
 impl Service {
+    /// Whether the service gets tokens of its own for its calls (`src/client_credentials.rs`):
+    /// it checks tokens itself, or calls an operation that wants one.
+    pub fn service_tokens(&self) -> bool {
+        self.auth.is_some()
+            || self
+                .clients
+                .iter()
+                .flat_map(|c| &c.operations)
+                .any(|op| op.authenticated)
+    }
+
     /// Whether a client's types hold decimals, for which the service needs `rust_decimal`.
     pub fn clients_use_decimal(&self) -> bool {
         self.clients.iter().any(|c| c.uses.decimal)

@@ -281,6 +281,13 @@ fn shared_context(s: &Service) -> Context {
                 .chain(["custom".into(), "helpers".into(), "service".into()])
                 .chain(s.events.any().then(|| "events".to_string()))
                 .chain(suite::idempotency_tests(s).map(|_| "idempotency".to_string()))
+                .chain((!s.clients.is_empty()).then(|| "fakes".to_string()))
+                .chain(
+                    s.clients
+                        .iter()
+                        .any(|c| c.test.is_some())
+                        .then(|| "clients".to_string()),
+                )
                 .chain(
                     s.auth
                         .iter()
@@ -308,6 +315,7 @@ fn shared_context(s: &Service) -> Context {
     ctx.insert("dependencies", &s.has_dependencies());
     ctx.insert("has_crud", &crud);
     ctx.insert("clients_decimal", &s.clients_use_decimal());
+    ctx.insert("service_tokens", &s.service_tokens());
     ctx.insert("service", s);
     ctx.insert("auth", &s.auth);
     if s.auth.is_some() {
@@ -640,7 +648,10 @@ impl Renderer<'_> {
             names.push("cursor");
         }
         if s.auth.is_some() {
-            names.extend(["auth", "client_credentials", "hardening"]);
+            names.extend(["auth", "hardening"]);
+        }
+        if s.service_tokens() {
+            names.push("client_credentials");
         }
         if s.uses.idempotency {
             names.push("idempotency");
@@ -1443,6 +1454,39 @@ impl Renderer<'_> {
                     scopes.dedup();
                     ctx.insert("scopes", &scopes);
                 },
+            );
+        }
+        if !s.clients.is_empty() {
+            self.emit(
+                "tests/api/fakes.rs",
+                "tests/api/fakes.rs".into(),
+                Ownership::Generated,
+                |_| {},
+            );
+        }
+        if s.clients.iter().any(|c| c.test.is_some()) {
+            // The modules whose types the tests name, then the types.
+            let tested = s.clients.iter().filter_map(|c| Some((c, c.test.as_ref()?)));
+            let mut modules: Vec<String> = tested
+                .clone()
+                .filter(|(_, t)| t.body.is_some() || t.operation.response.is_some())
+                .map(|(c, _)| c.module.clone())
+                .collect();
+            let mut types: Vec<String> = ["BreakerPolicy", "ClientError", "Clients", "Policy"]
+                .into_iter()
+                .map(String::from)
+                .chain(tested.map(|(c, _)| c.type_name.clone()))
+                .collect();
+            rust::sort_names(&mut modules);
+            rust::sort_names(&mut types);
+            modules.extend(types);
+            let module = format!("{}::clients", s.crate_name);
+            let line = rust::use_list("use", &module, &modules);
+            self.emit(
+                "tests/api/clients.rs",
+                "tests/api/clients.rs".into(),
+                Ownership::Generated,
+                move |ctx| ctx.insert("clients_use", &line),
             );
         }
         if let Some(tests) = suite::idempotency_tests(s) {
