@@ -267,11 +267,19 @@ const BROKEN: &[Broken] = &[
     },
     Broken {
         name: "two services of one name",
-        edits: &[(
-            "order-service/msgen.yaml",
-            "service: order-service",
-            "service: payment-service",
-        )],
+        edits: &[
+            (
+                "order-service/msgen.yaml",
+                "service: order-service",
+                "service: payment-service",
+            ),
+            // A service of that name would call itself.
+            (
+                "order-service/msgen.yaml",
+                "dependencies:\n  payment-service:\n    operations: [get_payment, create_payment]\n    timeout_ms: 1500\n    retries: 1\n    breaker: { failure_rate: 50, window: 10, open_secs: 5 }\n",
+                "",
+            ),
+        ],
         // In the order of the manifest's services.
         problems: &[
             (
@@ -676,8 +684,19 @@ fn system_generate_writes_every_service_and_the_systems_own_files() {
             listed.contains(&format!("   create  {service}/src/main.rs\n")),
             "{listed}"
         );
-        // The same files `msgen new` writes for the service.
+        // The same files `msgen new` writes for the service, made in the system without it
+        // (where the services it calls are found).
         let alone = tempfile::tempdir().unwrap();
+        fs::copy(
+            dir.join("msgen-system.yaml"),
+            alone.path().join("msgen-system.yaml"),
+        )
+        .unwrap();
+        for other in SERVICES.iter().filter(|s| **s != service) {
+            fs::create_dir_all(alone.path().join(other)).unwrap();
+            let spec = format!("{other}/msgen.yaml");
+            fs::copy(dir.join(&spec), alone.path().join(&spec)).unwrap();
+        }
         let spec = dir.join(service).join("msgen.yaml");
         let created = msgen(
             alone.path(),

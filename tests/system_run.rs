@@ -142,7 +142,10 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
         fs::write(dir.join(file), code).unwrap();
     }
 
-    let provider = Provider::start("payment-service", "key-1", PAYMENT_CLIENTS);
+    // order-service calls payment-service as a client of the provider's own.
+    let mut clients = PAYMENT_CLIENTS.to_vec();
+    clients.push(("order-service", "payments:read payments:write"));
+    let provider = Provider::start("payment-service", "key-1", &clients);
     let [issuer, jwks] = provider.service_env();
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -160,6 +163,10 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
         .env_remove("RUSTFLAGS")
         .env(issuer.0, &issuer.1)
         .env(jwks.0, &jwks.1)
+        .env("AUTH_TOKEN_URL", format!("{}/token", provider.issuer()))
+        .env("AUTH_CLIENT_ID", "order-service")
+        .env("AUTH_CLIENT_SECRET", "order-service")
+        .env("AUTH_CLIENT_SCOPE", "payments:read payments:write")
         .env("RATE_LIMIT_PER_SECOND", "0")
         .env("NO_COLOR", "1")
         // Every service sends its spans to the test's collector, a batch every 100 ms.
@@ -316,6 +323,8 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
     let carried = format!("00-{trace}-{}-01", publish.span_id);
     assert_eq!(envelope["traceparent"], carried.as_str(), "{envelope}");
 
+    calls_between_services(&orders, &payments_db);
+
     // Ctrl-c stops every service, and msgen with them.
     assert!(run.interrupt(), "msgen system run ends well on ctrl-c");
     let out = reader.join().unwrap();
@@ -326,4 +335,127 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
         assert!(out.lines().any(|l| l.starts_with(&prefixed)), "{out}");
     }
     let _ = errors.join();
+}
+
+/// A new order of order-service; its id.
+fn new_order(orders: &Client) -> String {
+    let body = r#"{"customer_email": "ada@example.com", "total": "12.50", "currency": "EUR"}"#;
+    let order = orders.json("POST", "/api/v1/orders", Some(body));
+    order["id"].as_str().unwrap().to_owned()
+}
+
+/// `POST /orders/{id}/pay`: the status and body of order-service's answer.
+fn pay(orders: &Client, id: &str) -> (u16, String) {
+    orders.request("POST", &format!("/api/v1/orders/{id}/pay"), None)
+}
+
+/// The payments payment-service holds for the order `id`.
+fn payments_of(payments_db: &str, id: &str) -> Option<u64> {
+    count(
+        payments_db,
+        &format!("select count(*) from payments where order_id = '{id}'"),
+    )
+}
+
+/// The process of the running service `name`.
+fn pid_of(name: &str) -> String {
+    let output = Command::new("pgrep").args(["-x", name]).output().unwrap();
+    let pids = String::from_utf8_lossy(&output.stdout);
+    let mut pids = pids.lines();
+    let pid = pids
+        .next()
+        .unwrap_or_else(|| panic!("{name} is not running"));
+    assert!(pids.next().is_none(), "one {name} runs");
+    pid.to_owned()
+}
+
+fn signal(pid: &str, signal: &str) {
+    let sent = Command::new("kill").args([signal, pid]).status().unwrap();
+    assert!(sent.success(), "kill {signal} {pid}");
+}
+
+/// order-service's team code calls payment-service through the generated client: once per
+/// order however often it is asked; a 503 and an open breaker while payment-service does not
+/// answer, with order-service still ready; calls again once payment-service is back; and no
+/// payment made by a call payment-service could not finish in the time it was given.
+fn calls_between_services(orders: &Client, payments_db: &str) {
+    let metrics = |orders: &Client| orders.request("GET", "/metrics", None).1;
+    let breaker =
+        |state: u8| format!("client_breaker_state{{service=\"payment-service\"}} {state}");
+
+    // Asked twice, payment-service makes one payment: the second call's key is the first's.
+    let id = new_order(orders);
+    let (status, body) = pay(orders, &id);
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = pay(orders, &id);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(payments_of(payments_db, &id), Some(1));
+    assert!(metrics(orders).contains(breaker(0).as_str()));
+
+    // payment-service stops answering (stopped, its connections open): each call ends in a
+    // 503 within its time, and the breaker opens after half of 10 attempts failed.
+    let payment_service = pid_of("payment-service");
+    signal(&payment_service, "-STOP");
+    let ids: Vec<String> = (0..5).map(|_| new_order(orders)).collect();
+    let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let calls: Vec<_> = ids
+            .iter()
+            .map(|id| scope.spawn(move || pay(orders, id)))
+            .collect();
+        calls.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    signal(&payment_service, "-CONT");
+    for (status, body) in &answers {
+        assert_eq!(*status, 503, "{body}");
+        assert!(body.contains("payment-service"), "{body}");
+    }
+    let text = metrics(orders);
+    assert!(text.contains(breaker(1).as_str()), "{text}");
+    let timeouts = r#"client_calls_total{service="payment-service",operation="create_payment",outcome="timeout"} 5"#;
+    assert!(text.contains(timeouts), "{text}");
+    // Open, the breaker answers at once, without calling; order-service stays ready.
+    let id = new_order(orders);
+    let (status, body) = pay(orders, &id);
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("circuit breaker is open"), "{body}");
+    let (status, body) = orders.request("GET", "/health/ready", None);
+    assert_eq!(status, 200, "{body}");
+
+    // Back: once the breaker lets a probe through (after 5 s), calls succeed again.
+    wait_for(Duration::from_secs(30), "a call after the breaker", || {
+        pay(orders, &id).0 == 200
+    });
+    assert!(metrics(orders).contains(breaker(0).as_str()));
+    assert_eq!(payments_of(payments_db, &id), Some(1));
+
+    // payment-service slowed beyond the calls' time (its table locked for 6 s): order-service
+    // gives up after two attempts of 1.5 s, and payment-service, told how long each attempt
+    // could wait, stops working on it then: once the lock is gone, no payment was made.
+    let id = new_order(orders);
+    let mut lock = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            payments_db,
+            "-q",
+            "-c",
+        ])
+        .arg("begin; lock table payments in access exclusive mode; select pg_sleep(6); commit;")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The lock is taken before the call.
+    wait_for(Duration::from_secs(10), "the lock", || {
+        count(
+            payments_db,
+            "select count(*) from pg_locks where relation = 'payments'::regclass and mode = 'AccessExclusiveLock' and granted",
+        ) == Some(1)
+    });
+    let (status, body) = pay(orders, &id);
+    assert_eq!(status, 503, "{body}");
+    assert!(lock.wait().unwrap().success());
+    assert_eq!(payments_of(payments_db, &id), Some(0));
 }

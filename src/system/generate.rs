@@ -2,6 +2,7 @@
 //! kustomize overlay deploying every service, and Backstage catalog entries for the system and
 //! each service with the APIs it provides and consumes.
 
+use heck::ToShoutySnakeCase;
 use serde::Serialize;
 
 use crate::render::{self, File, RenderError};
@@ -54,6 +55,16 @@ struct ServiceVars {
     provides: Vec<Api>,
     /// The APIs of other services it uses, by catalog name.
     consumes: Vec<String>,
+    /// The services of the system it calls (`dependencies:`), where they answer in the
+    /// compose file.
+    calls: Vec<Address>,
+}
+
+#[derive(Debug, Serialize)]
+struct Address {
+    /// The variable the service reads it from: `PAYMENT_SERVICE_URL`.
+    env: String,
+    url: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -99,6 +110,18 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
                 });
             }
             let mut consumes: Vec<String> = Vec::new();
+            let mut calls = Vec::new();
+            for dependency in &spec.dependencies {
+                let callee = &dependency.service.value;
+                let Some(member) = system.members.iter().find(|m| m.name() == callee) else {
+                    continue;
+                };
+                consumes.push(format!("{callee}-http"));
+                calls.push(Address {
+                    env: format!("{}_URL", callee.to_shouty_snake_case()),
+                    url: format!("http://{callee}:{}", member.port().0),
+                });
+            }
             for event in &spec.events.consume {
                 for (producer, _) in system.publishers(&event.subject.value) {
                     let api = events_api(producer.name());
@@ -121,6 +144,7 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
                 },
                 provides,
                 consumes,
+                calls,
                 name,
             }
         })
