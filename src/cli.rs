@@ -332,7 +332,8 @@ fn clients(
     let path = root.join(&source.name);
     let folder = path.parent().unwrap_or(root);
     crate::dependencies::resolve(folder, source, valid)?.map_err(|problems| {
-        eprint!("{}", problems.render(colored_stderr()));
+        let place = format!("in the dependencies of `{}`", source.name.display());
+        eprint!("{}", problems.render_as(&place, colored_stderr()));
         anyhow::Error::new(Reported)
     })
 }

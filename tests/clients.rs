@@ -100,6 +100,10 @@ fn an_operation_the_other_service_lacks_is_reported_at_its_place() {
         "{report}"
     );
     assert!(report.contains("payment-service/msgen.yaml"), "{report}");
+    assert!(
+        report.contains("3 problems in the dependencies of `msgen.yaml`"),
+        "{report}"
+    );
     // Nothing was written.
     assert!(!service.join("src").exists());
 }

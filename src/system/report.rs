@@ -100,6 +100,13 @@ impl Problems {
 
     /// Every problem with the lines it points at, then a summary naming the manifest.
     pub fn render(&self, color: bool) -> String {
+        let manifest = self.files[0].name.display();
+        self.render_as(&format!("in the system of `{manifest}`"), color)
+    }
+
+    /// Every problem with the lines it points at, then a summary saying where they are
+    /// (`in the system of ...`).
+    pub fn render_as(&self, place: &str, color: bool) -> String {
         let mut files = SimpleFiles::new();
         for source in &self.files {
             files.add(source.name.display().to_string(), source.text.as_str());
@@ -132,10 +139,9 @@ impl Problems {
             };
         }
         let mut text = String::from_utf8_lossy(&out).into_owned();
-        let manifest = self.files[0].name.display();
         let summary = match self.list.len() {
-            1 => format!("1 problem in the system of `{manifest}`"),
-            n => format!("{n} problems in the system of `{manifest}`"),
+            1 => format!("1 problem {place}"),
+            n => format!("{n} problems {place}"),
         };
         text.push_str(&summary_line(&summary, color));
         text
