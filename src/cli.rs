@@ -366,10 +366,27 @@ fn system_command(command: SystemCommand, verbosity: Verbosity) -> anyhow::Resul
                 eprint!("{}", problems.render(colored_stderr()));
                 return Err(Reported.into());
             }
+            // The calls between services: every operation named there, in the callee's spec.
+            let mut called = 0;
+            let mut unresolved = false;
+            for member in &system.members {
+                let source = &system.files[member.file];
+                let folder = source.name.parent().unwrap_or(Path::new("."));
+                called += member.spec().dependencies.len();
+                if let Err(problems) = crate::dependencies::resolve(folder, source, &member.valid)?
+                {
+                    let place = format!("in the dependencies of `{}`", source.name.display());
+                    eprint!("{}", problems.render_as(&place, colored_stderr()));
+                    unresolved = true;
+                }
+            }
+            if unresolved {
+                return Err(Reported.into());
+            }
             if verbosity > Verbosity::Quiet {
                 let subjects = system::graph::Graph::of(&system).subjects.len();
                 out(&format!(
-                    "the system `{}` is consistent: {} service(s), {subjects} subject(s)\n",
+                    "the system `{}` is consistent: {} service(s), {subjects} subject(s), {called} call(s) between services\n",
                     system.manifest.name.value,
                     system.members.len()
                 ));

@@ -14,7 +14,13 @@ fn shop_calling(dependency: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = support::copy_example_system(temp.path());
     let spec = dir.join("order-service/msgen.yaml");
     let text = fs::read_to_string(&spec).unwrap();
-    let text = text.replacen("\nevents:\n", &format!("\n{dependency}\nevents:\n"), 1);
+    // The example's own `dependencies:` block gives way to the test's.
+    let start = text
+        .find("\ndependencies:\n")
+        .expect("the example calls a service")
+        + 1;
+    let end = start + text[start..].find("\n\n").unwrap() + 2;
+    let text = format!("{}{dependency}\n{}", &text[..start], &text[end..]);
     fs::write(&spec, text).unwrap();
     (temp, dir)
 }
@@ -122,6 +128,9 @@ fn a_service_outside_a_system_names_the_spec_of_its_dependency() {
     }
     let spec = temp.path().join("orders/msgen.yaml");
     let text = fs::read_to_string(&spec).unwrap();
+    let start = text.find("\ndependencies:\n").unwrap() + 1;
+    let end = start + text[start..].find("\n\n").unwrap() + 2;
+    let text = format!("{}{}", &text[..start], &text[end..]);
     let without = text.replacen(
         "\nevents:\n",
         "\ndependencies:\n  payment-service:\n    operations: [get_payment]\n\nevents:\n",
@@ -178,4 +187,29 @@ fn the_settings_of_a_dependency_are_checked() {
     ] {
         assert!(report.contains(expected), "{expected}: {report}");
     }
+}
+
+#[test]
+fn system_check_checks_the_calls_between_services() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = support::copy_example_system(temp.path());
+    let out = msgen(&dir, &["system", "check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(support::stdout_of(&out).contains("1 call(s) between services"));
+
+    let spec = dir.join("order-service/msgen.yaml");
+    let text = fs::read_to_string(&spec).unwrap();
+    fs::write(&spec, text.replacen("[get_payment,", "[get_paiement,", 1)).unwrap();
+    let out = msgen(&dir, &["system", "check"]);
+    assert!(!out.status.success());
+    let report = stderr(&out);
+    assert!(
+        report.contains("`payment-service` has no operation `get_paiement`"),
+        "{report}"
+    );
+    assert!(report.contains("order-service/msgen.yaml"), "{report}");
+    assert!(
+        report.contains("1 problem in the dependencies of"),
+        "{report}"
+    );
 }

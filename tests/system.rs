@@ -319,7 +319,7 @@ fn the_example_system_is_consistent() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "the system `shop` is consistent: 3 service(s), 2 subject(s)\n"
+        "the system `shop` is consistent: 3 service(s), 2 subject(s), 1 call(s) between services\n"
     );
 }
 
@@ -847,9 +847,10 @@ fn the_systems_catalog_describes_every_service_and_the_apis_between_them() {
         consumed("notification-service"),
         serde_json::json!(["payment-service-events"])
     );
+    // order-service calls payment-service's HTTP API too (`dependencies:`).
     assert_eq!(
         consumed("order-service"),
-        serde_json::json!(["payment-service-events"])
+        serde_json::json!(["payment-service-http", "payment-service-events"])
     );
     // Each API's definition is the service's document.
     for api in of_kind("API") {
