@@ -161,108 +161,31 @@ fn catalogue(producer: &Service) -> BTreeMap<String, Option<ClientOperation>> {
             let c = r.crud;
             let collection = format!("{base}{}", r.route);
             let item = format!("{collection}/{{id}}");
-            let id = || {
-                vec![ClientParam {
-                    name: "id".into(),
-                    ident: "id".into(),
-                    rust_type: "Uuid".into(),
-                }]
-            };
-            let op = |id_: String,
-                      method,
-                      path: &str,
-                      params,
-                      request: Option<&str>,
-                      response: Option<&str>,
-                      status,
-                      access: &super::Access,
-                      summary: String| ClientOperation {
-                ident: crate::names::rust_ident(&id_),
-                id: id_,
-                method,
-                path: path.to_string(),
-                path_expr: String::new(),
-                status_name: "",
-                params,
-                request: request.map(str::to_string),
-                response: response.map(str::to_string),
-                status,
-                repeatable: true,
-                keyed: method == "POST",
-                authenticated: access.required,
-                summary,
-            };
             if c.list {
                 all.insert(format!("list_{}", e.repo_module), None);
             }
-            if c.create {
-                let summary = format!("Creates a {}.", e.human);
-                all.insert(
-                    format!("create_{}", e.snake),
-                    Some(op(
-                        format!("create_{}", e.snake),
-                        "POST",
-                        &collection,
-                        vec![],
-                        Some(&e.new_type),
-                        Some(&e.name),
-                        201,
-                        &r.write,
-                        summary,
-                    )),
+            let kinds = [
+                (c.create, Crud::Create),
+                (c.get, Crud::Get),
+                (c.update, Crud::Update),
+                (c.delete, Crud::Delete),
+            ];
+            for (_, kind) in kinds.into_iter().filter(|(served, _)| *served) {
+                let path = if kind == Crud::Create {
+                    &collection
+                } else {
+                    &item
+                };
+                let op = crud_operation(
+                    e,
+                    kind,
+                    path,
+                    if kind == Crud::Get { &r.read } else { &r.write },
                 );
-            }
-            if c.get {
-                let summary = format!("The {} of this id.", e.human);
-                all.insert(
-                    format!("get_{}", e.snake),
-                    Some(op(
-                        format!("get_{}", e.snake),
-                        "GET",
-                        &item,
-                        id(),
-                        None,
-                        Some(&e.name),
-                        200,
-                        &r.read,
-                        summary,
-                    )),
-                );
+                all.insert(op.id.clone(), Some(op));
             }
             if c.update {
-                let summary = format!("Replaces the {} of this id.", e.human);
-                all.insert(
-                    format!("update_{}", e.snake),
-                    Some(op(
-                        format!("update_{}", e.snake),
-                        "PUT",
-                        &item,
-                        id(),
-                        Some(&e.new_type),
-                        Some(&e.name),
-                        200,
-                        &r.write,
-                        summary,
-                    )),
-                );
                 all.insert(format!("patch_{}", e.snake), None);
-            }
-            if c.delete {
-                let summary = format!("Deletes the {} of this id.", e.human);
-                all.insert(
-                    format!("delete_{}", e.snake),
-                    Some(op(
-                        format!("delete_{}", e.snake),
-                        "DELETE",
-                        &item,
-                        id(),
-                        None,
-                        None,
-                        204,
-                        &r.write,
-                        summary,
-                    )),
-                );
             }
             if r.link_route.is_some() {
                 all.insert(format!("link_{}", e.snake), None);
@@ -304,6 +227,84 @@ fn catalogue(producer: &Service) -> BTreeMap<String, Option<ClientOperation>> {
         }
     }
     all
+}
+
+/// The CRUD operations a client calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Crud {
+    Create,
+    Get,
+    Update,
+    Delete,
+}
+
+/// The CRUD operation `kind` of the entity `e`, at `path`, which `access` may call.
+fn crud_operation(
+    e: &super::Entity,
+    kind: Crud,
+    path: &str,
+    access: &super::Access,
+) -> ClientOperation {
+    let (verb, method, status, request, response, summary) = match kind {
+        Crud::Create => (
+            "create",
+            "POST",
+            201,
+            Some(&e.new_type),
+            Some(&e.name),
+            format!("Creates a {}.", e.human),
+        ),
+        Crud::Get => (
+            "get",
+            "GET",
+            200,
+            None,
+            Some(&e.name),
+            format!("The {} of this id.", e.human),
+        ),
+        Crud::Update => (
+            "update",
+            "PUT",
+            200,
+            Some(&e.new_type),
+            Some(&e.name),
+            format!("Replaces the {} of this id.", e.human),
+        ),
+        Crud::Delete => (
+            "delete",
+            "DELETE",
+            204,
+            None,
+            None,
+            format!("Deletes the {} of this id.", e.human),
+        ),
+    };
+    let id = format!("{verb}_{}", e.snake);
+    let params = if kind == Crud::Create {
+        Vec::new()
+    } else {
+        vec![ClientParam {
+            name: "id".into(),
+            ident: "id".into(),
+            rust_type: "Uuid".into(),
+        }]
+    };
+    ClientOperation {
+        ident: crate::names::rust_ident(&id),
+        id,
+        method,
+        path: path.to_string(),
+        path_expr: String::new(),
+        status_name: "",
+        params,
+        request: request.cloned(),
+        response: response.cloned(),
+        status,
+        repeatable: true,
+        keyed: method == "POST",
+        authenticated: access.required,
+        summary,
+    }
 }
 
 /// Why `id` is not an operation a client can call; `None` when it is one.
