@@ -332,8 +332,8 @@ fn clients(
     let path = root.join(&source.name);
     let folder = path.parent().unwrap_or(root);
     crate::dependencies::resolve(folder, source, valid)?.map_err(|problems| {
-        let place = format!("in the dependencies of `{}`", source.name.display());
-        eprint!("{}", problems.render_as(&place, colored_stderr()));
+        let report = crate::dependencies::render(&problems, source, colored_stderr());
+        eprint!("{report}");
         anyhow::Error::new(Reported)
     })
 }
@@ -375,8 +375,8 @@ fn system_command(command: SystemCommand, verbosity: Verbosity) -> anyhow::Resul
                 called += member.spec().dependencies.len();
                 if let Err(problems) = crate::dependencies::resolve(folder, source, &member.valid)?
                 {
-                    let place = format!("in the dependencies of `{}`", source.name.display());
-                    eprint!("{}", problems.render_as(&place, colored_stderr()));
+                    let report = crate::dependencies::render(&problems, source, colored_stderr());
+                    eprint!("{report}");
                     unresolved = true;
                 }
             }

@@ -223,3 +223,9 @@ fn service_name(source: &Source) -> Option<String> {
         _ => None,
     }
 }
+
+/// `problems` of the dependencies of the spec `source`, rendered with their summary.
+pub fn render(problems: &Problems, source: &Source, color: bool) -> String {
+    let place = format!("in the dependencies of `{}`", source.name.display());
+    problems.render_as(&place, color)
+}

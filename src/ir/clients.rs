@@ -321,13 +321,12 @@ fn unusable(all: &BTreeMap<String, Option<ClientOperation>>, id: &str) -> Option
 
 /// What kind of operation an id names that clients do not call yet.
 fn kind(id: &str) -> &'static str {
-    if id.starts_with("list_") {
-        "lists"
-    } else if id.starts_with("patch_") {
+    if id.starts_with("patch_") {
         "partial changes (`PATCH`)"
     } else if id.starts_with("link_") || id.starts_with("unlink_") {
         "links"
     } else {
+        // `list_<entities>` and the lists under a record (`list_refunds_of_payment`).
         "lists"
     }
 }
