@@ -377,7 +377,8 @@ fn signal(pid: &str, signal: &str) {
 /// order-service's team code calls payment-service through the generated client: once per
 /// order however often it is asked; a 503 and an open breaker while payment-service does not
 /// answer, with order-service still ready; calls again once payment-service is back; and a 503
-/// within the call's time, not a wait, while payment-service is slowed beyond it.
+/// within the call's time, not a wait, while payment-service is slowed beyond it. payment-service
+/// does not finish the work of calls whose caller gave up.
 fn calls_between_services(orders: &Client, payments_db: &str) {
     let metrics = |orders: &Client| orders.request("GET", "/metrics", None).1;
     let breaker =
@@ -427,6 +428,11 @@ fn calls_between_services(orders: &Client, payments_db: &str) {
     });
     assert!(metrics(orders).contains(breaker(0).as_str()));
     assert_eq!(payments_of(payments_db, &id), Some(1));
+    // The calls that gave up while payment-service was stopped reached it when it went on, by
+    // then unwaited for: none made a payment.
+    for id in &ids {
+        assert_eq!(payments_of(payments_db, id), Some(0), "{id}");
+    }
 
     // payment-service slowed beyond the calls' time (its table locked for 6 s): order-service
     // gives up after two attempts of 1.5 s, well before the lock is gone.
@@ -461,5 +467,15 @@ fn calls_between_services(orders: &Client, payments_db: &str) {
         locked,
         "the answer came while payment-service was still held up"
     );
+    // PostgreSQL cancelled payment-service's inserts at each call's deadline: none waits for
+    // the lock, and none is made once it is gone.
+    wait_for(Duration::from_secs(2), "no insert waiting", || {
+        count(
+            payments_db,
+            "select count(*) from pg_locks where relation = 'payments'::regclass and not granted",
+        ) == Some(0)
+    });
+    assert!(lock.try_wait().unwrap().is_none(), "the lock is still held");
     assert!(lock.wait().unwrap().success());
+    assert_eq!(payments_of(payments_db, &id), Some(0));
 }

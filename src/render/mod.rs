@@ -1371,12 +1371,16 @@ impl Renderer<'_> {
             paths.push("serde_json::Value".into());
         }
         let imports = rust::imports(&paths);
+        // `spawn_app_configured`, for the tests that change a setting.
+        let configurable =
+            s.auth.is_some() || !s.clients.is_empty() || suite::idempotency_tests(s).is_some();
         self.emit(
             "tests/api/helpers.rs",
             "tests/api/helpers.rs".into(),
             Ownership::Generated,
             |ctx| {
                 ctx.insert("helpers", &helpers);
+                ctx.insert("configurable", &configurable);
                 ctx.insert("http", &http);
                 ctx.insert("imports", &imports);
                 ctx.insert(

@@ -531,13 +531,15 @@ pub fn call(prefix: &str, head: &str, args: &[&str], indent: usize, suffix: &str
     if (within && line.len() <= MAX_WIDTH) || args.is_empty() {
         return line;
     }
-    // Short simple arguments (`&self.db`, `&input`) fill the lines, as rustfmt does with items no
-    // wider than its `short_array_element_width_threshold` (10).
+    // Short simple arguments (`&self.db`, `&input`, `&mut *tx`) fill the lines, as rustfmt does
+    // with items no wider than its `short_array_element_width_threshold` (10).
     let short = args.len() > 1
         && args.iter().all(|a| {
+            let operand = a.strip_prefix("&mut ").unwrap_or(a);
             a.len() <= 10
-                && a.chars()
-                    .all(|c| c.is_alphanumeric() || "&._:\"".contains(c))
+                && operand
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "&*._:\"".contains(c))
         });
     let same_line = || {
         let mut out = format!("{pad}{prefix}{head}(\n");
@@ -1374,6 +1376,17 @@ mod tests {
         assert!(
             next.starts_with("        let stored =\n            repositories::"),
             "{next}"
+        );
+    }
+
+    /// rustfmt counts a reborrowed transaction (`&mut *tx`) as short and simple, like `&input`.
+    #[test]
+    fn a_reborrowed_transaction_fills_the_line_with_the_other_short_arguments() {
+        let head = format!("{}::update", "m".repeat(60));
+        let args = ["&mut *tx", "id", "&input", "expected"];
+        assert_eq!(
+            call("let updated = ", &head, &args, 4, ";"),
+            format!("    let updated = {head}(\n        &mut *tx, id, &input, expected,\n    );")
         );
     }
 

@@ -221,6 +221,11 @@ pub(super) fn contracts_imports(resources: &[ResourceView]) -> Vec<String> {
 pub(super) fn crud_imports(view: &ResourceView, entity: &Entity) -> Vec<String> {
     let mut paths = BTreeSet::new();
     paths.insert("crate::db::Pool".to_string());
+    let crud = &view.resource.crud;
+    if crud.create || crud.update || crud.delete {
+        // `db::begin`, the transaction of each write.
+        paths.insert("crate::db::self".to_string());
+    }
     paths.insert("crate::error::AppError".to_string());
     paths.insert(format!("crate::repositories::{}", entity.repo_module));
     for nested in &view.resource.nested {

@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use super::{Orders, OrdersService, UsesDatabase};
 use crate::clients::payment_service::NewPayment;
+use crate::db;
 use crate::error::AppError;
 use crate::events::{self, OrderCancelled};
 use crate::models::order::{CancelOrderRequest, NewOrder, Order, OrderStatus};
@@ -12,7 +13,7 @@ use crate::repositories::orders;
 impl OrdersService for Orders {
     /// `POST /orders/{id}/cancel`: the order is cancelled, and the others are told.
     async fn cancel_order(&self, id: Uuid, input: CancelOrderRequest) -> Result<Order, AppError> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = db::begin(self.db()).await?;
         let found = orders::find(&mut *tx, id).await?;
         let order = found.ok_or(AppError::NotFound("order"))?;
         let change = NewOrder {

@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use super::{Payments, PaymentsService, UsesDatabase};
 use crate::auth::Caller;
+use crate::db;
 use crate::error::AppError;
 use crate::events::{self, PaymentSucceeded};
 use crate::models::payment::{CapturePaymentRequest, NewPayment, Payment, PaymentStatus};
@@ -18,7 +19,7 @@ impl PaymentsService for Payments {
         input: CapturePaymentRequest,
     ) -> Result<Payment, AppError> {
         tracing::info!(subject = %caller.subject, %id, "capturing a payment");
-        let mut tx = self.db().begin().await?;
+        let mut tx = db::begin(self.db()).await?;
         let found = payments::find(&mut *tx, id).await?;
         let payment = found.ok_or(AppError::NotFound("payment"))?;
         let change = NewPayment {
