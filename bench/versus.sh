@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The service the working tree's msgen generates against the one a baseline commit's msgen
 # generates, side by side in one run: the payment example without `auth:` (bench/without-auth.sh)
-# on SQLite, under load, to see what a template change costs per request.
+# on SQLite or PostgreSQL, under load, to see what a template change costs per request.
 #   get   GET /api/v1/payments/{id}
 #   list  GET /api/v1/payments?order_id=...0001   (a page of 20, and the count)
 #   create POST /api/v1/payments
@@ -11,18 +11,23 @@
 #
 #   bench/versus.sh <baseline commit>          (run from anywhere inside the repository)
 #
-# Settings (environment): DURATION seconds per measured run (5), WARMUP seconds before each (1),
+# Settings (environment): DATABASE (sqlite; or postgres, at PG_URL, default
+# postgres://postgres@127.0.0.1:5432, a new database per variant, dropped at the end),
+# ENDPOINTS ("get list create"), DURATION seconds per measured run (5), WARMUP seconds before each (1),
 # ROUNDS (3; the order of the variants rotates every round), CONNECTIONS (32), SEED rows (1000),
 # CARGO_TARGET_DIR (default target/bench-runtime of the repository; both services build there,
 # so their common dependencies compile once), PIN (as in bench/runtime.sh: the service on the
 # last core, wrk on the others).
 #
 # Every variant is a release build with DATABASE_MAX_CONNECTIONS=10 and RUST_LOG=info on a fresh
-# SQLite file seeded with the same rows through its API. Prints requests/s, p50, p99 and the
+# database seeded with the same rows through its API. Prints requests/s, p50, p99 and the
 # server's CPU time per request of each run, then the medians and the ratios to `before`.
 set -euo pipefail
 
 BASELINE=${1:?usage: bench/versus.sh <baseline commit>}
+DATABASE=${DATABASE:-sqlite}
+ENDPOINTS=${ENDPOINTS:-get list create}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-1}
 ROUNDS=${ROUNDS:-3}
@@ -45,6 +50,11 @@ cleanup() {
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     git -C "$REPO" worktree remove --force "$WORK/baseline" 2>/dev/null || true
+    if [ "$DATABASE" = postgres ]; then
+        for variant in before after export; do
+            psql -q "$PG_URL/postgres" -c "drop database if exists versus_${variant}_$$" >/dev/null 2>&1 || true
+        done
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -57,7 +67,7 @@ echo "building both msgens and both services (release) ..." >&2
 git -C "$REPO" worktree add -q --detach "$WORK/baseline" "$BASELINE"
 (cd "$REPO" && CARGO_TARGET_DIR=$MSGEN_TARGET cargo build -q --release --bin msgen)
 (cd "$WORK/baseline" && CARGO_TARGET_DIR=$WORK/baseline-target cargo build -q --release --bin msgen)
-"$REPO/bench/without-auth.sh" >"$WORK/spec.yaml"
+"$REPO/bench/without-auth.sh" | sed "s/^database: sqlite$/database: $DATABASE/" >"$WORK/spec.yaml"
 "$WORK/baseline-target/release/msgen" -q new payment-service --spec "$WORK/spec.yaml" --dir "$WORK/before"
 "$MSGEN_TARGET/release/msgen" -q new payment-service --spec "$WORK/spec.yaml" --dir "$WORK/after"
 mkdir -p "$WORK/bin"
@@ -76,7 +86,11 @@ for variant in before after export; do
     port=${PORTS[$variant]}
     otlp=""
     [ "$variant" = export ] && otlp="http://127.0.0.1:$sink"
-    PORT=$port HOST=127.0.0.1 DATABASE_URL="sqlite://$WORK/$variant.db" DATABASE_MAX_CONNECTIONS=10 \
+    case $DATABASE in
+        sqlite) url="sqlite://$WORK/$variant.db" ;;
+        postgres) url="$PG_URL/versus_${variant}_$$" ;;
+    esac
+    PORT=$port HOST=127.0.0.1 DATABASE_URL=$url DATABASE_MAX_CONNECTIONS=10 \
         RUST_LOG=info OTEL_EXPORTER_OTLP_ENDPOINT=$otlp \
         $SERVER_CPUS "$WORK/bin/$variant" >"$WORK/$variant.log" 2>&1 &
     PIDS+=($!)
@@ -119,7 +133,7 @@ load() {
 
 orders=("before after export" "after export before" "export before after")
 for round in $(seq 1 "$ROUNDS"); do
-    for endpoint in get list create; do
+    for endpoint in $ENDPOINTS; do
         for variant in ${orders[$(((round - 1) % 3))]}; do load "$variant" "$endpoint" "$round"; done
     done
 done
@@ -129,7 +143,7 @@ python3 - "$WORK/results" <<'EOF'
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 print(f"{'endpoint':<9}{'variant':<9}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'cpu us':>9}")
-for endpoint in ("get", "list", "create"):
+for endpoint in dict.fromkeys(r[0] for r in rows):
     medians = {}
     for variant in ("before", "after", "export"):
         runs = [r for r in rows if r[0] == endpoint and r[1] == variant]
