@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::ir::{self, clients::Unusable};
+use crate::ir::{self, clients::Unknown};
 use crate::spec::diagnostics::did_you_mean;
 use crate::spec::{self, yaml::show, Dependency, Source, Span, ValidSpec};
 use crate::system::manifest;
@@ -85,28 +85,19 @@ pub fn resolve(
                 clients.push(client);
             }
             Err(unusable) => {
-                for (span, id, why) in unusable {
-                    let problem = match why {
-                        Unusable::Unknown(closest) => {
-                            let help = match closest {
-                                Some(c) => format!("did you mean `{c}`?"),
-                                None => format!(
-                                    "its operations are: {}",
-                                    ir::clients::operation_ids(&service).join(", ")
-                                ),
-                            };
-                            Problem::new(
-                                here(span),
-                                format!("`{}` has no operation `{}`", name.value, show(&id)),
-                            )
-                            .help(help)
-                        }
-                        Unusable::Unsupported(kind) => Problem::new(
-                            here(span),
-                            format!("`{}` is one of the {kind}, which generated clients do not call yet", show(&id)),
-                        )
-                        .help("leave it out, and call it with reqwest from your own code"),
+                for (span, id, Unknown(closest)) in unusable {
+                    let help = match closest {
+                        Some(c) => format!("did you mean `{c}`?"),
+                        None => format!(
+                            "its operations are: {}",
+                            ir::clients::operation_ids(&service).join(", ")
+                        ),
                     };
+                    let problem = Problem::new(
+                        here(span),
+                        format!("`{}` has no operation `{}`", name.value, show(&id)),
+                    )
+                    .help(help);
                     problems.push(problem.related(there(name.span), "the service"));
                 }
             }

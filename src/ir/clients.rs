@@ -46,8 +46,17 @@ pub struct Client {
     pub text_params: bool,
     /// The records and inputs its operations send and receive.
     pub records: Vec<ClientType>,
+    /// The queries of the lists it calls.
+    pub queries: Vec<ClientQuery>,
+    /// Some list answers a page by offset (`Page<T>`), or by cursor (`Window<T>`).
+    pub pages: bool,
+    pub windows: bool,
+    /// Some query filters by a set of values, sent comma-separated.
+    pub sets: bool,
     /// What the generated tests call: an operation whose parameters are ids, if there is one.
     pub test: Option<ClientTest>,
+    /// The list the generated tests call, if it calls one.
+    pub list_test: Option<ListTest>,
     pub enums: Vec<EnumType>,
     pub uses: ClientUses,
 }
@@ -62,6 +71,20 @@ pub struct ClientTest {
     pub body: Option<Vec<(String, String)>>,
     /// The answer's fields, each with a sample, if it has one.
     pub answer: Option<Vec<(String, String)>>,
+}
+
+/// The list the generated tests call through a client, and a record of the page it answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListTest {
+    pub operation: ClientOperation,
+    /// The method call: `list_payments(&query)`.
+    pub call: String,
+    /// The query's type.
+    pub query: String,
+    /// A record's fields, each with a sample.
+    pub record: Vec<(String, String)>,
+    /// Paged by cursor: the page is a `Window`.
+    pub window: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -87,12 +110,14 @@ pub struct ClientOperation {
     pub params: Vec<ClientParam>,
     /// The request body's type, if it takes one.
     pub request: Option<String>,
+    /// The type of its query (a list's filters, order and page), if it takes one.
+    pub query: Option<String>,
     /// The answer's type; `None` for `204 No Content`.
     pub response: Option<String>,
     /// The status of success.
     pub status: u16,
-    /// Its name among `StatusCode`'s constants: `CREATED`.
-    pub status_name: &'static str,
+    /// Every status of success, as the Rust expression of a slice: `&[StatusCode::CREATED]`.
+    pub success: String,
     /// Whether a failed attempt may be tried again: `GET`, `PUT` and `DELETE`, and `POST`s,
     /// which the other service makes repeatable with an `Idempotency-Key`.
     pub repeatable: bool,
@@ -119,6 +144,28 @@ pub struct ClientType {
     pub fields: Vec<ClientField>,
     /// Received (a record, an answer) rather than sent.
     pub received: bool,
+    /// Every field is optional (a partial change): the type has a `Default`.
+    pub default: bool,
+}
+
+/// The query of a list: its filters, order and page, each sent only when set.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientQuery {
+    pub name: String,
+    pub doc: String,
+    pub fields: Vec<QueryField>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryField {
+    /// The parameter's name: `amount[gte]`.
+    pub name: String,
+    pub ident: String,
+    /// The Rust type, `Option<..>` included.
+    pub ty: String,
+    /// A set of values, sent comma-separated.
+    pub set: bool,
+    pub doc: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,17 +190,13 @@ pub struct ClientUses {
     pub decimal: bool,
 }
 
-/// Why an operation named in `operations:` cannot be called through a client.
+/// Why an operation named in `operations:` cannot be called through a client: no operation of
+/// the other service has that id. The closest one, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unusable {
-    /// No operation of the other service has that id; the closest one, if any.
-    Unknown(Option<String>),
-    /// It exists, but generated clients do not call operations of its kind yet.
-    Unsupported(&'static str),
-}
+pub struct Unknown(pub Option<String>);
 
 /// The operation ids the other service has, each with what it is.
-fn catalogue(producer: &Service) -> BTreeMap<String, Option<ClientOperation>> {
+fn catalogue(producer: &Service) -> BTreeMap<String, ClientOperation> {
     let mut all = BTreeMap::new();
     let base = &producer.base_path;
     for r in &producer.resources {
@@ -161,51 +204,51 @@ fn catalogue(producer: &Service) -> BTreeMap<String, Option<ClientOperation>> {
             let c = r.crud;
             let collection = format!("{base}{}", r.route);
             let item = format!("{collection}/{{id}}");
-            if c.list {
-                all.insert(format!("list_{}", e.repo_module), None);
-            }
+            let link = r.link_route.as_ref().map(|route| format!("{base}{route}"));
             let kinds = [
-                (c.create, Crud::Create),
-                (c.get, Crud::Get),
-                (c.update, Crud::Update),
-                (c.delete, Crud::Delete),
+                (c.list, Crud::List, &collection),
+                (c.create, Crud::Create, &collection),
+                (c.get, Crud::Get, &item),
+                (c.update, Crud::Update, &item),
+                (c.update, Crud::Patch, &item),
+                (c.delete, Crud::Delete, &item),
             ];
-            for (_, kind) in kinds.into_iter().filter(|(served, _)| *served) {
-                let path = if kind == Crud::Create {
-                    &collection
-                } else {
-                    &item
-                };
-                let op = crud_operation(
-                    e,
-                    kind,
-                    path,
-                    if kind == Crud::Get { &r.read } else { &r.write },
-                );
-                all.insert(op.id.clone(), Some(op));
-            }
-            if c.update {
-                all.insert(format!("patch_{}", e.snake), None);
-            }
-            if r.link_route.is_some() {
-                all.insert(format!("link_{}", e.snake), None);
-                all.insert(format!("unlink_{}", e.snake), None);
+            let links = link
+                .iter()
+                .flat_map(|link| [(c.create, Crud::Link, link), (c.delete, Crud::Unlink, link)]);
+            for (_, kind, path) in kinds.into_iter().chain(links).filter(|k| k.0) {
+                let reads = matches!(kind, Crud::List | Crud::Get);
+                let access = if reads { &r.read } else { &r.write };
+                let op = crud_operation(producer, e, kind, path, access);
+                all.insert(op.id.clone(), op);
             }
             for nested in &r.nested {
-                all.insert(nested.handler.clone(), None);
+                let path = format!("{base}{}", nested.route);
+                let mut op = crud_operation(producer, e, Crud::List, &path, &r.read);
+                op.id = nested.handler.clone();
+                op.ident = crate::names::rust_ident(&op.id);
+                op.summary = format!(
+                    "The {} of the {} of this id, as the list of {} gives them.",
+                    e.plural.replace('_', " "),
+                    producer.entities[nested.parent].human,
+                    e.plural.replace('_', " "),
+                );
+                op.params.push(uuid_param("id"));
+                all.insert(op.id.clone(), op);
             }
         }
         for op in &r.operations {
             let summary = op.description.clone().unwrap_or_default();
             all.insert(
                 op.name.clone(),
-                Some(ClientOperation {
+                ClientOperation {
                     id: op.name.clone(),
                     ident: op.ident.clone(),
                     method: op.method.as_str(),
                     path: format!("{base}{}", op.path),
                     path_expr: String::new(),
-                    status_name: "",
+                    success: String::new(),
+                    query: None,
                     params: op
                         .params
                         .iter()
@@ -222,7 +265,7 @@ fn catalogue(producer: &Service) -> BTreeMap<String, Option<ClientOperation>> {
                     keyed: op.method == Method::Post,
                     authenticated: op.access.required,
                     summary,
-                }),
+                },
             );
         }
     }
@@ -232,62 +275,151 @@ fn catalogue(producer: &Service) -> BTreeMap<String, Option<ClientOperation>> {
 /// The CRUD operations a client calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Crud {
+    List,
     Create,
     Get,
     Update,
+    Patch,
     Delete,
+    Link,
+    Unlink,
 }
 
-/// The CRUD operation `kind` of the entity `e`, at `path`, which `access` may call.
+fn uuid_param(name: &str) -> ClientParam {
+    ClientParam {
+        name: name.into(),
+        ident: crate::names::rust_ident(name),
+        rust_type: "Uuid".into(),
+    }
+}
+
+/// The CRUD operation `kind` of the entity `e` of `producer`, at `path`, which `access` may
+/// call.
 fn crud_operation(
+    producer: &Service,
     e: &super::Entity,
     kind: Crud,
     path: &str,
     access: &super::Access,
 ) -> ClientOperation {
-    let (verb, method, status, request, response, summary) = match kind {
+    let record = Some(e.name.clone());
+    let plural = e.plural.replace('_', " ");
+    let (id, method, status, request, response, summary) = match kind {
+        Crud::List => {
+            let page = if e.cursor { "Window" } else { "Page" };
+            (
+                format!("list_{}", e.repo_module),
+                "GET",
+                200,
+                None,
+                Some(format!("{page}<{}>", e.name)),
+                format!("A page of the {plural}, in the order and with the filters of `query`."),
+            )
+        }
         Crud::Create => (
-            "create",
+            format!("create_{}", e.snake),
             "POST",
             201,
-            Some(&e.new_type),
-            Some(&e.name),
+            Some(e.new_type.clone()),
+            record,
             format!("Creates a {}.", e.human),
         ),
         Crud::Get => (
-            "get",
+            format!("get_{}", e.snake),
             "GET",
             200,
             None,
-            Some(&e.name),
+            record,
             format!("The {} of this id.", e.human),
         ),
         Crud::Update => (
-            "update",
+            format!("update_{}", e.snake),
             "PUT",
             200,
-            Some(&e.new_type),
-            Some(&e.name),
+            Some(e.new_type.clone()),
+            record,
             format!("Replaces the {} of this id.", e.human),
         ),
+        Crud::Patch => (
+            format!("patch_{}", e.snake),
+            "PATCH",
+            200,
+            Some(e.patch_type.clone()),
+            record,
+            format!(
+                "Changes the fields of the {} of this id that `body` sets, and keeps the others.",
+                e.human
+            ),
+        ),
         Crud::Delete => (
-            "delete",
+            format!("delete_{}", e.snake),
             "DELETE",
             204,
             None,
             None,
             format!("Deletes the {} of this id.", e.human),
         ),
+        Crud::Link | Crud::Unlink => {
+            let link = e
+                .link
+                .as_ref()
+                .expect("a link route links an entity's records");
+            let owner = &producer.entities[link.owner.entity].human;
+            let target = &producer.entities[link.target.entity].human;
+            if kind == Crud::Link {
+                (
+                    format!("link_{}", e.snake),
+                    "PUT",
+                    201,
+                    None,
+                    record,
+                    format!(
+                        "Links the {owner} and the {target} with a new {}, or answers the one \
+                         that links them already.",
+                        e.human
+                    ),
+                )
+            } else {
+                (
+                    format!("unlink_{}", e.snake),
+                    "DELETE",
+                    204,
+                    None,
+                    None,
+                    format!(
+                        "Deletes the {} that links the {owner} and the {target}.",
+                        e.human
+                    ),
+                )
+            }
+        }
     };
-    let id = format!("{verb}_{}", e.snake);
-    let params = if kind == Crud::Create {
-        Vec::new()
-    } else {
-        vec![ClientParam {
-            name: "id".into(),
-            ident: "id".into(),
-            rust_type: "Uuid".into(),
-        }]
+    let params = match kind {
+        Crud::List | Crud::Create => Vec::new(),
+        Crud::Link | Crud::Unlink => {
+            let link = e
+                .link
+                .as_ref()
+                .expect("a link route links an entity's records");
+            vec![
+                ClientParam {
+                    name: "id".into(),
+                    ident: link.owner.ident.clone(),
+                    rust_type: "Uuid".into(),
+                },
+                ClientParam {
+                    name: link.target.column.clone(),
+                    ident: link.target.ident.clone(),
+                    rust_type: "Uuid".into(),
+                },
+            ]
+        }
+        _ => vec![uuid_param("id")],
+    };
+    // A link answers 201 when it links, 200 when the two were linked already.
+    let success = match kind {
+        Crud::Link => "&[StatusCode::CREATED, StatusCode::OK]".to_string(),
+        _ => String::new(),
     };
     ClientOperation {
         ident: crate::names::rust_ident(&id),
@@ -295,39 +427,17 @@ fn crud_operation(
         method,
         path: path.to_string(),
         path_expr: String::new(),
-        status_name: "",
+        success,
         params,
-        request: request.cloned(),
-        response: response.cloned(),
+        request,
+        query: (kind == Crud::List).then(|| format!("{}Query", e.name)),
+        response,
         status,
-        repeatable: true,
+        // A partial change is not repeated: another change may have come between the two.
+        repeatable: kind != Crud::Patch,
         keyed: method == "POST",
         authenticated: access.required,
         summary,
-    }
-}
-
-/// Why `id` is not an operation a client can call; `None` when it is one.
-fn unusable(all: &BTreeMap<String, Option<ClientOperation>>, id: &str) -> Option<Unusable> {
-    match all.get(id) {
-        Some(Some(_)) => None,
-        Some(None) => Some(Unusable::Unsupported(kind(id))),
-        None => Some(Unusable::Unknown(
-            crate::spec::diagnostics::did_you_mean(id, all.keys().map(String::as_str))
-                .map(str::to_string),
-        )),
-    }
-}
-
-/// What kind of operation an id names that clients do not call yet.
-fn kind(id: &str) -> &'static str {
-    if id.starts_with("patch_") {
-        "partial changes (`PATCH`)"
-    } else if id.starts_with("link_") || id.starts_with("unlink_") {
-        "links"
-    } else {
-        // `list_<entities>` and the lists under a record (`list_refunds_of_payment`).
-        "lists"
     }
 }
 
@@ -336,12 +446,12 @@ pub fn operation_ids(producer: &Service) -> Vec<String> {
     catalogue(producer).into_keys().collect()
 }
 
-/// The client of `producer` as `dependency` uses it, or the operations it names that cannot be
-/// called, each with its place in `dependency.operations`.
+/// The client of `producer` as `dependency` uses it, or the operations it names that the other
+/// service does not have, each with its place in `dependency.operations`.
 pub fn client(
     dependency: &Dependency,
     producer: &Service,
-) -> Result<Client, Vec<(spec::Span, String, Unusable)>> {
+) -> Result<Client, Vec<(spec::Span, String, Unknown)>> {
     let all = catalogue(producer);
     let named = dependency
         .operations
@@ -351,20 +461,31 @@ pub fn client(
     let mut problems = Vec::new();
     let mut operations = Vec::new();
     for id in named {
-        match unusable(&all, &id.value) {
-            Some(why) => problems.push((id.span, id.value.clone(), why)),
-            None => {
-                let mut op = all[&id.value].clone().expect("usable");
-                op.path_expr = path_expr(&op.path, &op.params);
-                op.status_name = status_name(op.status);
-                operations.push(op);
-            }
+        let Some(op) = all.get(&id.value) else {
+            let closest =
+                crate::spec::diagnostics::did_you_mean(&id.value, all.keys().map(String::as_str));
+            let why = Unknown(closest.map(str::to_string));
+            problems.push((id.span, id.value.clone(), why));
+            continue;
+        };
+        let mut op = op.clone();
+        op.path_expr = path_expr(&op.path, &op.params);
+        if op.success.is_empty() {
+            op.success = format!("&[StatusCode::{}]", status_name(op.status));
         }
+        operations.push(op);
     }
     if !problems.is_empty() {
         return Err(problems);
     }
-    let (records, enums, uses) = types(producer, &operations);
+    let (records, enums, mut uses) = types(producer, &operations);
+    let queries = queries(producer, &operations, &mut uses);
+    let answers = |page: &str| {
+        let page = format!("{page}<");
+        operations
+            .iter()
+            .any(|op| op.response.as_ref().is_some_and(|r| r.starts_with(&page)))
+    };
     let module = producer.name.to_snake_case();
     let number = |v: &Option<spec::Spanned<u64>>, default| v.as_ref().map_or(default, |v| v.value);
     let breaker = match dependency.breaker.as_ref().map(|b| &b.value) {
@@ -385,8 +506,10 @@ pub fn client(
         }),
     };
     let test = test(&operations, &records);
+    let list_test = list_test(&operations, &records);
     Ok(Client {
         test,
+        list_test,
         service: producer.name.clone(),
         type_name: format!("{}Client", producer.name.to_upper_camel_case()),
         title: producer.title.clone(),
@@ -401,8 +524,12 @@ pub fn client(
         retries: number(&dependency.retries, DEFAULT_RETRIES),
         concurrency: number(&dependency.concurrency, DEFAULT_CONCURRENCY),
         breaker,
+        pages: answers("Page"),
+        windows: answers("Window"),
+        sets: queries.iter().flat_map(|q| &q.fields).any(|f| f.set),
         operations,
         records,
+        queries,
         enums,
         uses,
     })
@@ -424,9 +551,11 @@ fn types(
         if records.contains_key(name) {
             return;
         }
-        let Some((doc, fields, entity_fields, declared)) = find_type(producer, name) else {
+        let Some((doc, fields, shape, declared)) = find_type(producer, name) else {
             return;
         };
+        let entity_fields = shape == Shape::Record;
+        let patch = shape == Shape::Patch;
         for e in declared {
             enums.entry(e.name.clone()).or_insert_with(|| e.clone());
         }
@@ -441,8 +570,11 @@ fn types(
             }
             note(&mut uses, f);
             let rust = crate::render::view::rust_type(f);
-            let skip_none = !received && (f.optional || f.default.is_some());
-            let ty = if f.optional || skip_none {
+            let skip_none = patch || (!received && (f.optional || f.default.is_some()));
+            let ty = if patch && f.optional {
+                // Unset, or set to a value or to null.
+                format!("Option<Option<{rust}>>")
+            } else if f.optional || skip_none {
                 format!("Option<{rust}>")
             } else {
                 rust
@@ -468,6 +600,7 @@ fn types(
                 doc,
                 fields: out,
                 received,
+                default: patch,
             },
         );
     };
@@ -476,7 +609,11 @@ fn types(
             add(request, false);
         }
         if let Some(response) = &op.response {
-            add(response, true);
+            // A list's page of records: the records.
+            let record = ["Page<", "Window<"]
+                .iter()
+                .find_map(|page| response.strip_prefix(page)?.strip_suffix('>'));
+            add(record.unwrap_or(response), true);
         }
     }
     for p in operations.iter().flat_map(|op| &op.params) {
@@ -514,39 +651,174 @@ fn note(uses: &mut ClientUses, f: &Field) {
     }
 }
 
+/// What a type of the other service is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// An entity's record, whose id and timestamps are added.
+    Record,
+    /// What creating or replacing a record takes, or an operation's own body.
+    Input,
+    /// A partial change of a record: each field optional.
+    Patch,
+}
+
 /// The documentation, fields and enums of the type of the other service named `name`, and
-/// whether it is an entity's record (whose id and timestamps are added).
+/// what it is.
 fn find_type<'a>(
     producer: &'a Service,
     name: &str,
-) -> Option<(String, &'a [Field], bool, &'a [EnumType])> {
+) -> Option<(String, &'a [Field], Shape, &'a [EnumType])> {
     for e in &producer.entities {
-        if e.name == name {
+        let (doc, shape) = if e.name == name {
             let doc = e
                 .description
                 .clone()
                 .unwrap_or_else(|| format!("A {} of {}.", e.human, producer.name));
-            return Some((doc, &e.fields, true, &e.enums));
-        }
-        if e.new_type == name {
+            (doc, Shape::Record)
+        } else if e.new_type == name {
             let doc = format!(
                 "What creating or replacing a {} of {} takes.",
                 e.human, producer.name
             );
-            return Some((doc, &e.fields, false, &e.enums));
-        }
+            (doc, Shape::Input)
+        } else if e.patch_type == name {
+            let doc = format!(
+                "A change of some fields of a {} of {}: those set (`Some`) are changed, \
+                 a nullable one to null with `Some(None)`; the others are kept.",
+                e.human, producer.name
+            );
+            (doc, Shape::Patch)
+        } else {
+            continue;
+        };
+        return Some((doc, &e.fields, shape, &e.enums));
     }
     for r in &producer.resources {
         for op in &r.operations {
             for body in [&op.request, &op.response].into_iter().flatten() {
                 if body.inline && body.type_name == name {
                     let doc = format!("The body of `{}` of {}.", op.name, producer.name);
-                    return Some((doc, &body.fields, false, &body.enums));
+                    return Some((doc, &body.fields, Shape::Input, &body.enums));
                 }
             }
         }
     }
     None
+}
+
+/// The queries of the lists among `operations`: for each entity listed, its filters, order
+/// and page, as its list takes them.
+fn queries(
+    producer: &Service,
+    operations: &[ClientOperation],
+    uses: &mut ClientUses,
+) -> Vec<ClientQuery> {
+    let mut queries: BTreeMap<String, ClientQuery> = BTreeMap::new();
+    for name in operations.iter().filter_map(|op| op.query.as_ref()) {
+        let Some(e) = producer
+            .entities
+            .iter()
+            .find(|e| &format!("{}Query", e.name) == name)
+        else {
+            continue;
+        };
+        if queries.contains_key(name) {
+            continue;
+        }
+        let records = e.plural.replace('_', " ");
+        let mut fields = vec![query_field(
+            "limit",
+            "u32",
+            "How many records at most (20 unless set; 1 to 100).",
+        )];
+        if e.cursor {
+            let doc = "Where the page starts: the `next` of the page before it.";
+            fields.push(query_field("cursor", "String", doc));
+        } else {
+            fields.push(query_field("offset", "u64", "How many records to skip."));
+        }
+        let doc = format!(
+            "The order: columns, comma-separated, each after `-` for descending order \
+             (`{}` unless set).",
+            e.default_sort
+        );
+        fields.push(query_field("sort", "String", &doc));
+        for f in e.filter_fields() {
+            note(uses, f);
+            let doc = format!("Only {records} whose `{}` equals this.", f.name);
+            let rust = crate::render::view::rust_type(f);
+            fields.push(query_field(&f.name, &rust, &doc));
+        }
+        for column in &e.ranges {
+            let rust = match e.field(column) {
+                Some(f) => {
+                    note(uses, f);
+                    crate::render::view::rust_type(f)
+                }
+                None => {
+                    uses.datetime = true;
+                    "DateTime<Utc>".to_string()
+                }
+            };
+            for (bound, words) in super::RANGE_BOUNDS {
+                let doc = format!("Only {records} whose `{column}` is {words} this.");
+                let mut field = query_field(&format!("{column}[{bound}]"), &rust, &doc);
+                field.ident = crate::names::rust_ident(&format!("{column}_{bound}"));
+                fields.push(field);
+            }
+        }
+        for f in e.set_fields() {
+            note(uses, f);
+            let doc = format!("Only {records} whose `{}` is one of these.", f.name);
+            let rust = format!("Vec<{}>", crate::render::view::rust_type(f));
+            let mut field = query_field(&format!("{}[in]", f.name), &rust, &doc);
+            field.ident = crate::names::rust_ident(&format!("{}_in", f.name));
+            field.set = true;
+            fields.push(field);
+        }
+        for f in e.search_fields() {
+            for key in f.search.map_or(&[][..], spec::Search::filters) {
+                let words = if *key == "prefix" {
+                    "begins with"
+                } else {
+                    "holds"
+                };
+                let doc = format!("Only {records} whose `{}` {words} this text.", f.name);
+                let mut field = query_field(&format!("{}[{key}]", f.name), "String", &doc);
+                field.ident = crate::names::rust_ident(&format!("{}_{key}", f.name));
+                fields.push(field);
+            }
+        }
+        // A parameter whose Rust name another already has keeps its own with a `_`.
+        let mut seen = std::collections::BTreeSet::new();
+        for field in &mut fields {
+            while !seen.insert(field.ident.clone()) {
+                field.ident.push('_');
+            }
+        }
+        queries.insert(
+            name.clone(),
+            ClientQuery {
+                name: name.clone(),
+                doc: format!(
+                    "What a list of the {records} of {} asks for: each field only when set.",
+                    producer.name
+                ),
+                fields,
+            },
+        );
+    }
+    queries.into_values().collect()
+}
+
+fn query_field(name: &str, rust: &str, doc: &str) -> QueryField {
+    QueryField {
+        name: name.into(),
+        ident: crate::names::rust_ident(name),
+        ty: format!("Option<{rust}>"),
+        set: false,
+        doc: doc.into(),
+    }
 }
 
 /// `format!(..)` of `path` with its parameters: inline where clippy wants them inline, text
@@ -593,7 +865,9 @@ fn status_name(status: u16) -> &'static str {
 /// The call the generated tests make: the first operation whose parameters are all ids, one
 /// without a body first.
 fn test(operations: &[ClientOperation], records: &[ClientType]) -> Option<ClientTest> {
-    let ids_only = |op: &&ClientOperation| op.params.iter().all(|p| p.rust_type == "Uuid");
+    let ids_only = |op: &&ClientOperation| {
+        op.query.is_none() && op.params.iter().all(|p| p.rust_type == "Uuid")
+    };
     let op = operations
         .iter()
         .filter(ids_only)
@@ -624,6 +898,31 @@ fn test(operations: &[ClientOperation], records: &[ClientType]) -> Option<Client
         call: format!("{}({})", op.ident, args.join(", ")),
         body: op.request.as_deref().and_then(|r| fields(r, true)),
         answer: op.response.as_deref().and_then(|r| fields(r, false)),
+        operation: op.clone(),
+    })
+}
+
+/// The list the generated tests call: the first one.
+fn list_test(operations: &[ClientOperation], records: &[ClientType]) -> Option<ListTest> {
+    let op = operations.iter().find(|op| op.query.is_some())?;
+    let response = op.response.as_deref()?;
+    let window = response.starts_with("Window<");
+    let name = response
+        .trim_start_matches("Window<")
+        .trim_start_matches("Page<")
+        .trim_end_matches('>');
+    let record = records.iter().find(|t| t.name == name)?;
+    let mut args: Vec<String> = op.params.iter().map(|_| "Uuid::now_v7()".into()).collect();
+    args.push("&query".into());
+    Some(ListTest {
+        call: format!("{}({})", op.ident, args.join(", ")),
+        query: op.query.clone()?,
+        record: record
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.sample.clone()))
+            .collect(),
+        window,
         operation: op.clone(),
     })
 }

@@ -224,6 +224,14 @@ pub struct LinkSide {
     pub human: String,
 }
 
+/// The bounds of a range filter: `amount[gte]=`, and what each asks of a value.
+pub const RANGE_BOUNDS: [(&str, &str); 4] = [
+    ("gt", "greater than"),
+    ("gte", "at least"),
+    ("lt", "less than"),
+    ("lte", "at most"),
+];
+
 impl Entity {
     pub fn filter_fields(&self) -> impl Iterator<Item = &Field> {
         self.filters.iter().map(|&i| &self.fields[i])

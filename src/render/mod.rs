@@ -315,6 +315,8 @@ fn shared_context(s: &Service) -> Context {
     ctx.insert("dependencies", &s.has_dependencies());
     ctx.insert("has_crud", &crud);
     ctx.insert("clients_decimal", &s.clients_use_decimal());
+    let clients_query = s.clients.iter().any(|c| !c.queries.is_empty());
+    ctx.insert("clients_query", &clients_query);
     ctx.insert("service_tokens", &s.service_tokens());
     ctx.insert("service", s);
     ctx.insert("auth", &s.auth);
@@ -697,11 +699,26 @@ impl Renderer<'_> {
                 |_| {},
             );
             for client in &s.clients {
+                // What the client takes from `clients/mod.rs`.
+                let ops = &client.operations;
+                let mut shared = vec!["Call", "CallMetrics", "Caller", "ClientError", "Policy"];
+                let wanted = [
+                    (client.sets, "comma_separated"),
+                    (ops.iter().any(|op| op.request.is_some()), "json_body"),
+                    (!client.queries.is_empty(), "with_query"),
+                    (client.breaker.is_some(), "BreakerPolicy"),
+                ];
+                shared.extend(wanted.into_iter().filter(|w| w.0).map(|w| w.1));
+                let paths: Vec<String> = shared.iter().map(|s| format!("super::{s}")).collect();
+                let super_use = rust::imports(&paths).join("\n");
                 self.emit(
                     "src/clients/client.rs",
                     format!("src/clients/{}.rs", client.module),
                     Ownership::Generated,
-                    |ctx| ctx.insert("c", client),
+                    |ctx| {
+                        ctx.insert("c", client);
+                        ctx.insert("super_use", &super_use);
+                    },
                 );
             }
         }
@@ -1460,21 +1477,31 @@ impl Renderer<'_> {
                 },
             );
         }
+        // `tests/api/clients.rs` tests the clients that call an operation other than a list,
+        // and with them the lists they call.
+        let client_tests = s.clients.iter().any(|c| c.test.is_some());
         if !s.clients.is_empty() {
+            let lists = client_tests && s.clients.iter().any(|c| c.list_test.is_some());
             self.emit(
                 "tests/api/fakes.rs",
                 "tests/api/fakes.rs".into(),
                 Ownership::Generated,
-                |_| {},
+                |ctx| ctx.insert("lists", &lists),
             );
         }
-        if s.clients.iter().any(|c| c.test.is_some()) {
+        if client_tests {
             // The modules whose types the tests name, then the types.
             let tested = s.clients.iter().filter_map(|c| Some((c, c.test.as_ref()?)));
-            let mut modules: Vec<String> = tested
-                .clone()
-                .filter(|(_, t)| t.body.is_some() || t.operation.response.is_some())
-                .map(|(c, _)| c.module.clone())
+            let mut modules: Vec<String> = s
+                .clients
+                .iter()
+                .filter(|c| {
+                    c.list_test.is_some()
+                        || c.test
+                            .as_ref()
+                            .is_some_and(|t| t.body.is_some() || t.operation.response.is_some())
+                })
+                .map(|c| c.module.clone())
                 .collect();
             let mut types: Vec<String> = ["BreakerPolicy", "ClientError", "Clients", "Policy"]
                 .into_iter()

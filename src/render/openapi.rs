@@ -324,14 +324,6 @@ pub fn route_table(s: &Service) -> Vec<(String, String, String)> {
     rows
 }
 
-/// The bounds of a range filter: `amount[gte]=`, and what each asks of a value.
-const RANGE_BOUNDS: [(&str, &str); 4] = [
-    ("gt", "greater than"),
-    ("gte", "at least"),
-    ("lt", "less than"),
-    ("lte", "at most"),
-];
-
 /// What a client may ask of a list: `paged, sortable, filterable`.
 fn list_traits(e: &Entity) -> String {
     // Every list may be sorted, by `id` at least.
@@ -519,7 +511,7 @@ fn list_operation(e: &Entity, database: Database) -> Value {
             Some(f) => filter_schema(f),
             None => json!({ "type": "string", "format": "date-time" }),
         };
-        for (bound, words) in RANGE_BOUNDS {
+        for (bound, words) in crate::ir::RANGE_BOUNDS {
             parameters.push(json!({
                 "name": format!("{column}[{bound}]"),
                 "in": "query",
