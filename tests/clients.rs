@@ -209,3 +209,26 @@ fn system_check_checks_the_calls_between_services() {
         "{report}"
     );
 }
+
+#[test]
+fn event_handlers_may_call_other_services_and_so_need_no_endpoint() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = support::copy_example_system(temp.path());
+    let service = dir.join("alert-service");
+    fs::create_dir_all(&service).unwrap();
+    let calls = "service: alert-service\ndatabase: sqlite\nbroker: nats\n\
+                 dependencies:\n  payment-service:\n    operations: [get_payment]\n";
+    fs::write(service.join("msgen.yaml"), calls).unwrap();
+    let out = msgen(&service, &["validate", "msgen.yaml"]);
+    assert!(!out.status.success());
+    let report = stderr(&out);
+    assert!(report.contains("and this one has neither"), "{report}");
+    let consumes = format!(
+        "{calls}events:\n  consume:\n    PaymentSucceeded:\n      subject: payments.payment_succeeded\n      from: payment-service\n      payload:\n        payment_id: uuid\n"
+    );
+    fs::write(service.join("msgen.yaml"), consumes).unwrap();
+    let out = msgen(&service, &["generate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let handlers = read(&service, "src/events/consumer.rs");
+    assert!(handlers.contains("pub clients: Clients,"), "{handlers}");
+}

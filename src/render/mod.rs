@@ -849,6 +849,9 @@ impl Renderer<'_> {
             ]
             .map(String::from)
             .to_vec();
+            if !s.clients.is_empty() {
+                paths.push("crate::clients::Clients".into());
+            }
             paths.extend(consumed.iter().cloned());
             emit_events(
                 self,
@@ -1442,6 +1445,9 @@ impl Renderer<'_> {
                     format!("{c}::events::Event"),
                     format!("{c}::Dependencies"),
                 ]);
+                if !s.clients.is_empty() {
+                    paths.extend([format!("{c}::clients::Clients"), format!("{c}::Config")]);
+                }
             }
             paths.extend(s.events.types().map(|e| format!("{c}::events::{}", e.name)));
             let imports = rust::imports(&paths);

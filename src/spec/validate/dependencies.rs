@@ -21,13 +21,13 @@ pub(crate) const OPEN_SECS: (u64, u64) = (1, 86_400);
 impl Validator<'_> {
     pub(super) fn dependencies(&mut self) {
         if let Some(first) = self.spec.dependencies.first() {
-            if self.spec.endpoints.is_empty() {
+            if self.spec.endpoints.is_empty() && self.spec.events.consume.is_empty() {
                 self.report(
                     Diagnostic::error(
                         first.service.span,
-                        "a service calls others from the business logic of its endpoints, and this one has none",
+                        "a service calls others from the business logic of its endpoints and event handlers, and this one has neither",
                     )
-                    .with_help("add an endpoint, or remove `dependencies`; event handlers cannot use the generated clients yet"),
+                    .with_help("add an endpoint or a consumed event, or remove `dependencies`"),
                 );
             }
         }
