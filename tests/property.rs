@@ -15,9 +15,11 @@
 //!   lowering and rendering when valid, without a panic, and renders Rust that parses.
 //!
 //! - `generated_rust_is_rustfmt_clean`: the Rust of 256 random valid specs is as rustfmt lays it
-//!   out; with regression specs for layouts that once drifted from rustfmt's.
-//! - `random_services_are_clippy_clean`: the services of 3 random valid specs, built together as
-//!   one workspace, pass `cargo clippy --all-targets -- -D warnings`.
+//!   out, each service calling a twin of itself through a generated client (every operation);
+//!   with regression specs for layouts that once drifted from rustfmt's.
+//! - `random_services_are_clippy_clean`: the services of 3 random valid specs, each calling a
+//!   twin of itself, built together as one workspace, pass
+//!   `cargo clippy --all-targets -- -D warnings`.
 //!
 //! The properties run from fixed seeds, so a run is repeatable; `PROPTEST_CASES=N` (not for the
 //! clippy test: `MSGEN_CLIPPY_SPECS=N`) and `PROPTEST_RNG_SEED=N` run more, or others.
@@ -1420,6 +1422,31 @@ const RUSTFMT_BATCH: usize = 64;
 /// every `.rs` file `render` returns, which is what msgen writes for a new service, under
 /// `src/` and `tests/`. The files of many specs go to one `rustfmt` run. A failure shows the
 /// first failing spec and rustfmt's diff; `RUSTFMT_ALL=1` prints the diffs of all of them.
+/// `service` as if it also called a service of its very spec (`twin-of-<name>`), every
+/// operation of it (lists, `PATCH`, links and custom operations with their bodies): its client
+/// is rendered too.
+fn calling_its_twin(service: &mut msgen::ir::Service) {
+    let ids = msgen::ir::clients::operation_ids(service);
+    if ids.is_empty() {
+        return;
+    }
+    let caller = format!(
+        "service: twin-caller\nentities:\n  Note:\n    fields:\n      text: string\n\
+         endpoints:\n  - resource: Note\ndependencies:\n  {}:\n    operations: [{}]\n",
+        service.name,
+        ids.join(", ")
+    );
+    let valid = check(&Source::new("msgen.yaml", caller.as_str()))
+        .unwrap_or_else(|_| panic!("the caller is valid:\n{caller}"));
+    let dependency = &valid.spec().dependencies[0];
+    // Named apart from the service itself, as a service cannot call itself.
+    let mut twin = service.clone();
+    twin.name = format!("twin-of-{}", service.name);
+    let client = msgen::ir::clients::client(dependency, &twin)
+        .unwrap_or_else(|_| panic!("every operation can be called:\n{caller}"));
+    service.clients = vec![client];
+}
+
 #[test]
 fn generated_rust_is_rustfmt_clean() {
     let cases: usize = std::env::var("PROPTEST_CASES")
@@ -1449,7 +1476,8 @@ fn generated_rust_is_rustfmt_clean() {
             rejected += 1;
             continue;
         };
-        let service = msgen::ir::lower(&valid);
+        let mut service = msgen::ir::lower(&valid);
+        calling_its_twin(&mut service);
         let output = render(&service, &text, &Previous::default())
             .unwrap_or_else(|e| panic!("a valid spec failed to render: {e}\n{text}"));
         let root = dir.path().join(format!("{case:05}"));
@@ -1731,10 +1759,11 @@ fn random_services_are_clippy_clean() {
         let Ok(valid) = check(&Source::new("msgen.yaml", text.as_str())) else {
             continue;
         };
-        let service = msgen::ir::lower(&valid);
+        let mut service = msgen::ir::lower(&valid);
         if members.contains(&service.name) {
             continue;
         }
+        calling_its_twin(&mut service);
         let output = render(&service, &text, &Previous::default()).unwrap();
         let dir = workspace.path().join(&service.name);
         for file in &output.files {

@@ -485,6 +485,15 @@ fn the_graph_draws_every_service_subject_and_arrow() {
         serde_json::json!(["notification-service", "order-service"])
     );
     assert_eq!(graph["services"][2]["database"]["name"], "order_service");
+    // order-service calls payment-service (`dependencies:`).
+    assert_eq!(
+        graph["calls"],
+        serde_json::json!([{
+            "caller": "order-service",
+            "service": "payment-service",
+            "operations": ["get_payment", "create_payment"],
+        }])
+    );
 
     let mermaid = stdout(&msgen(&dir, &["system", "graph", "--format", "mermaid"]));
     assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
@@ -496,10 +505,20 @@ fn the_graph_draws_every_service_subject_and_arrow() {
         mermaid.contains("subject_1 -- consumed by --> svc_payment_service"),
         "{mermaid}"
     );
+    assert!(
+        mermaid.contains("svc_order_service -. calls .-> svc_payment_service"),
+        "{mermaid}"
+    );
     let dot = stdout(&msgen(&dir, &["system", "graph", "--format", "dot"]));
     assert!(dot.starts_with("digraph \"shop\" {"), "{dot}");
     assert!(
         dot.contains("\"service:payment-service\" -> \"subject:payments.payment_succeeded\""),
+        "{dot}"
+    );
+    assert!(
+        dot.contains(
+            "\"service:order-service\" -> \"service:payment-service\" [label=\"calls\", style=dashed];"
+        ),
         "{dot}"
     );
     assert_eq!(dot.matches('{').count(), dot.matches('}').count(), "{dot}");
@@ -509,6 +528,10 @@ fn the_graph_draws_every_service_subject_and_arrow() {
     assert!(msgen(&dir, &["system", "graph"]).status.success());
     let page = fs::read_to_string(dir.join("SYSTEM.md")).unwrap();
     assert!(page.contains("```mermaid\nflowchart LR\n"), "{page}");
+    assert!(
+        page.contains("| `order-service` | `payment-service` | `get_payment`, `create_payment` |"),
+        "{page}"
+    );
     assert!(msgen(&dir, &["system", "graph", "--check"])
         .status
         .success());

@@ -105,8 +105,14 @@ pub struct ClientOperation {
     pub method: &'static str,
     /// The path, base path included, with `{name}` for each parameter.
     pub path: String,
-    /// The Rust expression of the path of a call (a `String`), its parameters filled in.
-    pub path_expr: String,
+    /// The path of a call as a Rust string literal: with `{id}` where a parameter goes in when
+    /// `formatted`.
+    pub path_literal: String,
+    /// The arguments of its `format!`, `|`-separated: the literal, then the parameters that
+    /// cannot be inlined (text, percent-encoded).
+    pub path_args: String,
+    /// Whether the path is made by `format!` (it has parameters).
+    pub formatted: bool,
     pub params: Vec<ClientParam>,
     /// The request body's type, if it takes one.
     pub request: Option<String>,
@@ -246,7 +252,9 @@ fn catalogue(producer: &Service) -> BTreeMap<String, ClientOperation> {
                     ident: op.ident.clone(),
                     method: op.method.as_str(),
                     path: format!("{base}{}", op.path),
-                    path_expr: String::new(),
+                    path_literal: String::new(),
+                    path_args: String::new(),
+                    formatted: false,
                     success: String::new(),
                     query: None,
                     params: op
@@ -426,7 +434,9 @@ fn crud_operation(
         id,
         method,
         path: path.to_string(),
-        path_expr: String::new(),
+        path_literal: String::new(),
+        path_args: String::new(),
+        formatted: false,
         success,
         params,
         request,
@@ -439,6 +449,12 @@ fn crud_operation(
         authenticated: access.required,
         summary,
     }
+}
+
+/// The environment variable that holds the address of `service` for its callers:
+/// `PAYMENT_SERVICE_URL`.
+pub fn url_variable(service: &str) -> String {
+    format!("{}_URL", service.to_shouty_snake_case())
 }
 
 /// The operation ids of `producer`, for messages.
@@ -469,7 +485,8 @@ pub fn client(
             continue;
         };
         let mut op = op.clone();
-        op.path_expr = path_expr(&op.path, &op.params);
+        (op.path_literal, op.path_args) = path_format(&op.path, &op.params);
+        op.formatted = !op.params.is_empty();
         if op.success.is_empty() {
             op.success = format!("&[StatusCode::{}]", status_name(op.status));
         }
@@ -513,7 +530,7 @@ pub fn client(
         service: producer.name.clone(),
         type_name: format!("{}Client", producer.name.to_upper_camel_case()),
         title: producer.title.clone(),
-        env: format!("{}_URL", producer.name.to_shouty_snake_case()),
+        env: url_variable(&producer.name),
         default_url: format!("http://127.0.0.1:{}", producer.port),
         module,
         text_params: operations
@@ -821,12 +838,10 @@ fn query_field(name: &str, rust: &str, doc: &str) -> QueryField {
     }
 }
 
-/// `format!(..)` of `path` with its parameters: inline where clippy wants them inline, text
-/// percent-encoded as one segment.
-fn path_expr(path: &str, params: &[ClientParam]) -> String {
-    if params.is_empty() {
-        return format!("{}.into()", crate::names::rust_str(path));
-    }
+/// The literal of `path` with its parameters, and the arguments of the `format!` that makes it
+/// (the literal first): parameters inline where clippy wants them inline, text percent-encoded
+/// as one segment.
+fn path_format(path: &str, params: &[ClientParam]) -> (String, String) {
     let mut template = path.to_string();
     let mut args = Vec::new();
     for p in params {
@@ -845,11 +860,9 @@ fn path_expr(path: &str, params: &[ClientParam]) -> String {
         template = template.replacen(&placeholder, &with, 1);
     }
     let literal = crate::names::rust_str(&template);
-    if args.is_empty() {
-        format!("format!({literal})")
-    } else {
-        format!("format!({literal}, {})", args.join(", "))
-    }
+    let mut all = vec![literal.clone()];
+    all.extend(args);
+    (literal, all.join("|"))
 }
 
 /// The name of a status of success among `StatusCode`'s constants.

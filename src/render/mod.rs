@@ -1392,8 +1392,9 @@ impl Renderer<'_> {
         }
         let imports = rust::imports(&paths);
         // `spawn_app_configured`, for the tests that change a setting.
+        let client_tests = s.clients.iter().any(|c| c.test.is_some());
         let configurable =
-            s.auth.is_some() || !s.clients.is_empty() || suite::idempotency_tests(s).is_some();
+            s.auth.is_some() || client_tests || suite::idempotency_tests(s).is_some();
         self.emit(
             "tests/api/helpers.rs",
             "tests/api/helpers.rs".into(),

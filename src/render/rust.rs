@@ -661,7 +661,9 @@ pub fn assign(prefix: &str, value: &str, indent: usize, suffix: &str) -> String 
             return format!("{pad}{prefix}{broken}");
         }
     }
-    if indent + 4 + value.len() + suffix.len() > MAX_WIDTH {
+    // A string literal cannot break: it goes on a line of its own, however wide.
+    let literal = value.len() > 1 && value.starts_with('"') && value.ends_with('"');
+    if !literal && indent + 4 + value.len() + suffix.len() > MAX_WIDTH {
         // Too wide for a line of its own too: a call breaks its arguments.
         return call_text(prefix, value, indent, suffix);
     }

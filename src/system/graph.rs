@@ -1,5 +1,6 @@
-//! The picture of a system: its services, their databases, and the subjects between them with
-//! their publishers and consumers, as JSON, Mermaid, Graphviz DOT and the `SYSTEM.md` page.
+//! The picture of a system: its services, their databases, the subjects between them with
+//! their publishers and consumers, and the calls they make to each other, as JSON, Mermaid,
+//! Graphviz DOT and the `SYSTEM.md` page.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -22,6 +23,16 @@ pub struct Graph {
     pub services: Vec<ServiceNode>,
     /// By subject.
     pub subjects: Vec<SubjectNode>,
+    /// The requests services make to each other (`dependencies:`), by caller.
+    pub calls: Vec<CallEdge>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CallEdge {
+    pub caller: String,
+    pub service: String,
+    /// The operations it calls, as its spec names them.
+    pub operations: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -71,9 +82,22 @@ impl Graph {
     pub fn of(system: &System) -> Self {
         let mut services = Vec::new();
         let mut subjects: BTreeMap<String, SubjectNode> = BTreeMap::new();
+        let mut calls = Vec::new();
         for member in &system.members {
             let spec = member.spec();
             let name = member.name().to_owned();
+            for dependency in &spec.dependencies {
+                calls.push(CallEdge {
+                    caller: name.clone(),
+                    service: dependency.service.value.clone(),
+                    operations: dependency
+                        .operations
+                        .iter()
+                        .flat_map(|o| &o.value)
+                        .map(|o| o.value.clone())
+                        .collect(),
+                });
+            }
             let database = DatabaseNode {
                 kind: member.database().as_str(),
                 name: match member.database() {
@@ -153,6 +177,7 @@ impl Graph {
                 .map(|d| d.value.clone()),
             services,
             subjects: subjects.into_values().collect(),
+            calls,
         }
     }
 
@@ -201,6 +226,10 @@ impl Graph {
                 let _ = writeln!(out, "    {id} -- consumed by --> {}", mermaid_id(consumer));
             }
         }
+        for call in &self.calls {
+            let (from, to) = (mermaid_id(&call.caller), mermaid_id(&call.service));
+            let _ = writeln!(out, "    {from} -. calls .-> {to}");
+        }
         out
     }
 
@@ -247,6 +276,11 @@ impl Graph {
                 let _ = writeln!(out, "    {id} -> {to} [label=\"consumed by\"];");
             }
         }
+        for call in &self.calls {
+            let from = quoted(&format!("service:{}", call.caller));
+            let to = quoted(&format!("service:{}", call.service));
+            let _ = writeln!(out, "    {from} -> {to} [label=\"calls\", style=dashed];");
+        }
         out.push_str("}\n");
         out
     }
@@ -280,6 +314,24 @@ impl Graph {
                 s.database.name,
                 s.broker
             );
+        }
+        out.push_str("\n## Calls\n\n");
+        if self.calls.is_empty() {
+            out.push_str("No service calls another.\n");
+        } else {
+            out.push_str("| caller | service called | operations |\n");
+            out.push_str("| --- | --- | --- |\n");
+            for call in &self.calls {
+                let operations: Vec<String> =
+                    call.operations.iter().map(|o| format!("`{o}`")).collect();
+                let _ = writeln!(
+                    out,
+                    "| `{}` | `{}` | {} |",
+                    call.caller,
+                    call.service,
+                    operations.join(", ")
+                );
+            }
         }
         out.push_str("\n## Events\n\n");
         if self.subjects.is_empty() {

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 
+use crate::ir;
 use crate::spec::{Broker, Database};
 
 use super::{Member, System};
@@ -334,6 +335,11 @@ fn start(
         .stderr(Stdio::piped());
     if let Some((variable, address)) = servers.broker(member.broker().0) {
         command.env(variable, address);
+    }
+    // Where the others listen, for the calls it makes to them.
+    for other in &system.members {
+        let address = format!("http://127.0.0.1:{}", other.port().0);
+        command.env(ir::clients::url_variable(other.name()), address);
     }
     // The run's prefix, then the system's.
     let events_prefix: String = options
