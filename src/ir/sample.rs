@@ -124,13 +124,20 @@ struct Compiled {
 
 impl Compiled {
     fn new(pattern: &str) -> Self {
-        let generator = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(true)
-            .build()
-            // The generator cannot sample anchors; the checker still holds the whole pattern.
-            .parse(pattern.trim_start_matches('^').trim_end_matches('$'))
-            .ok()
+        // The generator cannot sample anchors; the checker still holds the whole pattern.
+        let bare = pattern.trim_start_matches('^').trim_end_matches('$');
+        let parse = |unicode: bool| {
+            regex_syntax::ParserBuilder::new()
+                .unicode(unicode)
+                .utf8(true)
+                .build()
+                .parse(bare)
+                .ok()
+        };
+        // ASCII where the pattern allows (`\d` and `\w` then sample ASCII); a Unicode class
+        // (`\p{L}`) needs Unicode mode.
+        let generator = parse(false)
+            .or_else(|| parse(true))
             .and_then(|hir| rand_regex::Regex::with_hir(hir, 8).ok());
         Self {
             generator,
@@ -249,6 +256,17 @@ mod tests {
         assert!(re.is_match(&a) && re.is_match(&b), "{a} {b}");
         assert_ne!(a, b);
         assert_eq!(not_matching("^[A-Z]{3}$", &c).as_deref(), Some("\"!!!\""));
+    }
+
+    #[test]
+    fn a_unicode_class_is_sampled_too() {
+        let c = Constraints {
+            pattern: Some(r"^\p{L}+$".into()),
+            ..Constraints::default()
+        };
+        let sample = string(&c, 0);
+        let re = regex::Regex::new(r"^\p{L}+$").unwrap();
+        assert!(re.is_match(&sample), "{sample}");
     }
 
     #[test]
