@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::plan::{self, State};
 use crate::spec::{self, Source};
-use crate::{ir, render, system};
+use crate::{diff, ir, render, system};
 
 /// Generate a layered Rust microservice from msgen.yaml, and keep it in step with it.
 #[derive(Debug, Parser)]
@@ -83,6 +83,25 @@ enum Command {
         /// Allow migrations that drop tables or columns.
         #[arg(long)]
         allow_destructive: bool,
+    },
+    /// Report what a change to the spec does to the service's clients, consumers and data.
+    Diff {
+        /// The version to compare with: a git ref (`main`, `origin/main`, `HEAD~1`) or a spec
+        /// file.
+        #[arg(long, required_unless_present = "rules")]
+        against: Option<String>,
+        /// The spec as it is now.
+        #[arg(long, default_value = "msgen.yaml")]
+        spec: PathBuf,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Exit 1 when a change this grave or graver is found and not accepted.
+        #[arg(long, value_enum, default_value_t = FailOn::Breaking)]
+        fail_on: FailOn,
+        /// Print every rule with its category and default severity, and exit.
+        #[arg(long, conflicts_with_all = ["against", "format", "fail_on"])]
+        rules: bool,
     },
     /// Check a spec and report every problem in it.
     Validate {
@@ -203,6 +222,38 @@ enum GraphFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    /// For people: each change with where it is in both files.
+    Text,
+    /// For tools.
+    Json,
+    /// GitHub Actions annotations on the new spec.
+    Github,
+    /// A JUnit XML test report, a failed test per change that fails the run.
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Breaking,
+    Warning,
+    Info,
+    /// Never fail: only report.
+    Never,
+}
+
+impl FailOn {
+    fn severity(self) -> Option<diff::Severity> {
+        match self {
+            Self::Breaking => Some(diff::Severity::Breaking),
+            Self::Warning => Some(diff::Severity::Warning),
+            Self::Info => Some(diff::Severity::Info),
+            Self::Never => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum DatabaseArg {
     Sqlite,
@@ -298,6 +349,28 @@ fn execute(command: Command, verbosity: Verbosity) -> anyhow::Result<()> {
             };
             generate(Path::new("."), &spec, &options)
         }
+        Command::Diff {
+            against,
+            spec,
+            format,
+            fail_on,
+            rules,
+        } => match against {
+            Some(against) if !rules => diff_command(&spec, &against, format, fail_on),
+            _ => {
+                let mut text = String::new();
+                for rule in diff::rules::RULES.iter() {
+                    text.push_str(&format!(
+                        "{:<44} {:<9} {}\n",
+                        rule.id,
+                        rule.category.as_str(),
+                        rule.severity.as_str()
+                    ));
+                }
+                out(&text);
+                Ok(())
+            }
+        },
         Command::Validate { file } => {
             let source = read_source(&file)?;
             let valid = check(&source)?;
@@ -320,6 +393,127 @@ fn execute(command: Command, verbosity: Verbosity) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `msgen diff`: the spec at `spec_path` compared with the one `against` names, reported in
+/// `format`; an error (exit 1) when a change at or above `fail_on` is not accepted.
+fn diff_command(
+    spec_path: &Path,
+    against: &str,
+    format: DiffFormat,
+    fail_on: FailOn,
+) -> anyhow::Result<()> {
+    let after = read_source(spec_path)?;
+    let Some(before) = earlier_spec(spec_path, against)? else {
+        eprintln!(
+            "note: {} does not exist at `{against}`: there is nothing to compare with",
+            spec_path.display()
+        );
+        return Ok(());
+    };
+    if before.text == after.text {
+        return Ok(());
+    }
+    let (old, new) = (check(&before)?, check(&after)?);
+    let mut changes = diff::compare(
+        &diff::Version {
+            source: &before,
+            valid: &old,
+        },
+        &diff::Version {
+            source: &after,
+            valid: &new,
+        },
+    );
+    let policy_path = spec_path
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(diff::policy::FILE);
+    if policy_path.is_file() {
+        let source = read_source(&policy_path)?;
+        let policy = diff::policy::decode(&source).map_err(|problems| {
+            let diagnostics = spec::Diagnostics::new(source.clone(), problems);
+            eprint!("{}", diagnostics.render(colored_stderr()));
+            anyhow::Error::new(Reported)
+        })?;
+        for unused in policy.apply(&mut changes) {
+            let (line, column) = spec::diagnostics::line_col(&source.text, unused.span.start);
+            eprintln!(
+                "warning: {}:{line}:{column}: accepts no change of `{}` against `{against}`; \
+                 remove it once the change has shipped",
+                policy_path.display(),
+                unused.rule.value
+            );
+        }
+    }
+    let sides = diff::output::Sides {
+        before: &before,
+        after: &after,
+        against,
+    };
+    let threshold = fail_on.severity();
+    out(&match format {
+        DiffFormat::Text => diff::output::text(&changes, &sides),
+        DiffFormat::Json => diff::output::json(&changes, &sides),
+        DiffFormat::Github => diff::output::github(&changes, &sides),
+        DiffFormat::Junit => diff::output::junit(&changes, &sides, threshold),
+    });
+    let failing = changes
+        .iter()
+        .filter(|c| c.accepted.is_none() && threshold.is_some_and(|t| c.severity >= t))
+        .count();
+    if failing > 0 {
+        let grave = threshold.map_or("", |t| t.as_str());
+        return Err(Unfinished(format!(
+            "{failing} {grave} change(s) against `{against}`: keep the old contract, or accept \
+             each in {} with the reason it is safe",
+            diff::policy::FILE
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// The spec `against` names: a file, or the spec at `spec_path` as a git ref has it (`None`
+/// when the ref has no such file).
+fn earlier_spec(spec_path: &Path, against: &str) -> anyhow::Result<Option<Source>> {
+    if Path::new(against).is_file() {
+        return read_source(Path::new(against)).map(Some);
+    }
+    let folder = match spec_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let file = spec_path
+        .file_name()
+        .ok_or_else(|| Usage(format!("{} is not a file", spec_path.display())))?;
+    let object = format!("{against}:./{}", file.to_string_lossy());
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(folder)
+        .args(["show", "--no-textconv", &object])
+        .output()
+        .map_err(|err| {
+            Usage(format!(
+                "`{against}` is not a file, and git cannot be run: {err}"
+            ))
+        })?;
+    if output.status.success() {
+        let text = String::from_utf8(output.stdout)
+            .map_err(|_| Usage(format!("{object} is not UTF-8 text")))?;
+        let name = format!("{}@{against}", spec_path.display());
+        return Ok(Some(Source::new(name, text)));
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if stderr.contains("exists on disk, but not in") || stderr.contains("does not exist in") {
+        return Ok(None);
+    }
+    Err(Usage(format!(
+        "`{against}` is neither a file nor a git revision of {}: {}",
+        folder.display(),
+        stderr.trim().trim_start_matches("fatal: ")
+    ))
+    .into())
 }
 
 /// The clients of the services `valid` calls, read from the folder of its spec; their

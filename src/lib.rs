@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod dependencies;
+pub mod diff;
 pub mod ir;
 pub mod names;
 pub mod plan;

@@ -346,7 +346,7 @@ fn check_change(
 }
 
 /// Type changes that keep every value as it is.
-fn widens(from: &str, to: &str) -> bool {
+pub(crate) fn widens(from: &str, to: &str) -> bool {
     matches!(
         (from, to),
         ("integer", "bigint")

@@ -999,7 +999,7 @@ fn field_schema(f: &Field) -> Value {
 /// The JSON schema of an object of `fields`: an optional field may be `null` and is not
 /// required; with `input`, neither is a field with a default. Also the schema of an event's
 /// payload in `asyncapi.yaml`.
-pub(super) fn object_schema(fields: &[Field], input: bool, description: Option<&str>) -> Value {
+pub(crate) fn object_schema(fields: &[Field], input: bool, description: Option<&str>) -> Value {
     let mut properties = Map::new();
     let mut required = Vec::new();
     for f in fields {
