@@ -67,7 +67,8 @@ pub fn compare(old: &Service, new: &Service) -> Vec<Change> {
         let at = format!("table {}", t.name);
         let Some(o) = previous(t) else {
             changes.push(
-                Change::new("table-added", &at, "added").anchored(None, node(new, &t.name, None)),
+                Change::new("table-added", &at, "the table was added")
+                    .anchored(None, node(new, &t.name, None)),
             );
             continue;
         };

@@ -76,7 +76,7 @@ pub fn compare(old: &Service, new: &Service) -> Vec<Change> {
         match new_ops.iter().find(|n| n.key == o.key) {
             Some(n) => cx.operation(o, n, &mut changes),
             None => changes.push(
-                Change::new("operation-removed", &at, "removed")
+                Change::new("operation-removed", &at, "the operation was removed")
                     .anchored(origin(old, o), origin(new, o)),
             ),
         }
@@ -87,7 +87,8 @@ pub fn compare(old: &Service, new: &Service) -> Vec<Change> {
     {
         let at = format!("{} {}", n.method, n.path);
         changes.push(
-            Change::new("operation-added", &at, "added").anchored(origin(old, n), origin(new, n)),
+            Change::new("operation-added", &at, "the operation was added")
+                .anchored(origin(old, n), origin(new, n)),
         );
     }
     changes
@@ -168,13 +169,15 @@ impl Context<'_> {
             )
         };
         match (scopes(o), scopes(n)) {
-            (None, Some(_)) => {
-                out.push(Change::new("auth-required", at, "now needs a bearer token"))
-            }
+            (None, Some(_)) => out.push(Change::new(
+                "auth-required",
+                at,
+                "a bearer token is now required",
+            )),
             (Some(_), None) => out.push(Change::new(
                 "auth-no-longer-required",
                 at,
-                "no longer needs a token",
+                "a token is no longer required",
             )),
             (Some(old), Some(new)) => {
                 for scope in new.iter().filter(|s| !old.contains(s)) {

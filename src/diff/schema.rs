@@ -270,7 +270,7 @@ fn enum_values(
             if !removed.is_empty() {
                 push(
                     Check::EnumValueRemoved,
-                    format!("{at} no longer takes {}", quoted(&removed)),
+                    format!("{at} can no longer be {}", quoted(&removed)),
                 );
             }
             if !added.is_empty() {

@@ -1,0 +1,405 @@
+//! `msgen diff`: the corpus of spec changes under tests/diff/ (each a `before.yaml` and an
+//! `after.yaml`, the first line of which says what the case shows) with the report of each
+//! pinned, every rule shown by some case, and the command line's behaviour: git refs, report
+//! formats, exit codes and `msgen.compat.yaml`.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use msgen::diff::{self, output, rules::RULES, Change};
+use msgen::spec::{check, Source};
+use support::{msgen_in as msgen, root, run, stderr_of as stderr, stdout_of as stdout};
+
+/// The changes from `before.yaml` to `after.yaml` of the case in `dir`.
+fn changes(dir: &Path) -> (Vec<Change>, Source, Source) {
+    let read = |name: &str| {
+        let text = fs::read_to_string(dir.join(name)).unwrap();
+        Source::new(name, text)
+    };
+    let (before, after) = (read("before.yaml"), read("after.yaml"));
+    let old = check(&before).unwrap_or_else(|d| panic!("{}: {d}", dir.display()));
+    let new = check(&after).unwrap_or_else(|d| panic!("{}: {d}", dir.display()));
+    let changes = diff::compare(
+        &diff::Version {
+            source: &before,
+            valid: &old,
+        },
+        &diff::Version {
+            source: &after,
+            valid: &new,
+        },
+    );
+    (changes, before, after)
+}
+
+fn cases() -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<_> = fs::read_dir(root().join("tests/diff"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("after.yaml").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn every_case_reports_what_its_snapshot_pins() {
+    let cases = cases();
+    assert!(cases.len() >= 60, "the corpus has {} cases", cases.len());
+    for dir in cases {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let (changes, before, after) = changes(&dir);
+        let sides = output::Sides {
+            before: &before,
+            after: &after,
+            against: "before.yaml",
+        };
+        let about = after.text.lines().next().unwrap_or_default().to_owned();
+        let report = format!("{about}\n\n{}", output::text(&changes, &sides));
+        insta::with_settings!({ snapshot_suffix => name, prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!("diff", report);
+        });
+    }
+}
+
+/// The rules of schema comparisons that no valid spec can bring about today, each with the
+/// reason (docs/compat.md lists them too).
+const NOT_PRODUCED: &[(&str, &str)] = &[
+    (
+        "parameter-added-required",
+        "a new required parameter is a new path",
+    ),
+    (
+        "parameter-became-required",
+        "query parameters are all optional",
+    ),
+    (
+        "parameter-became-optional",
+        "path parameters are all required",
+    ),
+    ("parameter-renamed", "parameters have no renamed_from"),
+    ("parameter-nullable-added", "no parameter is nullable"),
+    ("parameter-nullable-removed", "no parameter is nullable"),
+    (
+        "parameter-constraint-tightened",
+        "parameters have no constraints",
+    ),
+    (
+        "parameter-constraint-loosened",
+        "parameters have no constraints",
+    ),
+    (
+        "response-nullable-added",
+        "a field is nullable exactly when optional",
+    ),
+    (
+        "response-nullable-removed",
+        "a field is nullable exactly when optional",
+    ),
+    (
+        "published-nullable-added",
+        "a field is nullable exactly when optional",
+    ),
+    (
+        "published-nullable-removed",
+        "a field is nullable exactly when optional",
+    ),
+    (
+        "consumed-nullable-added",
+        "a field is nullable exactly when optional",
+    ),
+    (
+        "consumed-nullable-removed",
+        "a field is nullable exactly when optional",
+    ),
+];
+
+/// Every rule but those no spec can bring about is shown by a case of the corpus, so that
+/// each has an example whose report is checked; and those are really never seen.
+#[test]
+fn every_rule_is_shown_by_a_case() {
+    let mut seen = BTreeSet::new();
+    for dir in cases() {
+        seen.extend(changes(&dir).0.into_iter().map(|c| c.rule));
+    }
+    let not_produced = |id: &str| NOT_PRODUCED.iter().any(|(rule, _)| *rule == id);
+    let missing: Vec<&str> = RULES
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !seen.contains(*id) && !not_produced(id))
+        .collect();
+    assert!(missing.is_empty(), "no case shows {missing:?}");
+    for (rule, _) in NOT_PRODUCED {
+        assert!(RULES.iter().any(|r| r.id == *rule), "`{rule}` is no rule");
+        assert!(
+            !seen.contains(*rule),
+            "a case shows `{rule}`: take it off NOT_PRODUCED"
+        );
+    }
+}
+
+/// docs/compat.md explains every rule.
+#[test]
+fn every_rule_is_documented() {
+    let docs = fs::read_to_string(root().join("docs/compat.md")).unwrap();
+    let missing: Vec<&str> = RULES
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !docs.contains(&format!("`{id}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/compat.md does not explain {missing:?}"
+    );
+}
+
+/// A git repository holding the payment example as `msgen.yaml`, committed.
+fn repository() -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let spec = fs::read_to_string(root().join("examples/payment-service.yaml")).unwrap();
+    fs::write(dir.join("msgen.yaml"), spec).unwrap();
+    git(dir, &["init", "--quiet", "--initial-branch=main"]);
+    git(dir, &["add", "msgen.yaml"]);
+    git(dir, &["commit", "--quiet", "-m", "payment service"]);
+    temp
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let mut all = vec![
+        "-c",
+        "user.name=msgen",
+        "-c",
+        "user.email=msgen@example.com",
+    ];
+    all.extend_from_slice(args);
+    run(dir, "git", &all);
+}
+
+/// Changes the working tree's spec: `note` removed from payments (breaking for clients that
+/// read it, and its column dropped).
+fn remove_note(dir: &Path) {
+    let spec = fs::read_to_string(dir.join("msgen.yaml")).unwrap();
+    let changed = spec.replace("      note: { type: string, optional: true }\n", "");
+    assert_ne!(spec, changed);
+    fs::write(dir.join("msgen.yaml"), changed).unwrap();
+}
+
+#[test]
+fn an_unchanged_spec_prints_nothing_and_succeeds() {
+    let repo = repository();
+    let output = msgen(repo.path(), &["diff", "--against", "main"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
+fn a_breaking_change_against_a_git_ref_fails_with_both_places() {
+    let repo = repository();
+    remove_note(repo.path());
+    let output = msgen(repo.path(), &["diff", "--against", "HEAD"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = stdout(&output);
+    assert!(
+        report.contains("breaking: `note` was removed [response-property-removed]"),
+        "{report}"
+    );
+    // The old spec is named by the ref it was read from; the field's line is 28 there.
+    assert!(
+        report.contains("  before: msgen.yaml@HEAD:28:7"),
+        "{report}"
+    );
+    assert!(report.contains("[column-dropped]"), "{report}");
+    assert!(
+        stderr(&output).contains("breaking change(s) against `HEAD`"),
+        "{}",
+        stderr(&output)
+    );
+    // Not failing on breaking changes: the same report, and success.
+    let lenient = msgen(
+        repo.path(),
+        &["diff", "--against", "HEAD", "--fail-on", "never"],
+    );
+    assert!(lenient.status.success());
+    assert_eq!(stdout(&lenient), report);
+}
+
+#[test]
+fn reports_come_as_json_github_annotations_and_junit() {
+    let repo = repository();
+    remove_note(repo.path());
+    let dir = repo.path();
+    let json = msgen(dir, &["diff", "--against", "main", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let removed = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["rule"] == "response-property-removed")
+        .expect("the removed field is reported");
+    assert_eq!(removed["severity"], "breaking");
+    assert_eq!(removed["category"], "http");
+    assert_eq!(removed["subject"], "note");
+    assert_eq!(removed["before"]["file"], "msgen.yaml@main");
+    assert_eq!(removed["before"]["line"], 28);
+    assert!(removed["also_at"].as_array().unwrap().len() > 1);
+    assert!(doc["summary"]["breaking"].as_u64().unwrap() >= 2);
+
+    let github = stdout(&msgen(
+        dir,
+        &["diff", "--against", "main", "--format", "github"],
+    ));
+    assert!(
+        github
+            .lines()
+            .any(|l| l.starts_with("::error file=msgen.yaml,line=")
+                && l.contains("title=breaking change (response-property-removed)::")),
+        "{github}"
+    );
+
+    let junit = stdout(&msgen(
+        dir,
+        &["diff", "--against", "main", "--format", "junit"],
+    ));
+    assert!(junit.starts_with("<?xml"), "{junit}");
+    assert!(junit.contains("<failure type=\"breaking\""), "{junit}");
+    assert!(junit.contains("classname=\"database\""), "{junit}");
+}
+
+#[test]
+fn warnings_fail_the_run_only_when_asked() {
+    let repo = repository();
+    let dir = repo.path();
+    let spec = fs::read_to_string(dir.join("msgen.yaml")).unwrap();
+    // A new enum value: a warning for clients reading responses, nothing breaks.
+    fs::write(
+        dir.join("msgen.yaml"),
+        spec.replace(
+            "[pending, succeeded, failed]",
+            "[pending, succeeded, failed, refunded]",
+        ),
+    )
+    .unwrap();
+    let default = msgen(dir, &["diff", "--against", "main"]);
+    assert!(default.status.success(), "{}", stderr(&default));
+    assert!(stdout(&default).contains("[response-enum-value-added]"));
+    let strict = msgen(dir, &["diff", "--against", "main", "--fail-on", "warning"]);
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn accepted_changes_show_their_reason_and_do_not_fail() {
+    let repo = repository();
+    let dir = repo.path();
+    remove_note(dir);
+    fs::write(
+        dir.join("msgen.compat.yaml"),
+        "severity:\n  column-dropped: warning\naccept:\n  - rule: response-property-removed\n    \
+         subject: note\n    reason: no client reads the note (checked with billing)\n  \
+         - rule: request-property-removed\n    reason: clients were told to stop sending it\n  \
+         - rule: event-removed\n    at: event PaymentSucceeded\n    reason: stale\n",
+    )
+    .unwrap();
+    let output = msgen(dir, &["diff", "--against", "main"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report = stdout(&output);
+    assert!(
+        report.contains("  accepted: no client reads the note (checked with billing)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("warning: table payments: column `note`"),
+        "{report}"
+    );
+    // The acceptance that matched nothing is pointed out, at its line.
+    assert!(
+        stderr(&output).contains("msgen.compat.yaml:9:5: accepts no change of `event-removed`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_policy_with_an_unknown_rule_is_refused_at_its_place() {
+    let repo = repository();
+    let dir = repo.path();
+    remove_note(dir);
+    fs::write(
+        dir.join("msgen.compat.yaml"),
+        "severity:\n  response-property-removd: warning\n",
+    )
+    .unwrap();
+    let output = msgen(dir, &["diff", "--against", "main"]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("unknown rule `response-property-removd`"),
+        "{errors}"
+    );
+    assert!(errors.contains("msgen.compat.yaml:2:3"), "{errors}");
+    assert!(
+        errors.contains("did you mean `response-property-removed`?"),
+        "{errors}"
+    );
+    assert_eq!(stdout(&output), "");
+}
+
+#[test]
+fn a_spec_new_since_the_ref_has_nothing_to_compare_with() {
+    let repo = repository();
+    let dir = repo.path();
+    fs::create_dir(dir.join("other")).unwrap();
+    fs::copy(dir.join("msgen.yaml"), dir.join("other/msgen.yaml")).unwrap();
+    let output = msgen(
+        dir,
+        &["diff", "--against", "main", "--spec", "other/msgen.yaml"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("does not exist at `main`"));
+}
+
+#[test]
+fn an_unknown_ref_is_a_usage_error() {
+    let repo = repository();
+    let output = msgen(repo.path(), &["diff", "--against", "no-such-branch"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("`no-such-branch` is neither a file nor a git revision"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_invalid_old_spec_is_reported_as_the_ref_has_it() {
+    let repo = repository();
+    let dir = repo.path();
+    fs::write(
+        dir.join("msgen.yaml"),
+        "service: payment-service\nentities: 3\n",
+    )
+    .unwrap();
+    git(dir, &["commit", "--quiet", "-am", "broken"]);
+    let fixed = fs::read_to_string(root().join("examples/payment-service.yaml")).unwrap();
+    fs::write(dir.join("msgen.yaml"), fixed).unwrap();
+    let output = msgen(dir, &["diff", "--against", "HEAD"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("msgen.yaml@HEAD:2:"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_rules_are_listed() {
+    let output = msgen(root(), &["diff", "--rules"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), RULES.len());
+    assert!(text.contains("response-property-removed"));
+}
