@@ -196,6 +196,22 @@ enum SystemCommand {
         #[arg(long)]
         prefix: Option<String>,
     },
+    /// Report what the changes to the services' specs do to the services that use them, and
+    /// to their clients and data.
+    Diff {
+        /// The version to compare with: a git ref (`main`, `origin/main`, `HEAD~1`).
+        #[arg(long)]
+        against: String,
+        /// The system manifest.
+        #[arg(long, default_value = system::manifest::FILE)]
+        manifest: PathBuf,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Exit 1 when a change this grave or graver is found and not accepted.
+        #[arg(long, value_enum, default_value_t = FailOn::Breaking)]
+        fail_on: FailOn,
+    },
     /// Draw the system: write SYSTEM.md beside the manifest, or print one format.
     Graph {
         /// The system manifest.
@@ -415,51 +431,125 @@ fn diff_command(
         return Ok(());
     }
     let (old, new) = (check(&before)?, check(&after)?);
-    let mut changes = diff::compare(
-        &diff::Version {
-            source: &before,
-            valid: &old,
-        },
-        &diff::Version {
-            source: &after,
-            valid: &new,
-        },
-    );
-    let policy_path = spec_path
-        .parent()
-        .unwrap_or(Path::new(""))
-        .join(diff::policy::FILE);
-    if policy_path.is_file() {
-        let source = read_source(&policy_path)?;
+    let mut compared = Compared {
+        changes: diff::compare(
+            &diff::Version {
+                source: &before,
+                valid: &old,
+            },
+            &diff::Version {
+                source: &after,
+                valid: &new,
+            },
+        ),
+        before,
+        after,
+    };
+    compared.apply_policy(spec_path, against)?;
+    report_diff(&[compared], None, against, format, fail_on)
+}
+
+/// One service's spec in two versions, and the changes between them.
+struct Compared {
+    before: Source,
+    after: Source,
+    changes: Vec<diff::Change>,
+}
+
+impl Compared {
+    /// Applies the `msgen.compat.yaml` beside `spec_path`, if there is one.
+    fn apply_policy(&mut self, spec_path: &Path, against: &str) -> anyhow::Result<()> {
+        let path = spec_path
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(diff::policy::FILE);
+        if !path.is_file() {
+            return Ok(());
+        }
+        let source = read_source(&path)?;
         let policy = diff::policy::decode(&source).map_err(|problems| {
             let diagnostics = spec::Diagnostics::new(source.clone(), problems);
             eprint!("{}", diagnostics.render(colored_stderr()));
             anyhow::Error::new(Reported)
         })?;
-        for unused in policy.apply(&mut changes) {
+        for unused in policy.apply(&mut self.changes) {
             let (line, column) = spec::diagnostics::line_col(&source.text, unused.span.start);
             eprintln!(
                 "warning: {}:{line}:{column}: accepts no change of `{}` against `{against}`; \
                  remove it once the change has shipped",
-                policy_path.display(),
+                path.display(),
                 unused.rule.value
             );
         }
+        Ok(())
     }
-    let sides = diff::output::Sides {
-        before: &before,
-        after: &after,
-        against,
-    };
-    let threshold = fail_on.severity();
-    out(&match format {
-        DiffFormat::Text => diff::output::text(&changes, &sides),
-        DiffFormat::Json => diff::output::json(&changes, &sides),
-        DiffFormat::Github => diff::output::github(&changes, &sides),
-        DiffFormat::Junit => diff::output::junit(&changes, &sides, threshold),
-    });
-    let failing = changes
+}
+
+/// Prints the reports of one service (`names` is `None`) or of each service of a system, and
+/// fails when a change at or above `fail_on` is not accepted.
+fn report_diff(
+    compared: &[Compared],
+    names: Option<&[&str]>,
+    against: &str,
+    format: DiffFormat,
+    fail_on: FailOn,
+) -> anyhow::Result<()> {
+    use diff::output;
+    let sides: Vec<output::Sides> = compared
         .iter()
+        .map(|c| output::Sides {
+            before: &c.before,
+            after: &c.after,
+            against,
+        })
+        .collect();
+    let threshold = fail_on.severity();
+    let text = match (format, names) {
+        (DiffFormat::Text, None) => output::text(&compared[0].changes, &sides[0]),
+        (DiffFormat::Text, Some(names)) => {
+            let mut text = String::new();
+            for ((c, side), name) in compared.iter().zip(&sides).zip(names) {
+                if !c.changes.is_empty() {
+                    text.push_str(&format!("{name} ({}):\n", c.after.name.display()));
+                    text.push_str(&output::text(&c.changes, side));
+                    text.push('\n');
+                }
+            }
+            text
+        }
+        (DiffFormat::Json, None) => output::json(&compared[0].changes, &sides[0]),
+        (DiffFormat::Json, Some(names)) => {
+            let services: Vec<serde_json::Value> = compared
+                .iter()
+                .zip(&sides)
+                .zip(names)
+                .map(|((c, side), name)| {
+                    let mut value = output::json_value(&c.changes, side);
+                    value["service"] = serde_json::json!(name);
+                    value
+                })
+                .collect();
+            let doc = serde_json::json!({ "against": against, "services": services });
+            format!("{}\n", serde_json::to_string_pretty(&doc)?)
+        }
+        (DiffFormat::Github, _) => compared
+            .iter()
+            .zip(&sides)
+            .map(|(c, side)| output::github(&c.changes, side))
+            .collect(),
+        (DiffFormat::Junit, _) => {
+            let reports: Vec<(&[diff::Change], &output::Sides)> = compared
+                .iter()
+                .zip(&sides)
+                .map(|(c, side)| (c.changes.as_slice(), side))
+                .collect();
+            output::junit(&reports, threshold)
+        }
+    };
+    out(&text);
+    let failing = compared
+        .iter()
+        .flat_map(|c| &c.changes)
         .filter(|c| c.accepted.is_none() && threshold.is_some_and(|t| c.severity >= t))
         .count();
     if failing > 0 {
@@ -472,6 +562,71 @@ fn diff_command(
         .into());
     }
     Ok(())
+}
+
+/// `msgen system diff`: every service's spec compared with the one `against` has, each
+/// change marked with the services that use what changed.
+fn system_diff(
+    manifest: &Path,
+    against: &str,
+    format: DiffFormat,
+    fail_on: FailOn,
+) -> anyhow::Result<()> {
+    let system = load_system(manifest)?;
+    let mut befores: Vec<Option<(Source, spec::ValidSpec)>> = Vec::new();
+    for member in &system.members {
+        let source = &system.files[member.file];
+        let before = match earlier_spec(&source.name, against)? {
+            Some(before) => {
+                let valid = check(&before)?;
+                Some((before, valid))
+            }
+            None => None,
+        };
+        befores.push(before);
+    }
+    let peers: Vec<diff::system::Peer> = system
+        .members
+        .iter()
+        .zip(&befores)
+        .map(|(member, before)| diff::system::Peer {
+            name: member.name(),
+            old: before.as_ref().map(|(_, valid)| valid.spec()),
+            new: member.spec(),
+        })
+        .collect();
+    let mut compared = Vec::new();
+    let mut names = Vec::new();
+    for ((member, before), peer) in system.members.iter().zip(&befores).zip(&peers) {
+        let Some((before, old)) = before else {
+            continue;
+        };
+        let after = system.files[member.file].clone();
+        let mut changes = if before.text == after.text {
+            Vec::new()
+        } else {
+            diff::compare(
+                &diff::Version {
+                    source: before,
+                    valid: old,
+                },
+                &diff::Version {
+                    source: &after,
+                    valid: &member.valid,
+                },
+            )
+        };
+        diff::system::attribute(peer, &mut changes, &peers);
+        let mut one = Compared {
+            before: before.clone(),
+            after,
+            changes,
+        };
+        one.apply_policy(&one.after.name.clone(), against)?;
+        compared.push(one);
+        names.push(member.name());
+    }
+    report_diff(&compared, Some(&names), against, format, fail_on)
 }
 
 /// The spec `against` names: a file, or the spec at `spec_path` as a git ref has it (`None`
@@ -553,6 +708,12 @@ fn colored_stderr() -> bool {
 fn system_command(command: SystemCommand, verbosity: Verbosity) -> anyhow::Result<()> {
     match command {
         SystemCommand::New { name, dir } => system_new(&name, dir.as_deref(), verbosity),
+        SystemCommand::Diff {
+            against,
+            manifest,
+            format,
+            fail_on,
+        } => system_diff(&manifest, &against, format, fail_on),
         SystemCommand::Check { manifest } => {
             let system = load_system(&manifest)?;
             let problems = system.problems();

@@ -403,3 +403,129 @@ fn the_rules_are_listed() {
     assert_eq!(text.lines().count(), RULES.len());
     assert!(text.contains("response-property-removed"));
 }
+
+/// The example system in a git repository, committed, with `edit` applied to payment-service's
+/// spec in a second commit when given.
+fn shop(edit: Option<&dyn Fn(String) -> String>) -> (tempfile::TempDir, std::path::PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = support::copy_example_system(temp.path());
+    git(&dir, &["init", "--quiet", "--initial-branch=main"]);
+    if let Some(edit) = edit {
+        edit_payments(&dir, edit);
+    }
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "--quiet", "-m", "shop"]);
+    (temp, dir)
+}
+
+fn edit_payments(dir: &Path, edit: &dyn Fn(String) -> String) {
+    let path = dir.join("payment-service/msgen.yaml");
+    let spec = fs::read_to_string(&path).unwrap();
+    let changed = edit(spec.clone());
+    assert_ne!(spec, changed);
+    fs::write(path, changed).unwrap();
+}
+
+/// The changes of payment-service in a `msgen system diff --format json` report.
+fn payment_changes(dir: &Path) -> (Option<i32>, Vec<serde_json::Value>) {
+    let output = msgen(
+        dir,
+        &["system", "diff", "--against", "main", "--format", "json"],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&output))
+        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&output)));
+    let service = doc["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "payment-service")
+        .expect("payment-service is reported");
+    (
+        output.status.code(),
+        service["changes"].as_array().unwrap().clone(),
+    )
+}
+
+#[test]
+fn a_payload_field_one_consumer_reads_breaks_that_consumer() {
+    let (_temp, dir) = shop(None);
+    // notification-service reads `payment_id`; order-service does not.
+    edit_payments(&dir, &|s| s.replacen("        payment_id: uuid\n", "", 1));
+    let (code, changes) = payment_changes(&dir);
+    assert_eq!(code, Some(1));
+    let removed = changes
+        .iter()
+        .find(|c| c["rule"] == "published-property-removed")
+        .expect("the removed field is reported");
+    assert_eq!(removed["severity"], "breaking");
+    assert_eq!(
+        removed["used_by"],
+        serde_json::json!(["notification-service"])
+    );
+
+    let text = stdout(&msgen(&dir, &["system", "diff", "--against", "main"]));
+    assert!(
+        text.contains("payment-service (payment-service/msgen.yaml):"),
+        "{text}"
+    );
+    assert!(text.contains("  used by: notification-service\n"), "{text}");
+}
+
+#[test]
+fn a_payload_field_no_consumer_reads_is_not_breaking() {
+    // At main the event carries a field no consumer of the system reads; it is then removed.
+    let add = |s: String| {
+        s.replacen(
+            "        amount: decimal\n  consume:",
+            "        amount: decimal\n        captured_by: string\n  consume:",
+            1,
+        )
+    };
+    let (_temp, dir) = shop(Some(&add));
+    edit_payments(&dir, &|s| {
+        s.replacen("        captured_by: string\n", "", 1)
+    });
+    let (code, changes) = payment_changes(&dir);
+    assert_eq!(code, Some(0), "{changes:?}");
+    let removed = changes
+        .iter()
+        .find(|c| c["rule"] == "published-property-removed")
+        .expect("the removed field is still reported");
+    assert_eq!(removed["severity"], "info");
+    assert!(removed["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("(no consumer in the system reads it)"));
+    assert!(removed.get("used_by").is_none());
+}
+
+#[test]
+fn an_operation_change_names_the_services_that_call_it() {
+    let (_temp, dir) = shop(None);
+    // order-service calls get_payment and create_payment, not list_payments.
+    edit_payments(&dir, &|s| {
+        s.replacen("      note: { type: string, optional: true }\n", "", 1)
+            .replacen(
+                "operations: [list, get, create, update]",
+                "operations: [get, create, update]",
+                1,
+            )
+    });
+    let (code, changes) = payment_changes(&dir);
+    assert_eq!(code, Some(1));
+    let removed = changes
+        .iter()
+        .find(|c| c["rule"] == "response-property-removed")
+        .expect("the removed field is reported");
+    assert_eq!(removed["severity"], "breaking");
+    assert_eq!(removed["used_by"], serde_json::json!(["order-service"]));
+    let list = changes
+        .iter()
+        .find(|c| c["rule"] == "operation-removed")
+        .expect("the removed list is reported");
+    assert_eq!(list["severity"], "warning");
+    assert!(list["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("(no service of the system calls it)"));
+}

@@ -77,7 +77,8 @@ pub fn compare(old: &Service, new: &Service) -> Vec<Change> {
             Some(n) => cx.operation(o, n, &mut changes),
             None => changes.push(
                 Change::new("operation-removed", &at, "the operation was removed")
-                    .anchored(origin(old, o), origin(new, o)),
+                    .anchored(origin(old, o), origin(new, o))
+                    .operation(o),
             ),
         }
     }
@@ -92,6 +93,16 @@ pub fn compare(old: &Service, new: &Service) -> Vec<Change> {
         );
     }
     changes
+}
+
+impl Change {
+    /// Marks the change as one to what callers of `op` (as the old document has it) use.
+    fn operation(mut self, op: &Operation) -> Self {
+        if let Some(id) = op.value["operationId"].as_str() {
+            self.operations.push(id.to_owned());
+        }
+        self
+    }
 }
 
 /// The spec element an operation comes from: its custom endpoint, or the resource endpoint
@@ -146,6 +157,7 @@ impl Context<'_> {
             if change.at.is_empty() {
                 change.at.clone_from(&at);
             }
+            change = change.operation(o);
             if change.anchor.old.is_none() {
                 change.anchor.old.clone_from(&anchor.old);
             }

@@ -15,6 +15,7 @@ pub mod output;
 pub mod policy;
 pub mod rules;
 mod schema;
+pub mod system;
 
 use serde::Serialize;
 
@@ -66,6 +67,9 @@ pub struct Change {
     /// Where in a compared schema it was found, when it was.
     #[serde(skip)]
     place: Option<Place>,
+    /// The ids of the operations whose callers the change is to, as the old version has them.
+    #[serde(skip)]
+    operations: Vec<String>,
 }
 
 /// The element of a spec a change comes from, on each side.
@@ -132,6 +136,7 @@ impl Change {
             used_by: Vec::new(),
             anchor: Anchor::default(),
             place: None,
+            operations: Vec::new(),
         }
     }
 
@@ -185,10 +190,16 @@ fn grouped(changes: Vec<Change>) -> Vec<Change> {
                 && c.category == change.category
         });
         match same {
-            Some(first) if first.at != change.at && !first.also_at.contains(&change.at) => {
-                first.also_at.push(change.at);
+            Some(first) => {
+                if first.at != change.at && !first.also_at.contains(&change.at) {
+                    first.also_at.push(change.at);
+                }
+                for id in change.operations {
+                    if !first.operations.contains(&id) {
+                        first.operations.push(id);
+                    }
+                }
             }
-            Some(_) => {}
             None => out.push(change),
         }
     }

@@ -100,6 +100,14 @@ pub fn text(changes: &[Change], sides: &Sides) -> String {
 
 /// For tools: every change with both places, and the counts.
 pub fn json(changes: &[Change], sides: &Sides) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&json_value(changes, sides)).expect("JSON serializes");
+    text.push('\n');
+    text
+}
+
+/// The JSON report as data, for putting several in one document.
+pub fn json_value(changes: &[Change], sides: &Sides) -> serde_json::Value {
     let list: Vec<serde_json::Value> = changes
         .iter()
         .map(|c| {
@@ -115,7 +123,7 @@ pub fn json(changes: &[Change], sides: &Sides) -> String {
             .filter(|c| c.severity == s && c.accepted.is_none())
             .count()
     };
-    let doc = json!({
+    json!({
         "against": sides.against,
         "changes": list,
         "summary": {
@@ -124,10 +132,7 @@ pub fn json(changes: &[Change], sides: &Sides) -> String {
             "info": count(Severity::Info),
             "accepted": changes.iter().filter(|c| c.accepted.is_some()).count(),
         },
-    });
-    let mut text = serde_json::to_string_pretty(&doc).expect("JSON serializes");
-    text.push('\n');
-    text
+    })
 }
 
 /// For GitHub Actions: one workflow command per change, at its place in the new file (a
@@ -176,17 +181,27 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// For CI test reports: one test case per change, failed when it is at or above `fail_on`
-/// and not accepted.
-pub fn junit(changes: &[Change], sides: &Sides, fail_on: Option<Severity>) -> String {
+/// For CI test reports: a test suite per report (per service), with one test case per change,
+/// failed when it is at or above `fail_on` and not accepted.
+pub fn junit(reports: &[(&[Change], &Sides)], fail_on: Option<Severity>) -> String {
     let fails = |c: &Change| c.accepted.is_none() && fail_on.is_some_and(|f| c.severity >= f);
-    let failures = changes.iter().filter(|c| fails(c)).count();
+    let all = || reports.iter().flat_map(|(changes, _)| changes.iter());
+    let failures = all().filter(|c| fails(c)).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"msgen diff\" tests=\"{}\" failures=\"{failures}\">",
-        changes.len()
+        all().count()
     );
+    for (changes, sides) in reports {
+        suite(&mut out, changes, sides, &fails);
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn suite(out: &mut String, changes: &[Change], sides: &Sides, fails: &dyn Fn(&Change) -> bool) {
+    let failures = changes.iter().filter(|c| fails(c)).count();
     let _ = writeln!(
         out,
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">",
@@ -239,8 +254,7 @@ pub fn junit(changes: &[Change], sides: &Sides, fail_on: Option<Severity>) -> St
             );
         }
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    out.push_str("  </testsuite>\n");
 }
 
 fn xml(s: &str) -> String {
