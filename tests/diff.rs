@@ -529,3 +529,250 @@ fn an_operation_change_names_the_services_that_call_it() {
         .unwrap()
         .ends_with("(no service of the system calls it)"));
 }
+
+/// The service of `spec` generated into `dir` by `msgen new`: its folder.
+fn generate_into(dir: &Path, spec: &Path) -> std::path::PathBuf {
+    let text = fs::read_to_string(spec).unwrap();
+    let valid = check(&Source::new(spec, text)).unwrap();
+    let name = valid.spec().service.value.clone();
+    let spec = spec.display().to_string();
+    let dir_arg = dir.display().to_string();
+    let output = msgen(
+        root(),
+        &["new", &name, "--spec", &spec, "--dir", &dir_arg, "-q"],
+    );
+    assert!(output.status.success(), "{spec}: {}", stderr(&output));
+    dir.join(name)
+}
+
+/// What a tool makes of a change: breaking, not breaking, or no verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Breaking,
+    NonBreaking,
+    Unclassified,
+}
+
+/// The cases whose event verdict @asyncapi/diff and msgen disagree on, with why msgen differs
+/// (docs/compat.md lists them too).
+const ASYNCAPI_DIFF_DISAGREES: &[(&str, &str)] = &[
+    (
+        "consumed-event-removed",
+        "a service that stops consuming an event breaks no producer",
+    ),
+    (
+        "consumed-subject-changed",
+        "a consumer reading another subject breaks no producer; msgen warns",
+    ),
+];
+
+/// For every event change of the corpus, msgen's verdict is @asyncapi/diff's on the two
+/// generated asyncapi.yaml documents, where @asyncapi/diff gives one, but for the documented
+/// disagreements.
+#[test]
+fn event_verdicts_agree_with_asyncapi_diff() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut names = Vec::new();
+    let mut documents = vec![root()
+        .join("tests/support/asyncapi-diff.mjs")
+        .display()
+        .to_string()];
+    for dir in cases() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let before = fs::read_to_string(dir.join("before.yaml")).unwrap();
+        if !before.contains("\nevents:") {
+            continue;
+        }
+        for side in ["before", "after"] {
+            let service = generate_into(
+                &temp.path().join(&name).join(side),
+                &dir.join(format!("{side}.yaml")),
+            );
+            documents.push(service.join("asyncapi.yaml").display().to_string());
+        }
+        names.push(name);
+    }
+    let args: Vec<&str> = documents.iter().map(String::as_str).collect();
+    let out = run(root(), "node", &args);
+    let verdicts: Vec<&str> = out.lines().collect();
+    assert_eq!(verdicts.len(), names.len(), "{out}");
+    let mut unclassified = Vec::new();
+    let mut disagreements = Vec::new();
+    for (name, line) in names.iter().zip(verdicts) {
+        let theirs: serde_json::Value = serde_json::from_str(line).unwrap();
+        let count = |key: &str| theirs[key].as_array().unwrap().len();
+        let theirs = if count("breaking") > 0 {
+            Verdict::Breaking
+        } else if count("nonBreaking") > 0 {
+            Verdict::NonBreaking
+        } else {
+            Verdict::Unclassified
+        };
+        let events: Vec<Change> = changes(&root().join("tests/diff").join(name))
+            .0
+            .into_iter()
+            .filter(|c| c.category == diff::Category::Events)
+            .collect();
+        assert!(!events.is_empty(), "{name}: msgen reports no event change");
+        let ours = if events
+            .iter()
+            .any(|c| c.severity == diff::Severity::Breaking)
+        {
+            Verdict::Breaking
+        } else {
+            Verdict::NonBreaking
+        };
+        match theirs {
+            Verdict::Unclassified => unclassified.push(name.as_str()),
+            _ if theirs != ours => disagreements.push(name.as_str()),
+            _ => {}
+        }
+    }
+    assert!(names.len() >= 25, "{} event cases", names.len());
+    let documented: Vec<&str> = ASYNCAPI_DIFF_DISAGREES.iter().map(|(c, _)| *c).collect();
+    assert_eq!(disagreements, documented);
+    // @asyncapi/diff leaves payload changes unclassified; msgen classifies every one of them.
+    assert!(unclassified
+        .iter()
+        .all(|c| c.starts_with("published-") || c.starts_with("consumed-")));
+    eprintln!(
+        "{} event cases: {} with @asyncapi/diff's verdict, {} it leaves unclassified",
+        names.len(),
+        names.len() - unclassified.len(),
+        unclassified.len()
+    );
+}
+
+/// The squawk rules msgen's PostgreSQL migrations break on purpose, each with the reason
+/// (docs/compat.md lists them too).
+const SQUAWK_DELIBERATE: &[(&str, &str)] = &[
+    ("require-statement-timeout", "a rewrite takes the time it takes; lock_timeout protects the traffic"),
+    ("require-lock-timeout", "only in a concurrent index build, which must be alone in its file and blocks no reads or writes"),
+    ("ban-drop-constraint", "a check or foreign key replaced by its new definition, a unique constraint the spec dropped, the helper check `not null` supersedes"),
+    ("ban-drop-default", "the spec dropped the default"),
+    ("ban-drop-not-null", "the spec made the field optional"),
+    ("renaming-column", "renamed_from:"),
+    ("renaming-table", "renamed_from:"),
+    ("renaming-object", "constraints and indexes renamed with their table or column"),
+    ("ban-drop-column", "only with --allow-destructive"),
+    ("ban-drop-table", "only with --allow-destructive"),
+    ("changing-column-type", "only widenings, reported as column-type-widened"),
+];
+
+/// The squawk rules that name a change to the data, and the rules msgen reports it under.
+const DESTRUCTIVE: &[(&str, &[&str])] = &[
+    ("ban-drop-table", &["table-dropped"]),
+    ("ban-drop-column", &["column-dropped"]),
+    (
+        "changing-column-type",
+        &["column-type-widened", "column-type-changed"],
+    ),
+    ("renaming-table", &["table-renamed"]),
+    ("renaming-column", &["column-renamed"]),
+];
+
+/// Every migration msgen writes after the first for the corpus on PostgreSQL: squawk finds
+/// nothing but the documented deliberate findings, and its findings about the data are the
+/// ones `msgen diff` reports.
+#[test]
+fn postgres_migrations_agree_with_squawk() {
+    let mut migrations = 0;
+    for dir in cases() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let temp = tempfile::tempdir().unwrap();
+        let pg = |file: &str| {
+            let text = fs::read_to_string(dir.join(file)).unwrap();
+            let text = text.replace("database: sqlite", "database: postgres");
+            let path = temp.path().join(file);
+            fs::write(&path, &text).unwrap();
+            (path, text)
+        };
+        let ((before_path, before), (_, after)) = (pg("before.yaml"), pg("after.yaml"));
+        let service = generate_into(&temp.path().join("service"), &before_path);
+        fs::write(service.join("msgen.yaml"), &after).unwrap();
+        let generated = msgen(&service, &["generate", "--allow-destructive", "-q"]);
+        let (old_source, new_source) = (
+            Source::new("before.yaml", before),
+            Source::new("after.yaml", after),
+        );
+        let (old, new) = (check(&old_source).unwrap(), check(&new_source).unwrap());
+        let ours: BTreeSet<String> = diff::compare(
+            &diff::Version {
+                source: &old_source,
+                valid: &old,
+            },
+            &diff::Version {
+                source: &new_source,
+                valid: &new,
+            },
+        )
+        .into_iter()
+        .filter(|c| c.category == diff::Category::Database)
+        .map(|c| c.rule)
+        .collect();
+        if !generated.status.success() {
+            // A change msgen refuses writes no migration; `msgen diff` says it is refused.
+            assert!(
+                ours.iter().any(|r| [
+                    "column-added-required",
+                    "column-type-changed",
+                    "column-became-required-without-default"
+                ]
+                .contains(&r.as_str())),
+                "{name}: {}",
+                stderr(&generated)
+            );
+            continue;
+        }
+        let mut files: Vec<std::path::PathBuf> = fs::read_dir(service.join("migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let mut theirs = BTreeSet::new();
+        for file in files.iter().skip(1) {
+            migrations += 1;
+            let sql = fs::read_to_string(file).unwrap();
+            let concurrent = sql.starts_with("-- no-transaction\n");
+            let mut args = vec!["--reporter", "json", "--pg-version", "15"];
+            if !concurrent {
+                args.push("--assume-in-transaction");
+            }
+            let path = file.display().to_string();
+            args.push(&path);
+            let output = support::command(root(), "squawk", &args).output().unwrap();
+            let findings: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout)
+                .unwrap_or_else(|e| {
+                    panic!("{name}: {e}: {}", String::from_utf8_lossy(&output.stderr))
+                });
+            for finding in findings {
+                let rule = finding["rule_name"].as_str().unwrap().to_owned();
+                assert!(
+                    SQUAWK_DELIBERATE.iter().any(|(r, _)| *r == rule),
+                    "{name}: squawk finds `{rule}` in {path}:\n{sql}\n{finding}"
+                );
+                assert!(
+                    rule != "require-lock-timeout" || concurrent,
+                    "{name}: a migration in a transaction sets no lock_timeout: {path}"
+                );
+                theirs.insert(rule);
+            }
+        }
+        for (squawk, msgen_rules) in DESTRUCTIVE {
+            let found = theirs.contains(*squawk);
+            let reported = msgen_rules.iter().any(|r| ours.contains(*r));
+            assert_eq!(
+                found,
+                reported,
+                "{name}: squawk {} `{squawk}`, msgen {} {msgen_rules:?}",
+                if found { "finds" } else { "does not find" },
+                if reported {
+                    "reports"
+                } else {
+                    "does not report"
+                },
+            );
+        }
+    }
+    assert!(migrations >= 30, "{migrations} migrations checked");
+}

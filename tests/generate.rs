@@ -254,7 +254,9 @@ fn regeneration_keeps_the_teams_code_and_edits_and_updates_the_rest() {
     assert!(!report.contains("src/controllers/refunds.rs"), "{report}");
     let model = fs::read_to_string(dir.join("src/models/payment.rs")).unwrap();
     assert!(model.contains("pub channel: String,"), "{model}");
-    let migration = fs::read_to_string(dir.join("migrations/0002_update.sql")).unwrap();
+    // Named after what it does.
+    let migration =
+        fs::read_to_string(dir.join("migrations/0002_add_channel_to_payments.sql")).unwrap();
     assert!(
         migration.contains(
             "alter table \"payments\" add column \"channel\" text not null default 'web';"
@@ -450,7 +452,7 @@ fn check_lists_what_is_out_of_date_and_writes_nothing() {
     let listed = String::from_utf8_lossy(&output.stdout);
     assert!(listed.contains("update  src/models/payment.rs"), "{listed}");
     assert!(
-        listed.contains("create  migrations/0002_update.sql"),
+        listed.contains("create  migrations/0002_add_channel_to_payments.sql"),
         "{listed}"
     );
     assert!(
@@ -519,7 +521,7 @@ fn files_of_a_removed_entity_are_deleted_unless_edited() {
         "{}",
         stdout(&output)
     );
-    let migration = fs::read_to_string(dir.join("migrations/0002_update.sql")).unwrap();
+    let migration = fs::read_to_string(dir.join("migrations/0002_drop_refunds.sql")).unwrap();
     assert!(migration.contains("drop table \"refunds\";"), "{migration}");
 }
 
@@ -664,7 +666,7 @@ fn renaming_a_table_leaves_the_api_as_it_was() {
     assert_eq!(
         changed,
         [
-            "migrations/0002_update.sql",
+            "migrations/0002_drop_game_matches_and_create_played_matches.sql",
             "src/repositories/matches.rs",
             "tests/api/idempotency.rs"
         ],

@@ -49,15 +49,51 @@ pub enum MigrationError {
     RequiredWithoutValue { table: String, column: String },
 }
 
-/// The statements that take a database from `previous` to `next`; empty when nothing changed.
-/// Statements are complete SQL, each ending with `;`.
+/// The statements of a change of schema, by how they must run. Statements are complete SQL,
+/// each ending with `;`.
+#[derive(Debug, Default, PartialEq)]
+pub struct Statements {
+    /// In one transaction, first.
+    pub now: Vec<String>,
+    /// PostgreSQL: indexes built or dropped on tables that hold rows, without blocking writes
+    /// (`concurrently`): each alone and outside a transaction, after `now`.
+    pub concurrent: Vec<String>,
+    /// PostgreSQL: in one transaction, last: the constraints `now` added `not valid` checked
+    /// against the stored rows without blocking writes, and unique constraints made from the
+    /// indexes `concurrent` built.
+    pub after: Vec<String>,
+}
+
+impl Statements {
+    /// Every statement, in the order they run.
+    pub fn all(self) -> Vec<String> {
+        let mut all = self.now;
+        all.extend(self.concurrent);
+        all.extend(self.after);
+        all
+    }
+}
+
+/// Every statement that takes a database from `previous` to `next`, in the order they run;
+/// empty when nothing changed.
+#[cfg(test)]
 pub fn diff(
     previous: &Schema,
     next: &Schema,
     allow_destructive: bool,
 ) -> Result<Vec<String>, MigrationError> {
+    plan(previous, next, allow_destructive).map(Statements::all)
+}
+
+/// The statements that take a database from `previous` to `next`, by how they must run.
+pub fn plan(
+    previous: &Schema,
+    next: &Schema,
+    allow_destructive: bool,
+) -> Result<Statements, MigrationError> {
     let database = next.database;
-    let mut statements = Vec::new();
+    let mut out = Statements::default();
+    let statements = &mut out.now;
     let mut matched: BTreeSet<&str> = BTreeSet::new();
     let find_previous = |table: &Table| -> Option<&Table> {
         previous.table(&table.name).or_else(|| {
@@ -92,9 +128,10 @@ pub fn diff(
     for table in &next.tables {
         if let Some(old) = find_previous(table) {
             matched.insert(old.name.as_str());
-            statements.extend(alter(old, table, database, allow_destructive)?);
+            alter(old, table, database, allow_destructive, &mut out)?;
         }
     }
+    let statements = &mut out.now;
     let created: Vec<&Table> = next
         .tables
         .iter()
@@ -109,7 +146,123 @@ pub fn diff(
         // the database may create it.
         statements.insert(0, "create extension if not exists pg_trgm;".to_owned());
     }
-    Ok(statements)
+    Ok(out)
+}
+
+/// What a migration does to one table: (verb, columns, preposition, table), as in
+/// `add [note, channel] to payments` or `drop [] refunds`.
+type Part<'a> = (&'static str, Vec<&'a str>, &'static str, &'a str);
+
+/// Adds a part, or its column to the part of the same verb and table.
+fn push_part<'a>(
+    parts: &mut Vec<Part<'a>>,
+    verb: &'static str,
+    column: Option<&'a str>,
+    preposition: &'static str,
+    table: &'a str,
+) {
+    let same = parts
+        .iter_mut()
+        .find(|p| p.0 == verb && p.3 == table && column.is_some() && !p.1.is_empty());
+    match same {
+        Some(part) => part.1.extend(column),
+        None => parts.push((verb, column.into_iter().collect(), preposition, table)),
+    }
+}
+
+/// What a migration from `previous` to `next` does, as the end of its file name:
+/// `add_note_to_payments`, `rename_specialty_in_doctors`, `create_refunds`; `update_<table>`
+/// or `update_schema` for changes too many to name.
+pub fn describe(previous: &Schema, next: &Schema) -> String {
+    let mut parts: Vec<Part> = Vec::new();
+    let was = |t: &Table| -> Option<&Table> {
+        previous.table(&t.name).or_else(|| {
+            let old = t.renamed_from.as_deref()?;
+            next.table(old)
+                .is_none()
+                .then(|| previous.table(old))
+                .flatten()
+        })
+    };
+    for old in &previous.tables {
+        if !next
+            .tables
+            .iter()
+            .any(|t| was(t).is_some_and(|p| p.name == old.name))
+        {
+            push_part(&mut parts, "drop", None, "", &old.name);
+        }
+    }
+    let mut renamed_tables = Vec::new();
+    for t in &next.tables {
+        let Some(old) = was(t) else {
+            push_part(&mut parts, "create", None, "", &t.name);
+            continue;
+        };
+        let before = parts.len();
+        if old.name != t.name {
+            renamed_tables.push(format!("rename_{}_to_{}", old.name, t.name));
+        }
+        let column_was = |c: &Column| -> Option<&Column> {
+            old.columns.iter().find(|p| p.name == c.name).or_else(|| {
+                let name = c.renamed_from.as_deref()?;
+                t.columns
+                    .iter()
+                    .all(|n| n.name != name)
+                    .then(|| old.columns.iter().find(|p| p.name == name))
+                    .flatten()
+            })
+        };
+        for c in &old.columns {
+            if !t
+                .columns
+                .iter()
+                .any(|n| column_was(n).is_some_and(|p| p.name == c.name))
+            {
+                push_part(&mut parts, "drop", Some(&c.name), "from", &t.name);
+            }
+        }
+        for c in &t.columns {
+            match column_was(c) {
+                None => push_part(&mut parts, "add", Some(&c.name), "to", &t.name),
+                Some(p) if p.name != c.name => {
+                    push_part(&mut parts, "rename", Some(&p.name), "in", &t.name)
+                }
+                Some(p) if !same_definition(p, c) => {
+                    push_part(&mut parts, "change", Some(&c.name), "in", &t.name)
+                }
+                Some(_) => {}
+            }
+        }
+        if parts.len() == before && old.name == t.name && old.indexes != t.indexes {
+            push_part(&mut parts, "index", None, "", &t.name);
+        }
+    }
+    let mut names: Vec<String> = renamed_tables;
+    names.extend(parts.iter().map(|(verb, columns, preposition, table)| {
+        if columns.is_empty() {
+            format!("{verb}_{table}")
+        } else {
+            format!("{verb}_{}_{preposition}_{table}", columns.join("_and_"))
+        }
+    }));
+    let mut tables: Vec<&str> = parts.iter().map(|p| p.3).collect();
+    tables.dedup();
+    let name = match names.as_slice() {
+        [] => "update_schema".to_owned(),
+        [one] => one.clone(),
+        [a, b] => format!("{a}_and_{b}"),
+        _ if tables.len() == 1 => format!("update_{}", tables[0]),
+        _ => "update_schema".to_owned(),
+    };
+    if name.len() <= 60 {
+        name
+    } else {
+        match tables.as_slice() {
+            [one] if one.len() <= 53 => format!("update_{one}"),
+            _ => "update_schema".to_owned(),
+        }
+    }
 }
 
 /// Whether `next` has a trigram index that `previous` has not, which needs pg_trgm.
@@ -195,9 +348,10 @@ fn alter(
     new: &Table,
     database: Database,
     allow_destructive: bool,
-) -> Result<Vec<String>, MigrationError> {
+    out: &mut Statements,
+) -> Result<(), MigrationError> {
     let table = sql_ident(&new.name);
-    let mut statements = Vec::new();
+    let statements = &mut out.now;
     if old.name != new.name {
         statements.push(format!(
             "alter table {} rename to {table};",
@@ -265,11 +419,13 @@ fn alter(
         || old.name != new.name;
     match database {
         Database::Postgres => {
-            statements.extend(alter_postgres(old, new, &changes, &added, &dropped));
+            alter_postgres(old, new, &changes, &added, &dropped, out);
+            index_changes_postgres(old, new, &changes, out);
+            return Ok(());
         }
         Database::Sqlite if constraints_changed || added.iter().any(|c| !simple_to_add(c)) => {
             statements.extend(rebuild_sqlite(new, &changes));
-            return Ok(statements);
+            return Ok(());
         }
         Database::Sqlite => {
             for column in &added {
@@ -281,7 +437,7 @@ fn alter(
         }
     }
     statements.extend(index_changes(old, new));
-    Ok(statements)
+    Ok(())
 }
 
 /// Whether two columns agree in everything but their names.
@@ -356,15 +512,20 @@ pub(crate) fn widens(from: &str, to: &str) -> bool {
     )
 }
 
+/// PostgreSQL alters a table in place. What would scan the stored rows under a lock that
+/// blocks writes is done in the steps that do not: a constraint is added `not valid` and
+/// validated after (`out.after`), a column becomes `not null` through such a check, and a
+/// unique constraint is made from an index built `concurrently`.
 fn alter_postgres(
     old: &Table,
     new: &Table,
     changes: &[ColumnChange],
     added: &[&Column],
     dropped: &[&Column],
-) -> Vec<String> {
+    out: &mut Statements,
+) {
     let table = sql_ident(&new.name);
-    let mut statements = Vec::new();
+    let statements = &mut out.now;
     // Constraints are named after their table and column: keep the names in step.
     for change in changes {
         for (kind, present) in [
@@ -410,9 +571,16 @@ fn alter_postgres(
                     "update {table} set {column} = {default} where {column} is null;"
                 ));
             }
+            // `set not null` skips its scan of the rows when a validated check proves it.
+            let check = now.constraint(&new.name, "not_null");
             statements.push(format!(
-                "alter table {table} alter column {column} set not null;"
+                "alter table {table} add constraint {check} check ({column} is not null) not valid;"
             ));
+            out.after.extend([
+                format!("alter table {table} validate constraint {check};"),
+                format!("alter table {table} alter column {column} set not null;"),
+                format!("alter table {table} drop constraint {check};"),
+            ]);
         } else if !was.nullable && now.nullable {
             statements.push(format!(
                 "alter table {table} alter column {column} drop not null;"
@@ -420,9 +588,14 @@ fn alter_postgres(
         }
         let key = now.constraint(&new.name, "key");
         match (was.unique, now.unique) {
-            (false, true) => statements.push(format!(
-                "alter table {table} add constraint {key} unique ({column});"
-            )),
+            (false, true) => {
+                out.concurrent.push(format!(
+                    "create unique index concurrently if not exists {key} on {table} ({column});"
+                ));
+                out.after.push(format!(
+                    "alter table {table} add constraint {key} unique using index {key};"
+                ));
+            }
             (true, false) => statements.push(format!("alter table {table} drop constraint {key};")),
             _ => {}
         }
@@ -433,8 +606,10 @@ fn alter_postgres(
             }
             if let Some(clause) = now.check() {
                 statements.push(format!(
-                    "alter table {table} add constraint {check} {clause};"
+                    "alter table {table} add constraint {check} {clause} not valid;"
                 ));
+                out.after
+                    .push(format!("alter table {table} validate constraint {check};"));
             }
         }
         if was.references != now.references {
@@ -444,19 +619,35 @@ fn alter_postgres(
             }
             if let Some(fk) = &now.references {
                 statements.push(format!(
-                    "alter table {table} add constraint {fkey} foreign key ({column}) {};",
+                    "alter table {table} add constraint {fkey} foreign key ({column}) {} not valid;",
                     fk.clause()
                 ));
+                out.after
+                    .push(format!("alter table {table} validate constraint {fkey};"));
             }
         }
     }
     for column in added {
+        // A unique column's index is built like any other on a table that holds rows.
+        let plain = Column {
+            unique: false,
+            ..(*column).clone()
+        };
         statements.push(format!(
             "alter table {table} add column {};",
-            column.definition(&new.name)
+            plain.definition(&new.name)
         ));
+        if column.unique {
+            let key = column.constraint(&new.name, "key");
+            let name = sql_ident(&column.name);
+            out.concurrent.push(format!(
+                "create unique index concurrently if not exists {key} on {table} ({name});"
+            ));
+            out.after.push(format!(
+                "alter table {table} add constraint {key} unique using index {key};"
+            ));
+        }
     }
-    statements
 }
 
 /// SQLite's way to change constraints: a new table with the new definition, the rows copied
@@ -486,8 +677,70 @@ fn rebuild_sqlite(new: &Table, changes: &[ColumnChange]) -> Vec<String> {
     statements
 }
 
+/// PostgreSQL's index changes on a table that holds rows: an index whose table or column was
+/// renamed is renamed too; others are dropped and built `concurrently`, which blocks no
+/// writes but cannot run in a transaction.
+fn index_changes_postgres(
+    old: &Table,
+    new: &Table,
+    changes: &[ColumnChange],
+    out: &mut Statements,
+) {
+    let renamed = |column: &str| -> String {
+        changes
+            .iter()
+            .find(|c| c.old.name == column)
+            .map_or_else(|| column.to_owned(), |c| c.new.name.clone())
+    };
+    let same = |before: &Index, after: &Index| {
+        before.method == after.method
+            && before.unique == after.unique
+            && before.columns.len() == after.columns.len()
+            && before.columns.iter().zip(&after.columns).all(|(b, a)| {
+                renamed(&b.column) == a.column
+                    && b.descending == a.descending
+                    && b.nulls_smallest == a.nulls_smallest
+            })
+    };
+    let gone: Vec<&Index> = old
+        .indexes
+        .iter()
+        .filter(|i| !new.indexes.contains(i))
+        .collect();
+    let fresh: Vec<&Index> = new
+        .indexes
+        .iter()
+        .filter(|i| !old.indexes.contains(i))
+        .collect();
+    let mut kept = Vec::new();
+    for before in &gone {
+        match fresh
+            .iter()
+            .find(|after| same(before, after) && !kept.contains(&after.name))
+        {
+            Some(after) => {
+                kept.push(after.name.clone());
+                out.now.push(format!(
+                    "alter index {} rename to {};",
+                    sql_ident(&before.name),
+                    sql_ident(&after.name)
+                ));
+            }
+            None => out.concurrent.push(format!(
+                "drop index concurrently if exists {};",
+                sql_ident(&before.name)
+            )),
+        }
+    }
+    for index in fresh.iter().filter(|i| !kept.contains(&i.name)) {
+        let create = create_index(new, index);
+        let concurrently = create.replacen(" index ", " index concurrently if not exists ", 1);
+        out.concurrent.push(concurrently);
+    }
+}
+
 /// Indexes to drop and create. An index is named after its table and column; SQLite cannot
-/// rename one, so in both dialects a renamed index is dropped and created again.
+/// rename one, so a renamed index is dropped and created again.
 fn index_changes(old: &Table, new: &Table) -> Vec<String> {
     let mut statements = Vec::new();
     for index in old.indexes.iter().filter(|i| !new.indexes.contains(i)) {
@@ -563,12 +816,16 @@ mod tests {
         let mut searched = table("items", columns());
         searched.indexes.push(trigram("name"));
         let searched = pg(vec![searched]);
+        // On a table that holds rows, the index is built without blocking writes.
         assert_eq!(
-            diff(&plain, &searched, false).unwrap(),
-            [
-                "create extension if not exists pg_trgm;",
-                r#"create index "items_name_search_idx" on "items" using gin ("name" gin_trgm_ops);"#,
-            ]
+            plan(&plain, &searched, false).unwrap(),
+            Statements {
+                now: vec!["create extension if not exists pg_trgm;".into()],
+                concurrent: vec![
+                    r#"create index concurrently if not exists "items_name_search_idx" on "items" using gin ("name" gin_trgm_ops);"#.into()
+                ],
+                after: vec![],
+            }
         );
         // Created with its table, after the extension too.
         let created = diff(&Schema::empty(Database::Postgres), &searched, false).unwrap();
@@ -577,7 +834,7 @@ mod tests {
         // Dropping one asks nothing of the extension, which other schemas may use.
         assert_eq!(
             diff(&searched, &plain, false).unwrap(),
-            [r#"drop index if exists "items_name_search_idx";"#]
+            [r#"drop index concurrently if exists "items_name_search_idx";"#]
         );
     }
 
@@ -607,8 +864,8 @@ mod tests {
         assert_eq!(
             diff(&pg(vec![old]), &pg(vec![new]), false).unwrap(),
             [
-                r#"drop index if exists "tasks_default_sort_idx";"#,
-                r#"create index "tasks_default_sort_idx" on "tasks" ("priority" nulls first, "id" desc);"#,
+                r#"drop index concurrently if exists "tasks_default_sort_idx";"#,
+                r#"create index concurrently if not exists "tasks_default_sort_idx" on "tasks" ("priority" nulls first, "id" desc);"#,
             ]
         );
     }
@@ -628,7 +885,9 @@ mod tests {
         let linked = pg(vec![linked]);
         assert_eq!(
             diff(&plain, &linked, false).unwrap(),
-            [r#"create unique index "links_link_idx" on "links" ("a_id", "b_id");"#]
+            [
+                r#"create unique index concurrently if not exists "links_link_idx" on "links" ("a_id", "b_id");"#
+            ]
         );
         let mut loose = table("links", columns());
         loose.indexes.push(Index {
@@ -638,8 +897,8 @@ mod tests {
         assert_eq!(
             diff(&linked, &pg(vec![loose]), false).unwrap(),
             [
-                r#"drop index if exists "links_link_idx";"#,
-                r#"create index "links_link_idx" on "links" ("a_id", "b_id");"#,
+                r#"drop index concurrently if exists "links_link_idx";"#,
+                r#"create index concurrently if not exists "links_link_idx" on "links" ("a_id", "b_id");"#,
             ]
         );
     }
@@ -731,12 +990,18 @@ mod tests {
                 }],
             )])
         };
+        // The new check is added `not valid` and checked against the rows without blocking
+        // writes.
         assert_eq!(
-            diff(&with(&["a", "b"]), &with(&["a", "b", "c"]), false).unwrap(),
-            [
-                "alter table \"items\" drop constraint \"items_state_check\";",
-                "alter table \"items\" add constraint \"items_state_check\" check (\"state\" in ('a', 'b', 'c'));",
-            ]
+            plan(&with(&["a", "b"]), &with(&["a", "b", "c"]), false).unwrap(),
+            Statements {
+                now: vec![
+                    "alter table \"items\" drop constraint \"items_state_check\";".into(),
+                    "alter table \"items\" add constraint \"items_state_check\" check (\"state\" in ('a', 'b', 'c')) not valid;".into(),
+                ],
+                concurrent: vec![],
+                after: vec!["alter table \"items\" validate constraint \"items_state_check\";".into()],
+            }
         );
         assert!(matches!(
             diff(&with(&["a", "b"]), &with(&["a"]), false),
@@ -765,13 +1030,133 @@ mod tests {
                 ..column("note", "text")
             }],
         )]);
+        // `set not null` comes after a validated check, which spares it its scan under lock.
         assert_eq!(
-            diff(&optional, &defaulted, false).unwrap(),
-            [
-                "alter table \"items\" alter column \"note\" set default '';",
-                "update \"items\" set \"note\" = '' where \"note\" is null;",
-                "alter table \"items\" alter column \"note\" set not null;",
-            ]
+            plan(&optional, &defaulted, false).unwrap(),
+            Statements {
+                now: vec![
+                    "alter table \"items\" alter column \"note\" set default '';".into(),
+                    "update \"items\" set \"note\" = '' where \"note\" is null;".into(),
+                    "alter table \"items\" add constraint \"items_note_not_null\" check (\"note\" is not null) not valid;".into(),
+                ],
+                concurrent: vec![],
+                after: vec![
+                    "alter table \"items\" validate constraint \"items_note_not_null\";".into(),
+                    "alter table \"items\" alter column \"note\" set not null;".into(),
+                    "alter table \"items\" drop constraint \"items_note_not_null\";".into(),
+                ],
+            }
+        );
+    }
+
+    #[test]
+    fn a_unique_field_on_postgres_gets_its_index_concurrently_then_its_constraint() {
+        let old = pg(vec![table("items", vec![column("code", "text")])]);
+        let unique = pg(vec![table(
+            "items",
+            vec![Column {
+                unique: true,
+                ..column("code", "text")
+            }],
+        )]);
+        let key = r#""items_code_key""#;
+        assert_eq!(
+            plan(&old, &unique, false).unwrap(),
+            Statements {
+                now: vec![],
+                concurrent: vec![format!(
+                    r#"create unique index concurrently if not exists {key} on "items" ("code");"#
+                )],
+                after: vec![format!(
+                    r#"alter table "items" add constraint {key} unique using index {key};"#
+                )],
+            }
+        );
+        // A new unique column: added plain, then the same two steps.
+        let added = pg(vec![table(
+            "items",
+            vec![
+                column("code", "text"),
+                Column {
+                    unique: true,
+                    nullable: true,
+                    ..column("sku", "text")
+                },
+            ],
+        )]);
+        let steps = plan(&old, &added, false).unwrap();
+        assert_eq!(steps.now, [r#"alter table "items" add column "sku" text;"#]);
+        assert_eq!(steps.concurrent.len(), 1);
+        assert_eq!(steps.after.len(), 1);
+    }
+
+    #[test]
+    fn a_renamed_table_renames_its_indexes_on_postgres() {
+        let index = |table: &str| Index {
+            name: format!("{table}_code_idx"),
+            columns: vec![IndexKey::ascending("code")],
+            method: IndexMethod::Btree,
+            unique: false,
+        };
+        let mut old = table("items", vec![column("code", "text")]);
+        old.indexes.push(index("items"));
+        let mut new = table("products", vec![column("code", "text")]);
+        new.renamed_from = Some("items".into());
+        new.indexes.push(index("products"));
+        assert_eq!(
+            plan(&pg(vec![old]), &pg(vec![new]), false).unwrap(),
+            Statements {
+                now: vec![
+                    r#"alter table "items" rename to "products";"#.into(),
+                    r#"alter index "items_code_idx" rename to "products_code_idx";"#.into(),
+                ],
+                concurrent: vec![],
+                after: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn migrations_are_named_after_what_they_do() {
+        let old = pg(vec![table("doctors", vec![column("specialty", "text")])]);
+        let renamed = pg(vec![table(
+            "doctors",
+            vec![Column {
+                renamed_from: Some("specialty".into()),
+                ..column("field", "text")
+            }],
+        )]);
+        assert_eq!(describe(&old, &renamed), "rename_specialty_in_doctors");
+        let added = pg(vec![table(
+            "doctors",
+            vec![column("specialty", "text"), column("ward", "text")],
+        )]);
+        assert_eq!(describe(&old, &added), "add_ward_to_doctors");
+        let both = pg(vec![
+            table("doctors", vec![column("specialty", "text")]),
+            table("wards", vec![]),
+        ]);
+        assert_eq!(describe(&old, &both), "create_wards");
+        let many = pg(vec![table(
+            "doctors",
+            vec![column("a", "text"), column("b", "text")],
+        )]);
+        assert_eq!(
+            describe(&old, &many),
+            "drop_specialty_from_doctors_and_add_a_and_b_to_doctors"
+        );
+        let more = pg(vec![table(
+            "doctors",
+            vec![
+                column("first_name", "text"),
+                column("last_name", "text"),
+                column("phone", "text"),
+            ],
+        )]);
+        assert_eq!(describe(&old, &more), "update_doctors");
+        assert_eq!(
+            describe(&old, &Schema::empty(Database::Postgres)),
+            "drop_doctors"
         );
     }
 
