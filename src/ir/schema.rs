@@ -206,6 +206,31 @@ impl Schema {
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.name == name)
     }
+
+    /// The table of this schema (the earlier one) that `table` of `next` is: the one of its
+    /// name, or the one it is renamed from when no table of `next` has that name still.
+    pub fn earlier<'a>(&'a self, next: &Schema, table: &Table) -> Option<&'a Table> {
+        self.table(&table.name).or_else(|| {
+            let old = table.renamed_from.as_deref()?;
+            next.table(old).is_none().then(|| self.table(old)).flatten()
+        })
+    }
+}
+
+impl Table {
+    /// The column of this table (the earlier one) that `column` of `next` is: the one of its
+    /// name, or the one it is renamed from when no column of `next` has that name still.
+    pub fn earlier<'a>(&'a self, next: &Table, column: &Column) -> Option<&'a Column> {
+        let named = |name: &str| self.columns.iter().find(|c| c.name == name);
+        named(&column.name).or_else(|| {
+            let old = column.renamed_from.as_deref()?;
+            next.columns
+                .iter()
+                .all(|c| c.name != old)
+                .then(|| named(old))
+                .flatten()
+        })
+    }
 }
 
 fn table(entity: &Entity, service: &Service) -> Table {

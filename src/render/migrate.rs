@@ -95,15 +95,7 @@ pub fn plan(
     let mut out = Statements::default();
     let statements = &mut out.now;
     let mut matched: BTreeSet<&str> = BTreeSet::new();
-    let find_previous = |table: &Table| -> Option<&Table> {
-        previous.table(&table.name).or_else(|| {
-            let old = table.renamed_from.as_deref()?;
-            next.table(old)
-                .is_none()
-                .then(|| previous.table(old))
-                .flatten()
-        })
-    };
+    let find_previous = |table: &Table| previous.earlier(next, table);
     // Dropped tables first, children before parents.
     let dropped: Vec<&Table> = previous
         .tables
@@ -175,15 +167,7 @@ fn push_part<'a>(
 /// or `update_schema` for changes too many to name.
 pub fn describe(previous: &Schema, next: &Schema) -> String {
     let mut parts: Vec<Part> = Vec::new();
-    let was = |t: &Table| -> Option<&Table> {
-        previous.table(&t.name).or_else(|| {
-            let old = t.renamed_from.as_deref()?;
-            next.table(old)
-                .is_none()
-                .then(|| previous.table(old))
-                .flatten()
-        })
-    };
+    let was = |t: &Table| previous.earlier(next, t);
     for old in &previous.tables {
         if !next
             .tables
@@ -203,16 +187,7 @@ pub fn describe(previous: &Schema, next: &Schema) -> String {
         if old.name != t.name {
             renamed_tables.push(format!("rename_{}_to_{}", old.name, t.name));
         }
-        let column_was = |c: &Column| -> Option<&Column> {
-            old.columns.iter().find(|p| p.name == c.name).or_else(|| {
-                let name = c.renamed_from.as_deref()?;
-                t.columns
-                    .iter()
-                    .all(|n| n.name != name)
-                    .then(|| old.columns.iter().find(|p| p.name == name))
-                    .flatten()
-            })
-        };
+        let column_was = |c: &Column| old.earlier(t, c);
         for c in &old.columns {
             if !t
                 .columns
@@ -274,13 +249,13 @@ fn creates_trigram_index(previous: &Schema, next: &Schema) -> bool {
     trigram(next).any(|index| !trigram(previous).any(|before| before == index))
 }
 
-/// Whether the statements must run outside a transaction (SQLite table rebuilds switch foreign
-/// keys off, which cannot happen inside one).
-pub fn needs_no_transaction(statements: &[String]) -> bool {
-    statements
-        .iter()
-        .any(|s| s.starts_with("pragma foreign_keys"))
+/// Whether the statements rebuild a SQLite table, which ends the transaction the migration
+/// runs in (see [`rebuild_sqlite`]).
+pub fn rebuilds_sqlite_table(statements: &[String]) -> bool {
+    statements.iter().any(|s| s == FOREIGN_KEYS_OFF)
 }
+
+const FOREIGN_KEYS_OFF: &str = "pragma foreign_keys = off;";
 
 /// Tables that others reference come first, so foreign keys always point backwards.
 fn order_by_references(mut pending: Vec<&Table>) -> Vec<&Table> {
@@ -358,19 +333,7 @@ fn alter(
             sql_ident(&old.name)
         ));
     }
-    let find_old = |column: &Column| -> Option<&Column> {
-        old.columns
-            .iter()
-            .find(|c| c.name == column.name)
-            .or_else(|| {
-                let was = column.renamed_from.as_deref()?;
-                new.columns
-                    .iter()
-                    .all(|c| c.name != was)
-                    .then(|| old.columns.iter().find(|c| c.name == was))
-                    .flatten()
-            })
-    };
+    let find_old = |column: &Column| old.earlier(new, column);
     let mut changes = Vec::new();
     let mut added = Vec::new();
     for column in &new.columns {
@@ -652,14 +615,18 @@ fn alter_postgres(
 
 /// SQLite's way to change constraints: a new table with the new definition, the rows copied
 /// over, the old table replaced. Foreign keys are off meanwhile, or dropping a referenced table
-/// would cascade into its children.
+/// would cascade into its children; SQLite ignores that pragma inside a transaction, and sqlx
+/// runs every SQLite migration in one (whatever `-- no-transaction` says), so the rebuild
+/// commits what came before it, rebuilds in a transaction of its own, and opens a new one for
+/// what follows and for sqlx's record of the migration.
 fn rebuild_sqlite(new: &Table, changes: &[ColumnChange]) -> Vec<String> {
     let table = sql_ident(&new.name);
     let temporary = format!("{}_msgen_rebuild", new.name);
     // Renames ran before this, so kept columns have their new names in the old table.
     let kept: Vec<String> = changes.iter().map(|c| sql_ident(&c.new.name)).collect();
     let mut statements = vec![
-        "pragma foreign_keys = off;".to_string(),
+        "commit;".to_string(),
+        FOREIGN_KEYS_OFF.to_string(),
         "begin;".to_string(),
         create_table_named(new, &temporary),
         format!(
@@ -674,6 +641,7 @@ fn rebuild_sqlite(new: &Table, changes: &[ColumnChange]) -> Vec<String> {
     statements.extend(new.indexes.iter().map(|index| create_index(new, index)));
     statements.push("commit;".to_string());
     statements.push("pragma foreign_keys = on;".to_string());
+    statements.push("begin;".to_string());
     statements
 }
 
@@ -1183,7 +1151,8 @@ mod tests {
         let old = schema(Database::Sqlite, vec![child(false)]);
         let new = schema(Database::Sqlite, vec![child(true)]);
         let statements = diff(&old, &new, false).unwrap();
-        assert!(needs_no_transaction(&statements));
+        assert!(rebuilds_sqlite_table(&statements));
+        let statements = &statements[1..];
         assert_eq!(statements[0], "pragma foreign_keys = off;");
         assert_eq!(statements[1], "begin;");
         assert!(statements[2].starts_with("create table \"refunds_msgen_rebuild\" ("));
@@ -1201,6 +1170,7 @@ mod tests {
                 "alter table \"refunds_msgen_rebuild\" rename to \"refunds\";",
                 "commit;",
                 "pragma foreign_keys = on;",
+                "begin;",
             ]
         );
     }
