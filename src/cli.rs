@@ -427,12 +427,12 @@ fn diff_command(
         );
         return Ok(());
     };
-    if before.text == after.text {
-        return Ok(());
-    }
-    let (old, new) = (check(&before)?, check(&after)?);
-    let mut compared = Compared {
-        changes: diff::compare(
+    // The same text has no change to find: nothing is checked, and the report is empty.
+    let changes = if before.text == after.text {
+        Vec::new()
+    } else {
+        let (old, new) = (check(&before)?, check(&after)?);
+        diff::compare(
             &diff::Version {
                 source: &before,
                 valid: &old,
@@ -441,7 +441,10 @@ fn diff_command(
                 source: &after,
                 valid: &new,
             },
-        ),
+        )
+    };
+    let mut compared = Compared {
+        changes,
         before,
         after,
     };
@@ -599,6 +602,10 @@ fn system_diff(
     let mut names = Vec::new();
     for ((member, before), peer) in system.members.iter().zip(&befores).zip(&peers) {
         let Some((before, old)) = before else {
+            eprintln!(
+                "note: {} is new since `{against}`: there is nothing to compare it with",
+                member.name()
+            );
             continue;
         };
         let after = system.files[member.file].clone();

@@ -195,6 +195,19 @@ fn an_unchanged_spec_prints_nothing_and_succeeds() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "");
     assert_eq!(stderr(&output), "");
+    // Tools get a report all the same, with nothing in it.
+    let json = msgen(
+        repo.path(),
+        &["diff", "--against", "main", "--format", "json"],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(doc["changes"], serde_json::json!([]));
+    assert_eq!(doc["summary"]["breaking"], 0);
+    let junit = stdout(&msgen(
+        repo.path(),
+        &["diff", "--against", "main", "--format", "junit"],
+    ));
+    assert!(junit.contains("tests=\"0\" failures=\"0\""), "{junit}");
 }
 
 #[test]

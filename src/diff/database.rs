@@ -33,16 +33,7 @@ pub fn compare(old: &Service, new: &Service) -> Vec<Change> {
             None => Node::Entity(entity),
         })
     };
-    let previous = |t: &Table| -> Option<&Table> {
-        before.table(&t.name).or_else(|| {
-            let was = t.renamed_from.as_deref()?;
-            after
-                .table(was)
-                .is_none()
-                .then(|| before.table(was))
-                .flatten()
-        })
-    };
+    let previous = |t: &Table| before.earlier(&after, t);
     for o in &before.tables {
         if !after
             .tables
@@ -102,16 +93,7 @@ pub fn compare(old: &Service, new: &Service) -> Vec<Change> {
 type Found = (Change, Option<String>, Option<String>);
 
 fn table(o: &Table, t: &Table, at: &str, out: &mut Vec<Found>) {
-    let previous = |c: &Column| -> Option<&Column> {
-        o.columns.iter().find(|p| p.name == c.name).or_else(|| {
-            let was = c.renamed_from.as_deref()?;
-            t.columns
-                .iter()
-                .all(|n| n.name != was)
-                .then(|| o.columns.iter().find(|p| p.name == was))
-                .flatten()
-        })
-    };
+    let previous = |c: &Column| o.earlier(t, c);
     let some = |s: &str| Some(s.to_owned());
     for old in &o.columns {
         if !t

@@ -21,25 +21,19 @@ struct Operation<'a> {
 }
 
 fn operations(doc: &Value) -> Vec<Operation<'_>> {
-    let mut list = Vec::new();
-    let Some(paths) = doc["paths"].as_object() else {
-        return list;
-    };
-    for (path, item) in paths {
-        let shared = item["parameters"].as_array().map_or(&[][..], Vec::as_slice);
-        for method in ["get", "put", "post", "delete", "patch"] {
-            if let Some(value) = item.get(method) {
-                list.push(Operation {
-                    method: method.to_ascii_uppercase(),
-                    path,
-                    key: format!("{} {}", method.to_ascii_uppercase(), unnamed(path)),
-                    value,
-                    shared,
-                });
+    openapi::operations(doc)
+        .into_iter()
+        .map(|op| {
+            let method = op.method.to_ascii_uppercase();
+            Operation {
+                key: format!("{method} {}", unnamed(op.path)),
+                method,
+                path: op.path,
+                value: op.value,
+                shared: op.shared,
             }
-        }
-    }
-    list
+        })
+        .collect()
 }
 
 /// `/payments/{id}/capture` as `/payments/{}/capture`.

@@ -42,9 +42,6 @@ pub fn content_security_policy() -> Vec<String> {
     ]
 }
 
-/// The methods in the order the page lists them under one path.
-const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
-
 /// The page for the OpenAPI model `doc` of service `s`.
 pub fn page(s: &Service, doc: &Value) -> String {
     let mut html = String::new();
@@ -121,30 +118,19 @@ struct Operation<'a> {
 }
 
 fn operations(doc: &Value) -> Vec<Operation<'_>> {
-    let mut list = Vec::new();
-    let Some(paths) = doc["paths"].as_object() else {
-        return list;
-    };
-    for (path, item) in paths {
-        let shared = item["parameters"].as_array().map_or(&[][..], Vec::as_slice);
-        for method in METHODS {
-            let value = &item[method];
-            if value.is_null() {
-                continue;
-            }
-            list.push(Operation {
-                id: value["operationId"]
-                    .as_str()
-                    .map_or_else(|| format!("{method} {path}"), str::to_owned),
-                method,
-                path: path.clone(),
-                summary: value["summary"].as_str(),
-                value,
-                shared,
-            });
-        }
-    }
-    list
+    super::openapi::operations(doc)
+        .into_iter()
+        .map(|op| Operation {
+            id: op.value["operationId"]
+                .as_str()
+                .map_or_else(|| format!("{} {}", op.method, op.path), str::to_owned),
+            method: op.method,
+            path: op.path.to_owned(),
+            summary: op.value["summary"].as_str(),
+            value: op.value,
+            shared: op.shared,
+        })
+        .collect()
 }
 
 fn operation(html: &mut String, doc: &Value, op: &Operation) {

@@ -8,6 +8,37 @@ use crate::ir::{Auth, BodyType, Crud, CustomOperation, Entity, Field, NestedList
 use super::decimal_pattern;
 use crate::spec::{Database, FieldType, Method, Search};
 
+/// An operation of an OpenAPI document, and where it is.
+pub(crate) struct PathOperation<'a> {
+    pub path: &'a str,
+    /// Lowercase, as the document's keys: `get`.
+    pub method: &'static str,
+    pub value: &'a Value,
+    /// The parameters declared on its path, which every operation there takes.
+    pub shared: &'a [Value],
+}
+
+/// Every operation of `doc`: path by path, and under one path `get`, `post`, `put`, `patch`,
+/// `delete`.
+pub(crate) fn operations(doc: &Value) -> Vec<PathOperation<'_>> {
+    const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+    let mut list = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        let shared = item["parameters"].as_array().map_or(&[][..], Vec::as_slice);
+        for method in METHODS {
+            if let Some(value) = item.get(method) {
+                list.push(PathOperation {
+                    path,
+                    method,
+                    value,
+                    shared,
+                });
+            }
+        }
+    }
+    list
+}
+
 /// The OpenAPI document as data: what `openapi.yaml` is written from, and the API reference
 /// page too.
 pub fn model(s: &Service) -> Value {
