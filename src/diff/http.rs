@@ -5,8 +5,10 @@
 use serde_json::{Map, Value};
 
 use super::schema::{self, Place, Walk};
-use super::{component_owner, renamed_from, Anchor, Change, Node, Side};
-use crate::ir::Service;
+use std::collections::{HashMap, HashSet};
+
+use super::{Anchor, Change, Node, Side};
+use crate::ir::{Entity, Service};
 use crate::render::openapi;
 
 /// One operation of a document: where it is and what it is.
@@ -59,31 +61,33 @@ pub fn compare(old: &Service, new: &Service) -> Vec<Change> {
     let (old_doc, new_doc) = (openapi::model(old), openapi::model(new));
     let (old_ops, new_ops) = (operations(&old_doc), operations(&new_doc));
     let cx = Context {
-        old,
-        new,
+        old: Lookup::of(old),
+        new: Lookup::of(new),
         old_doc: &old_doc,
         new_doc: &new_doc,
     };
+    let new_keys: HashMap<&str, &Operation> = new_ops.iter().map(|n| (n.key.as_str(), n)).collect();
+    let old_keys: HashSet<&str> = old_ops.iter().map(|o| o.key.as_str()).collect();
     let mut changes = Vec::new();
     for o in &old_ops {
         let at = format!("{} {}", o.method, o.path);
-        match new_ops.iter().find(|n| n.key == o.key) {
+        match new_keys.get(o.key.as_str()) {
             Some(n) => cx.operation(o, n, &mut changes),
             None => changes.push(
                 Change::new("operation-removed", &at, "the operation was removed")
-                    .anchored(origin(old, o), origin(new, o))
+                    .anchored(cx.old.origin(o), cx.new.origin(o))
                     .operation(o),
             ),
         }
     }
     for n in new_ops
         .iter()
-        .filter(|n| !old_ops.iter().any(|o| o.key == n.key))
+        .filter(|n| !old_keys.contains(n.key.as_str()))
     {
         let at = format!("{} {}", n.method, n.path);
         changes.push(
             Change::new("operation-added", &at, "the operation was added")
-                .anchored(origin(old, n), origin(new, n)),
+                .anchored(cx.old.origin(n), cx.new.origin(n)),
         );
     }
     changes
@@ -99,38 +103,124 @@ impl Change {
     }
 }
 
-/// The spec element an operation comes from: its custom endpoint, or the resource endpoint
-/// whose routes it is on.
-fn origin(s: &Service, op: &Operation) -> Option<Node> {
-    let id = op.value["operationId"].as_str().unwrap_or_default();
-    if let Some(custom) = s
-        .resources
-        .iter()
-        .flat_map(|r| &r.operations)
-        .find(|c| c.name == id)
-    {
-        return Some(Node::Endpoint(custom.name.clone()));
+/// Where the operations and schemas of one version's document come from in its spec.
+struct Lookup<'a> {
+    service: &'a Service,
+    /// The operation ids of custom operations.
+    customs: HashSet<&'a str>,
+    /// The entity of each route of a resource (base path included): its collection, its
+    /// items, its nested lists and its links.
+    routes: HashMap<String, &'a str>,
+    /// The entity of each component that is one of its records, inputs or patches.
+    components: HashMap<&'a str, &'a Entity>,
+    /// The custom operation of each inline body, and whether it is the request.
+    bodies: HashMap<&'a str, (&'a str, bool)>,
+}
+
+impl<'a> Lookup<'a> {
+    fn of(service: &'a Service) -> Self {
+        let base = &service.base_path;
+        let mut lookup = Self {
+            service,
+            customs: HashSet::new(),
+            routes: HashMap::new(),
+            components: HashMap::new(),
+            bodies: HashMap::new(),
+        };
+        for e in &service.entities {
+            for name in [&e.name, &e.new_type, &e.patch_type] {
+                lookup.components.insert(name, e);
+            }
+        }
+        for r in &service.resources {
+            for op in &r.operations {
+                lookup.customs.insert(&op.name);
+                for (body, request) in [(&op.request, true), (&op.response, false)] {
+                    if let Some(body) = body.as_ref().filter(|b| b.inline) {
+                        lookup.bodies.insert(&body.type_name, (&op.name, request));
+                    }
+                }
+            }
+            let Some(e) = r.entity.map(|i| &service.entities[i]) else {
+                continue;
+            };
+            let collection = format!("{base}{}", r.route);
+            let nested = r.nested.iter().map(|n| format!("{base}{}", n.route));
+            let link = r.link_route.iter().map(|l| format!("{base}{l}"));
+            let item = format!("{collection}/{{id}}");
+            for route in [collection, item].into_iter().chain(nested).chain(link) {
+                lookup.routes.insert(route, &e.name);
+            }
+        }
+        lookup
     }
-    let base = &s.base_path;
-    s.resources.iter().find_map(|r| {
-        let e = &s.entities[r.entity?];
-        let collection = format!("{base}{}", r.route);
-        let own = op.path == collection || op.path.starts_with(&format!("{collection}/"));
-        let nested = r
-            .nested
-            .iter()
-            .any(|n| op.path == format!("{base}{}", n.route));
-        let link = r
-            .link_route
-            .as_ref()
-            .is_some_and(|l| op.path == format!("{base}{l}"));
-        (own || nested || link).then(|| Node::Resource(e.name.clone()))
-    })
+
+    /// The spec element an operation comes from: its custom endpoint, or the resource
+    /// endpoint whose routes it is on.
+    fn origin(&self, op: &Operation) -> Option<Node> {
+        let id = op.value["operationId"].as_str().unwrap_or_default();
+        if self.customs.contains(id) {
+            return Some(Node::Endpoint(id.to_owned()));
+        }
+        let entity = self.routes.get(op.path)?;
+        Some(Node::Resource((*entity).to_owned()))
+    }
+
+    /// The spec element a property of `component` comes from: a field of an entity, or of a
+    /// custom operation's inline body.
+    fn owner(&self, component: &str, property: &str) -> Option<Node> {
+        if let Some(e) = self.components.get(component) {
+            return Some(Node::Field {
+                entity: e.name.clone(),
+                name: property.to_owned(),
+            });
+        }
+        let (endpoint, request) = self.bodies.get(component)?;
+        Some(Node::BodyField {
+            endpoint: (*endpoint).to_owned(),
+            request: *request,
+            name: property.to_owned(),
+        })
+    }
+
+    /// The old name of a property of `component` that the spec renames with `renamed_from:`.
+    fn renamed_from(&self, component: Option<&str>, property: &str) -> Option<String> {
+        let e = self.components.get(component?)?;
+        let field = e.fields.iter().find(|f| f.name == property)?;
+        field.renamed_from.clone()
+    }
+
+    /// A parameter's spec element: the custom endpoint's parameter, or the field a list
+    /// filters by (`amount` of `amount[gte]`).
+    fn parameter(&self, op: &Operation, p: &Value) -> Option<Node> {
+        let name = p["name"].as_str().unwrap_or_default();
+        match self.origin(op)? {
+            Node::Endpoint(endpoint) if p["in"] == "path" || p["in"] == "query" => {
+                Some(Node::Param {
+                    endpoint,
+                    name: name.to_owned(),
+                })
+            }
+            Node::Resource(entity) => {
+                let field = name.split('[').next().unwrap_or(name);
+                let e = self.service.entity(&entity)?;
+                if e.fields.iter().any(|f| f.name == field) {
+                    Some(Node::Field {
+                        entity,
+                        name: field.to_owned(),
+                    })
+                } else {
+                    Some(Node::Resource(entity))
+                }
+            }
+            other => Some(other),
+        }
+    }
 }
 
 struct Context<'a> {
-    old: &'a Service,
-    new: &'a Service,
+    old: Lookup<'a>,
+    new: Lookup<'a>,
     old_doc: &'a Value,
     new_doc: &'a Value,
 }
@@ -139,8 +229,8 @@ impl Context<'_> {
     fn operation(&self, o: &Operation, n: &Operation, out: &mut Vec<Change>) {
         let at = format!("{} {}", n.method, n.path);
         let anchor = Anchor {
-            old: origin(self.old, o),
-            new: origin(self.new, n),
+            old: self.old.origin(o),
+            new: self.new.origin(n),
         };
         let mut found = Vec::new();
         self.security(o.value, n.value, &at, &mut found);
@@ -250,7 +340,7 @@ impl Context<'_> {
                 p["name"].as_str().unwrap_or_default()
             )
         };
-        let anchor = |s: &Service, op: &Operation, p: &Value| param_origin(s, op, p);
+        let anchor = |s: &Lookup, op: &Operation, p: &Value| s.parameter(op, p);
         for (i, op) in old.iter().enumerate() {
             let matched = if op["in"] == "path" {
                 old_path
@@ -267,7 +357,7 @@ impl Context<'_> {
                 out.push(
                     Change::new("parameter-removed", at, message)
                         .subject(op["name"].as_str().unwrap_or_default())
-                        .anchored(anchor(self.old, o, op), None),
+                        .anchored(anchor(&self.old, o, op), None),
                 );
                 continue;
             };
@@ -298,7 +388,7 @@ impl Context<'_> {
                 out.push(
                     change
                         .subject(name)
-                        .anchored(anchor(self.old, o, op), anchor(self.new, n, np)),
+                        .anchored(anchor(&self.old, o, op), anchor(&self.new, n, np)),
                 );
             }
         }
@@ -324,7 +414,7 @@ impl Context<'_> {
             out.push(
                 Change::new(rule, at, format!("{} {what}", describe(np)))
                     .subject(np["name"].as_str().unwrap_or_default())
-                    .anchored(None, anchor(self.new, n, np)),
+                    .anchored(None, anchor(&self.new, n, np)),
             );
         }
     }
@@ -406,7 +496,7 @@ impl Context<'_> {
     /// Compares two bodies of `side`, each change anchored at the field it is about.
     fn bodies(&self, side: Side, old: &Value, new: &Value, what: &str, out: &mut Vec<Change>) {
         let renames =
-            |component: Option<&str>, property: &str| renamed_from(self.new, component, property);
+            |component: Option<&str>, property: &str| self.new.renamed_from(component, property);
         let walk = Walk {
             old_doc: self.old_doc,
             new_doc: self.new_doc,
@@ -432,40 +522,15 @@ impl Context<'_> {
                     old: place
                         .old_owner
                         .as_deref()
-                        .and_then(|c| component_owner(self.old, c, old_leaf)),
+                        .and_then(|c| self.old.owner(c, old_leaf)),
                     new: place
                         .new_owner
                         .as_deref()
-                        .and_then(|c| component_owner(self.new, c, leaf)),
+                        .and_then(|c| self.new.owner(c, leaf)),
                 };
             }
             out.push(change);
         }
-    }
-}
-
-/// A parameter's spec element: the custom endpoint's parameter, or the field a list filters
-/// by (`amount` of `amount[gte]`).
-fn param_origin(s: &Service, op: &Operation, p: &Value) -> Option<Node> {
-    let name = p["name"].as_str().unwrap_or_default();
-    match origin(s, op)? {
-        Node::Endpoint(endpoint) if p["in"] == "path" || p["in"] == "query" => Some(Node::Param {
-            endpoint,
-            name: name.to_owned(),
-        }),
-        Node::Resource(entity) => {
-            let field = name.split('[').next().unwrap_or(name);
-            let e = s.entity(&entity)?;
-            if e.fields.iter().any(|f| f.name == field) {
-                Some(Node::Field {
-                    entity,
-                    name: field.to_owned(),
-                })
-            } else {
-                Some(Node::Resource(entity))
-            }
-        }
-        other => Some(other),
     }
 }
 

@@ -19,7 +19,7 @@ pub mod system;
 
 use serde::Serialize;
 
-use crate::ir::{self, Service};
+use crate::ir;
 use crate::spec::{Source, Span, ValidSpec};
 pub use rules::{Category, Severity};
 use rules::{Check, Side};
@@ -204,44 +204,4 @@ fn grouped(changes: Vec<Change>) -> Vec<Change> {
         }
     }
     out
-}
-
-/// The spec elements the properties of each component of a service's OpenAPI document come
-/// from: an entity's record, input and patch, or a custom endpoint's inline body.
-fn component_owner(service: &Service, component: &str, property: &str) -> Option<Node> {
-    for e in &service.entities {
-        if [&e.name, &e.new_type, &e.patch_type].contains(&&component.to_owned()) {
-            return Some(Node::Field {
-                entity: e.name.clone(),
-                name: property.to_owned(),
-            });
-        }
-    }
-    for op in service.resources.iter().flat_map(|r| &r.operations) {
-        for (body, request) in [(&op.request, true), (&op.response, false)] {
-            if body
-                .as_ref()
-                .is_some_and(|b| b.inline && b.type_name == component)
-            {
-                return Some(Node::BodyField {
-                    endpoint: op.name.clone(),
-                    request,
-                    name: property.to_owned(),
-                });
-            }
-        }
-    }
-    None
-}
-
-/// The old name of a property of `component` that the new spec renames with `renamed_from:`.
-fn renamed_from(service: &Service, component: Option<&str>, property: &str) -> Option<String> {
-    let component = component?;
-    let e = service.entities.iter().find(|e| {
-        [&e.name, &e.new_type, &e.patch_type]
-            .iter()
-            .any(|n| *n == component)
-    })?;
-    let field = e.fields.iter().find(|f| f.name == property)?;
-    field.renamed_from.clone()
 }
