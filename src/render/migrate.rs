@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use crate::ir::schema::{Column, Index, IndexKey, IndexMethod, Schema, Table};
-use crate::names::sql_ident;
+use crate::names::{index_name, sql_ident};
 use crate::spec::Database;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -535,7 +535,11 @@ fn alter_postgres(
                 ));
             }
             // `set not null` skips its scan of the rows when a validated check proves it.
-            let check = now.constraint(&new.name, "not_null");
+            // Named to fit PostgreSQL's 63 bytes, as it lives only until the next migration.
+            let check = sql_ident(&index_name(
+                &format!("{}_{}", new.name, now.name),
+                "not_null",
+            ));
             statements.push(format!(
                 "alter table {table} add constraint {check} check ({column} is not null) not valid;"
             ));
