@@ -90,7 +90,12 @@ pub fn model(s: &Service) -> Value {
             let e = &s.entities[resource.entity.expect("a nested list lists an entity")];
             let path = format!("{}{}", s.base_path, nested.route);
             let parent = &s.entities[nested.parent];
-            let item = json!({ "get": nested_list_operation(e, parent, nested, s.database) });
+            let mut item = Map::new();
+            item.insert(
+                "get".into(),
+                nested_list_operation(e, parent, nested, s.database),
+            );
+            let item = Value::Object(item);
             merge_item(&mut paths, path, item);
         }
         if let Some(route) = &resource.link_route {
@@ -149,12 +154,16 @@ pub fn model(s: &Service) -> Value {
     if !s.description.is_empty() {
         info["description"] = json!(s.description);
     }
-    json!({
-        "openapi": "3.1.0",
-        "info": info,
-        "paths": paths,
-        "components": components_with(schemas, responses, components),
-    })
+    // Built by moving the parts in: `json!` would copy each of them whole.
+    let mut doc = Map::new();
+    doc.insert("openapi".into(), json!("3.1.0"));
+    doc.insert("info".into(), info);
+    doc.insert("paths".into(), Value::Object(paths));
+    doc.insert(
+        "components".into(),
+        components_with(schemas, responses, components),
+    );
+    Value::Object(doc)
 }
 
 fn components_with(
@@ -1051,7 +1060,11 @@ pub(crate) fn object_schema(fields: &[Field], input: bool, description: Option<&
             required.push(f.name.clone());
         }
     }
-    let mut schema = json!({ "type": "object", "properties": properties, "required": required });
+    let mut schema = Map::new();
+    schema.insert("type".into(), json!("object"));
+    schema.insert("properties".into(), Value::Object(properties));
+    schema.insert("required".into(), json!(required));
+    let mut schema = Value::Object(schema);
     if let Some(description) = description {
         schema["description"] = json!(description);
     }
