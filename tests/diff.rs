@@ -753,7 +753,14 @@ fn postgres_migrations_agree_with_squawk() {
             }
             let path = file.display().to_string();
             args.push(&path);
-            let output = support::command(root(), "squawk", &args).output().unwrap();
+            let output = support::command(root(), "squawk", &args)
+                .output()
+                .unwrap_or_else(|err| {
+                    panic!(
+                        "squawk cannot run ({err}): tools/test.sh installs it, as \
+                         `pip install -r tools/requirements.txt` does"
+                    )
+                });
             let findings: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout)
                 .unwrap_or_else(|e| {
                     panic!("{name}: {e}: {}", String::from_utf8_lossy(&output.stderr))
