@@ -796,3 +796,55 @@ fn postgres_migrations_agree_with_squawk() {
     }
     assert!(migrations >= 30, "{migrations} migrations checked");
 }
+
+#[test]
+fn a_field_a_consumer_starts_to_require_breaks_only_the_producers_that_may_not_send_it() {
+    let (_temp, dir) = shop(None);
+    let path = dir.join("order-service/msgen.yaml");
+    let spec = fs::read_to_string(&path).unwrap();
+    // order-service reads PaymentSucceeded; payment-service always sends `payment_id`, and
+    // sends no `currency`.
+    let anchor = "      from: payment-service\n      payload:\n        order_id: uuid\n";
+    assert!(spec.contains(anchor), "{spec}");
+    let required = format!("{anchor}        payment_id: uuid\n        currency: string\n");
+    fs::write(&path, spec.replacen(anchor, &required, 1)).unwrap();
+    let output = msgen(
+        &dir,
+        &["system", "diff", "--against", "main", "--format", "json"],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let orders = doc["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "order-service")
+        .unwrap();
+    let about = |field: &str| {
+        orders["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["rule"] == "consumed-property-added-required" && c["subject"] == field)
+            .unwrap_or_else(|| panic!("`{field}` is reported: {orders}"))
+            .clone()
+    };
+    let sent = about("payment_id");
+    assert_eq!(sent["severity"], "info");
+    assert!(
+        sent["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(every producer in the system always sends it: payment-service)"),
+        "{sent}"
+    );
+    let missing = about("currency");
+    assert_eq!(missing["severity"], "breaking");
+    assert!(
+        missing["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(producers that may not send it: payment-service)"),
+        "{missing}"
+    );
+    assert_eq!(output.status.code(), Some(1));
+}

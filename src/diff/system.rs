@@ -27,6 +27,14 @@ impl Peer<'_> {
             .collect()
     }
 
+    /// The events this service publishes on `subject`, in either version.
+    fn published(&self, subject: &str) -> Vec<&Event> {
+        self.versions()
+            .flat_map(|s| &s.events.publish)
+            .filter(|e| e.subject.value == subject)
+            .collect()
+    }
+
     /// Whether this service calls `operation` of `service`, in either version.
     fn calls(&self, service: &str, operations: &[String]) -> bool {
         self.versions().flat_map(|s| &s.dependencies).any(|d| {
@@ -69,6 +77,12 @@ pub fn attribute(service: &Peer, changes: &mut [Change], peers: &[Peer]) {
 }
 
 fn event(service: &Peer, change: &mut Change, peers: &[Peer]) {
+    if matches!(
+        change.rule.as_str(),
+        "consumed-property-added-required" | "consumed-became-required"
+    ) {
+        return required_by_consumer(service, change, peers);
+    }
     let published = change.rule.starts_with("published-")
         || change.rule == "event-removed"
         || change.rule == "event-subject-changed";
@@ -115,5 +129,58 @@ fn event(service: &Peer, change: &mut Change, peers: &[Peer]) {
         });
     } else {
         change.used_by = readers;
+    }
+}
+
+/// A field the service now requires of an event it consumes breaks the producers that may not
+/// send it; when every producer of the system sends it always, in both its versions (messages
+/// of the old one may still be on their way), nothing breaks.
+fn required_by_consumer(service: &Peer, change: &mut Change, peers: &[Peer]) {
+    let Some(name) = change
+        .at
+        .strip_prefix("event ")
+        .map(|rest| rest.split(':').next().unwrap_or(rest))
+    else {
+        return;
+    };
+    let Some(subject) = service
+        .versions()
+        .flat_map(|s| &s.events.consume)
+        .find(|e| e.name.value == name)
+        .map(|e| e.subject.value.clone())
+    else {
+        return;
+    };
+    let Some(field) = change.subject.clone() else {
+        return;
+    };
+    let producers: Vec<&Peer> = peers
+        .iter()
+        .filter(|p| !p.published(&subject).is_empty())
+        .collect();
+    let always = |p: &&Peer| {
+        p.published(&subject).iter().all(|e| {
+            e.payload
+                .iter()
+                .any(|f| f.name.value == field && !f.is_optional())
+        })
+    };
+    if !producers.is_empty() && producers.iter().all(always) {
+        change.severity = Severity::Info;
+        let names: Vec<&str> = producers.iter().map(|p| p.name).collect();
+        change.message.push_str(&format!(
+            " (every producer in the system always sends it: {})",
+            names.join(", ")
+        ));
+    } else if !producers.is_empty() {
+        let names: Vec<&str> = producers
+            .iter()
+            .filter(|p| !always(p))
+            .map(|p| p.name)
+            .collect();
+        change.message.push_str(&format!(
+            " (producers that may not send it: {})",
+            names.join(", ")
+        ));
     }
 }
