@@ -848,3 +848,58 @@ fn a_field_a_consumer_starts_to_require_breaks_only_the_producers_that_may_not_s
     );
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// Any two valid specs can be compared, however unrelated (every example against every other,
+/// and against itself): the comparison never panics, finds nothing between a spec and itself,
+/// and places every change it finds in one of the two files.
+#[test]
+fn any_two_valid_specs_compare() {
+    let mut specs: Vec<std::path::PathBuf> = fs::read_dir(root().join("tests/specs/valid"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    specs.extend(
+        [
+            "examples/payment-service.yaml",
+            "examples/notification-service.yaml",
+        ]
+        .map(|p| root().join(p)),
+    );
+    specs.sort();
+    let sources: Vec<(Source, msgen::spec::ValidSpec)> = specs
+        .iter()
+        .map(|path| {
+            let source = Source::new(path, fs::read_to_string(path).unwrap());
+            let valid = check(&source).unwrap_or_else(|d| panic!("{d}"));
+            (source, valid)
+        })
+        .collect();
+    for (old_source, old) in &sources {
+        for (new_source, new) in &sources {
+            let changes = diff::compare(
+                &diff::Version {
+                    source: old_source,
+                    valid: old,
+                },
+                &diff::Version {
+                    source: new_source,
+                    valid: new,
+                },
+            );
+            let pair = format!(
+                "{} -> {}",
+                old_source.name.display(),
+                new_source.name.display()
+            );
+            if old_source.name == new_source.name {
+                assert!(changes.is_empty(), "{pair}: {changes:?}");
+            }
+            for c in &changes {
+                assert!(
+                    c.before.is_some() || c.after.is_some() || c.rule == "database-changed",
+                    "{pair}: {c:?} is placed in neither file"
+                );
+            }
+        }
+    }
+}

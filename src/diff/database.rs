@@ -24,7 +24,10 @@ pub fn compare(old: &Service, new: &Service) -> Vec<Change> {
         Some(e.name.clone())
     };
     let node = |s: &Service, table: &str, column: Option<&str>| -> Option<Node> {
-        let entity = entity(s, table)?;
+        // msgen's own tables (outbox, inbox, idempotency keys) are the service's.
+        let Some(entity) = entity(s, table) else {
+            return Some(Node::Service);
+        };
         Some(match column {
             Some(name) => Node::Field {
                 entity,

@@ -29,6 +29,7 @@ pub fn span(spec: &Spec, node: Option<&Node>) -> Option<Span> {
         list.iter().find(|e| e.name.value == name)
     };
     match node {
+        Node::Service => Some(spec.service.span),
         Node::Resource(name) => resource(name).or_else(|| entity(name).map(|e| e.name.span)),
         Node::Endpoint(name) => custom(name).map(|c| c.name.span),
         Node::Param { endpoint, name } => {

@@ -82,6 +82,9 @@ struct Anchor {
 /// An element of a spec, by name.
 #[derive(Debug, Clone, PartialEq)]
 enum Node {
+    /// The service itself (`service:`), for what belongs to no element of its spec: the
+    /// tables msgen keeps for events and idempotency keys.
+    Service,
     /// A resource endpoint, by its entity.
     Resource(String),
     /// A custom endpoint, by name.
