@@ -1022,3 +1022,71 @@ fn a_system_with_problems_is_not_generated() {
     );
     assert!(before == tree(&dir));
 }
+
+/// The example system's services' OpenAPI documents merged into one for its clients: a valid
+/// OpenAPI document (openapi-spec-validator) holding every operation of every service.
+#[test]
+fn the_systems_api_reference_is_one_valid_document() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = support::copy_example_system(temp.path());
+    let system = msgen::system::load(&dir.join("msgen-system.yaml")).unwrap();
+    let merged = msgen::system::reference::of_system(&system);
+    let path = temp.path().join("openapi.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&merged).unwrap()).unwrap();
+    support::run(
+        temp.path(),
+        "openapi-spec-validator",
+        &[&path.display().to_string()],
+    );
+    let operations: usize = merged["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| *k != "parameters")
+                .count()
+        })
+        .sum();
+    // Each service's own document, as `msgen new` writes it, counted the same way.
+    let mut separately = 0;
+    for member in &system.members {
+        let spec = dir.join(&member.folder.value).join("msgen.yaml");
+        let out = temp.path().join("one");
+        let made = msgen(
+            temp.path(),
+            &[
+                "new",
+                member.name(),
+                "--spec",
+                &spec.display().to_string(),
+                "--dir",
+                &out.display().to_string(),
+                "-q",
+            ],
+        );
+        assert!(made.status.success(), "{}", stderr(&made));
+        let text = fs::read_to_string(out.join(member.name()).join("openapi.yaml")).unwrap();
+        let own: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        separately += own["paths"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .map(|item| {
+                let item = item.as_mapping().unwrap();
+                item.keys()
+                    .filter(|k| k.as_str() != Some("parameters"))
+                    .count()
+            })
+            .sum::<usize>();
+        fs::remove_dir_all(&out).unwrap();
+    }
+    assert!(separately > 10);
+    assert_eq!(operations, separately);
+    assert_eq!(
+        merged["paths"]["/api/v1/payments/{id}"]["get"]["operationId"],
+        "payment-service.get_payment"
+    );
+}

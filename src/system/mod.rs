@@ -8,6 +8,7 @@ pub mod check;
 pub mod generate;
 pub mod graph;
 pub mod manifest;
+pub mod reference;
 pub mod report;
 pub mod run;
 
