@@ -609,20 +609,16 @@ fn system_diff(
             continue;
         };
         let after = system.files[member.file].clone();
-        let mut changes = if before.text == after.text {
-            Vec::new()
-        } else {
-            diff::compare(
-                &diff::Version {
-                    source: before,
-                    valid: old,
-                },
-                &diff::Version {
-                    source: &after,
-                    valid: &member.valid,
-                },
-            )
-        };
+        let mut changes = diff::compare(
+            &diff::Version {
+                source: before,
+                valid: old,
+            },
+            &diff::Version {
+                source: &after,
+                valid: &member.valid,
+            },
+        );
         diff::system::attribute(peer, &mut changes, &peers);
         let mut one = Compared {
             before: before.clone(),

@@ -234,31 +234,10 @@ fn table(o: &Table, t: &Table, at: &str, out: &mut Vec<Found>) {
             );
         }
     }
-    // An index is the same one when it keeps the same columns, by their new names.
-    let renamed = |column: &str| -> String {
-        let new = t
-            .columns
-            .iter()
-            .find(|c| previous(c).is_some_and(|p| p.name == column));
-        new.map_or_else(|| column.to_owned(), |c| c.name.clone())
-    };
-    let index = |i: &Index, old: bool| {
-        let columns: Vec<(String, bool, bool)> = i
-            .columns
-            .iter()
-            .map(|k| {
-                let name = if old {
-                    renamed(&k.column)
-                } else {
-                    k.column.clone()
-                };
-                (name, k.descending, k.nulls_smallest)
-            })
-            .collect();
-        (columns, i.method, i.unique)
-    };
+    // An index is the same one when it keeps the same keys, its columns by their new names.
+    let same = |then: &Index, now: &Index| now.same_keys_as(then, |c| t.name_of(o, c));
     for i in &t.indexes {
-        if !o.indexes.iter().any(|p| index(p, true) == index(i, false)) {
+        if !o.indexes.iter().any(|p| same(p, i)) {
             let change = Change::new(
                 "index-added",
                 at,
@@ -273,7 +252,7 @@ fn table(o: &Table, t: &Table, at: &str, out: &mut Vec<Found>) {
         }
     }
     for i in &o.indexes {
-        if !t.indexes.iter().any(|n| index(n, false) == index(i, true)) {
+        if !t.indexes.iter().any(|n| same(i, n)) {
             let change = Change::new(
                 "index-removed",
                 at,

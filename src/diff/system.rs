@@ -89,11 +89,7 @@ fn event(service: &Peer, change: &mut Change, peers: &[Peer]) {
     if !published || change.severity == Severity::Info {
         return;
     }
-    let Some(name) = change
-        .at
-        .strip_prefix("event ")
-        .map(|rest| rest.split(':').next().unwrap_or(rest))
-    else {
+    let Some(name) = event_name(change) else {
         return;
     };
     // Consumers subscribe to the subject the event is published on today.
@@ -136,11 +132,7 @@ fn event(service: &Peer, change: &mut Change, peers: &[Peer]) {
 /// send it; when every producer of the system sends it always, in both its versions (messages
 /// of the old one may still be on their way), nothing breaks.
 fn required_by_consumer(service: &Peer, change: &mut Change, peers: &[Peer]) {
-    let Some(name) = change
-        .at
-        .strip_prefix("event ")
-        .map(|rest| rest.split(':').next().unwrap_or(rest))
-    else {
+    let Some(name) = event_name(change) else {
         return;
     };
     let Some(subject) = service
@@ -183,4 +175,11 @@ fn required_by_consumer(service: &Peer, change: &mut Change, peers: &[Peer]) {
             names.join(", ")
         ));
     }
+}
+
+/// The event a change of the events category is about: `PaymentSucceeded` of
+/// `event PaymentSucceeded: payload`.
+fn event_name(change: &Change) -> Option<&str> {
+    let rest = change.at.strip_prefix("event ")?;
+    rest.split(':').next()
 }

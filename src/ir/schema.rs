@@ -75,6 +75,26 @@ pub enum IndexMethod {
     Trigram,
 }
 
+impl Index {
+    /// Whether this index keeps the keys `earlier` kept, an index of the table's earlier
+    /// version whose columns `name_now` names as the table does now; the names of the two
+    /// indexes aside.
+    pub fn same_keys_as(&self, earlier: &Index, name_now: impl Fn(&str) -> String) -> bool {
+        self.method == earlier.method
+            && self.unique == earlier.unique
+            && self.columns.len() == earlier.columns.len()
+            && self
+                .columns
+                .iter()
+                .zip(&earlier.columns)
+                .all(|(now, then)| {
+                    now.column == name_now(&then.column)
+                        && now.descending == then.descending
+                        && now.nulls_smallest == then.nulls_smallest
+                })
+    }
+}
+
 impl IndexMethod {
     fn is_btree(&self) -> bool {
         *self == Self::Btree
@@ -218,6 +238,16 @@ impl Schema {
 }
 
 impl Table {
+    /// The name in this table of `column` of `earlier`, this table's earlier version: its new
+    /// name when it was renamed, else its own.
+    pub fn name_of(&self, earlier: &Table, column: &str) -> String {
+        let now = self
+            .columns
+            .iter()
+            .find(|c| earlier.earlier(self, c).is_some_and(|p| p.name == column));
+        now.map_or_else(|| column.to_owned(), |c| c.name.clone())
+    }
+
     /// The column of this table (the earlier one) that `column` of `next` is: the one of its
     /// name, or the one it is renamed from when no column of `next` has that name still.
     pub fn earlier<'a>(&'a self, next: &Table, column: &Column) -> Option<&'a Column> {

@@ -383,7 +383,7 @@ fn alter(
     match database {
         Database::Postgres => {
             alter_postgres(old, new, &changes, &added, &dropped, out);
-            index_changes_postgres(old, new, &changes, out);
+            index_changes_postgres(old, new, out);
             return Ok(());
         }
         Database::Sqlite if constraints_changed || added.iter().any(|c| !simple_to_add(c)) => {
@@ -652,28 +652,8 @@ fn rebuild_sqlite(new: &Table, changes: &[ColumnChange]) -> Vec<String> {
 /// PostgreSQL's index changes on a table that holds rows: an index whose table or column was
 /// renamed is renamed too; others are dropped and built `concurrently`, which blocks no
 /// writes but cannot run in a transaction.
-fn index_changes_postgres(
-    old: &Table,
-    new: &Table,
-    changes: &[ColumnChange],
-    out: &mut Statements,
-) {
-    let renamed = |column: &str| -> String {
-        changes
-            .iter()
-            .find(|c| c.old.name == column)
-            .map_or_else(|| column.to_owned(), |c| c.new.name.clone())
-    };
-    let same = |before: &Index, after: &Index| {
-        before.method == after.method
-            && before.unique == after.unique
-            && before.columns.len() == after.columns.len()
-            && before.columns.iter().zip(&after.columns).all(|(b, a)| {
-                renamed(&b.column) == a.column
-                    && b.descending == a.descending
-                    && b.nulls_smallest == a.nulls_smallest
-            })
-    };
+fn index_changes_postgres(old: &Table, new: &Table, out: &mut Statements) {
+    let same = |before: &Index, after: &Index| after.same_keys_as(before, |c| new.name_of(old, c));
     let gone: Vec<&Index> = old
         .indexes
         .iter()
