@@ -44,8 +44,35 @@ pub fn content_security_policy() -> Vec<String> {
 
 /// The page for the OpenAPI model `doc` of service `s`.
 pub fn page(s: &Service, doc: &Value) -> String {
+    let base = if s.base_path.is_empty() {
+        String::new()
+    } else {
+        format!(" under <code>{}</code>", escape(&s.base_path))
+    };
+    let heading = Heading {
+        title: &s.title,
+        version: &s.version,
+        description: &s.description,
+        covers: format!("Every operation of the service{base}"),
+    };
+    page_of(&heading, doc)
+}
+
+/// What a reference page says above its operations.
+pub struct Heading<'a> {
+    /// The API's name, without "API".
+    pub title: &'a str,
+    pub version: &'a str,
+    /// Free text; none when empty.
+    pub description: &'a str,
+    /// What the page lists, as HTML: `Every operation of the service under <code>/v1</code>`.
+    pub covers: String,
+}
+
+/// The reference page of the OpenAPI model `doc`, which the page links to as `/openapi.yaml`.
+pub fn page_of(heading: &Heading, doc: &Value) -> String {
     let mut html = String::new();
-    let title = format!("{} API", s.title);
+    let title = format!("{} API", heading.title);
     let _ = write!(
         html,
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -54,20 +81,16 @@ pub fn page(s: &Service, doc: &Value) -> String {
          <h1>{} <small>{}</small></h1>\n",
         escape(&title),
         escape(&title),
-        escape(&s.version)
+        escape(heading.version)
     );
-    if !s.description.is_empty() {
-        let _ = writeln!(html, "<p>{}</p>", text(&s.description));
+    if !heading.description.is_empty() {
+        let _ = writeln!(html, "<p>{}</p>", text(heading.description));
     }
-    let base = if s.base_path.is_empty() {
-        String::new()
-    } else {
-        format!(" under <code>{}</code>", escape(&s.base_path))
-    };
     let _ = writeln!(
         html,
-        "<p class=\"muted\">Every operation of the service{base}, from its OpenAPI document \
-         (<a href=\"/openapi.yaml\">openapi.yaml</a>).</p>\n</header>"
+        "<p class=\"muted\">{}, from its OpenAPI document \
+         (<a href=\"/openapi.yaml\">openapi.yaml</a>).</p>\n</header>",
+        heading.covers
     );
     let operations = operations(doc);
     html.push_str("<nav>\n<h2>Operations</h2>\n<ul>\n");

@@ -61,6 +61,21 @@ pub fn lock_file(service: &Service, cargo_toml: &str) -> Result<File, LockError>
     })
 }
 
+/// The `Cargo.lock` of a system's gateway `name`, whose manifest is `cargo_toml`: one lock for
+/// gateways that check tokens, one for those that do not (`tools/locks/update.sh` makes them).
+pub fn gateway_lock(name: &str, cargo_toml: &str, auth: bool) -> Result<String, LockError> {
+    let file = if auth {
+        "locks/gateway-auth.lock"
+    } else {
+        "locks/gateway.lock"
+    };
+    let superset = TEMPLATES
+        .get_file(file)
+        .and_then(|found| found.contents_utf8())
+        .ok_or_else(|| LockError::Missing(file.to_owned()))?;
+    Ok(prune(superset, name, "0.1.0", &dependencies(cargo_toml)))
+}
+
 /// The names of the packages a manifest depends on, in any of its dependency tables.
 fn dependencies(cargo_toml: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();

@@ -3,8 +3,8 @@
 
 mod asyncapi;
 mod decimal_pattern;
-mod docs_page;
-mod lock;
+pub(crate) mod docs_page;
+pub(crate) mod lock;
 pub(crate) mod migrate;
 pub(crate) mod openapi;
 pub mod rust;
@@ -131,7 +131,8 @@ static TERA: LazyLock<RwLock<Tera>> = LazyLock::new(|| RwLock::new(BASE.clone())
 
 const MACROS: &str = "service/macros.tera";
 
-/// Parses the embedded template `name` (a path under `templates/`) into `tera`.
+/// Parses the embedded template `name` (a path under `templates/`) into `tera`, with the
+/// templates it includes.
 fn add_template(tera: &mut Tera, name: &str) -> Result<(), RenderError> {
     let text = TEMPLATES
         .get_file(name)
@@ -140,6 +141,12 @@ fn add_template(tera: &mut Tera, name: &str) -> Result<(), RenderError> {
             name: name.to_string(),
             message: "no such template".into(),
         })?;
+    for included in text.split("{% include \"").skip(1) {
+        let included = included.split('"').next().unwrap_or_default();
+        if !is_parsed(tera, included) {
+            add_template(tera, included)?;
+        }
+    }
     tera.add_raw_template(name, text)
         .map_err(|err| RenderError::Template {
             name: name.to_string(),
@@ -205,6 +212,29 @@ pub fn system_file(
     Ok(File {
         path: path.into(),
         contents: trim_end(&render_template(&name, &ctx)?),
+        ownership: Ownership::Generated,
+        stubs: Vec::new(),
+    })
+}
+
+/// A file of a system's gateway from the embedded template `template` (a path under
+/// `templates/`), given `ctx`; its header is written after `comment`.
+pub fn gateway_file(
+    template: &str,
+    path: String,
+    comment: &str,
+    ctx: &mut Context,
+) -> Result<File, RenderError> {
+    ctx.insert("header", &format!("{comment} {SYSTEM_GENERATED}"));
+    let text = render_template(template, ctx)?;
+    let contents = if path.ends_with(".rs") {
+        rust::tidy(&text)
+    } else {
+        trim_end(&text)
+    };
+    Ok(File {
+        path,
+        contents,
         ownership: Ownership::Generated,
         stubs: Vec::new(),
     })
@@ -321,7 +351,7 @@ fn shared_context(s: &Service) -> Context {
     ctx.insert("service", s);
     ctx.insert("auth", &s.auth);
     if s.auth.is_some() {
-        let policy: Vec<AuthRoute> = auth_routes(s)
+        let policy: Vec<AuthRoute> = routes(s)
             .into_iter()
             .filter(|r| r.required && !r.scopes.is_empty())
             .collect();
@@ -1461,7 +1491,7 @@ impl Renderer<'_> {
             );
         }
         if s.auth.is_some() {
-            let routes = auth_routes(s);
+            let routes = routes(s);
             self.emit(
                 "tests/api/auth.rs",
                 "tests/api/auth.rs".into(),
@@ -1924,20 +1954,22 @@ fn chain_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
 
 /// An operation, with who may call it.
 #[derive(Serialize)]
-struct AuthRoute {
-    method: &'static str,
-    /// As the router has it: `/payments/{id}`.
-    route: String,
+pub struct AuthRoute {
+    pub method: &'static str,
+    /// As the router has it, under the base path: `/v1/payments/{id}`.
+    pub route: String,
     /// With a sample value for each parameter, for the tests.
-    path: String,
+    pub path: String,
     /// Whether it sends a JSON body (`{}`).
-    body: bool,
-    required: bool,
-    scopes: Vec<String>,
+    pub body: bool,
+    /// Whether it needs a valid token.
+    pub required: bool,
+    /// The scopes that token must carry.
+    pub scopes: Vec<String>,
 }
 
 /// Every operation of the service, with who may call it.
-fn auth_routes(s: &Service) -> Vec<AuthRoute> {
+pub fn routes(s: &Service) -> Vec<AuthRoute> {
     let base = &s.base_path;
     let mut routes = Vec::new();
     for r in &s.resources {

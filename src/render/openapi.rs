@@ -184,7 +184,7 @@ const BEARER: &str = "bearerAuth";
 /// Marks every protected operation with the token and scopes it needs and the answers a
 /// refused token gets, and every operation with the answer of a client over its rate limit.
 fn secure(s: &Service, auth: &Auth, paths: &mut Map<String, Value>) {
-    for route in super::auth_routes(s).iter().filter(|r| r.required) {
+    for route in super::routes(s).iter().filter(|r| r.required) {
         let Some(op) = paths
             .get_mut(&route.route)
             .and_then(|item| item.get_mut(route.method.to_ascii_lowercase()))

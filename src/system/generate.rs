@@ -215,6 +215,13 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
             &one,
         )?);
     }
+    if system
+        .members
+        .iter()
+        .any(|m| !m.spec().endpoints.is_empty())
+    {
+        files.extend(super::gateway::files(system)?);
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

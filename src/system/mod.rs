@@ -5,6 +5,7 @@
 //! cross-service checks ([`check`]) and the drawing of the system ([`graph`]) read that value.
 
 pub mod check;
+pub mod gateway;
 pub mod generate;
 pub mod graph;
 pub mod manifest;

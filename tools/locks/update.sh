@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Resolves the dependencies of a generated service, once per database, broker, use of
-# decimals and of `auth:`, and writes the lock files msgen cuts each service's Cargo.lock from
+# decimals and of `auth:`, and for a system's gateway with and without tokens to check, and
+# writes the lock files msgen cuts each Cargo.lock from
 # (templates/locks/). Run it after changing a dependency in templates/service/Cargo.toml.tera:
 # what the lock files already hold keeps its version. With `--upgrade`, every package moves to
 # the newest compatible version. Then run the test suite, which checks every service it
@@ -49,4 +50,25 @@ for database in sqlite postgres; do
             echo "templates/locks/$variant.lock"
         done
     done
+done
+
+# A system's gateway, with and without a service that checks tokens: the example shop, and
+# the shop with `auth:` taken out of payment-service.
+for variant in gateway-auth gateway; do
+    system="$work/$variant"
+    cp -r examples/shop "$system"
+    if [ "$variant" = gateway ]; then
+        sed -i -e '/^auth:$/,/^$/d' -e '/^    scopes:/d' "$system/payment-service/msgen.yaml"
+    fi
+    (cd "$system" && "$msgen" --quiet system generate)
+    gateway="$system/gateway"
+    if $upgrade || [ ! -f "templates/locks/$variant.lock" ]; then
+        rm "$gateway/Cargo.lock"
+        (cd "$gateway" && cargo generate-lockfile --quiet)
+    else
+        cp "templates/locks/$variant.lock" "$gateway/Cargo.lock"
+        (cd "$gateway" && cargo update --workspace --quiet)
+    fi
+    cp "$gateway/Cargo.lock" "templates/locks/$variant.lock"
+    echo "templates/locks/$variant.lock"
 done

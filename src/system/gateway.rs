@@ -1,0 +1,219 @@
+//! The system's gateway: a crate in `gateway/` beside the manifest that routes every request to
+//! the service owning its operation, checks tokens by each service's rules at the edge, and
+//! serves one API reference for the whole system. Its route table, upstreams and token rules
+//! are written from the services' specs; the rest of its code is the same for every system.
+
+use heck::{ToShoutySnakeCase, ToSnakeCase};
+use serde::Serialize;
+use tera::Context;
+
+use crate::ir::Auth;
+use crate::render::{self, docs_page, File, Ownership, RenderError};
+
+use super::System;
+
+/// The gateway's folder, beside the manifest.
+pub const FOLDER: &str = "gateway";
+
+/// The port the gateway listens on unless a service of the system has it.
+pub const DEFAULT_PORT: u16 = 8000;
+
+#[derive(Debug, Serialize)]
+struct Gateway {
+    /// The package: `shop-gateway`.
+    name: String,
+    /// `shop_gateway`.
+    crate_name: String,
+    port: u16,
+    upstreams: Vec<Upstream>,
+    routes: Vec<Route>,
+    /// Whether a service checks tokens, with a key set, or with a key or secret of its own.
+    auth: bool,
+    jwks: bool,
+    keys: bool,
+    /// The variables that hold the secrets of the services that verify tokens with one.
+    secrets: Vec<String>,
+    /// The variables that hold the public keys of the services that verify tokens with one.
+    public_keys: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Upstream {
+    name: String,
+    /// `PAYMENT_SERVICE`, for `PAYMENT_SERVICE_URL`.
+    env: String,
+    /// Where `msgen system run` starts it.
+    url: String,
+    auth: Option<Auth>,
+    /// Its token algorithms as Rust: `Algorithm::RS256`.
+    algorithms: Vec<String>,
+    /// Each segment of its scopes claim.
+    scopes_claim: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Route {
+    /// The service, by its place in `upstreams`.
+    upstream: usize,
+    method: &'static str,
+    path: String,
+    required: bool,
+    scopes: Vec<String>,
+}
+
+/// The port of the gateway of `system`: [`DEFAULT_PORT`], or the first port above the
+/// system's range that no service has.
+pub fn port(system: &System) -> u16 {
+    let taken: Vec<u16> = system.members.iter().map(|m| m.port().0).collect();
+    if !taken.contains(&DEFAULT_PORT) {
+        return DEFAULT_PORT;
+    }
+    let (_, high) = system.manifest.port_range();
+    (high.saturating_add(1)..u16::MAX)
+        .find(|p| !taken.contains(p))
+        .unwrap_or(u16::MAX)
+}
+
+/// The name of the gateway's package: `<system>-gateway`.
+pub fn package(system: &System) -> String {
+    format!("{}-gateway", system.manifest.name.value)
+}
+
+/// Every file of the gateway, paths relative to the manifest.
+pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
+    let mut upstreams = Vec::new();
+    let mut routes = Vec::new();
+    let mut documents = Vec::new();
+    for member in &system.members {
+        if member.spec().endpoints.is_empty() {
+            continue;
+        }
+        let service = crate::ir::lower(&member.valid);
+        let upstream = upstreams.len();
+        for route in render::routes(&service) {
+            routes.push(Route {
+                upstream,
+                method: route.method,
+                path: route.route,
+                required: route.required,
+                scopes: route.scopes,
+            });
+        }
+        documents.push((member.name(), render::openapi::model(&service)));
+        let auth = service.auth.as_ref();
+        upstreams.push(Upstream {
+            name: member.name().to_owned(),
+            env: member.name().to_shouty_snake_case(),
+            url: format!("http://127.0.0.1:{}", member.port().0),
+            algorithms: auth
+                .iter()
+                .flat_map(|a| &a.algorithms)
+                .map(|a| format!("Algorithm::{a}"))
+                .collect(),
+            scopes_claim: auth
+                .iter()
+                .flat_map(|a| a.scopes_claim.split('.'))
+                .map(str::to_owned)
+                .collect(),
+            auth: service.auth.clone(),
+        });
+    }
+    let name = package(system);
+    let auths = || upstreams.iter().filter_map(|u| u.auth.as_ref());
+    let gateway = Gateway {
+        crate_name: name.to_snake_case(),
+        port: port(system),
+        auth: auths().next().is_some(),
+        jwks: auths().any(|a| a.keys == "jwks"),
+        keys: auths().any(|a| a.keys != "jwks"),
+        secrets: auths()
+            .filter(|a| a.keys == "secret")
+            .map(|a| a.keys_from.clone())
+            .collect(),
+        public_keys: auths()
+            .filter(|a| a.keys == "public_key")
+            .map(|a| a.keys_from.clone())
+            .collect(),
+        name,
+        upstreams,
+        routes,
+    };
+
+    let manifest = &system.manifest;
+    let description = manifest.description.as_ref().map(|d| d.value.as_str());
+    let reference = super::reference::merge(&manifest.name.value, description, &documents);
+    let heading = docs_page::Heading {
+        title: &manifest.name.value,
+        version: "1.0.0",
+        description: description.unwrap_or_default(),
+        covers: format!(
+            "Every operation of the {} services of the system, through its gateway",
+            documents.len()
+        ),
+    };
+    let page = docs_page::page_of(&heading, &reference);
+    let openapi = serde_yaml::to_string(&reference).expect("JSON values serialize to YAML");
+
+    let mut ctx = Context::new();
+    ctx.insert("gateway", &gateway);
+    ctx.insert(
+        "system",
+        &serde_json::json!({ "name": manifest.name.value }),
+    );
+    ctx.insert("docs_csp", &docs_page::content_security_policy());
+    // What the templates shared with the services read: the gateway is a caller of every
+    // service (`traceparent` goes along), consumes no events, and checks tokens from key sets
+    // when a service has one.
+    ctx.insert(
+        "service",
+        &serde_json::json!({
+            "name": gateway.name,
+            "events": { "publish": [], "consume": [] },
+            "clients": [true],
+        }),
+    );
+    ctx.insert(
+        "auth",
+        &serde_json::json!({ "keys": if gateway.jwks { "jwks" } else { "none" } }),
+    );
+    let templates = [
+        ("Cargo.toml", "gateway/Cargo.toml", "#"),
+        ("src/main.rs", "gateway/src/main.rs", "//"),
+        ("src/lib.rs", "gateway/src/lib.rs", "//"),
+        ("src/config.rs", "gateway/src/config.rs", "//"),
+        ("src/error.rs", "gateway/src/error.rs", "//"),
+        ("src/metrics.rs", "gateway/src/metrics.rs", "//"),
+        ("src/proxy.rs", "gateway/src/proxy.rs", "//"),
+        ("src/routes.rs", "gateway/src/routes.rs", "//"),
+        ("src/telemetry.rs", "service/src/telemetry.rs", "//"),
+        ("src/auth.rs", "gateway/src/auth.rs", "//"),
+    ];
+    let mut files = Vec::new();
+    for (path, template, comment) in templates {
+        if path == "src/auth.rs" && !gateway.auth {
+            continue;
+        }
+        files.push(render::gateway_file(
+            &format!("{template}.tera"),
+            format!("{FOLDER}/{path}"),
+            comment,
+            &mut ctx,
+        )?);
+    }
+    let manifest_text = &files[0].contents;
+    files.push(File {
+        path: format!("{FOLDER}/Cargo.lock"),
+        contents: render::lock::gateway_lock(&gateway.name, manifest_text, gateway.auth)?,
+        ownership: Ownership::Generated,
+        stubs: Vec::new(),
+    });
+    for (path, contents) in [("openapi.yaml", openapi), ("docs.html", page)] {
+        files.push(File {
+            path: format!("{FOLDER}/{path}"),
+            contents,
+            ownership: Ownership::Generated,
+            stubs: Vec::new(),
+        });
+    }
+    Ok(files)
+}
