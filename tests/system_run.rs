@@ -323,6 +323,8 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
     let carried = format!("00-{trace}-{}-01", publish.span_id);
     assert_eq!(envelope["traceparent"], carried.as_str(), "{envelope}");
 
+    through_the_gateway(&dir, &provider, &collector, &issuer, &jwks);
+
     calls_between_services(&orders, &payments_db);
 
     // Ctrl-c stops every service, and msgen with them.
@@ -335,6 +337,185 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
         assert!(out.lines().any(|l| l.starts_with(&prefixed)), "{out}");
     }
     let _ = errors.join();
+}
+
+/// The gateway `msgen system run` starts in front of the services.
+const GATEWAY: &str = "127.0.0.1:8000";
+
+/// Where each service of the example listens.
+fn address_of(service: &str) -> &'static str {
+    match service {
+        "payment-service" => "127.0.0.1:8080",
+        "notification-service" => "127.0.0.1:8081",
+        "order-service" => "127.0.0.1:8082",
+        other => panic!("{other} is not a service of the example"),
+    }
+}
+
+/// Every operation of every service through the gateway answers what the service answers
+/// when called directly; a token without the operation's scope is refused at the gateway and
+/// never reaches the service; one trace spans the gateway and the service; and a gateway whose
+/// service is down answers that service's routes 503, and the others as before.
+fn through_the_gateway(
+    dir: &std::path::Path,
+    provider: &Provider,
+    collector: &Collector,
+    issuer: &(&str, String),
+    jwks: &(&str, String),
+) {
+    let token = provider.token(
+        "payment-desk",
+        "payments:read payments:write payments:refund payments:capture",
+    );
+    let mut gateway = Client::new(GATEWAY);
+    gateway.authorize(token.clone());
+
+    // A write through the gateway is the service's: the order is there when asked directly.
+    let body = r#"{"customer_email": "grace@example.com", "total": "7.00", "currency": "EUR"}"#;
+    let (status, created) = gateway.request("POST", "/api/v1/orders", Some(body));
+    assert_eq!(status, 201, "{created}");
+    let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+    let id = created["id"].as_str().unwrap();
+    let direct = Client::new(address_of("order-service"));
+    let fetched = direct.json("GET", &format!("/api/v1/orders/{id}"), None);
+    assert_eq!(fetched, created);
+
+    // Parity: every operation of the system's API reference, called through the gateway and
+    // directly, with a record that exists where the path names one and an empty body where the
+    // operation takes one (a validation error, which changes nothing).
+    let reference = fs::read_to_string(dir.join("gateway/openapi.yaml")).unwrap();
+    let reference: serde_json::Value = serde_yaml::from_str(&reference).unwrap();
+    let mut operations = 0;
+    for (path, item) in reference["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(service) = operation["tags"][0].as_str() else {
+                continue;
+            };
+            let method = method.to_ascii_uppercase();
+            // Reads name the order; writes name a record that does not exist, so that they
+            // change nothing.
+            let record = if method == "GET" { id } else { MISSING };
+            let path = with_parameters(path, record);
+            let body = (method != "GET" && method != "DELETE").then_some("{}");
+            let mut direct = Client::new(address_of(service));
+            direct.authorize(token.clone());
+            let through = gateway.request(&method, &path, body);
+            let called = direct.request(&method, &path, body);
+            assert_eq!(through, called, "{method} {path} of {service}");
+            operations += 1;
+        }
+    }
+    let routes = fs::read_to_string(dir.join("gateway/src/routes.rs")).unwrap();
+    assert_eq!(
+        operations,
+        routes.matches("    Route {").count(),
+        "every route was called"
+    );
+
+    // A token without the scope is refused at the edge, as the service would refuse it.
+    let metrics = |client: &Client| client.request("GET", "/metrics", None).1;
+    let refused_here = r#"gateway_requests_total{service="payment-service",method="POST",route="/api/v1/payments",status="403"} 1"#;
+    let payments = Client::new(address_of("payment-service"));
+    let seen_before = metrics(&payments);
+    let mut reader = Client::new(GATEWAY);
+    reader.authorize(provider.token("payment-desk", "payments:read"));
+    let payment = r#"{"order_id": "00000000-0000-4000-8000-000000000009", "amount": "1.00", "currency": "EUR", "customer_email": "ada@example.com"}"#;
+    let (status, body) = reader.request("POST", "/api/v1/payments", Some(payment));
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.contains("the token lacks a scope this operation requires: payments:write"),
+        "{body}"
+    );
+    assert!(metrics(&Client::new(GATEWAY)).contains(refused_here));
+    let refused_there = |text: &str| {
+        let line = text
+            .lines()
+            .find(|line| line.contains(r#"route="/api/v1/payments",status="403""#));
+        line.map(str::to_owned)
+    };
+    assert_eq!(
+        refused_there(&metrics(&payments)),
+        refused_there(&seen_before),
+        "the refused request did not reach payment-service"
+    );
+
+    // One trace: the caller's, continued by the gateway's span and then by the service's.
+    let trace = "0af7651916cd43dd8448eb211c80319c";
+    let traceparent = format!("00-{trace}-b7ad6b7169203331-01");
+    let (status, body) = gateway.request_with(
+        "GET",
+        &format!("/api/v1/orders/{id}"),
+        None,
+        &[("traceparent", &traceparent)],
+    );
+    assert_eq!(status, 200, "{body}");
+    let mut spans = None;
+    wait_for(
+        Duration::from_secs(30),
+        "the spans through the gateway",
+        || {
+            let name = "GET /api/v1/orders/{id}";
+            let edge = span_of(collector, "shop-gateway", SERVER, name, Some(trace));
+            let service = span_of(collector, "order-service", SERVER, name, Some(trace));
+            spans = edge.zip(service);
+            spans.is_some()
+        },
+    );
+    let (edge, service) = spans.unwrap();
+    assert_eq!(edge.parent_span_id, "b7ad6b7169203331");
+    assert_eq!(service.parent_span_id, edge.span_id);
+
+    // A gateway whose notification-service is down (nothing listens where it looks):
+    // 503 problems naming it, then at once from the open breaker, while the other services'
+    // routes answer as before.
+    let binary = support::shared_target().join("debug/shop-gateway");
+    let mut down = support::Running::start_binary(
+        &binary,
+        &[
+            ("NOTIFICATION_SERVICE_URL", "http://127.0.0.1:9"),
+            (issuer.0, issuer.1.as_str()),
+            (jwks.0, jwks.1.as_str()),
+        ],
+    );
+    down.authorize(token);
+    for _ in 0..20 {
+        let (status, body) = down.request("GET", "/api/v1/notifications", None);
+        assert_eq!(status, 503, "{body}");
+        assert!(
+            body.contains("notification-service is unavailable"),
+            "{body}"
+        );
+    }
+    let (_, body) = down.request("GET", "/api/v1/notifications", None);
+    assert!(body.contains("failed too often lately"), "{body}");
+    assert_eq!(
+        down.request("GET", &format!("/api/v1/orders/{id}"), None).0,
+        200
+    );
+    assert_eq!(down.request("GET", "/api/v1/payments", None).0, 200);
+    let ready = down.json("GET", "/health/ready", None);
+    assert_eq!(ready["status"], "degraded", "{ready}");
+    assert_eq!(
+        ready["services"]["notification-service"], "unavailable",
+        "{ready}"
+    );
+    assert_eq!(ready["services"]["order-service"], "ready", "{ready}");
+}
+
+/// The id of a record no service has.
+const MISSING: &str = "00000000-0000-4000-8000-000000000404";
+
+/// `path` with `value` for each of its parameters.
+fn with_parameters(path: &str, value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        out.push_str(value);
+        rest = after.split_once('}').map_or("", |(_, after)| after);
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A new order of order-service; its id.

@@ -176,23 +176,40 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
         "auth",
         &serde_json::json!({ "keys": if gateway.jwks { "jwks" } else { "none" } }),
     );
-    let templates = [
-        ("Cargo.toml", "gateway/Cargo.toml", "#"),
-        ("src/main.rs", "gateway/src/main.rs", "//"),
-        ("src/lib.rs", "gateway/src/lib.rs", "//"),
-        ("src/config.rs", "gateway/src/config.rs", "//"),
-        ("src/error.rs", "gateway/src/error.rs", "//"),
-        ("src/metrics.rs", "gateway/src/metrics.rs", "//"),
-        ("src/proxy.rs", "gateway/src/proxy.rs", "//"),
-        ("src/routes.rs", "gateway/src/routes.rs", "//"),
-        ("src/telemetry.rs", "service/src/telemetry.rs", "//"),
-        ("src/auth.rs", "gateway/src/auth.rs", "//"),
+    // Each file and its template under `templates/`: the gateway's own, but for the tracing
+    // the services have too.
+    let mut templates = vec![
+        ("Cargo.toml", "gateway/Cargo.toml"),
+        ("src/main.rs", "gateway/src/main.rs"),
+        ("src/lib.rs", "gateway/src/lib.rs"),
+        ("src/config.rs", "gateway/src/config.rs"),
+        ("src/error.rs", "gateway/src/error.rs"),
+        ("src/metrics.rs", "gateway/src/metrics.rs"),
+        ("src/proxy.rs", "gateway/src/proxy.rs"),
+        ("src/routes.rs", "gateway/src/routes.rs"),
+        ("src/telemetry.rs", "service/src/telemetry.rs"),
+        ("Dockerfile", "gateway/Dockerfile"),
+        (".dockerignore", "gateway/dockerignore"),
+        (
+            "deploy/k8s/kustomization.yaml",
+            "gateway/deploy/k8s/kustomization.yaml",
+        ),
+        (
+            "deploy/k8s/configmap.yaml",
+            "gateway/deploy/k8s/configmap.yaml",
+        ),
+        (
+            "deploy/k8s/deployment.yaml",
+            "gateway/deploy/k8s/deployment.yaml",
+        ),
+        ("deploy/k8s/service.yaml", "gateway/deploy/k8s/service.yaml"),
     ];
+    if gateway.auth {
+        templates.push(("src/auth.rs", "gateway/src/auth.rs"));
+    }
     let mut files = Vec::new();
-    for (path, template, comment) in templates {
-        if path == "src/auth.rs" && !gateway.auth {
-            continue;
-        }
+    for (path, template) in templates {
+        let comment = if path.ends_with(".rs") { "//" } else { "#" };
         files.push(render::gateway_file(
             &format!("{template}.tera"),
             format!("{FOLDER}/{path}"),

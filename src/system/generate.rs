@@ -24,6 +24,17 @@ struct Vars {
     /// The services the overlay gives the system's `EVENTS_PREFIX`: those with a broker, when
     /// the system has a prefix.
     prefixed: Vec<String>,
+    /// The gateway, when a service has HTTP endpoints.
+    gateway: Option<GatewayVars>,
+}
+
+#[derive(Debug, Serialize)]
+struct GatewayVars {
+    name: String,
+    folder: &'static str,
+    port: u16,
+    /// Every service with endpoints, where it answers in the compose file.
+    calls: Vec<Address>,
 }
 
 #[derive(Debug, Serialize)]
@@ -62,7 +73,9 @@ struct ServiceVars {
 
 #[derive(Debug, Serialize)]
 struct Address {
-    /// The variable the service reads it from: `PAYMENT_SERVICE_URL`.
+    /// The service.
+    service: String,
+    /// The variable the caller reads it from: `PAYMENT_SERVICE_URL`.
     env: String,
     url: String,
 }
@@ -80,6 +93,16 @@ struct Api {
 /// The catalog name of the API a service's events make up.
 fn events_api(service: &str) -> String {
     format!("{service}-events")
+}
+
+/// Where `member` answers in the compose file.
+fn address(member: &super::Member) -> Address {
+    let name = member.name();
+    Address {
+        service: name.to_owned(),
+        env: format!("{}_URL", name.to_shouty_snake_case()),
+        url: format!("http://{name}:{}", member.port().0),
+    }
 }
 
 /// Every file of the system outside its services' own, paths relative to the manifest.
@@ -117,10 +140,7 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
                     continue;
                 };
                 consumes.push(format!("{callee}-http"));
-                calls.push(Address {
-                    env: format!("{}_URL", callee.to_shouty_snake_case()),
-                    url: format!("http://{callee}:{}", member.port().0),
-                });
+                calls.push(address(member));
             }
             for event in &spec.events.consume {
                 for (producer, _) in system.publishers(&event.subject.value) {
@@ -181,7 +201,19 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
         .filter(|s| manifest.events_prefix.is_some() && s.broker != Broker::None.as_str())
         .map(|s| s.name.clone())
         .collect();
+    let served: Vec<&super::Member> = system
+        .members
+        .iter()
+        .filter(|m| !m.spec().endpoints.is_empty())
+        .collect();
+    let gateway = (!served.is_empty()).then(|| GatewayVars {
+        name: super::gateway::package(system),
+        folder: super::gateway::FOLDER,
+        port: super::gateway::port(system),
+        calls: served.iter().map(|m| address(m)).collect(),
+    });
     let vars = Vars {
+        gateway,
         system: SystemVars {
             name: manifest.name.value.clone(),
             description: manifest.description.as_ref().map(|d| d.value.clone()),

@@ -301,6 +301,12 @@ fn folder_problem(folder: &str) -> Option<String> {
             show(folder)
         ));
     }
+    if folder.split('/').next() == Some(super::gateway::FOLDER) {
+        return Some(format!(
+            "`{}` is where `msgen system generate` writes the system's gateway; give the service another folder",
+            show(folder)
+        ));
+    }
     None
 }
 
@@ -413,7 +419,7 @@ mod tests {
     #[test]
     fn every_shape_problem_is_reported_at_once() {
         let problems = decoded(
-            "system: Shop\nbrokr: nats\nports: 9000-8000\nservices:\n  - a\n  - ../b\n  - a\n",
+            "system: Shop\nbrokr: nats\nports: 9000-8000\nservices:\n  - a\n  - ../b\n  - a\n  - gateway/c\n",
         )
         .unwrap_err();
         assert_eq!(
@@ -423,6 +429,7 @@ mod tests {
                 "`ports` must be a range like `8080-8099`, found `9000-8000`",
                 "`../b` has an empty, `.` or `..` part; services live in the manifest's folder or below it",
                 "`a` is listed twice",
+                "`gateway/c` is where `msgen system generate` writes the system's gateway; give the service another folder",
                 "system name `Shop` is not kebab-case",
             ]
         );

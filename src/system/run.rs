@@ -204,9 +204,25 @@ pub fn run(system: &System, servers: &Servers, options: &Options) -> anyhow::Res
             );
         }
     }
+    let gateway = Gateway::of(system);
+    if let Some(gateway) = &gateway {
+        if !gateway.folder.join("Cargo.toml").is_file() {
+            bail!("the system's gateway has not been generated yet: run `msgen system generate` first");
+        }
+        if TcpListener::bind(("127.0.0.1", gateway.port)).is_err() {
+            bail!(
+                "port {}, which the gateway listens on, is taken by another program: stop it",
+                gateway.port
+            );
+        }
+    }
     let target = target_dir(&system.root)?;
     for member in &system.members {
-        build(system, member, &target, options.release)?;
+        let folder = system.root.join(&member.folder.value);
+        build(member.name(), &folder, &target, options.release)?;
+    }
+    if let Some(gateway) = &gateway {
+        build(&gateway.name, &gateway.folder, &target, options.release)?;
     }
     // Signals from here on stop the services instead of msgen alone.
     let (signals, signalled) = mpsc::channel::<()>();
@@ -219,6 +235,7 @@ pub fn run(system: &System, servers: &Servers, options: &Options) -> anyhow::Res
         .members
         .iter()
         .map(|m| m.name().len())
+        .chain(gateway.iter().map(|g| g.name.len()))
         .max()
         .unwrap_or(0);
     let (lines, printed) = mpsc::channel::<String>();
@@ -238,6 +255,18 @@ pub fn run(system: &System, servers: &Servers, options: &Options) -> anyhow::Res
                 outcome = Err(err);
                 break;
             }
+        }
+    }
+    if let (Ok(()), Some(gateway)) = (&outcome, &gateway) {
+        let output = Output {
+            index: system.members.len(),
+            width,
+            color: options.color,
+            lines: &lines,
+        };
+        match gateway.start(system, &target, options.release, &output) {
+            Ok(process) => processes.push(process),
+            Err(err) => outcome = Err(err),
         }
     }
     if outcome.is_ok() {
@@ -264,9 +293,109 @@ fn target_dir(root: &Path) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-fn build(system: &System, member: &Member, target: &Path, release: bool) -> anyhow::Result<()> {
-    eprintln!("building {}", member.name());
-    let manifest = system.root.join(&member.folder.value).join("Cargo.toml");
+/// The system's gateway, as `msgen system run` runs it.
+struct Gateway {
+    name: String,
+    folder: PathBuf,
+    port: u16,
+}
+
+impl Gateway {
+    /// The gateway of `system`, unless none of its services has HTTP endpoints.
+    fn of(system: &System) -> Option<Self> {
+        system
+            .members
+            .iter()
+            .any(|m| !m.spec().endpoints.is_empty())
+            .then(|| Self {
+                name: super::gateway::package(system),
+                folder: system.root.join(super::gateway::FOLDER),
+                port: super::gateway::port(system),
+            })
+    }
+
+    /// Starts the built gateway in front of the services, where they listen.
+    fn start(
+        &self,
+        system: &System,
+        target: &Path,
+        release: bool,
+        output: &Output,
+    ) -> anyhow::Result<Process> {
+        let binary = target
+            .join(if release { "release" } else { "debug" })
+            .join(&self.name);
+        let mut command = Command::new(&binary);
+        command
+            .current_dir(&self.folder)
+            .env("HOST", "127.0.0.1")
+            .env("PORT", self.port.to_string());
+        for member in &system.members {
+            let address = format!("http://127.0.0.1:{}", member.port().0);
+            command.env(ir::clients::url_variable(member.name()), address);
+        }
+        if std::env::var_os("RUST_LOG").is_none() {
+            command.env("RUST_LOG", "info");
+        }
+        output.spawn(&self.name, self.port, command)
+    }
+}
+
+/// Where the processes' lines go, each prefixed with its name.
+struct Output<'a> {
+    /// The process's place among all of them, for its colour.
+    index: usize,
+    /// The width the names are right-aligned in.
+    width: usize,
+    color: bool,
+    lines: &'a mpsc::Sender<String>,
+}
+
+impl Output<'_> {
+    /// Runs `command` as `name`, which listens on `port`, its output prefixed with its name.
+    fn spawn(&self, name: &str, port: u16, mut command: Command) -> anyhow::Result<Process> {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot start {name} ({:?})", command.get_program()))?;
+        let width = self.width;
+        let prefix = if self.color {
+            format!(
+                "\x1b[{}m{name:>width$} |\x1b[0m ",
+                COLORS[self.index % COLORS.len()],
+            )
+        } else {
+            format!("{name:>width$} | ")
+        };
+        let out: Box<dyn Read + Send> = Box::new(child.stdout.take().expect("piped"));
+        let err: Box<dyn Read + Send> = Box::new(child.stderr.take().expect("piped"));
+        for stream in [out, err] {
+            let prefix = prefix.clone();
+            let lines = self.lines.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    if lines.send(format!("{prefix}{line}\n")).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Ok(Process {
+            name: name.to_owned(),
+            port,
+            child,
+            ready: false,
+        })
+    }
+}
+
+/// Builds the crate in `folder` for `name`.
+fn build(name: &str, folder: &Path, target: &Path, release: bool) -> anyhow::Result<()> {
+    eprintln!("building {name}");
+    let manifest = folder.join("Cargo.toml");
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command
         .arg("build")
@@ -280,7 +409,7 @@ fn build(system: &System, member: &Member, target: &Path, release: bool) -> anyh
         .status()
         .context("cannot run cargo: msgen system run builds the services with it")?;
     if !status.success() {
-        bail!("{} does not build; cargo said why above", member.name());
+        bail!("{name} does not build; cargo said why above");
     }
     Ok(())
 }
@@ -329,10 +458,7 @@ fn start(
         .env("DATABASE_URL", database_url)
         .env_remove("NATS_URL")
         .env_remove("AMQP_URL")
-        .env_remove("KAFKA_BROKERS")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env_remove("KAFKA_BROKERS");
     if let Some((variable, address)) = servers.broker(member.broker().0) {
         command.env(variable, address);
     }
@@ -354,38 +480,13 @@ fn start(
     if std::env::var_os("RUST_LOG").is_none() {
         command.env("RUST_LOG", "info");
     }
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("cannot start {} ({})", member.name(), binary.display()))?;
-    let prefix = if options.color {
-        format!(
-            "\x1b[{}m{:>width$} |\x1b[0m ",
-            COLORS[index % COLORS.len()],
-            member.name()
-        )
-    } else {
-        format!("{:>width$} | ", member.name())
+    let output = Output {
+        index,
+        width,
+        color: options.color,
+        lines,
     };
-    let out: Box<dyn Read + Send> = Box::new(child.stdout.take().expect("piped"));
-    let err: Box<dyn Read + Send> = Box::new(child.stderr.take().expect("piped"));
-    for stream in [out, err] {
-        let prefix = prefix.clone();
-        let lines = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines() {
-                let Ok(line) = line else { break };
-                if lines.send(format!("{prefix}{line}\n")).is_err() {
-                    break;
-                }
-            }
-        });
-    }
-    Ok(Process {
-        name: member.name().to_owned(),
-        port,
-        child,
-        ready: false,
-    })
+    output.spawn(member.name(), port, command)
 }
 
 /// Waits until every service is ready (saying so), then until a signal or a service stops.
