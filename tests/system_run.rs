@@ -1,8 +1,10 @@
 //! `msgen system run` on the example system, on PostgreSQL and NATS: the one command builds
 //! and starts every service, wired together; an order cancelled in order-service reaches
 //! payment-service, a payment captured there reaches notification-service and order-service,
-//! each chain of request and events one trace in the spans the services export; ctrl-c stops
-//! them all. And what it says, before building anything, when a server is missing.
+//! each chain of request and events one trace in the spans the services export; the gateway in
+//! front answers every operation as its service does, checks tokens at the edge and holds its
+//! merged API reference (schemathesis); ctrl-c stops them all. And what it says, before building
+//! anything, when a server is missing.
 //!
 //! The run uses databases and subjects of its own (`--prefix`) and drops the databases at the
 //! end. The example's services listen on their own ports (8080-8082).
@@ -323,9 +325,9 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
     let carried = format!("00-{trace}-{}-01", publish.span_id);
     assert_eq!(envelope["traceparent"], carried.as_str(), "{envelope}");
 
-    through_the_gateway(&dir, &provider, &collector, &issuer, &jwks);
-
     calls_between_services(&orders, &payments_db);
+
+    through_the_gateway(&dir, &provider, &collector, &issuer, &jwks);
 
     // Ctrl-c stops every service, and msgen with them.
     assert!(run.interrupt(), "msgen system run ends well on ctrl-c");
@@ -411,6 +413,12 @@ fn through_the_gateway(
         routes.matches("    Route {").count(),
         "every route was called"
     );
+
+    // The system's API reference holds for the system behind the gateway: schemathesis, every
+    // check on, with a token of every scope.
+    let headers = [format!("Authorization: Bearer {token}")];
+    let url = format!("http://{GATEWAY}");
+    support::schemathesis_with(&dir.join("gateway/openapi.yaml"), &url, &[], &headers);
 
     // A token without the scope is refused at the edge, as the service would refuse it.
     let metrics = |client: &Client| client.request("GET", "/metrics", None).1;
