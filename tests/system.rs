@@ -779,13 +779,37 @@ fn the_systems_compose_file_runs_every_service_on_one_server_and_broker() {
     let names: Vec<&str> = services.keys().map(String::as_str).collect();
     assert_eq!(
         names,
-        [SERVICES.as_slice(), &["jaeger", "postgres", "nats"]].concat()
+        [
+            &["shop-gateway"],
+            SERVICES.as_slice(),
+            &["jaeger", "postgres", "nats"]
+        ]
+        .concat()
     );
+    // The gateway is the one entry published on the machine, and reaches every service.
+    let gateway = &services["shop-gateway"];
+    assert_eq!(gateway["build"], "./gateway");
+    assert_eq!(gateway["ports"], serde_json::json!(["8000:8000"]));
+    for (service, port) in SERVICES.iter().zip([8080, 8081, 8082]) {
+        let variable = format!("{}_URL", service.to_uppercase().replace('-', "_"));
+        let url = format!("http://{service}:{port}");
+        assert_eq!(
+            gateway["environment"][&variable],
+            url.as_str(),
+            "{variable}"
+        );
+        assert!(gateway["depends_on"][service].is_object(), "{service}");
+    }
     let mut databases = Vec::new();
     for (service, port) in SERVICES.iter().zip([8080, 8081, 8082]) {
         let s = &services[*service];
         assert_eq!(s["build"], format!("./{service}"));
-        assert_eq!(s["ports"][0], format!("{port}:{port}"));
+        assert_eq!(
+            s.get("ports"),
+            None,
+            "{service} is reached through the gateway"
+        );
+        assert_eq!(s["expose"][0], port.to_string());
         let env = &s["environment"];
         assert_eq!(env["PORT"], port.to_string());
         assert_eq!(env["NATS_URL"], "nats://nats:4222");
@@ -900,8 +924,9 @@ fn the_systems_overlay_deploys_every_service_from_its_base() {
         .iter()
         .map(|r| r.as_str().unwrap())
         .collect();
-    assert_eq!(resources.len(), SERVICES.len());
-    for (resource, service) in resources.iter().zip(SERVICES) {
+    assert_eq!(resources.len(), SERVICES.len() + 1);
+    assert_eq!(resources[0], "../gateway/deploy/k8s");
+    for (resource, service) in resources[1..].iter().zip(SERVICES) {
         assert_eq!(*resource, format!("../{service}/deploy/k8s"));
         assert!(dir
             .join("deploy")
@@ -914,6 +939,27 @@ fn the_systems_overlay_deploys_every_service_from_its_base() {
         "shop"
     );
     assert_eq!(overlay["labels"][0]["includeSelectors"], false);
+    // The gateway's base: a Deployment, its ConfigMap, and the LoadBalancer Service that is the
+    // system's public entry; the services' own Services stay inside the cluster.
+    let base = dir.join("gateway/deploy/k8s");
+    let files: Vec<PathBuf> = ["configmap.yaml", "deployment.yaml", "service.yaml"]
+        .iter()
+        .map(|f| base.join(f))
+        .collect();
+    support::kubernetes_validate(&files, files.len(), None, "the gateway's base");
+    assert_eq!(
+        yaml(&base.join("service.yaml"))["spec"]["type"],
+        "LoadBalancer"
+    );
+    for service in SERVICES {
+        let own = yaml(&dir.join(service).join("deploy/k8s/service.yaml"));
+        assert_eq!(own["spec"]["type"], "ClusterIP", "{service}");
+    }
+    let settings = yaml(&base.join("configmap.yaml"));
+    assert_eq!(
+        settings["data"]["PAYMENT_SERVICE_URL"],
+        "http://payment-service"
+    );
     let patches = overlay["patches"].as_array().unwrap();
     assert_eq!(patches.len(), SERVICES.len());
     // kustomize itself, when kubectl is here.
@@ -929,7 +975,10 @@ fn the_systems_overlay_deploys_every_service_from_its_base() {
             let mut prefixes = Vec::new();
             for document in serde_yaml::Deserializer::from_str(&built) {
                 let value: serde_json::Value = serde::Deserialize::deserialize(document).unwrap();
-                if value["kind"] == "ConfigMap" {
+                // The gateway has no events.
+                if value["kind"] == "ConfigMap"
+                    && value["metadata"]["name"] != "shop-gateway-config"
+                {
                     prefixes.push(value["data"]["EVENTS_PREFIX"].clone());
                 }
                 if value["kind"] == "Deployment" {
@@ -940,7 +989,7 @@ fn the_systems_overlay_deploys_every_service_from_its_base() {
                     deployments.push(value["metadata"]["name"].as_str().unwrap().to_owned());
                 }
             }
-            assert_eq!(deployments.len(), SERVICES.len(), "{built}");
+            assert_eq!(deployments.len(), SERVICES.len() + 1, "{built}");
             // The system's `events_prefix` in every service's settings.
             assert_eq!(prefixes, vec![serde_json::json!("shop."); SERVICES.len()]);
             let file = dir.join("kustomize-build.yaml");
@@ -977,7 +1026,11 @@ fn system_generate_keeps_edits_and_writes_nothing_when_a_service_refuses_a_chang
     );
     let merged = fs::read_to_string(&compose).unwrap();
     assert!(merged.contains("RUST_LOG: debug"), "{merged}");
-    assert!(merged.contains("\"8083:8083\""), "{merged}");
+    assert!(merged.contains("      - \"8083\"\n"), "{merged}");
+    assert!(
+        merged.contains("ORDER_SERVICE_URL: http://order-service:8083"),
+        "{merged}"
+    );
 
     // A change one service refuses (a required field without a default, for stored orders)
     // leaves every folder as it was, the other services' changes included.
