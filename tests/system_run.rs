@@ -144,6 +144,31 @@ fn the_example_system_runs_and_its_events_reach_their_consumers() {
         fs::write(dir.join(file), code).unwrap();
     }
 
+    // The gateway passes the checks a team's CI runs: formatting, clippy, and its own tests
+    // against stand-ins for the services.
+    let gateway = dir.join("gateway");
+    let checks: [&[&str]; 3] = [
+        &["fmt", "--check"],
+        &[
+            "clippy",
+            "--locked",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &["test", "--locked"],
+    ];
+    for args in checks {
+        let output = support::command(&gateway, "cargo", args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "cargo {args:?} in the gateway:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     // order-service calls payment-service as a client of the provider's own.
     let mut clients = PAYMENT_CLIENTS.to_vec();
     clients.push(("order-service", "payments:read payments:write"));

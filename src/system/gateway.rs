@@ -33,8 +33,22 @@ struct Gateway {
     keys: bool,
     /// The variables that hold the secrets of the services that verify tokens with one.
     secrets: Vec<String>,
-    /// The variables that hold the public keys of the services that verify tokens with one.
-    public_keys: Vec<String>,
+    /// The variables that hold the public keys of the services that verify tokens with one,
+    /// each with a key its tests set it to.
+    public_keys: Vec<PublicKey>,
+    /// Every variable of `secrets` and `public_keys`.
+    key_variables: Vec<String>,
+    /// Whether a route needs no token, and the first such (a `GET` if there is one), by its
+    /// place in `routes`: the route the generated tests send to.
+    has_public: bool,
+    public: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct PublicKey {
+    variable: String,
+    /// A PEM public key of the service's first algorithm, for the gateway's tests.
+    pem: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -59,6 +73,16 @@ struct Route {
     path: String,
     required: bool,
     scopes: Vec<String>,
+}
+
+/// A public key of `algorithm` that verifies nothing deployed: for the tests of a gateway whose
+/// services verify tokens with a key of their own.
+fn test_key(algorithm: &str) -> &'static str {
+    match algorithm {
+        "ES256" => "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEeNThz1AzJBDNL/qg7/MyzF/618UX\nGMPQ/5TlDBNm85VlGRzhLy83IuOHbN2QPYOkHGqPzoA6PvHs042H+NvZtg==\n-----END PUBLIC KEY-----\n",
+        "EdDSA" => "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAgEkRlpm6U8DbRvl9mu8RoqphJaFpIWhHtWCjAO7/4ZY=\n-----END PUBLIC KEY-----\n",
+        _ => "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu86XEfz26Lo2VjKScF82\nPj1Ue7FWGnNLe3dX1G622Na4qh1Fih268CvzhZKfMxurBgYyE7sYkkQ809pSfSL0\n4FoSB83t3rt0G5nMslmttvv43W+61/b/l1ygP4rlNaSaPWM7Vw72dAlHS8tbfXl7\nV0Am194bT+iaY0JuZT5tGYmPiOg9MhDw4r8YTN5fHdwIBnz/jK0FrtEek9XaaMRw\nyXs+SsZiZ/QqSq0grRE6TtFm4mrxf/5Z47Uu7fk3Fr/kj0WucKVgC7X42TTt/DC4\nuFXQeSzHQv0HQBQlLSZ+42B83AB9vtB+0wx1c3XQFBr7m8JA0Nfh9zdsHFFmMNSw\nswIDAQAB\n-----END PUBLIC KEY-----\n",
+    }
 }
 
 /// The port of the gateway of `system`: [`DEFAULT_PORT`], or the first port above the
@@ -119,21 +143,38 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
         });
     }
     let name = package(system);
+    let public = routes
+        .iter()
+        .position(|r| !r.required && r.method == "GET")
+        .or_else(|| routes.iter().position(|r| !r.required));
     let auths = || upstreams.iter().filter_map(|u| u.auth.as_ref());
+    // Each variable once, however many services read it.
+    let mut variables = std::collections::BTreeSet::new();
+    let keyed: Vec<&Auth> = auths()
+        .filter(|a| a.keys != "jwks" && variables.insert(a.keys_from.clone()))
+        .collect();
     let gateway = Gateway {
         crate_name: name.to_snake_case(),
         port: port(system),
         auth: auths().next().is_some(),
         jwks: auths().any(|a| a.keys == "jwks"),
         keys: auths().any(|a| a.keys != "jwks"),
-        secrets: auths()
+        secrets: keyed
+            .iter()
             .filter(|a| a.keys == "secret")
             .map(|a| a.keys_from.clone())
             .collect(),
-        public_keys: auths()
+        public_keys: keyed
+            .iter()
             .filter(|a| a.keys == "public_key")
-            .map(|a| a.keys_from.clone())
+            .map(|a| PublicKey {
+                variable: a.keys_from.clone(),
+                pem: test_key(a.algorithms[0]),
+            })
             .collect(),
+        key_variables: keyed.iter().map(|a| a.keys_from.clone()).collect(),
+        has_public: public.is_some(),
+        public: public.unwrap_or_default(),
         name,
         upstreams,
         routes,
@@ -203,6 +244,7 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
             "gateway/deploy/k8s/deployment.yaml",
         ),
         ("deploy/k8s/service.yaml", "gateway/deploy/k8s/service.yaml"),
+        ("tests/gateway.rs", "gateway/tests/gateway.rs"),
     ];
     if gateway.auth {
         templates.push(("src/auth.rs", "gateway/src/auth.rs"));
