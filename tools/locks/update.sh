@@ -25,6 +25,22 @@ auth='auth:\n  issuer: https://id.example.com/\n  audience: every-dependency\n  
 printf "%s\n$auth" "$(cat "$spec")" >"$work/auth.yaml"
 printf "%s\n$auth" "$(cat "$work/no-decimal.yaml")" >"$work/no-decimal-auth.yaml"
 
+# resolve DIR VARIANT: resolves the crate in DIR and keeps its lock as
+# templates/locks/VARIANT.lock.
+resolve() {
+    local crate=$1 lock="templates/locks/$2.lock"
+    if $upgrade || [ ! -f "$lock" ]; then
+        rm "$crate/Cargo.lock"
+        (cd "$crate" && cargo generate-lockfile --quiet)
+    else
+        # Only the crate's own entry is resolved again.
+        cp "$lock" "$crate/Cargo.lock"
+        (cd "$crate" && cargo update --workspace --quiet)
+    fi
+    cp "$crate/Cargo.lock" "$lock"
+    echo "$lock"
+}
+
 for database in sqlite postgres; do
     for broker in none nats rabbitmq kafka; do
         for variant in -decimal "" -decimal-auth -auth; do
@@ -37,17 +53,7 @@ for database in sqlite postgres; do
             variant="$database-$broker$variant"
             "$msgen" --quiet new every-dependency --spec "$source" --dir "$work/$variant" \
                 --database "$database" --broker "$broker"
-            service="$work/$variant/every-dependency"
-            if $upgrade || [ ! -f "templates/locks/$variant.lock" ]; then
-                rm "$service/Cargo.lock"
-                (cd "$service" && cargo generate-lockfile --quiet)
-            else
-                # Only the service's own entry is resolved again.
-                cp "templates/locks/$variant.lock" "$service/Cargo.lock"
-                (cd "$service" && cargo update --workspace --quiet)
-            fi
-            cp "$service/Cargo.lock" "templates/locks/$variant.lock"
-            echo "templates/locks/$variant.lock"
+            resolve "$work/$variant/every-dependency" "$variant"
         done
     done
 done
@@ -61,14 +67,5 @@ for variant in gateway-auth gateway; do
         sed -i -e '/^auth:$/,/^$/d' -e '/^    scopes:/d' "$system/payment-service/msgen.yaml"
     fi
     (cd "$system" && "$msgen" --quiet system generate)
-    gateway="$system/gateway"
-    if $upgrade || [ ! -f "templates/locks/$variant.lock" ]; then
-        rm "$gateway/Cargo.lock"
-        (cd "$gateway" && cargo generate-lockfile --quiet)
-    else
-        cp "templates/locks/$variant.lock" "$gateway/Cargo.lock"
-        (cd "$gateway" && cargo update --workspace --quiet)
-    fi
-    cp "$gateway/Cargo.lock" "templates/locks/$variant.lock"
-    echo "templates/locks/$variant.lock"
+    resolve "$system/gateway" "$variant"
 done
