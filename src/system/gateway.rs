@@ -107,7 +107,6 @@ pub fn package(system: &System) -> String {
 pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
     let mut upstreams = Vec::new();
     let mut routes = Vec::new();
-    let mut documents = Vec::new();
     for member in &system.members {
         if member.spec().endpoints.is_empty() {
             continue;
@@ -123,7 +122,6 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
                 scopes: route.scopes,
             });
         }
-        documents.push((member.name(), render::openapi::model(&service)));
         let auth = service.auth.as_ref();
         upstreams.push(Upstream {
             name: member.name().to_owned(),
@@ -182,15 +180,15 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
 
     let manifest = &system.manifest;
     let description = manifest.description.as_ref().map(|d| d.value.as_str());
-    let reference = super::reference::merge(&manifest.name.value, description, &documents);
+    let reference = super::reference::of_system(system);
     let heading = docs_page::Heading {
         title: &manifest.name.value,
         version: "1.0.0",
         description: description.unwrap_or_default(),
-        covers: format!(
-            "Every operation of the {} services of the system, through its gateway",
-            documents.len()
-        ),
+        covers: match gateway.upstreams.len() {
+            1 => "Every operation of the system's service, through its gateway".to_owned(),
+            n => format!("Every operation of the {n} services of the system, through its gateway"),
+        },
     };
     let page = docs_page::page_of(&heading, &reference);
     let openapi = serde_yaml::to_string(&reference).expect("JSON values serialize to YAML");
