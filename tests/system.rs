@@ -295,6 +295,19 @@ const BROKEN: &[Broken] = &[
         ],
     },
     Broken {
+        name: "a service named as the gateway",
+        edits: &[(
+            "notification-service/msgen.yaml",
+            "service: notification-service",
+            "service: shop-gateway",
+        )],
+        problems: &[(
+            "notification-service/msgen.yaml",
+            "service: ^shop-gateway",
+            "`shop-gateway` is the name of the system's gateway",
+        )],
+    },
+    Broken {
         name: "a listed service without a spec",
         edits: &[(
             "msgen-system.yaml",

@@ -21,9 +21,20 @@ pub fn check(system: &System) -> Vec<Problem> {
     problems
 }
 
-/// One name per service: it names the service's crate, binary, database and envelopes' source.
+/// One name per service: it names the service's crate, binary, database and envelopes' source;
+/// and none the gateway's, which is the system's name and `-gateway`.
 fn names(system: &System, problems: &mut Vec<Problem>) {
+    let gateway = super::gateway::package(system);
     for (i, member) in system.members.iter().enumerate() {
+        if member.name() == gateway {
+            problems.push(
+                Problem::new(
+                    member.at(member.spec().service.span),
+                    format!("`{gateway}` is the name of the system's gateway"),
+                )
+                .help("the gateway is a crate, an image and a compose service of that name: rename the service (its `service:` and its folder)"),
+            );
+        }
         if let Some(first) = system.members[..i]
             .iter()
             .find(|m| m.name() == member.name())
