@@ -103,14 +103,20 @@ pub fn package(system: &System) -> String {
     format!("{}-gateway", system.manifest.name.value)
 }
 
+/// The services the gateway of `system` forwards to: those with HTTP endpoints, in the order
+/// of the manifest. A system without any has no gateway.
+pub fn upstreams(system: &System) -> impl Iterator<Item = &super::Member> {
+    system
+        .members
+        .iter()
+        .filter(|m| !m.spec().endpoints.is_empty())
+}
+
 /// Every file of the gateway, paths relative to the manifest.
 pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
     let mut upstreams = Vec::new();
     let mut routes = Vec::new();
-    for member in &system.members {
-        if member.spec().endpoints.is_empty() {
-            continue;
-        }
+    for member in self::upstreams(system) {
         let service = crate::ir::lower(&member.valid);
         let upstream = upstreams.len();
         for route in render::routes(&service) {

@@ -201,16 +201,12 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
         .filter(|s| manifest.events_prefix.is_some() && s.broker != Broker::None.as_str())
         .map(|s| s.name.clone())
         .collect();
-    let served: Vec<&super::Member> = system
-        .members
-        .iter()
-        .filter(|m| !m.spec().endpoints.is_empty())
-        .collect();
-    let gateway = (!served.is_empty()).then(|| GatewayVars {
+    let calls: Vec<Address> = super::gateway::upstreams(system).map(address).collect();
+    let gateway = (!calls.is_empty()).then(|| GatewayVars {
         name: super::gateway::package(system),
         folder: super::gateway::FOLDER,
         port: super::gateway::port(system),
-        calls: served.iter().map(|m| address(m)).collect(),
+        calls,
     });
     let vars = Vars {
         gateway,
@@ -247,11 +243,7 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
             &one,
         )?);
     }
-    if system
-        .members
-        .iter()
-        .any(|m| !m.spec().endpoints.is_empty())
-    {
+    if vars.gateway.is_some() {
         files.extend(super::gateway::files(system)?);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -9,13 +9,10 @@
 
 use serde_json::{json, Map, Value};
 
-/// The merged document of the services of `system` that have HTTP endpoints, in the order
-/// of its manifest.
+/// The merged document of the services of `system` that have HTTP endpoints (those its
+/// gateway forwards to), in the order of its manifest.
 pub fn of_system(system: &super::System) -> Value {
-    let documents: Vec<(&str, Value)> = system
-        .members
-        .iter()
-        .filter(|m| !m.spec().endpoints.is_empty())
+    let documents: Vec<(&str, Value)> = super::gateway::upstreams(system)
         .map(|m| {
             let service = crate::ir::lower(&m.valid);
             (m.name(), crate::render::openapi::model(&service))

@@ -303,15 +303,12 @@ struct Gateway {
 impl Gateway {
     /// The gateway of `system`, unless none of its services has HTTP endpoints.
     fn of(system: &System) -> Option<Self> {
-        system
-            .members
-            .iter()
-            .any(|m| !m.spec().endpoints.is_empty())
-            .then(|| Self {
-                name: super::gateway::package(system),
-                folder: system.root.join(super::gateway::FOLDER),
-                port: super::gateway::port(system),
-            })
+        let mut served = super::gateway::upstreams(system);
+        served.next().is_some().then(|| Self {
+            name: super::gateway::package(system),
+            folder: system.root.join(super::gateway::FOLDER),
+            port: super::gateway::port(system),
+        })
     }
 
     /// Starts the built gateway in front of the services, where they listen.
