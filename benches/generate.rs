@@ -327,6 +327,7 @@ fn write_service(root: &Path, text: &str, valid: &spec::ValidSpec, state: &State
         schema: state.schema.clone(),
         migrations: last_migration_number(root),
         allow_destructive: false,
+        proto: None,
     };
     let output = render::render(&service, text, &previous).unwrap();
     let bases = Bases::load(root, state).unwrap();
@@ -362,6 +363,7 @@ mod noop {
             schema: state.schema.clone(),
             migrations: last_migration_number(&g.root),
             allow_destructive: false,
+            proto: None,
         };
         let output = render::render(&service, &g.text, &previous).unwrap();
         let files = output.files;

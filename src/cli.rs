@@ -1254,6 +1254,7 @@ fn plan_service(
         schema: state.schema.clone(),
         migrations: last_migration_number(root),
         allow_destructive: options.allow_destructive,
+        proto: state.proto.clone(),
     };
     let output = render::render(&service, &source.text, &previous).map_err(|err| match err {
         render::RenderError::Migration(refused) => refusal(source, valid.names(), &refused),
@@ -1262,6 +1263,7 @@ fn plan_service(
     let bases = plan::Bases::load(root, &state)?;
     let mut plan = plan::plan(root, output.files, &state, &bases, &source.text)?;
     plan.state.schema = Some(output.schema);
+    plan.state.proto = output.proto;
     Ok(Planned {
         root: root.to_path_buf(),
         prefix: String::new(),

@@ -24,9 +24,9 @@ fi
 export PATH="$venv/bin:$PATH"
 
 # The npm packages the tests run, each at the versions its package-lock.json pins: the AsyncAPI
-# parser (asyncapi.yaml), Backstage's catalog model (catalog-info.yaml) and the OpenID Connect
-# provider the end-to-end tests get tokens from.
-for tool in asyncapi catalog oidc; do
+# parser (asyncapi.yaml), Backstage's catalog model (catalog-info.yaml), the OpenID Connect
+# provider the end-to-end tests get tokens from, and buf (the gRPC contracts).
+for tool in asyncapi buf catalog oidc; do
     stamp=tools/$tool/node_modules/.installed-from-package-lock.json
     if ! cmp -s "tools/$tool/package-lock.json" "$stamp"; then
         say "installing the packages of tools/$tool into tools/$tool/node_modules"

@@ -8,6 +8,7 @@ use crate::spec::{self, Body, Endpoint, Literal, ValidSpec};
 
 const DEFAULT_VERSION: &str = "0.1.0";
 const DEFAULT_PORT: u16 = 8080;
+const DEFAULT_GRPC_PORT: u16 = 50051;
 
 pub fn lower(valid: &ValidSpec) -> Service {
     let spec = valid.spec();
@@ -86,7 +87,34 @@ pub fn lower(valid: &ValidSpec) -> Service {
         uses,
         auth: spec.auth.as_ref().map(lower_auth),
         clients: Vec::new(),
+        grpc: grpc(spec, &names.krate.text),
     }
+}
+
+/// The gRPC server of a spec whose `transports:` has `grpc`.
+fn grpc(spec: &spec::Spec, krate: &str) -> Option<Grpc> {
+    let transports = spec.transports.as_ref()?;
+    if !transports
+        .value
+        .iter()
+        .any(|t| t.value == spec::Transport::Grpc)
+    {
+        return None;
+    }
+    let name = names::pascal(&spec.service.value);
+    Some(Grpc {
+        port: spec
+            .grpc_port
+            .as_ref()
+            .map_or(DEFAULT_GRPC_PORT, |p| p.value),
+        package: format!("{krate}.v1"),
+        service: if name.ends_with("Service") {
+            name
+        } else {
+            format!("{name}Service")
+        },
+        path: format!("proto/{krate}/v1/{krate}.proto"),
+    })
 }
 
 fn lower_auth(auth: &spec::Auth) -> Auth {
@@ -559,6 +587,7 @@ fn lower_resources(
             route: format!("/{}", m.route),
             nested: Vec::new(),
             link_route: None,
+            grpc: false,
         })
         .collect();
     for (i, endpoint) in spec.endpoints.iter().enumerate() {
@@ -570,6 +599,7 @@ fn lower_resources(
                     .find(|m| m.entity.is_some_and(|e| entities[e].name == name))
                     .expect("validated: resources name entities");
                 resource.crud = crud(r.operations.as_deref());
+                resource.grpc = serves_grpc(spec, r.grpc.as_ref());
                 let (read, write) = match &r.scopes {
                     None => (None, None),
                     Some(spec::ResourceScopes::All(list)) => (Some(list), Some(list)),
@@ -609,11 +639,22 @@ fn lower_resources(
                 let mut lowered =
                     lower_operation(op, op_names, &model_module, names, entities, database, uses);
                 lowered.access = access(spec, op.auth.as_ref(), op.scopes.as_ref());
+                lowered.grpc = serves_grpc(spec, op.grpc.as_ref());
                 resources[index].operations.push(lowered);
             }
         }
     }
     resources
+}
+
+/// Whether an endpoint with `grpc:` as given is served over gRPC: by default, when the service
+/// serves gRPC at all.
+fn serves_grpc(spec: &spec::Spec, flag: Option<&spec::Spanned<bool>>) -> bool {
+    let grpc = spec
+        .transports
+        .as_ref()
+        .is_some_and(|t| t.value.iter().any(|t| t.value == spec::Transport::Grpc));
+    grpc && flag.is_none_or(|f| f.value)
 }
 
 /// The lists of `entity`'s records under each record they reference, where the reference is
@@ -772,5 +813,6 @@ fn lower_operation(
         description: op.description.as_ref().map(|d| d.value.clone()),
         emits: op.emits.iter().map(|e| e.value.clone()).collect(),
         access: Access::default(),
+        grpc: false,
     }
 }

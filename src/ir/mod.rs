@@ -37,6 +37,21 @@ pub struct Service {
     pub auth: Option<Auth>,
     /// The clients of the services it calls (`dependencies:`), once they are resolved.
     pub clients: Vec<clients::Client>,
+    /// Its gRPC server, when `transports:` has `grpc`.
+    pub grpc: Option<Grpc>,
+}
+
+/// The gRPC side of a service: the contract's names and where it is served.
+#[derive(Debug, Clone, Serialize)]
+pub struct Grpc {
+    /// The default port (`GRPC_PORT` overrides it).
+    pub port: u16,
+    /// The proto package: `payment_service.v1`.
+    pub package: String,
+    /// The proto service: `PaymentService`.
+    pub service: String,
+    /// The contract, under the service's root: `proto/payment_service/v1/payment_service.proto`.
+    pub path: String,
 }
 
 /// `auth:` of the spec, with its defaults.
@@ -420,6 +435,8 @@ pub struct Resource {
     /// For a join entity whose records `create` or `delete` adds or removes, the route of a
     /// link: `/students/{id}/courses/{course_id}` (`PUT` to link, `DELETE` to unlink).
     pub link_route: Option<String>,
+    /// Whether its CRUD operations are served over gRPC too.
+    pub grpc: bool,
 }
 
 /// The list of the records of a resource's entity that reference one record of another (or
@@ -498,6 +515,8 @@ pub struct CustomOperation {
     pub access: Access,
     /// The response status on success.
     pub status: u16,
+    /// Whether it is served over gRPC too.
+    pub grpc: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

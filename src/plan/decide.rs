@@ -124,6 +124,7 @@ pub fn plan(
     let mut state = State {
         generator: env!("CARGO_PKG_VERSION").to_string(),
         schema: previous.schema.clone(),
+        proto: previous.proto.clone(),
         migrations: previous.migrations.clone(),
         files: BTreeMap::new(),
         deleted: BTreeSet::new(),

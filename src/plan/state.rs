@@ -36,6 +36,10 @@ pub struct State {
     pub generator: String,
     /// The schema the migrations build, as of the last generation.
     pub schema: Option<Schema>,
+    /// The numbers of the gRPC contract's fields and enum values, for a service that serves
+    /// gRPC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proto: Option<crate::render::proto::Numbers>,
     /// Every migration msgen wrote, in order, with the checksum it was written with.
     #[serde(default)]
     pub migrations: Vec<Migration>,

@@ -55,6 +55,8 @@ pub(crate) struct Dropped {
     pub fields: HashSet<(Span, String)>,
     /// `auth:` is written but could not be read.
     pub auth: bool,
+    /// `transports:` is written (or misspelt) but could not be read.
+    pub transports: bool,
     /// Keys of kept nodes whose values could not be read, or that were misspelt, by the span of
     /// the node's name (of a field, entity or custom endpoint; the `resource:` value of a
     /// resource endpoint) and the key.
@@ -65,6 +67,7 @@ impl Dropped {
     pub fn is_empty(&self) -> bool {
         !self.service
             && !self.auth
+            && !self.transports
             && !self.every_entity
             && !self.every_published
             && !self.every_consumed
@@ -488,6 +491,8 @@ const TOP_KEYS: &[&str] = &[
     "broker",
     "base_path",
     "port",
+    "transports",
+    "grpc_port",
     "entities",
     "endpoints",
     "events",
@@ -533,7 +538,7 @@ const FIELD_KEYS: &[&str] = &[
     "description",
     "renamed_from",
 ];
-const RESOURCE_KEYS: &[&str] = &["resource", "operations", "auth", "scopes", "paging"];
+const RESOURCE_KEYS: &[&str] = &["resource", "operations", "auth", "scopes", "paging", "grpc"];
 const CUSTOM_KEYS: &[&str] = &[
     "name",
     "method",
@@ -545,6 +550,7 @@ const CUSTOM_KEYS: &[&str] = &[
     "emits",
     "auth",
     "scopes",
+    "grpc",
 ];
 const AUTH_KEYS: &[&str] = &[
     "issuer",
@@ -1120,7 +1126,11 @@ impl Decoder {
         let broker = get(top, "broker")
             .and_then(|e| self.choice(&e.value, "broker", "broker", &Broker::ALL, Broker::parse));
         let base_path = get(top, "base_path").and_then(|e| self.string(&e.value, "base_path"));
-        let port = get(top, "port").and_then(|e| self.port(&e.value));
+        let port = get(top, "port").and_then(|e| self.port(&e.value, "port", 8080));
+        let transports = get(top, "transports").and_then(|e| self.transports(&e.value));
+        self.dropped.transports = transports.is_none()
+            && (get(top, "transports").is_some() || suggested.contains(&"transports"));
+        let grpc_port = get(top, "grpc_port").and_then(|e| self.port(&e.value, "grpc_port", 50051));
 
         let events = match get(top, "events") {
             Some(e) => self.events(&e.value),
@@ -1171,6 +1181,8 @@ impl Decoder {
             broker,
             base_path,
             port,
+            transports,
+            grpc_port,
             entities,
             endpoints,
             events,
@@ -1405,8 +1417,8 @@ impl Decoder {
         self.scope_list(node, "scopes").map(ResourceScopes::All)
     }
 
-    fn port(&mut self, node: &Node) -> Option<Spanned<u16>> {
-        let number = self.number(node, "port")?;
+    fn port(&mut self, node: &Node, key: &str, default: u16) -> Option<Spanned<u16>> {
+        let number = self.number(node, key)?;
         match number.text.parse::<u16>() {
             Ok(port) if port > 0 => Some(Spanned::new(port, node.span)),
             _ => {
@@ -1414,15 +1426,33 @@ impl Decoder {
                     Diagnostic::error(
                         node.span,
                         format!(
-                            "`port` must be between 1 and 65535, found `{}`",
+                            "`{key}` must be between 1 and 65535, found `{}`",
                             show(&number.text)
                         ),
                     )
-                    .with_help("the default is 8080"),
+                    .with_help(format!("the default is {default}")),
                 );
                 None
             }
         }
+    }
+
+    /// `transports:`, a list of protocols; `None` when it is not a list or names one that
+    /// msgen does not serve.
+    fn transports(&mut self, node: &Node) -> Option<Spanned<Vec<Spanned<Transport>>>> {
+        let help = "write a list: `transports: [http, grpc]`".to_owned();
+        let items = self.seq(node, "transports", Some(help))?;
+        let mut transports = Vec::new();
+        for item in items {
+            transports.push(self.choice(
+                item,
+                "transports",
+                "transport",
+                &Transport::ALL,
+                Transport::parse,
+            )?);
+        }
+        Some(Spanned::new(transports, node.span))
     }
 
     // -- entities -------------------------------------------------------------------------------
@@ -1793,7 +1823,7 @@ impl Decoder {
             if !RESOURCE_KEYS.contains(&key) && CUSTOM_KEYS.contains(&key) {
                 self.report(
                     Diagnostic::error(entry.key.span, format!("unknown key `{key}` {context}"))
-                        .with_help("a resource endpoint only takes `resource`, `operations`, `auth`, `scopes` and `paging`; custom routes are separate items with `name:`, `method:` and `path:`"),
+                        .with_help("a resource endpoint only takes `resource`, `operations`, `auth`, `scopes`, `paging` and `grpc`; custom routes are separate items with `name:`, `method:` and `path:`"),
                 );
             }
         }
@@ -1817,12 +1847,14 @@ impl Decoder {
         let paging = self.read(owner, body, "paging", |d, n| {
             d.choice(n, "paging", "`paging` value", &Paging::ALL, Paging::parse)
         });
+        let grpc = self.read(owner, body, "grpc", |d, n| d.bool(n, "grpc"));
         Some(Endpoint::Resource(ResourceEndpoint {
             resource: entity?,
             operations,
             auth,
             scopes,
             paging,
+            grpc,
             span: node.span,
         }))
     }
@@ -1911,6 +1943,7 @@ impl Decoder {
             .unwrap_or_default();
         let auth = self.access(owner, body);
         let scopes = self.read(owner, body, "scopes", |d, n| d.scope_list(n, "scopes"));
+        let grpc = self.read(owner, body, "grpc", |d, n| d.bool(n, "grpc"));
         Some(Endpoint::Custom(CustomEndpoint {
             name: name?,
             method: method?,
@@ -1922,6 +1955,7 @@ impl Decoder {
             emits,
             auth,
             scopes,
+            grpc,
             span: node.span,
         }))
     }

@@ -71,6 +71,10 @@ pub struct Spec {
     pub broker: Option<Spanned<Broker>>,
     pub base_path: Option<Spanned<String>>,
     pub port: Option<Spanned<u16>>,
+    /// What the operations are served over, in the order written; `None`: HTTP alone.
+    pub transports: Option<Spanned<Vec<Spanned<Transport>>>>,
+    /// The gRPC server's port, when `transports` has `grpc`.
+    pub grpc_port: Option<Spanned<u16>>,
     /// In the order they are written.
     pub entities: Vec<Entity>,
     pub endpoints: Vec<Endpoint>,
@@ -196,6 +200,28 @@ impl Access {
         Some(match s {
             "public" => Self::Public,
             "required" => Self::Required,
+            _ => return None,
+        })
+    }
+}
+
+/// A protocol the service's operations are served over (`transports:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// JSON over HTTP, as `openapi.yaml` describes it: always served.
+    Http,
+    /// gRPC, as `proto/` describes it, on a port of its own.
+    Grpc,
+}
+
+impl Transport {
+    pub const ALL: [&'static str; 2] = ["http", "grpc"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "http" => Self::Http,
+            "grpc" => Self::Grpc,
             _ => return None,
         })
     }
@@ -731,6 +757,8 @@ pub struct ResourceEndpoint {
     pub auth: Option<Spanned<Access>>,
     pub scopes: Option<ResourceScopes>,
     pub paging: Option<Spanned<Paging>>,
+    /// `grpc: false` keeps the endpoint's operations off the gRPC service.
+    pub grpc: Option<Spanned<bool>>,
     pub span: Span,
 }
 
@@ -748,6 +776,8 @@ pub struct CustomEndpoint {
     pub emits: Vec<Spanned<String>>,
     pub auth: Option<Spanned<Access>>,
     pub scopes: Option<ScopeList>,
+    /// `grpc: false` keeps the operation off the gRPC service.
+    pub grpc: Option<Spanned<bool>>,
     pub span: Span,
 }
 

@@ -11,6 +11,7 @@
 mod auth;
 mod dependencies;
 mod list;
+mod transports;
 
 use std::collections::HashMap;
 
@@ -118,6 +119,7 @@ pub(crate) fn validate(spec: &Spec, names: &Table, dropped: &Dropped) -> Vec<Dia
     v.endpoints();
     v.events();
     v.auth();
+    v.transports();
     v.dependencies();
     v.enum_type_clashes();
     let modules = v.modules();

@@ -1,0 +1,247 @@
+//! The gRPC contract msgen writes with `transports: [http, grpc]`: it passes `buf lint` (buf's
+//! standard rules, installed under tools/buf by tools/test.sh) for every valid spec of the
+//! corpus, and its numbers hold across regenerations as `buf breaking` judges them: adding a
+//! field breaks nothing, removing one breaks clients and leaves its number reserved.
+
+mod support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use support::{msgen_in, root, stderr_of, try_run};
+
+fn buf() -> String {
+    root()
+        .join("tools/buf/node_modules/.bin/buf")
+        .display()
+        .to_string()
+}
+
+/// The spec at `path` with `transports: [http, grpc]` after its `service:` line.
+fn with_grpc(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with("service:") {
+            out.push_str("transports: [http, grpc]\n");
+        }
+    }
+    out
+}
+
+fn service_name(spec: &str) -> String {
+    let line = spec.lines().find(|l| l.starts_with("service:")).unwrap();
+    line["service:".len()..].trim().to_owned()
+}
+
+/// Generates `spec` as a new service under `dir`; its folder.
+fn generate(dir: &Path, spec: &str) -> PathBuf {
+    let name = service_name(spec);
+    let file = dir.join(format!("{name}.yaml"));
+    fs::write(&file, spec).unwrap();
+    let file = file.display().to_string();
+    let output = msgen_in(
+        dir,
+        &["--quiet", "new", &name, "--spec", &file, "--dir", "."],
+    );
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    dir.join(name)
+}
+
+/// Regenerates `service` from `spec`; removed fields drop their columns.
+fn regenerate(service: &Path, spec: &str) {
+    fs::write(service.join("msgen.yaml"), spec).unwrap();
+    let output = msgen_in(service, &["--quiet", "generate", "--allow-destructive"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+}
+
+fn contract(service: &Path) -> String {
+    let name = service_name(&fs::read_to_string(service.join("msgen.yaml")).unwrap());
+    let krate = name.replace('-', "_");
+    fs::read_to_string(service.join(format!("proto/{krate}/v1/{krate}.proto"))).unwrap()
+}
+
+/// The body of message or enum `name` in `contract`.
+fn block<'a>(contract: &'a str, kind: &str, name: &str) -> &'a str {
+    let start = contract
+        .find(&format!("\n{kind} {name} {{"))
+        .unwrap_or_else(|| panic!("no {kind} {name} in:\n{contract}"));
+    let rest = &contract[start + 1..];
+    &rest[..rest.find("\n}").unwrap()]
+}
+
+#[test]
+fn every_valid_spec_gets_a_contract_buf_lint_accepts() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut specs: Vec<PathBuf> = fs::read_dir(root().join("tests/specs/valid"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .chain([
+            root().join("examples/payment-service.yaml"),
+            root().join("examples/notification-service.yaml"),
+        ])
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    specs.sort();
+    assert!(specs.len() >= 10, "the corpus shrank: {specs:?}");
+    for path in specs {
+        let service = generate(temp.path(), &with_grpc(&path));
+        assert!(service.join("buf.yaml").is_file());
+        let contract = contract(&service);
+        assert!(contract.contains("service "), "{}", path.display());
+        if let Err(failure) = try_run(&service, &buf(), &["lint"]) {
+            panic!(
+                "{}: buf lint refused the contract: {failure}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_http_operation_has_its_rpc() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = with_grpc(&root().join("tests/specs/valid/kitchen-sink.yaml"));
+    let service = generate(temp.path(), &spec);
+    let contract = contract(&service);
+    let openapi = fs::read_to_string(service.join("openapi.yaml")).unwrap();
+    let mut checked = 0;
+    for line in openapi.lines() {
+        let Some(id) = line.trim().strip_prefix("operationId: ") else {
+            continue;
+        };
+        let id = id.trim_matches(|c| c == '\'' || c == '"');
+        // A link is served by creating and deleting the join entity's records.
+        if id.starts_with("link_") || id.starts_with("unlink_") {
+            continue;
+        }
+        let rpc: String = id
+            .split('_')
+            .map(|word| word[..1].to_uppercase() + &word[1..])
+            .collect();
+        let declared = format!("  rpc {rpc}({rpc}Request) returns ({rpc}Response);");
+        assert!(contract.contains(&declared), "no rpc for {id}:\n{contract}");
+        checked += 1;
+    }
+    assert!(checked >= 25, "only {checked} operations");
+}
+
+#[test]
+fn numbers_hold_across_regenerations_as_buf_breaking_judges_them() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = with_grpc(&root().join("examples/payment-service.yaml"));
+    let service = generate(temp.path(), &spec);
+    let snapshot = |name: &str| {
+        let to = temp.path().join(name);
+        copy_dir(&service.join("proto"), &to);
+        to.display().to_string()
+    };
+    let first = contract(&service);
+    let payment = block(&first, "message", "Payment");
+    assert!(payment.contains("  optional string note = 7;"), "{payment}");
+    assert!(payment.contains("  int64 version = 10;"), "{payment}");
+    let v1 = snapshot("v1");
+
+    // A new field, declared between two others: it takes the next number, the others keep
+    // theirs, and buf finds nothing that breaks a client.
+    let added = spec.replace(
+        "      note: { type: string, optional: true }\n",
+        "      memo: { type: string, optional: true }\n      note: { type: string, optional: true }\n",
+    );
+    assert_ne!(added, spec);
+    regenerate(&service, &added);
+    let second = contract(&service);
+    let payment = block(&second, "message", "Payment");
+    assert!(
+        payment.contains("  optional string memo = 11;"),
+        "{payment}"
+    );
+    assert!(payment.contains("  optional string note = 7;"), "{payment}");
+    let input = block(&second, "message", "NewPayment");
+    assert!(input.contains("  optional string memo = 6;"), "{input}");
+    try_run(&service, &buf(), &["breaking", "proto", "--against", &v1])
+        .unwrap_or_else(|failure| panic!("adding a field broke the contract: {failure}"));
+    let v2 = snapshot("v2");
+
+    // A removed field and a removed enum value: buf says clients break, and the numbers stay
+    // reserved so that no later field takes them.
+    let removed = added
+        .replace("      note: { type: string, optional: true }\n", "")
+        .replace(
+            "values: [pending, succeeded, failed]",
+            "values: [pending, succeeded]",
+        );
+    assert_ne!(removed, added);
+    regenerate(&service, &removed);
+    let third = contract(&service);
+    let payment = block(&third, "message", "Payment");
+    assert!(
+        payment.contains("  reserved 7;\n  reserved \"note\";"),
+        "{payment}"
+    );
+    assert!(
+        payment.contains("  optional string memo = 11;"),
+        "{payment}"
+    );
+    let status = block(&third, "enum", "PaymentStatus");
+    assert!(
+        status.contains("  reserved 3;\n  reserved \"PAYMENT_STATUS_FAILED\";"),
+        "{status}"
+    );
+    let verdict = try_run(&service, &buf(), &["breaking", "proto", "--against", &v2])
+        .expect_err("removing a field breaks clients");
+    assert!(verdict.contains("\"note\""), "{verdict}");
+    try_run(&service, &buf(), &["lint"]).unwrap_or_else(|failure| panic!("{failure}"));
+
+    // The field comes back: a new number, the old one still reserved.
+    regenerate(&service, &added);
+    let fourth = contract(&service);
+    let payment = block(&fourth, "message", "Payment");
+    assert!(
+        payment.contains("  optional string note = 12;"),
+        "{payment}"
+    );
+    assert!(payment.contains("  reserved 7;\n"), "{payment}");
+    assert!(!payment.contains("reserved \"note\""), "{payment}");
+    let state = fs::read_to_string(service.join(".msgen/state.json")).unwrap();
+    assert!(state.contains("\"proto\""), "the numbers are recorded");
+}
+
+#[test]
+fn without_grpc_there_is_no_contract() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = fs::read_to_string(root().join("examples/payment-service.yaml")).unwrap();
+    let service = generate(temp.path(), &spec);
+    assert!(!service.join("proto").exists());
+    assert!(!service.join("buf.yaml").exists());
+    let state = fs::read_to_string(service.join(".msgen/state.json")).unwrap();
+    assert!(!state.contains("\"proto\""));
+}
+
+#[test]
+fn an_endpoint_may_stay_off_grpc() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = with_grpc(&root().join("examples/payment-service.yaml")).replace(
+        "  - resource: Refund\n",
+        "  - resource: Refund\n    grpc: false\n",
+    );
+    let service = generate(temp.path(), &spec);
+    let contract = contract(&service);
+    assert!(contract.contains("rpc GetPayment("), "{contract}");
+    assert!(!contract.contains("Refund"), "{contract}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
