@@ -69,6 +69,38 @@ impl<'a> Validator<'a> {
         }
         if grpc {
             self.grpc_request_fields();
+            self.grpc_enum_values();
+        }
+    }
+
+    /// Each enum of the gRPC contract has `<ENUM>_UNSPECIFIED = 0` for no value: no value of
+    /// the spec may take that name.
+    fn grpc_enum_values(&mut self) {
+        let spec = self.spec;
+        let entity_fields = spec.entities.iter().flat_map(|e| &e.fields);
+        let body_fields = spec.endpoints.iter().flat_map(|endpoint| match endpoint {
+            Endpoint::Custom(c) => [&c.request, &c.response]
+                .into_iter()
+                .flatten()
+                .flat_map(|body| match body {
+                    Body::Inline { fields, .. } => fields.as_slice(),
+                    Body::Entity(_) => &[],
+                })
+                .collect(),
+            Endpoint::Resource(_) => Vec::new(),
+        });
+        let values = entity_fields
+            .chain(body_fields)
+            .filter_map(|field| field.values.as_ref())
+            .flat_map(|values| &values.value);
+        for value in values {
+            if value.value.replace('-', "_") == "unspecified" {
+                self.report(
+                    Diagnostic::error(value.span, "enum value `unspecified` is taken in the gRPC contract")
+                        .with_label("every enum of the contract has an `..._UNSPECIFIED` value of its own, 0: no value given")
+                        .with_help("name it otherwise, e.g. `not_specified`"),
+                );
+            }
         }
     }
 
