@@ -105,9 +105,19 @@ pub(crate) fn validate(spec: &Spec, names: &Table, dropped: &Dropped) -> Vec<Dia
             .iter()
             .map(|e| e.name.value.as_str())
             .collect(),
+        entity_index: HashMap::new(),
+        derived: HashMap::new(),
         resources: Vec::new(),
         custom: Vec::new(),
     };
+    for (i, (entity, names)) in spec.entities.iter().zip(&names.entities).enumerate() {
+        v.entity_index
+            .entry(entity.name.value.as_str())
+            .or_insert(i);
+        for ty in [&names.create, &names.patch, &names.filter] {
+            v.derived.entry(ty.text.as_str()).or_default().push(i);
+        }
+    }
     v.top_level();
     v.entities();
     v.list_orders();
@@ -134,7 +144,12 @@ struct Validator<'a> {
     /// What the decoder left out: the checks that would report its absence are skipped.
     dropped: &'a Dropped,
     problems: Vec<Diagnostic>,
+    /// The entities' names, in the order of the spec.
     entities: Vec<&'a str>,
+    /// Each entity's place in the spec (the first, for a name written twice), by name.
+    entity_index: HashMap<&'a str, usize>,
+    /// The entities each type name is generated for (`NewPayment`: `Payment`), by that name.
+    derived: HashMap<&'a str, Vec<usize>>,
     /// Entities with a resource endpoint (each once), and where the endpoint names them.
     resources: Vec<(&'a Entity, Span)>,
     /// Custom endpoints whose path is valid, with its first segment and where that is written.
@@ -408,7 +423,19 @@ impl<'a> Validator<'a> {
     }
 
     fn entity(&self, name: &str) -> Option<&'a Entity> {
-        self.spec.entities.iter().find(|e| e.name.value == name)
+        let index = *self.entity_index.get(name)?;
+        Some(&self.spec.entities[index])
+    }
+
+    /// Whether an entity of this name is defined.
+    fn is_entity(&self, name: &str) -> bool {
+        self.entity_index.contains_key(name)
+    }
+
+    /// The entities that have a type of this name generated for them, in the order of the
+    /// spec.
+    fn derived_owners(&self, name: &str) -> impl Iterator<Item = usize> + use<'_, 'a> {
+        self.derived.get(name).into_iter().flatten().copied()
     }
 
     // -- top level --------------------------------------------------------------------------
@@ -670,7 +697,8 @@ impl<'a> Validator<'a> {
     /// The names of entity `name`: names follow from the name alone, so any entity of that
     /// name gives the same.
     fn entity_names(&self, name: &str) -> &'a EntityNames {
-        self.names.entity(name).expect("every entity is named")
+        let index = self.entity_index.get(name).expect("every entity is named");
+        &self.names.entities[*index]
     }
 
     /// Each enum field of an entity becomes a Rust enum named after both (`Payment.status` ->
@@ -719,7 +747,9 @@ impl<'a> Validator<'a> {
             }
             let mut name_ok = self.type_name(&entity.name, "entity");
             if name_ok {
-                for (other, other_names) in spec.entities.iter().zip(&table_names.entities) {
+                for other in self.derived_owners(&entity.name.value).collect::<Vec<_>>() {
+                    let (other, other_names) =
+                        (&spec.entities[other], &table_names.entities[other]);
                     if let Some(why) = Self::derived_type(&entity.name.value, other_names) {
                         self.report(
                             Diagnostic::error(
@@ -1889,9 +1919,7 @@ impl<'a> Validator<'a> {
                                 let Some(target) = &reference.entity else {
                                     continue;
                                 };
-                                if !is_pascal(&target.value)
-                                    || !self.entities.contains(&target.value.as_str())
-                                {
+                                if !is_pascal(&target.value) || !self.is_entity(&target.value) {
                                     continue;
                                 }
                                 let parent = self.entity_names(&target.value).route.clone();
@@ -2369,7 +2397,7 @@ impl<'a> Validator<'a> {
         let Some(owner) = first.entity.as_ref().map(|e| e.value.as_str()) else {
             return;
         };
-        if !is_pascal(owner) || !self.entities.contains(&owner) {
+        if !is_pascal(owner) || !self.is_entity(owner) {
             return;
         }
         let segments = vec![
@@ -2470,7 +2498,14 @@ impl<'a> Validator<'a> {
                     } else {
                         snake.insert(s, &event.name);
                     }
-                    for (entity, entity_names) in spec.entities.iter().zip(&table.entities) {
+                    // The entity of the event's name, and those it is a generated type of.
+                    let mut clashing: Vec<usize> = self.derived_owners(&event.name.value).collect();
+                    clashing.extend(self.entity_index.get(event.name.value.as_str()));
+                    clashing.sort_unstable();
+                    clashing.dedup();
+                    for index in clashing {
+                        let (entity, entity_names) =
+                            (&spec.entities[index], &table.entities[index]);
                         let clash = if entity.name.value == event.name.value {
                             Some("an entity of the same name".to_owned())
                         } else {
@@ -2671,7 +2706,15 @@ impl<'a> Validator<'a> {
     fn generated_type_clashes(&mut self, modules: &[&ModuleNames]) {
         let mut types = self.generated_types(modules);
         types.sort_by_key(|t| t.span.start);
+        // The places of the types of each name so far, in order.
+        let mut earlier_of: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, later) in types.iter().enumerate() {
+            let places = earlier_of.entry(later.name.as_str()).or_default();
+            let earlier = places
+                .iter()
+                .map(|&j| &types[j])
+                .find(|e| !later.reported_elsewhere(e));
+            places.push(i);
             if later.kind.is_named() {
                 // Entity and event names are checked against reserved names by `type_name`.
             } else if RESERVED_TYPE_NAMES.contains(&later.name.as_str())
@@ -2687,10 +2730,7 @@ impl<'a> Validator<'a> {
                 );
                 continue;
             }
-            let Some(earlier) = types[..i]
-                .iter()
-                .find(|e| e.name == later.name && !later.reported_elsewhere(e))
-            else {
+            let Some(earlier) = earlier else {
                 continue;
             };
             self.report(
@@ -2712,12 +2752,7 @@ impl<'a> Validator<'a> {
         let mut types = Vec::new();
         // An entity named like a type generated for another is reported by `entities`; the
         // types generated for it would only repeat that.
-        let taken = |e: &EntityNames| {
-            table
-                .entities
-                .iter()
-                .any(|other| Self::derived_type(&e.ty.text, other).is_some())
-        };
+        let taken = |e: &EntityNames| self.derived.contains_key(e.ty.text.as_str());
         for (entity, names) in spec.entities.iter().zip(&table.entities) {
             let e = names.ty.text.as_str();
             if !named(e) || taken(names) {

@@ -96,7 +96,8 @@ impl<'a> Validator<'a> {
                 let Some(parent) = reference
                     .entity
                     .as_ref()
-                    .and_then(|p| self.names.entity(&p.value))
+                    .filter(|p| self.is_entity(&p.value))
+                    .map(|p| self.entity_names(&p.value))
                 else {
                     continue;
                 };
