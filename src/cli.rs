@@ -1210,8 +1210,14 @@ struct Unfinished(String);
 
 fn generate(root: &Path, spec_path: &Path, options: &Options) -> anyhow::Result<()> {
     let source = read_source(&root.join(spec_path)).map(|s| Source::new(spec_path, s.text))?;
-    let valid = check(&source)?;
     let state = State::load(root)?.unwrap_or_default();
+    // Nothing to write, and nothing to report but that: answered from `.msgen/` alone. A dry
+    // run and --verbose list every file, which takes rendering them.
+    let terse = options.mode != Mode::DryRun && options.verbosity != Verbosity::Verbose;
+    if terse && plan::unchanged(root, &source.text, &state) {
+        return Ok(());
+    }
+    let valid = check(&source)?;
     write_service(root, &source, &valid, &state, options)
 }
 

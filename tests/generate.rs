@@ -222,6 +222,67 @@ fn regenerating_an_unchanged_spec_touches_nothing() {
     assert_eq!(mtimes(&dir), before);
 }
 
+/// With the spec and msgen's build unchanged, regeneration is answered from `.msgen/` without
+/// rendering; whatever a rendering would still do or say gets one: a deleted file's note on
+/// every run, an altered migration refused, the state of another build of msgen rewritten.
+#[test]
+fn an_unchanged_spec_still_gets_what_a_rendering_would_do_or_say() {
+    let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
+    let check = msgen(&dir, &["generate", "--check"]);
+    assert!(check.status.success(), "{}", stdout(&check));
+
+    // The state of another build: the same files, and the state says which build wrote them.
+    let state = dir.join(".msgen/state.json");
+    let ours = fs::read_to_string(&state).unwrap();
+    let build = ours
+        .lines()
+        .find(|line| line.trim_start().starts_with("\"build\""))
+        .expect("the state names the build that wrote it")
+        .to_owned();
+    fs::write(
+        &state,
+        ours.replace(&build, "  \"build\": \"0.0.1-0000000000000000\","),
+    )
+    .unwrap();
+    let before = tree(&dir);
+    let output = msgen(&dir, &["generate"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(fs::read_to_string(&state).unwrap(), ours);
+    let mut after = tree(&dir);
+    after.remove(".msgen/state.json");
+    let mut unchanged = before;
+    unchanged.remove(".msgen/state.json");
+    assert_eq!(after, unchanged);
+
+    // A deleted file is noted on every run.
+    fs::remove_file(dir.join("src/docs.rs")).unwrap();
+    for _ in 0..2 {
+        let output = msgen(&dir, &["generate"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(
+            stdout(&output).contains("src/docs.rs  (deleted by you; stays deleted)"),
+            "{}",
+            stdout(&output)
+        );
+    }
+
+    // An altered migration is refused, spec change or not.
+    let migration = dir.join("migrations/0001_initial.sql");
+    let text = fs::read_to_string(&migration).unwrap();
+    fs::write(
+        &migration,
+        text.replace("\"note\" text", "\"note\" varchar"),
+    )
+    .unwrap();
+    let output = msgen(&dir, &["generate", "--check"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("migrations/0001_initial.sql changed after msgen wrote it"),
+        "{}",
+        stderr(&output)
+    );
+}
+
 #[test]
 fn regeneration_keeps_the_teams_code_and_edits_and_updates_the_rest() {
     let (_temp, dir) = new_service("payment-service", "payment-service.yaml");

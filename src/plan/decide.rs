@@ -123,11 +123,13 @@ pub fn plan(
     read(root, super::state::STATE)?;
     let mut state = State {
         generator: env!("CARGO_PKG_VERSION").to_string(),
+        build: env!("MSGEN_BUILD").to_string(),
         schema: previous.schema.clone(),
         proto: previous.proto.clone(),
         migrations: previous.migrations.clone(),
         files: BTreeMap::new(),
         deleted: BTreeSet::new(),
+        kept: BTreeSet::new(),
     };
     let mut entries = Vec::new();
     let mut bases = BTreeMap::new();
@@ -192,6 +194,7 @@ pub fn plan(
         } else {
             // Still listed, so a later run can delete it once the team drops its edits.
             state.files.insert(path.clone(), *ownership);
+            state.kept.insert(path.clone());
             Entry {
                 path: path.clone(),
                 action: Action::Keep,

@@ -2,11 +2,13 @@
 //! last (`plan`), and doing it all at once (`write`).
 
 mod decide;
+mod fresh;
 mod merge;
 pub mod state;
 mod stubs;
 mod write;
 
 pub use decide::{plan, Action, Entry, Plan, PlanError};
+pub use fresh::unchanged;
 pub use state::{Bases, State};
 pub use write::apply;

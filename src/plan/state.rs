@@ -34,6 +34,10 @@ pub const OLD_BASES: &str = ".msgen/base";
 pub struct State {
     /// The msgen version that wrote this state.
     pub generator: String,
+    /// The build of msgen that wrote it (its version and a fingerprint of its source): with
+    /// the same build and the same spec, regenerating would change nothing.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub build: String,
     /// The schema the migrations build, as of the last generation.
     pub schema: Option<Schema>,
     /// The numbers of the gRPC contract's fields and enum values, for a service that serves
@@ -49,6 +53,10 @@ pub struct State {
     /// Generated files the team deleted: msgen does not bring them back.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub deleted: BTreeSet<String>,
+    /// Files msgen no longer generates, kept because the team edited them; every regeneration
+    /// says so until the team deletes them.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub kept: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
