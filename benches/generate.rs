@@ -9,8 +9,11 @@
 //!   `msgen generate` does in-process (read the spec, check, load the state, lower, render,
 //!   plan, apply). Each iteration asserts that nothing was written.
 //!
+//! - `scaling::parse_validate`: parse + validate of synthetic specs of 50 to 500 entities.
+//!
 //! Run: `cargo bench --bench generate`. With `MSGEN_BENCH_SPEC_OUT=FILE` set, the bench only
-//! writes the synthetic 50-entity spec to FILE and exits (`bench/compare.sh` uses that).
+//! writes the synthetic 50-entity spec to FILE and exits (`bench/compare.sh` uses that), or the
+//! spec of `MSGEN_BENCH_ENTITIES` entities when that is set too.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,7 +26,11 @@ use msgen::{ir, render};
 
 fn main() {
     if let Some(out) = std::env::var_os("MSGEN_BENCH_SPEC_OUT") {
-        std::fs::write(&out, spec_50()).expect("cannot write the spec");
+        let entities = std::env::var("MSGEN_BENCH_ENTITIES").map_or(50, |n| {
+            n.parse()
+                .expect("MSGEN_BENCH_ENTITIES is a number of entities, 50 or more")
+        });
+        std::fs::write(&out, spec_of(entities)).expect("cannot write the spec");
         eprintln!("wrote {}", Path::new(&out).display());
         return;
     }
@@ -134,15 +141,31 @@ fn field(i: usize, k: usize) -> (&'static str, String) {
 /// references (one of them to the entity itself), 50 resources (some with fewer operations)
 /// and 6 custom operations.
 pub fn spec_50() -> String {
+    spec_of(50)
+}
+
+/// The name of the `i`-th entity of a synthetic spec: the nouns, then the nouns again with a
+/// number (`Customer2`).
+fn noun(i: usize) -> String {
+    match i / NOUNS.len() {
+        0 => NOUNS[i].to_owned(),
+        round => format!("{}{}", NOUNS[i % NOUNS.len()], round + 1),
+    }
+}
+
+/// The synthetic spec of `n` entities (at least 50): [`spec_50`], and as many more entities
+/// and resources of the same shapes as `n` asks for.
+pub fn spec_of(n: usize) -> String {
     let mut s = String::from(
-        "# A synthetic 50-entity spec for msgen's benchmarks.\n\
+        "# A synthetic spec for msgen's benchmarks.\n\
          service: bench-service\n\
-         description: Fifty entities, for benchmarks.\n\
+         description: Synthetic entities, for benchmarks.\n\
          database: sqlite\n\
          base_path: /api/v1\n\
          entities:\n",
     );
-    for (i, noun) in NOUNS.iter().enumerate() {
+    let nouns: Vec<String> = (0..n).map(noun).collect();
+    for (i, noun) in nouns.iter().enumerate() {
         writeln!(s, "  {noun}:").unwrap();
         writeln!(s, "    description: The {} entity.", snake(noun)).unwrap();
         writeln!(s, "    fields:").unwrap();
@@ -152,7 +175,7 @@ pub fn spec_50() -> String {
             writeln!(s, "      {name}: {def}").unwrap();
         }
         if i % 4 == 1 {
-            let target = NOUNS[i - 1];
+            let target = &nouns[i - 1];
             let on_delete = if i % 8 == 1 { "cascade" } else { "restrict" };
             writeln!(
                 s,
@@ -170,7 +193,7 @@ pub fn spec_50() -> String {
         }
     }
     s.push_str("endpoints:\n");
-    for (i, noun) in NOUNS.iter().enumerate() {
+    for (i, noun) in nouns.iter().enumerate() {
         writeln!(s, "  - resource: {noun}").unwrap();
         if i % 5 == 3 {
             writeln!(s, "    operations: [list, get]").unwrap();
@@ -258,6 +281,19 @@ fn valid(e: &Example) -> spec::ValidSpec {
 }
 
 const SPECS: &[&str] = &["payment", "entities_50"];
+
+/// How parse + validate grows with the spec: the synthetic spec of N entities. Divided by N,
+/// the time per entity; flat when validation is linear in the spec.
+mod scaling {
+    use super::*;
+
+    #[divan::bench(args = [50, 100, 200, 400, 500])]
+    fn parse_validate(bencher: Bencher, entities: usize) {
+        let source = Source::new("bench.yaml", spec_of(entities));
+        assert!(spec::check(&source).is_ok(), "the synthetic spec is valid");
+        bencher.bench(|| spec::check(divan::black_box(&source)).is_ok());
+    }
+}
 
 mod stages {
     use super::*;

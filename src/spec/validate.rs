@@ -2423,9 +2423,15 @@ impl<'a> Validator<'a> {
     }
 
     fn routes(&mut self, routes: &[Route]) {
+        let shapes: Vec<Vec<Option<&str>>> = routes.iter().map(Route::shape).collect();
+        // Routes that differ in their first segment neither are the same route nor share a
+        // prefix: each route is compared with the earlier ones of its first segment only.
+        let mut by_first: HashMap<Option<Option<&str>>, Vec<usize>> = HashMap::new();
         for (i, route) in routes.iter().enumerate() {
-            for earlier in &routes[..i] {
-                if route.method == earlier.method && route.shape() == earlier.shape() {
+            let first = shapes[i].first().copied();
+            for &j in by_first.get(&first).into_iter().flatten() {
+                let earlier = &routes[j];
+                if route.method == earlier.method && shapes[i] == shapes[j] {
                     let help = if earlier.resource {
                         "change the path or the method, or leave the operation out of the resource endpoint's `operations`"
                     } else {
@@ -2467,6 +2473,7 @@ impl<'a> Validator<'a> {
                     break;
                 }
             }
+            by_first.entry(first).or_default().push(i);
         }
     }
 
