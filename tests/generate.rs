@@ -267,6 +267,13 @@ fn an_unchanged_spec_still_gets_what_a_rendering_would_do_or_say() {
     }
 
     // An altered migration is refused, spec change or not.
+    alter_the_first_migration(&dir);
+    let output = msgen(&dir, &["generate", "--check"]);
+    refused_as_altered(&output);
+}
+
+/// Edits `migrations/0001_initial.sql` as a team should not: after msgen wrote it.
+fn alter_the_first_migration(dir: &Path) {
     let migration = dir.join("migrations/0001_initial.sql");
     let text = fs::read_to_string(&migration).unwrap();
     fs::write(
@@ -274,12 +281,14 @@ fn an_unchanged_spec_still_gets_what_a_rendering_would_do_or_say() {
         text.replace("\"note\" text", "\"note\" varchar"),
     )
     .unwrap();
-    let output = msgen(&dir, &["generate", "--check"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+}
+
+fn refused_as_altered(output: &Output) {
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(output));
     assert!(
-        stderr(&output).contains("migrations/0001_initial.sql changed after msgen wrote it"),
+        stderr(output).contains("migrations/0001_initial.sql changed after msgen wrote it"),
         "{}",
-        stderr(&output)
+        stderr(output)
     );
 }
 
@@ -482,22 +491,11 @@ fn a_generated_file_the_team_deleted_stays_deleted() {
 #[test]
 fn an_altered_migration_is_detected_and_nothing_is_written() {
     let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
-    let migration = dir.join("migrations/0001_initial.sql");
-    let text = fs::read_to_string(&migration).unwrap();
-    fs::write(
-        &migration,
-        text.replace("\"note\" text", "\"note\" varchar"),
-    )
-    .unwrap();
+    alter_the_first_migration(&dir);
     edit_spec(&dir, NOTE, NOTE_AND_CHANNEL);
     let before = tree(&dir);
     let output = msgen(&dir, &["generate"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("migrations/0001_initial.sql changed after msgen wrote it"),
-        "{}",
-        stderr(&output)
-    );
+    refused_as_altered(&output);
     assert_eq!(tree(&dir), before);
 }
 
