@@ -209,6 +209,103 @@ fn numbers_hold_across_regenerations_as_buf_breaking_judges_them() {
     assert!(state.contains("\"proto\""), "the numbers are recorded");
 }
 
+/// The steps of the `contract` job of the service's CI workflow, as run there: by `bash -e`, with
+/// `npx` running the buf these tests run (the workflow's pins the same version).
+fn ci_step(service: &Path, name: &str, base_ref: &str) -> Result<String, String> {
+    let workflow = fs::read_to_string(service.join(".github/workflows/ci.yml")).unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&workflow).unwrap();
+    let steps = workflow["jobs"]["contract"]["steps"]
+        .as_sequence()
+        .expect("a contract job");
+    let step = steps
+        .iter()
+        .find(|s| s["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no step {name}"));
+    let script = step["run"].as_str().unwrap();
+    let shims = tempfile::tempdir().unwrap();
+    let npx = shims.path().join("npx");
+    // `npx --yes @bufbuild/buf@<version> <args>`: buf with <args>.
+    fs::write(&npx, format!("#!/bin/sh\nshift 2\nexec {} \"$@\"\n", buf())).unwrap();
+    let mut permissions = fs::metadata(&npx).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    fs::set_permissions(&npx, permissions).unwrap();
+    let runner_temp = tempfile::tempdir().unwrap();
+    let path = format!(
+        "{}:{}",
+        shims.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let output = std::process::Command::new("bash")
+        .args(["-e", "-c", script])
+        .current_dir(service)
+        .env("PATH", path)
+        .env("GITHUB_BASE_REF", base_ref)
+        .env("RUNNER_TEMP", runner_temp.path())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.success() {
+        Ok(text)
+    } else {
+        Err(text)
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    try_run(dir, "git", args).unwrap_or_else(|failure| panic!("{failure}"));
+}
+
+#[test]
+fn the_services_ci_lints_the_contract_and_refuses_what_breaks_its_clients() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = with_grpc(&root().join("examples/payment-service.yaml"));
+    let service = generate(temp.path(), &spec);
+    git(&service, &["init", "-q", "-b", "main"]);
+    git(&service, &["add", "-A"]);
+    git(
+        &service,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-qm",
+            "first",
+        ],
+    );
+    // As the checkout of a pull request has it: the target branch as `origin/main`.
+    git(
+        &service,
+        &["update-ref", "refs/remotes/origin/main", "HEAD"],
+    );
+
+    ci_step(&service, "Lints", "main").unwrap_or_else(|failure| panic!("{failure}"));
+    let breaking = "No breaking change against the target branch";
+    ci_step(&service, breaking, "main").unwrap_or_else(|failure| panic!("{failure}"));
+    // A target branch from before the service served gRPC: nothing to compare with.
+    let before = ci_step(&service, breaking, "gone").unwrap_or_else(|failure| panic!("{failure}"));
+    assert!(before.contains("no gRPC contract yet"), "{before}");
+
+    // A new field breaks nothing; a removed one breaks the contract's clients.
+    let added = spec.replace(
+        "      note: { type: string, optional: true }\n",
+        "      note: { type: string, optional: true }\n      memo: { type: string, optional: true }\n",
+    );
+    regenerate(&service, &added);
+    ci_step(&service, breaking, "main").unwrap_or_else(|failure| panic!("{failure}"));
+    regenerate(
+        &service,
+        &added.replace("      note: { type: string, optional: true }\n", ""),
+    );
+    let verdict = ci_step(&service, breaking, "main").expect_err("removing a field breaks clients");
+    assert!(verdict.contains("\"note\""), "{verdict}");
+}
+
 #[test]
 fn without_grpc_there_is_no_contract() {
     let temp = tempfile::tempdir().unwrap();
@@ -216,6 +313,8 @@ fn without_grpc_there_is_no_contract() {
     let service = generate(temp.path(), &spec);
     assert!(!service.join("proto").exists());
     assert!(!service.join("buf.yaml").exists());
+    let workflow = fs::read_to_string(service.join(".github/workflows/ci.yml")).unwrap();
+    assert!(!workflow.contains("contract:"), "{workflow}");
     let state = fs::read_to_string(service.join(".msgen/state.json")).unwrap();
     assert!(!state.contains("\"proto\""));
 }

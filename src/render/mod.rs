@@ -385,6 +385,7 @@ fn shared_context(s: &Service) -> Context {
     }
     ctx.insert("test_algorithm", &s.auth.as_ref().map(|a| a.algorithms[0]));
     ctx.insert("msgen_version", env!("CARGO_PKG_VERSION"));
+    ctx.insert("buf_version", proto::BUF_VERSION);
     ctx.insert("email_rule", crate::rules::EMAIL_RULE);
     ctx.insert("url_rule", crate::rules::URL_RULE);
     ctx.insert("docs_csp", &docs_page::content_security_policy());

@@ -15,6 +15,10 @@ use crate::ir::{BodyType, Entity, Field, Service, RANGE_BOUNDS};
 use crate::names::pascal;
 use crate::spec::FieldType;
 
+/// The version of buf a service's CI lints and checks its contract with: the one msgen's own
+/// tests run (`tools/buf/package.json`).
+pub const BUF_VERSION: &str = "1.75.0";
+
 /// The numbers of every message's fields and every enum's values, by the message or enum's
 /// name: as recorded after one generation, and so as the next one must keep them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -751,6 +755,14 @@ mod tests {
         assert_eq!(third.fields["b"], 5);
         assert_eq!(third.reserved, BTreeSet::from([2]));
         assert!(third.reserved_names.is_empty());
+    }
+
+    #[test]
+    fn services_check_their_contract_with_the_buf_msgen_is_tested_with() {
+        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/buf/package.json");
+        let manifest = std::fs::read_to_string(manifest).unwrap();
+        let pinned = format!("\"@bufbuild/buf\": \"{BUF_VERSION}\"");
+        assert!(manifest.contains(&pinned), "{manifest}");
     }
 
     #[test]
