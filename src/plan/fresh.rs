@@ -12,11 +12,12 @@ use super::state::{sha256, State, BASES, OLD_BASES, SPEC, STATE};
 /// spec `spec` would leave every file as it is. `false` means only that rendering must tell.
 ///
 /// It is `true` when the spec and msgen's build are those of the last generation, the spec
-/// names no other service (their specs would be inputs too), `.msgen/` is as msgen writes it,
-/// every migration has its recorded checksum, every file msgen wrote is a file (not a link) at
-/// its path, and no file is noted on each run (deleted by the team, or kept though no longer
-/// generated). One thing a rendering would do is not done then: a team's file whose stub for
-/// an operation was removed does not get it back.
+/// does not mention `dependencies` at all (the specs of the services it calls would be inputs
+/// too; a mere mention renders, to be safe), `.msgen/` is as msgen writes it, every migration
+/// has its recorded checksum, every file msgen wrote is a file (not a link) at its path, and no
+/// file is noted on each run (deleted by the team, or kept though no longer generated). One
+/// thing a rendering would do is not done then: a team's file whose stub for an operation was
+/// removed does not get it back.
 pub fn unchanged(root: &Path, spec: &str, state: &State) -> bool {
     state.build == env!("MSGEN_BUILD")
         && state.deleted.is_empty()
