@@ -224,6 +224,17 @@ fn written(entity: &Entity) -> impl Iterator<Item = &Field> {
 
 const TIMESTAMP: &str = "google.protobuf.Timestamp";
 
+// What the contract says of the fields every record, change and list has.
+const VERSION: &str =
+    "Incremented by every change; give it as `expected_version` to change only this version.";
+const EXPECTED: &str = "The version the record must be at (its `version`), as HTTP's \
+                        `If-Match`; without it, any.";
+const CLEARED: &str = "a nullable one named but not set is cleared.";
+const FILTER: &str = "The filters of a list: each one given must match. A range, set or text \
+                      filter does not match a null.";
+const SORT: &str = "Columns, comma-separated, each after `-` for descending order: \
+                    `-created_at`; empty for the default order.";
+
 /// The gRPC contract of `service`, numbered after `previous`, and the numbers to record; `None`
 /// when the service serves no gRPC.
 pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Numbers)> {
@@ -244,11 +255,8 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
             let e = &service.entities[index];
             let crud = resource.crud;
             let id = || DraftField::new("id", "string", "").described("The record's id (a UUID).");
-            let expected = || {
-                DraftField::new("expected_version", "int64", "optional").described(
-                    "The version the record must be at (its `version`), as HTTP's `If-Match`; without it, any.",
-                )
-            };
+            let expected =
+                || DraftField::new("expected_version", "int64", "optional").described(EXPECTED);
             let mut rpc = |operation: String,
                            description: String,
                            request: Vec<DraftField>,
@@ -318,12 +326,22 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                     vec![id(), DraftField::new(&e.snake, &e.new_type, ""), expected()],
                     vec![record_field(e)],
                 );
-                rpc(format!("patch_{}", e.snake), format!("Changes the fields of a {} that `update_mask` names; a nullable one named but not set is cleared.", e.human), vec![
-                    id(),
-                    DraftField::new(&e.snake, &e.new_type, ""),
-                    DraftField::new("update_mask", "google.protobuf.FieldMask", "").described("The fields to change, by name."),
-                    expected(),
-                ], vec![record_field(e)]);
+                let mask = DraftField::new("update_mask", "google.protobuf.FieldMask", "")
+                    .described("The fields to change, by name.");
+                rpc(
+                    format!("patch_{}", e.snake),
+                    format!(
+                        "Changes the fields of a {} that `update_mask` names; {CLEARED}",
+                        e.human
+                    ),
+                    vec![
+                        id(),
+                        DraftField::new(&e.snake, &e.new_type, ""),
+                        mask,
+                        expected(),
+                    ],
+                    vec![record_field(e)],
+                );
             }
             if crud.delete {
                 rpc(
@@ -381,7 +399,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
             fields.extend(e.fields.iter().map(field_draft));
             fields.push(DraftField::new("created_at", TIMESTAMP, ""));
             fields.push(DraftField::new("updated_at", TIMESTAMP, ""));
-            fields.push(DraftField::new("version", "int64", "").described("Incremented by every change; give it as `expected_version` to change only this version."));
+            fields.push(DraftField::new("version", "int64", "").described(VERSION));
             drafts.push(Draft {
                 name: e.name.clone(),
                 description: e.description.clone(),
@@ -410,7 +428,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
         if listed && e.filtered {
             drafts.push(Draft {
                 name: e.filter_type.clone(),
-                description: Some("The filters of a list: each one given must match. A range, set or text filter does not match a null.".to_owned()),
+                description: Some(FILTER.to_owned()),
                 fields: filter_fields(e),
             });
         }
@@ -516,9 +534,7 @@ fn list_messages(e: &Entity, parent: Option<&str>) -> (Vec<DraftField>, Vec<Draf
     if e.filtered {
         request.push(DraftField::new("filter", &e.filter_type, ""));
     }
-    request.push(DraftField::new("sort", "string", "").described(
-        "Columns, comma-separated, each after `-` for descending order: `-created_at`; empty for the default order.",
-    ));
+    request.push(DraftField::new("sort", "string", "").described(SORT));
     request.push(
         DraftField::new("limit", "uint32", "optional").described("How many records at most."),
     );
