@@ -38,8 +38,9 @@ pub struct Numbered {
 
 impl Numbered {
     /// Numbers `names` (in order), keeping every number `previous` gave, and reserves the
-    /// numbers of the names it had that are gone. Enums start at 1: 0 is `..._UNSPECIFIED`.
-    fn assign(previous: Option<&Numbered>, names: &[&str], first: u32) -> Numbered {
+    /// numbers of the names it had that are gone. Numbers start at 1 (an enum's 0 is
+    /// `..._UNSPECIFIED`).
+    fn assign(previous: Option<&Numbered>, names: &[&str]) -> Numbered {
         let mut next = Numbered {
             reserved: previous.map(|p| p.reserved.clone()).unwrap_or_default(),
             reserved_names: previous
@@ -59,7 +60,7 @@ impl Numbered {
         }
         let used = |n: &Numbered| {
             let taken = n.fields.values().chain(&n.reserved).copied();
-            taken.max().map_or(first, |max| (max + 1).max(first))
+            taken.max().map_or(1, |max| max + 1)
         };
         for &name in names {
             if !next.fields.contains_key(name) {
@@ -441,7 +442,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
         .into_iter()
         .map(|draft| {
             let names: Vec<&str> = draft.fields.iter().map(|f| f.name.as_str()).collect();
-            let numbered = Numbered::assign(previous.and_then(|p| p.get(&draft.name)), &names, 1);
+            let numbered = Numbered::assign(previous.and_then(|p| p.get(&draft.name)), &names);
             let message = Message {
                 fields: draft
                     .fields
@@ -469,7 +470,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
         .filter(|e| seen.insert(e.name.clone()))
         .map(|e| {
             let names: Vec<&str> = e.variants.iter().map(|v| v.value.as_str()).collect();
-            let numbered = Numbered::assign(previous.and_then(|p| p.get(&e.name)), &names, 1);
+            let numbered = Numbered::assign(previous.and_then(|p| p.get(&e.name)), &names);
             let prefix = format!("{}_", crate::names::snake(&e.name).to_uppercase());
             let result = Enum {
                 values: names
@@ -758,16 +759,16 @@ mod tests {
 
     #[test]
     fn numbers_stay_and_removed_ones_are_reserved() {
-        let first = Numbered::assign(None, &["a", "b", "c"], 1);
+        let first = Numbered::assign(None, &["a", "b", "c"]);
         assert_eq!(first.fields["c"], 3);
-        let second = Numbered::assign(Some(&first), &["a", "d", "c"], 1);
+        let second = Numbered::assign(Some(&first), &["a", "d", "c"]);
         assert_eq!(second.fields["a"], 1);
         assert_eq!(second.fields["c"], 3);
         assert_eq!(second.fields["d"], 4);
         assert_eq!(second.reserved, BTreeSet::from([2]));
         assert_eq!(second.reserved_names, BTreeSet::from(["b".to_owned()]));
         // A name that comes back takes a new number: its old one may have meant another type.
-        let third = Numbered::assign(Some(&second), &["a", "b", "c", "d"], 1);
+        let third = Numbered::assign(Some(&second), &["a", "b", "c", "d"]);
         assert_eq!(third.fields["b"], 5);
         assert_eq!(third.reserved, BTreeSet::from([2]));
         assert!(third.reserved_names.is_empty());
