@@ -1,11 +1,11 @@
 //! `Cargo.lock` of a generated service: the dependency versions msgen's own tests build and
 //! test, so that a service built today builds the same way tomorrow.
 //!
-//! `templates/locks/` holds one lock file per database, broker, use of decimals and of `auth:`, each
-//! resolved by cargo for a service that uses every optional dependency but those the variant
-//! leaves out (`tools/locks/update.sh` makes them). A service
-//! gets the part of it that its own `Cargo.toml` reaches: the packages its dependencies lead to,
-//! written as cargo writes them, so that `cargo build --locked` accepts the file as it is.
+//! `templates/locks/` holds one lock file per database, broker, use of decimals, of `auth:` and of
+//! gRPC, each resolved by cargo for a service that uses every optional dependency but those the
+//! variant leaves out (`tools/locks/update.sh` makes them). A service gets the part of it that
+//! its own `Cargo.toml` reaches: the packages its dependencies lead to, written as cargo writes
+//! them, so that `cargo build --locked` accepts the file as it is.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -42,7 +42,9 @@ pub fn lock_file(service: &Service, cargo_toml: &str) -> Result<File, LockError>
     };
     // So does checking tokens (jsonwebtoken, and reqwest with TLS).
     let auth = if service.auth.is_some() { "-auth" } else { "" };
-    let file = format!("locks/{database}-{broker}{decimal}{auth}.lock");
+    // And serving gRPC (tonic, with hyper's HTTP/2).
+    let grpc = if service.grpc.is_some() { "-grpc" } else { "" };
+    let file = format!("locks/{database}-{broker}{decimal}{auth}{grpc}.lock");
     let superset = TEMPLATES
         .get_file(&file)
         .and_then(|found| found.contents_utf8())

@@ -336,6 +336,7 @@ fn shared_context(s: &Service) -> Context {
             resources()
                 .chain(["custom".into(), "helpers".into(), "service".into()])
                 .chain(s.events.any().then(|| "events".to_string()))
+                .chain(s.grpc.is_some().then(|| "grpc".to_string()))
                 .chain(suite::idempotency_tests(s).map(|_| "idempotency".to_string()))
                 .chain((!s.clients.is_empty()).then(|| "fakes".to_string()))
                 .chain(
@@ -569,6 +570,13 @@ impl Renderer<'_> {
             ownership: Ownership::Generated,
             stubs: Vec::new(),
         });
+        let crate_name = &self.service.crate_name;
+        for (template, path) in [("src/grpc.rs", "src/grpc.rs"), ("build.rs", "build.rs")] {
+            self.emit(template, path.into(), Ownership::Generated, |vars| {
+                vars.insert("proto", &model);
+                vars.insert("crate", crate_name);
+            });
+        }
         self.files.push(File {
             path: "buf.yaml".into(),
             contents: format!("# {GENERATED}\n{BUF_YAML}"),
@@ -1465,6 +1473,24 @@ impl Renderer<'_> {
         {
             paths.push("serde_json::Value".into());
         }
+        // The gRPC tests' client, and the requests it sends.
+        let grpc_record = s.grpc.as_ref().map(|grpc| {
+            use heck::ToSnakeCase;
+            let client = format!("{}Client", grpc.service);
+            let module = format!("{}_client", grpc.service.to_snake_case());
+            paths.extend([
+                format!("{c}::grpc"),
+                format!("{c}::grpc::api::{module}::{client}"),
+                "tonic::transport::Channel".into(),
+                "serde_json::Value".into(),
+            ]);
+            let tests = suite::grpc_tests(s);
+            let record = tests.iter().any(suite::GrpcTest::reads_records);
+            serde_json::json!({
+                "record": record,
+                "json": record || tests.iter().any(|t| t.crud.list),
+            })
+        });
         let imports = rust::imports(&paths);
         // `spawn_app_configured`, for the tests that change a setting.
         let client_tests = s.clients.iter().any(|c| c.test.is_some());
@@ -1476,6 +1502,7 @@ impl Renderer<'_> {
             Ownership::Generated,
             |ctx| {
                 ctx.insert("helpers", &helpers);
+                ctx.insert("grpc_record", &grpc_record);
                 ctx.insert("configurable", &configurable);
                 ctx.insert("http", &http);
                 ctx.insert("imports", &imports);
@@ -1628,6 +1655,24 @@ impl Renderer<'_> {
                 Ownership::Generated,
                 |_| {},
             );
+        }
+        if let Some(grpc) = &s.grpc {
+            let tests = suite::grpc_tests(s);
+            let auth = suite::grpc_auth_test(s);
+            let operations = suite::grpc_operation_tests(s);
+            let service = format!("{}.{}", grpc.package, grpc.service);
+            self.emit(
+                "tests/api/grpc.rs",
+                "tests/api/grpc.rs".into(),
+                Ownership::Generated,
+                |ctx| {
+                    ctx.insert("grpc_tests", &tests);
+                    ctx.insert("grpc_auth", &auth);
+                    ctx.insert("grpc_operations", &operations);
+                    ctx.insert("grpc_service", &service);
+                },
+            )
+            .finish = Some(suite::with_grpc_imports);
         }
         for resource in &s.resources {
             let entity = resource.entity.map(|i| &s.entities[i]);

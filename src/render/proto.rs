@@ -98,6 +98,21 @@ pub struct Rpc {
     pub request: String,
     pub response: String,
     pub description: String,
+    /// The HTTP operation the rpc runs: its method (`POST`) and path with the base path, in
+    /// axum's syntax (`/api/v1/payments/{id}/capture`), each `{name}` a field of the request.
+    pub method: &'static str,
+    pub path: String,
+    /// Where the operation's JSON body comes from: the message in this field of the request,
+    /// or with `""` the request's own fields but the path's. Without a body, the request's
+    /// fields are the query.
+    pub body: Option<String>,
+    /// Whether the body holds only the fields `update_mask` names.
+    pub masked: bool,
+    /// The response's field that holds the answer's body (with the `ETag` in `version`);
+    /// otherwise the body's fields are the response's.
+    pub record: Option<String>,
+    /// The response's field that holds a page's records (`items`).
+    pub items: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -107,6 +122,9 @@ pub struct Message {
     pub fields: Vec<ProtoField>,
     pub reserved: Vec<u32>,
     pub reserved_names: Vec<String>,
+    /// For a list's filter message, the query parameter of each field whose name differs:
+    /// `created_at_gt` is `created_at[gt]`.
+    pub queries: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,11 +149,22 @@ pub struct Enum {
     pub reserved_names: Vec<String>,
 }
 
+/// The HTTP operation of an rpc, as [`Rpc`] records it.
+struct Http {
+    method: &'static str,
+    path: String,
+    body: Option<String>,
+    masked: bool,
+    record: Option<String>,
+    items: Option<String>,
+}
+
 /// A message or enum being written, before it is numbered.
 struct Draft {
     name: String,
     description: Option<String>,
     fields: Vec<DraftField>,
+    queries: Vec<(String, String)>,
 }
 
 struct DraftField {
@@ -226,8 +255,8 @@ fn written(entity: &Entity) -> impl Iterator<Item = &Field> {
 const TIMESTAMP: &str = "google.protobuf.Timestamp";
 
 // What the contract says of the fields every record, change and list has.
-const VERSION: &str =
-    "Incremented by every change; give it as `expected_version` to change only this version.";
+const VERSION: &str = "The record's version, incremented by every change (HTTP's `ETag`); give it \
+                       as `expected_version` to change only this version.";
 const EXPECTED: &str = "The version the record must be at (its `version`), as HTTP's \
                         `If-Match`; without it, any.";
 const CLEARED: &str = "a nullable one named but not set is cleared.";
@@ -249,19 +278,26 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
         name,
         description: None,
         fields,
+        queries: Vec::new(),
     };
 
+    let base = &service.base_path;
     for resource in &service.resources {
         if let Some(index) = resource.entity.filter(|_| resource.grpc) {
             let e = &service.entities[index];
             let crud = resource.crud;
+            let collection = format!("{base}{}", resource.route);
+            let item = format!("{collection}/{{id}}");
             let id = || DraftField::new("id", "string", "").described("The record's id (a UUID).");
             let expected =
                 || DraftField::new("expected_version", "int64", "optional").described(EXPECTED);
+            let version = || DraftField::new("version", "int64", "").described(VERSION);
+            let input = || DraftField::new(&e.snake, &e.new_type, "");
             let mut rpc = |operation: String,
                            description: String,
                            request: Vec<DraftField>,
-                           response: Vec<DraftField>| {
+                           response: Vec<DraftField>,
+                           http: Http| {
                 let name = pascal(&operation);
                 drafts.push(message(format!("{name}Request"), request));
                 drafts.push(message(format!("{name}Response"), response));
@@ -271,7 +307,29 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                     name,
                     operation,
                     description,
+                    method: http.method,
+                    path: http.path,
+                    body: http.body,
+                    masked: http.masked,
+                    record: http.record,
+                    items: http.items,
                 });
+            };
+            let one = |method, path: &str, body: bool| Http {
+                method,
+                path: path.to_owned(),
+                body: body.then(|| e.snake.clone()),
+                masked: false,
+                record: Some(e.snake.clone()),
+                items: None,
+            };
+            let list = |path: String| Http {
+                method: "GET",
+                path,
+                body: None,
+                masked: false,
+                record: None,
+                items: Some(e.plural.clone()),
             };
             if crud.any() {
                 records.insert(index);
@@ -283,6 +341,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                     format!("Lists {}.", e.plural.replace('_', " ")),
                     request,
                     response,
+                    list(collection.clone()),
                 );
                 for nested in &resource.nested {
                     let parent = &service.entities[nested.parent];
@@ -296,6 +355,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                         ),
                         request,
                         response,
+                        list(format!("{base}{}", nested.route)),
                     );
                 }
             }
@@ -304,7 +364,8 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                     format!("get_{}", e.snake),
                     format!("Gets a {}.", e.human),
                     vec![id()],
-                    vec![record_field(e)],
+                    vec![record_field(e), version()],
+                    one("GET", &item, false),
                 );
             }
             if crud.create {
@@ -312,8 +373,9 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                 rpc(
                     format!("create_{}", e.snake),
                     format!("Creates a {}.", e.human),
-                    vec![DraftField::new(&e.snake, &e.new_type, "")],
-                    vec![record_field(e)],
+                    vec![input()],
+                    vec![record_field(e), version()],
+                    one("POST", &collection, true),
                 );
             }
             if crud.update {
@@ -324,8 +386,9 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                         "Replaces a {}: every field it is given, as creating takes them.",
                         e.human
                     ),
-                    vec![id(), DraftField::new(&e.snake, &e.new_type, ""), expected()],
-                    vec![record_field(e)],
+                    vec![id(), input(), expected()],
+                    vec![record_field(e), version()],
+                    one("PUT", &item, true),
                 );
                 let mask = DraftField::new("update_mask", "google.protobuf.FieldMask", "")
                     .described("The fields to change, by name.");
@@ -335,13 +398,12 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                         "Changes the fields of a {} that `update_mask` names; {CLEARED}",
                         e.human
                     ),
-                    vec![
-                        id(),
-                        DraftField::new(&e.snake, &e.new_type, ""),
-                        mask,
-                        expected(),
-                    ],
-                    vec![record_field(e)],
+                    vec![id(), input(), mask, expected()],
+                    vec![record_field(e), version()],
+                    Http {
+                        masked: true,
+                        ..one("PATCH", &item, true)
+                    },
                 );
             }
             if crud.delete {
@@ -350,31 +412,48 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                     format!("Deletes a {}.", e.human),
                     vec![id(), expected()],
                     Vec::new(),
+                    Http {
+                        record: None,
+                        ..one("DELETE", &item, false)
+                    },
                 );
             }
         }
         for op in resource.operations.iter().filter(|op| op.grpc) {
             let name = pascal(&op.name);
             let mut request: Vec<DraftField> = op.params.iter().map(field_draft).collect();
-            if let Some(body) = &op.request {
-                request.extend(body_fields(
+            let mut body = None;
+            if let Some(input) = &op.request {
+                let fields = body_fields(
                     service,
-                    body,
+                    input,
                     true,
                     &mut inputs,
                     &mut records,
                     &mut inline_enums,
-                ));
+                );
+                body = Some(match &input.entity {
+                    Some(_) => fields[0].name.clone(),
+                    None => String::new(),
+                });
+                request.extend(fields);
             }
+            let mut record = None;
             let response = match &op.response {
-                Some(body) => body_fields(
-                    service,
-                    body,
-                    false,
-                    &mut inputs,
-                    &mut records,
-                    &mut inline_enums,
-                ),
+                Some(output) => {
+                    let fields = body_fields(
+                        service,
+                        output,
+                        false,
+                        &mut inputs,
+                        &mut records,
+                        &mut inline_enums,
+                    );
+                    if output.entity.is_some() {
+                        record = Some(fields[0].name.clone());
+                    }
+                    fields
+                }
                 None => Vec::new(),
             };
             drafts.push(message(format!("{name}Request"), request));
@@ -388,6 +467,12 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                     || format!("`{} {}`", op.method.as_str(), op.path),
                     |d| d.trim().to_owned(),
                 ),
+                method: op.method.as_str(),
+                path: format!("{base}{}", op.path),
+                body,
+                masked: false,
+                record,
+                items: None,
             });
         }
     }
@@ -400,11 +485,11 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
             fields.extend(e.fields.iter().map(field_draft));
             fields.push(DraftField::new("created_at", TIMESTAMP, ""));
             fields.push(DraftField::new("updated_at", TIMESTAMP, ""));
-            fields.push(DraftField::new("version", "int64", "").described(VERSION));
             drafts.push(Draft {
                 name: e.name.clone(),
                 description: e.description.clone(),
                 fields,
+                queries: Vec::new(),
             });
             enums.extend(&e.enums);
         }
@@ -417,6 +502,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                     e.human
                 )),
                 fields,
+                queries: Vec::new(),
             });
             if !records.contains(&index) {
                 enums.extend(&e.enums);
@@ -427,10 +513,12 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
             .iter()
             .any(|r| r.grpc && r.entity == Some(index) && r.crud.list);
         if listed && e.filtered {
+            let (fields, queries) = filter_fields(e);
             drafts.push(Draft {
                 name: e.filter_type.clone(),
                 description: Some(FILTER.to_owned()),
-                fields: filter_fields(e),
+                fields,
+                queries,
             });
         }
     }
@@ -459,6 +547,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                 reserved_names: numbered.reserved_names.iter().cloned().collect(),
                 name: draft.name.clone(),
                 description: draft.description,
+                queries: draft.queries,
             };
             numbers.0.insert(draft.name, numbered);
             message
@@ -563,9 +652,11 @@ fn list_messages(e: &Entity, parent: Option<&str>) -> (Vec<DraftField>, Vec<Draf
     (request, response)
 }
 
-/// The fields of `e`'s filter message, as its list's query names them with `[` `]` made `_`.
-fn filter_fields(e: &Entity) -> Vec<DraftField> {
+/// The fields of `e`'s filter message, as its list's query names them with `[` `]` made `_`,
+/// and the query parameter of each whose name so differs.
+fn filter_fields(e: &Entity) -> (Vec<DraftField>, Vec<(String, String)>) {
     let mut fields: Vec<DraftField> = Vec::new();
+    let mut queries = Vec::new();
     for field in e.filter_fields() {
         let (ty, _) = proto_type(field);
         let scalar = !matches!(field.kind, FieldType::Datetime | FieldType::Json);
@@ -581,6 +672,7 @@ fn filter_fields(e: &Entity) -> Vec<DraftField> {
             None => (TIMESTAMP.to_owned(), false),
         };
         for (bound, meaning) in RANGE_BOUNDS {
+            queries.push((format!("{column}_{bound}"), format!("{column}[{bound}]")));
             let f = DraftField::new(
                 &format!("{column}_{bound}"),
                 &ty,
@@ -591,11 +683,16 @@ fn filter_fields(e: &Entity) -> Vec<DraftField> {
     }
     for field in e.set_fields() {
         let (ty, _) = proto_type(field);
+        queries.push((format!("{}_in", field.name), format!("{}[in]", field.name)));
         let f = DraftField::new(&format!("{}_in", field.name), &ty, "repeated");
         fields.push(f.described(format!("`{}` one of these.", field.name)));
     }
     for field in e.search_fields() {
         for matching in field.search.map_or(&[][..], crate::spec::Search::filters) {
+            queries.push((
+                format!("{}_{matching}", field.name),
+                format!("{}[{matching}]", field.name),
+            ));
             let f = DraftField::new(&format!("{}_{matching}", field.name), "string", "optional");
             fields.push(f.described(format!(
                 "`{}` {} this text.",
@@ -608,7 +705,7 @@ fn filter_fields(e: &Entity) -> Vec<DraftField> {
             )));
         }
     }
-    fields
+    (fields, queries)
 }
 
 /// The fields a body adds to a message: an entity's record or input as one field, inline

@@ -491,6 +491,38 @@ pub(super) fn percent_encode(text: &str) -> String {
 /// Replaces the `// msgen:imports` line of a generated test file with the imports its tests
 /// use: `serde_json` items and the helpers `field_errors` and `spawn_app` (a module whose
 /// operations have no body to test has no test).
+/// [`with_imports`] for the gRPC tests, which use the client's types too.
+pub(super) fn with_grpc_imports(text: &str) -> String {
+    let body = text
+        .split_once("// msgen:imports")
+        .map_or("", |(_, body)| body);
+    let mut paths: Vec<String> = [
+        ("json!(", "serde_json::json"),
+        ("Value", "serde_json::Value"),
+        ("Code::", "tonic::Code"),
+        ("Channel::", "tonic::transport::Channel"),
+        ("get_error_details", "tonic_types::StatusExt"),
+        ("HealthClient", "tonic_health::pb::health_client::HealthClient"),
+        ("HealthCheckRequest", "tonic_health::pb::HealthCheckRequest"),
+        (
+            "ServingStatus",
+            "tonic_health::pb::health_check_response::ServingStatus",
+        ),
+        ("Uuid::", "uuid::Uuid"),
+        ("record(", "crate::helpers::record"),
+        ("spawn_app(", "crate::helpers::spawn_app"),
+        ("to_api_json(", "crate::helpers::to_api_json"),
+    ]
+    .into_iter()
+    .filter(|(needle, _)| body.contains(needle))
+    .map(|(_, path)| path.to_owned())
+    .collect();
+    paths.sort();
+    let lines = super::rust::imports(&paths).join("\n");
+    let replaced = text.replacen("// msgen:imports", &lines, 1);
+    super::rust::tidy(&replaced)
+}
+
 pub(super) fn with_imports(text: &str) -> String {
     let body = text
         .split_once("// msgen:imports")
@@ -522,4 +554,185 @@ pub(super) fn with_imports(text: &str) -> String {
     let lines = super::rust::imports(&paths).join("\n");
     let replaced = text.replacen("// msgen:imports", &lines, 1);
     super::rust::tidy(&replaced)
+}
+
+/// What the gRPC tests of one resource need: its entity, operations, test view, and the
+/// client's method for each rpc.
+#[derive(Serialize)]
+pub(super) struct GrpcTest<'a> {
+    entity: &'a Entity,
+    pub(super) crud: crate::ir::Crud,
+    t: TestView,
+    list: String,
+    get: String,
+    create: String,
+    update: String,
+    patch: String,
+    delete: String,
+    nested: Vec<GrpcNested>,
+    /// A rule to break that a request of the contract's types can break.
+    invalid: Option<InvalidCase>,
+}
+
+#[derive(Serialize)]
+pub(super) struct GrpcNested {
+    rpc: String,
+    parent: String,
+    column: String,
+}
+
+impl GrpcTest<'_> {
+    /// Whether its tests read a record out of a response (`helpers::record`).
+    pub(super) fn reads_records(&self) -> bool {
+        self.crud.get || (self.crud.update && self.t.patch.is_some())
+    }
+}
+
+/// The method of the generated client (tonic's) that calls the rpc of `operation`.
+fn client_method(operation: &str) -> String {
+    use heck::ToSnakeCase;
+    crate::names::pascal(operation).to_snake_case()
+}
+
+/// The resources served over gRPC whose entity the gRPC tests exercise.
+pub(super) fn grpc_tests(s: &Service) -> Vec<GrpcTest<'_>> {
+    let mut tests = Vec::new();
+    for resource in s.resources.iter().filter(|r| r.grpc) {
+        let Some(e) = resource.entity.map(|i| &s.entities[i]) else {
+            continue;
+        };
+        let t = test_view(s, resource, Some(e));
+        let invalid = t.invalid.iter().find_map(|case| {
+            let field = e.field(&case.field)?;
+            writable(field, &case.value).then(|| InvalidCase {
+                field: case.field.clone(),
+                rule: case.rule.clone(),
+                value: case.value.clone(),
+            })
+        });
+        let nested = resource
+            .nested
+            .iter()
+            .map(|n| GrpcNested {
+                rpc: client_method(&n.handler),
+                parent: s.entities[n.parent].snake.clone(),
+                column: n.column.clone(),
+            })
+            .collect();
+        tests.push(GrpcTest {
+            entity: e,
+            crud: resource.crud,
+            t,
+            list: client_method(&format!("list_{}", e.plural)),
+            get: client_method(&format!("get_{}", e.snake)),
+            create: client_method(&format!("create_{}", e.snake)),
+            update: client_method(&format!("update_{}", e.snake)),
+            patch: client_method(&format!("patch_{}", e.snake)),
+            delete: client_method(&format!("delete_{}", e.snake)),
+            nested,
+            invalid,
+        });
+    }
+    tests
+}
+
+/// Whether `value` (JSON) can be written in a request of the contract, where a field's type is
+/// the contract's: a string stays a string, a number a number, and an enum's unknown value
+/// cannot be written at all.
+fn writable(field: &Field, value: &str) -> bool {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(value) else {
+        return false;
+    };
+    match field.kind {
+        FieldType::String
+        | FieldType::Text
+        | FieldType::Uuid
+        | FieldType::Ref
+        | FieldType::Decimal
+        | FieldType::Date => value.is_string(),
+        FieldType::Int => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+        FieldType::Bigint => value.is_i64(),
+        FieldType::Float => value.is_number(),
+        _ => false,
+    }
+}
+
+/// A custom operation's rpc, for the test that breaks a rule of its request: the client's
+/// method and the request's fields (JSON, without the braces).
+#[derive(Serialize)]
+pub(super) struct GrpcOperationTest {
+    rpc: String,
+    fields: String,
+    /// The violation's field, as the request names it.
+    field: String,
+}
+
+pub(super) fn grpc_operation_tests(s: &Service) -> Vec<GrpcOperationTest> {
+    let mut tests = Vec::new();
+    let operations = s.resources.iter().flat_map(|r| &r.operations);
+    for op in operations.filter(|op| op.grpc) {
+        let Some(fields) = request_fields(s, op) else {
+            continue;
+        };
+        let invalid = written(fields).find_map(|f| {
+            let bad = f.checks.iter().find_map(|c| c.invalid.clone())?;
+            writable(f, &bad).then(|| (f.name.clone(), bad))
+        });
+        let Some((name, bad)) = invalid else {
+            continue;
+        };
+        let mut parts: Vec<String> = op
+            .params
+            .iter()
+            .map(|p| format!("\"{}\": {}", p.name, p.samples[0]))
+            .collect();
+        let body = op.request.as_ref().and_then(|b| b.entity.as_deref());
+        let field = match body.and_then(|name| s.entity(name)) {
+            Some(e) => {
+                parts.push(format!("\"{}\": {{ \"{name}\": {bad} }}", e.snake));
+                format!("{}.{name}", e.snake)
+            }
+            None => {
+                parts.push(format!("\"{name}\": {bad}"));
+                name
+            }
+        };
+        tests.push(GrpcOperationTest {
+            rpc: client_method(&op.name),
+            fields: parts.join(", "),
+            field,
+        });
+    }
+    tests
+}
+
+/// An rpc that wants a token, for the test that calls it without one: its client method and
+/// the fields of a request that is otherwise valid.
+#[derive(Serialize)]
+pub(super) struct GrpcAuthTest {
+    rpc: String,
+    fields: &'static str,
+}
+
+pub(super) fn grpc_auth_test(s: &Service) -> Option<GrpcAuthTest> {
+    s.auth.as_ref()?;
+    let protected = s
+        .resources
+        .iter()
+        .filter(|r| r.grpc && r.read.required)
+        .find_map(|r| r.entity.map(|i| (r, &s.entities[i])))?;
+    let (r, e) = protected;
+    if r.crud.list {
+        Some(GrpcAuthTest {
+            rpc: client_method(&format!("list_{}", e.plural)),
+            fields: "",
+        })
+    } else if r.crud.get {
+        Some(GrpcAuthTest {
+            rpc: client_method(&format!("get_{}", e.snake)),
+            fields: r#""id": "00000000-0000-4000-8000-000000000001""#,
+        })
+    } else {
+        None
+    }
 }

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Resolves the dependencies of a generated service, once per database, broker, use of
-# decimals and of `auth:`, and for a system's gateway with and without tokens to check, and
-# writes the lock files msgen cuts each Cargo.lock from
-# (templates/locks/). Run it after changing a dependency in templates/service/Cargo.toml.tera:
+# decimals, of `auth:` and of gRPC, and for a system's gateway with and without tokens to
+# check, and writes the lock files msgen cuts each Cargo.lock from (templates/locks/). Run it after changing a dependency in templates/service/Cargo.toml.tera:
 # what the lock files already hold keeps its version. With `--upgrade`, every package moves to
 # the newest compatible version. Then run the test suite, which checks every service it
 # generates against them with `--locked`.
@@ -12,6 +11,15 @@ upgrade=false
 if [ "${1:-}" = --upgrade ]; then
     upgrade=true
 fi
+
+# A gRPC variant that has no lock yet starts from the lock of the same service without gRPC,
+# so that the packages they share keep their versions (msgen embeds the locks: it is built
+# after).
+for lock in templates/locks/{sqlite,postgres}-*.lock; do
+    case "$lock" in *-grpc.lock) continue ;; esac
+    grpc="${lock%.lock}-grpc.lock"
+    [ -f "$grpc" ] || cp "$lock" "$grpc"
+done
 
 cargo build --quiet
 msgen="$PWD/target/debug/msgen"
@@ -54,6 +62,11 @@ for database in sqlite postgres; do
             "$msgen" --quiet new every-dependency --spec "$source" --dir "$work/$variant" \
                 --database "$database" --broker "$broker"
             resolve "$work/$variant/every-dependency" "$variant"
+            # The same service serving gRPC too.
+            printf '%s\ntransports: [http, grpc]\n' "$(cat "$source")" >"$work/$variant.yaml"
+            "$msgen" --quiet new every-dependency --spec "$work/$variant.yaml" \
+                --dir "$work/$variant-grpc" --database "$database" --broker "$broker"
+            resolve "$work/$variant-grpc/every-dependency" "$variant-grpc"
         done
     done
 done
