@@ -39,6 +39,9 @@ struct Case {
     conformance: bool,
     /// Business logic written in place of a stub, as the service's team would.
     logic: Option<&'static Logic>,
+    /// Whether it serves gRPC too (`transports: [http, grpc]`): its own tests then call every
+    /// rpc through a tonic client and compare the answers with HTTP's.
+    grpc: bool,
 }
 
 /// A file of business logic and the custom operations it implements; schemathesis leaves the
@@ -88,6 +91,7 @@ const fn case(name: &'static str, spec: &'static str, overrides: &'static [&'sta
         min_tests: 3,
         conformance: false,
         logic: None,
+        grpc: false,
     }
 }
 
@@ -96,10 +100,12 @@ const CASES: &[Case] = &[
         min_tests: 30,
         conformance: true,
         logic: Some(&CAPTURE),
+        grpc: true,
         ..case("payment-service", "examples/payment-service.yaml", &[])
     },
     Case {
         min_tests: 30,
+        grpc: true,
         ..case(
             "payment-service-postgres",
             "examples/payment-service.yaml",
@@ -151,6 +157,7 @@ const CASES: &[Case] = &[
     Case {
         min_tests: 50,
         conformance: true,
+        grpc: true,
         ..case(
             "kitchen-sink-postgres",
             "tests/specs/valid/kitchen-sink.yaml",
@@ -166,10 +173,12 @@ const CASES: &[Case] = &[
     ),
     Case {
         conformance: true,
+        grpc: true,
         ..case("keywords", "tests/specs/valid/keywords.yaml", &[])
     },
     Case {
         conformance: true,
+        grpc: true,
         ..case("vet-appointments", "tests/specs/valid/odd-shapes.yaml", &[])
     },
     Case {
@@ -186,6 +195,7 @@ const CASES: &[Case] = &[
     },
     Case {
         conformance: true,
+        grpc: true,
         ..case(
             "help-desk-ticketing",
             "tests/specs/valid/ticketing.yaml",
@@ -224,10 +234,12 @@ fn build_workspace() -> Result<Workspace, String> {
         let named: Vec<String> = text
             .lines()
             .map(|line| {
-                if line.starts_with("service:") {
-                    format!("service: {}", case.name)
-                } else {
+                if !line.starts_with("service:") {
                     line.to_string()
+                } else if case.grpc {
+                    format!("service: {}\ntransports: [http, grpc]", case.name)
+                } else {
+                    format!("service: {}", case.name)
                 }
             })
             .collect();
@@ -667,6 +679,7 @@ fn the_release_binary_answers_its_probes_with_the_manifests_environment() {
     for (key, value) in &mut env {
         match key.as_str() {
             "PORT" => *value = port.to_string(),
+            "GRPC_PORT" => *value = free_port().to_string(),
             "DATABASE_URL" => value.clone_from(&database),
             "METRICS_ADDR" => {
                 assert!(value.ends_with(":9090"), "{value}");

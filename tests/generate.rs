@@ -97,6 +97,35 @@ fn payment_service_tree() {
     insta::assert_snapshot!(snapshot_text(&dir));
 }
 
+/// The files gRPC adds to the payment example, and the start-up that serves it.
+#[test]
+fn payment_service_grpc_files() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = fs::read_to_string(example("payment-service.yaml"))
+        .unwrap()
+        .replace(
+            "service: payment-service\n",
+            "service: payment-service\ntransports: [http, grpc]\n",
+        );
+    let file = temp.path().join("payment-service.yaml");
+    fs::write(&file, spec).unwrap();
+    let file = file.display().to_string();
+    let output = msgen(temp.path(), &["new", "payment-service", "--spec", &file]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let dir = temp.path().join("payment-service");
+    let mut text = String::new();
+    for path in [
+        "build.rs",
+        "src/grpc.rs",
+        "src/startup.rs",
+        "tests/api/grpc.rs",
+    ] {
+        let contents = fs::read_to_string(dir.join(path)).unwrap();
+        text.push_str(&format!("=== {path}\n{contents}\n"));
+    }
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn notification_service_tree() {
     let (_temp, dir) = new_service("notification-service", "notification-service.yaml");

@@ -1,6 +1,6 @@
 //! Every generated service comes with a `Cargo.lock` that cargo accepts as it is: for each
-//! database and broker, and for specs with and without decimals, `cargo metadata --locked`
-//! resolves the service's manifest to exactly the lock msgen wrote.
+//! database and broker, for specs with and without decimals, and with and without gRPC,
+//! `cargo metadata --locked` resolves the service's manifest to exactly the lock msgen wrote.
 
 mod support;
 
@@ -37,43 +37,61 @@ fn every_generated_lock_is_the_one_cargo_resolves() {
     for spec in specs() {
         let spec = root().join(spec);
         let name = service_name(&spec);
-        for database in ["sqlite", "postgres"] {
-            for broker in ["none", "nats", "rabbitmq", "kafka"] {
-                let dir = temp.path().join(format!("{name}-{database}-{broker}"));
-                let spec = spec.display().to_string();
-                let args = [
-                    "--quiet",
-                    "new",
-                    &name,
-                    "--spec",
-                    &spec,
-                    "--database",
-                    database,
-                    "--broker",
-                    broker,
-                    "--dir",
-                ];
-                let mut args = args.to_vec();
-                let parent = dir.display().to_string();
-                args.push(&parent);
-                run(temp.path(), msgen(), &args);
-                let service = dir.join(&name);
-                let written = std::fs::read_to_string(service.join("Cargo.lock")).unwrap();
-                run(
-                    &service,
-                    "cargo",
-                    &["metadata", "--locked", "--format-version", "1"],
-                );
-                let after = std::fs::read_to_string(service.join("Cargo.lock")).unwrap();
-                assert_eq!(
-                    written,
-                    after,
-                    "cargo rewrote the lock of {}",
-                    service.display()
-                );
-                checked += 1;
+        let text = std::fs::read_to_string(&spec).unwrap();
+        // The same service serving gRPC too, where it has endpoints to serve.
+        let grpc = text.contains("\nendpoints:").then(|| {
+            let with = temp.path().join(format!("{name}-grpc.yaml"));
+            let lines = text.lines().flat_map(|line| {
+                let grpc = line
+                    .starts_with("service:")
+                    .then_some("transports: [http, grpc]");
+                std::iter::once(line).chain(grpc)
+            });
+            std::fs::write(&with, lines.collect::<Vec<_>>().join("\n")).unwrap();
+            with
+        });
+        let variants = std::iter::once((spec.clone(), "")).chain(grpc.map(|g| (g, "-grpc")));
+        for (spec, variant) in variants {
+            for database in ["sqlite", "postgres"] {
+                for broker in ["none", "nats", "rabbitmq", "kafka"] {
+                    let dir = temp
+                        .path()
+                        .join(format!("{name}-{database}-{broker}{variant}"));
+                    let spec = spec.display().to_string();
+                    let args = [
+                        "--quiet",
+                        "new",
+                        &name,
+                        "--spec",
+                        &spec,
+                        "--database",
+                        database,
+                        "--broker",
+                        broker,
+                        "--dir",
+                    ];
+                    let mut args = args.to_vec();
+                    let parent = dir.display().to_string();
+                    args.push(&parent);
+                    run(temp.path(), msgen(), &args);
+                    let service = dir.join(&name);
+                    let written = std::fs::read_to_string(service.join("Cargo.lock")).unwrap();
+                    run(
+                        &service,
+                        "cargo",
+                        &["metadata", "--locked", "--format-version", "1"],
+                    );
+                    let after = std::fs::read_to_string(service.join("Cargo.lock")).unwrap();
+                    assert_eq!(
+                        written,
+                        after,
+                        "cargo rewrote the lock of {}",
+                        service.display()
+                    );
+                    checked += 1;
+                }
             }
         }
     }
-    assert!(checked >= 8 * 7, "only {checked} services checked");
+    assert!(checked >= 8 * 12, "only {checked} services checked");
 }

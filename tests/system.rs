@@ -159,6 +159,39 @@ const BROKEN: &[Broken] = &[
         )],
     },
     Broken {
+        name: "two services serving gRPC on one port",
+        edits: &[
+            (
+                "order-service/msgen.yaml",
+                "port: 8082\n",
+                "port: 8082\ntransports: [http, grpc]\n",
+            ),
+            (
+                "notification-service/msgen.yaml",
+                "port: 8081\n",
+                "port: 8081\ntransports: [http, grpc]\n",
+            ),
+        ],
+        problems: &[(
+            "order-service/msgen.yaml",
+            "transports: ^[http, grpc]",
+            "`notification-service` and `order-service` both serve gRPC on port 50051 (the default)",
+        )],
+    },
+    Broken {
+        name: "a gRPC port that is a service's HTTP port",
+        edits: &[(
+            "order-service/msgen.yaml",
+            "port: 8082\n",
+            "port: 8082\ntransports: [http, grpc]\ngrpc_port: 8081\n",
+        )],
+        problems: &[(
+            "order-service/msgen.yaml",
+            "grpc_port: ^8081",
+            "`order-service` serves gRPC on port 8081, where a service listens for HTTP",
+        )],
+    },
+    Broken {
         name: "a port outside the system's range",
         edits: &[("order-service/msgen.yaml", "port: 8082", "port: 9000")],
         problems: &[(

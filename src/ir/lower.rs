@@ -8,7 +8,7 @@ use crate::spec::{self, Body, Endpoint, Literal, ValidSpec};
 
 const DEFAULT_VERSION: &str = "0.1.0";
 const DEFAULT_PORT: u16 = 8080;
-const DEFAULT_GRPC_PORT: u16 = 50051;
+pub const DEFAULT_GRPC_PORT: u16 = 50051;
 
 pub fn lower(valid: &ValidSpec) -> Service {
     let spec = valid.spec();

@@ -8,7 +8,7 @@ pub mod schema;
 
 use serde::Serialize;
 
-pub use lower::lower;
+pub use lower::{lower, DEFAULT_GRPC_PORT};
 
 use crate::spec::{Broker, Database, FieldType, Method, OnDelete, Search};
 

@@ -570,11 +570,9 @@ impl Renderer<'_> {
             ownership: Ownership::Generated,
             stubs: Vec::new(),
         });
-        let crate_name = &self.service.crate_name;
         for (template, path) in [("src/grpc.rs", "src/grpc.rs"), ("build.rs", "build.rs")] {
             self.emit(template, path.into(), Ownership::Generated, |vars| {
                 vars.insert("proto", &model);
-                vars.insert("crate", crate_name);
             });
         }
         self.files.push(File {

@@ -502,13 +502,33 @@ pub(super) fn with_grpc_imports(text: &str) -> String {
         ("Code::", "tonic::Code"),
         ("Channel::", "tonic::transport::Channel"),
         ("get_error_details", "tonic_types::StatusExt"),
-        ("HealthClient", "tonic_health::pb::health_client::HealthClient"),
+        (
+            "HealthClient",
+            "tonic_health::pb::health_client::HealthClient",
+        ),
         ("HealthCheckRequest", "tonic_health::pb::HealthCheckRequest"),
         (
             "ServingStatus",
             "tonic_health::pb::health_check_response::ServingStatus",
         ),
         ("Uuid::", "uuid::Uuid"),
+        ("tokio_stream::", "tonic::codegen::tokio_stream"),
+        (
+            "ServerReflectionClient",
+            "tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient",
+        ),
+        (
+            "ServerReflectionRequest",
+            "tonic_reflection::pb::v1::ServerReflectionRequest",
+        ),
+        (
+            "MessageRequest::",
+            "tonic_reflection::pb::v1::server_reflection_request::MessageRequest",
+        ),
+        (
+            "MessageResponse::",
+            "tonic_reflection::pb::v1::server_reflection_response::MessageResponse",
+        ),
         ("record(", "crate::helpers::record"),
         ("spawn_app(", "crate::helpers::spawn_app"),
         ("to_api_json(", "crate::helpers::to_api_json"),
@@ -579,6 +599,8 @@ pub(super) struct GrpcNested {
     rpc: String,
     parent: String,
     column: String,
+    /// Whether a record's sample names its parent: the reference is not `readonly`.
+    sampled: bool,
 }
 
 impl GrpcTest<'_> {
@@ -617,6 +639,7 @@ pub(super) fn grpc_tests(s: &Service) -> Vec<GrpcTest<'_>> {
                 rpc: client_method(&n.handler),
                 parent: s.entities[n.parent].snake.clone(),
                 column: n.column.clone(),
+                sampled: e.field(&n.column).is_some_and(|f| !f.readonly),
             })
             .collect();
         tests.push(GrpcTest {
@@ -658,11 +681,12 @@ fn writable(field: &Field, value: &str) -> bool {
 }
 
 /// A custom operation's rpc, for the test that breaks a rule of its request: the client's
-/// method and the request's fields (JSON, without the braces).
+/// method and the request's fields.
 #[derive(Serialize)]
 pub(super) struct GrpcOperationTest {
     rpc: String,
-    fields: String,
+    /// One `"name": value` a line.
+    fields: Vec<String>,
     /// The violation's field, as the request names it.
     field: String,
 }
@@ -686,20 +710,28 @@ pub(super) fn grpc_operation_tests(s: &Service) -> Vec<GrpcOperationTest> {
             .iter()
             .map(|p| format!("\"{}\": {}", p.name, p.samples[0]))
             .collect();
-        let body = op.request.as_ref().and_then(|b| b.entity.as_deref());
-        let field = match body.and_then(|name| s.entity(name)) {
+        // A whole body, of samples, but for the one broken field: a body that misses a field
+        // is refused for that first.
+        let body: Vec<String> = written(fields)
+            .map(|f| {
+                let value = if f.name == name { &bad } else { &f.samples[0] };
+                format!("\"{}\": {value}", f.name)
+            })
+            .collect();
+        let entity = op.request.as_ref().and_then(|b| b.entity.as_deref());
+        let field = match entity.and_then(|entity| s.entity(entity)) {
             Some(e) => {
-                parts.push(format!("\"{}\": {{ \"{name}\": {bad} }}", e.snake));
+                parts.push(format!("\"{}\": {{ {} }}", e.snake, body.join(", ")));
                 format!("{}.{name}", e.snake)
             }
             None => {
-                parts.push(format!("\"{name}\": {bad}"));
+                parts.extend(body);
                 name
             }
         };
         tests.push(GrpcOperationTest {
             rpc: client_method(&op.name),
-            fields: parts.join(", "),
+            fields: parts,
             field,
         });
     }

@@ -15,6 +15,7 @@ pub fn check(system: &System) -> Vec<Problem> {
     let mut problems = Vec::new();
     names(system, &mut problems);
     ports(system, &mut problems);
+    grpc_ports(system, &mut problems);
     routes(system, &mut problems);
     brokers(system, &mut problems);
     events(system, &mut problems);
@@ -95,6 +96,45 @@ fn ports(system: &System, problems: &mut Vec<Problem>) {
                 .help(advice("give one of them another `port:`")),
             );
         }
+    }
+}
+
+/// The gRPC ports of the services that serve gRPC: each its own, and none an HTTP port, as
+/// they all listen on one machine under `msgen system run`.
+fn grpc_ports(system: &System, problems: &mut Vec<Problem>) {
+    let http: Vec<u16> = system.members.iter().map(|m| m.port().0).collect();
+    let mut seen: Vec<(u16, Place, &str)> = Vec::new();
+    for member in &system.members {
+        let Some((port, at)) = member.grpc_port() else {
+            continue;
+        };
+        let written = member.spec().grpc_port.is_some();
+        let default = if written { "" } else { " (the default)" };
+        if let Some((_, first_at, first)) = seen.iter().find(|(p, ..)| *p == port) {
+            problems.push(
+                Problem::new(
+                    at,
+                    format!(
+                        "`{first}` and `{}` both serve gRPC on port {port}{default}",
+                        member.name()
+                    ),
+                )
+                .related(*first_at, format!("`{first}` serves gRPC on {port} here"))
+                .help("give one of them another `grpc_port:`"),
+            );
+        } else if http.contains(&port) {
+            problems.push(
+                Problem::new(
+                    at,
+                    format!(
+                        "`{}` serves gRPC on port {port}{default}, where a service listens for HTTP",
+                        member.name()
+                    ),
+                )
+                .help("set `grpc_port:` to a port no service listens on"),
+            );
+        }
+        seen.push((port, at, member.name()));
     }
 }
 

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::spec::{self, Broker, Database, Source, Span, Spanned, ValidSpec};
+use crate::spec::{self, Broker, Database, Source, Span, Spanned, Transport, ValidSpec};
 pub use manifest::Manifest;
 use report::{FileId, Place, Problem, Problems};
 
@@ -69,6 +69,20 @@ impl Member {
             Some(port) => (port.value, self.at(port.span)),
             None => (DEFAULT_PORT, self.at(self.spec().service.span)),
         }
+    }
+
+    /// The port of its gRPC server, and where that is decided (its `grpc_port:`, or its
+    /// `transports:` when it takes the default); `None` when it serves no gRPC.
+    pub fn grpc_port(&self) -> Option<(u16, Place)> {
+        let spec = self.spec();
+        let transports = spec.transports.as_ref()?;
+        if !transports.value.iter().any(|t| t.value == Transport::Grpc) {
+            return None;
+        }
+        Some(match &spec.grpc_port {
+            Some(port) => (port.value, self.at(port.span)),
+            None => (crate::ir::DEFAULT_GRPC_PORT, self.at(transports.span)),
+        })
     }
 
     /// Its crate's name (`payment_service`), also the name of its PostgreSQL database.

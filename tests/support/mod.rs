@@ -194,6 +194,8 @@ impl Running {
             .env("RATE_LIMIT_PER_SECOND", "0")
             .envs(env.iter().copied())
             .env("PORT", "0")
+            // A service that serves gRPC too takes a free port for it.
+            .env("GRPC_PORT", "0")
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .spawn()

@@ -68,6 +68,25 @@ impl<'a> Validator<'a> {
             }
         }
         if grpc {
+            let served = spec.endpoints.iter().any(|endpoint| {
+                let flag = match endpoint {
+                    Endpoint::Resource(r) => &r.grpc,
+                    Endpoint::Custom(c) => &c.grpc,
+                };
+                flag.as_ref().is_none_or(|flag| flag.value)
+            });
+            if let (false, Some(transports)) = (served, &spec.transports) {
+                self.report(
+                    Diagnostic::error(
+                        transports.span,
+                        "`transports` has `grpc`, but no endpoint is served over gRPC",
+                    )
+                    .with_label("the contract would have no rpc")
+                    .with_help(
+                        "add an endpoint (without `grpc: false`), or write `transports: [http]`",
+                    ),
+                );
+            }
             self.grpc_request_fields();
             self.grpc_enum_values();
         }
