@@ -4,7 +4,8 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use support::{msgen, root, run};
 
@@ -30,10 +31,20 @@ fn service_name(spec: &Path) -> String {
     line["service:".len()..].trim().to_string()
 }
 
+/// One service to generate and check: its spec, name, database, broker, and a suffix for its
+/// folder.
+struct Case {
+    spec: PathBuf,
+    name: String,
+    database: &'static str,
+    broker: &'static str,
+    variant: &'static str,
+}
+
 #[test]
 fn every_generated_lock_is_the_one_cargo_resolves() {
     let temp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let mut checked = 0;
+    let mut cases = Vec::new();
     for spec in specs() {
         let spec = root().join(spec);
         let name = service_name(&spec);
@@ -54,44 +65,70 @@ fn every_generated_lock_is_the_one_cargo_resolves() {
         for (spec, variant) in variants {
             for database in ["sqlite", "postgres"] {
                 for broker in ["none", "nats", "rabbitmq", "kafka"] {
-                    let dir = temp
-                        .path()
-                        .join(format!("{name}-{database}-{broker}{variant}"));
-                    let spec = spec.display().to_string();
-                    let args = [
-                        "--quiet",
-                        "new",
-                        &name,
-                        "--spec",
-                        &spec,
-                        "--database",
+                    cases.push(Case {
+                        spec: spec.clone(),
+                        name: name.clone(),
                         database,
-                        "--broker",
                         broker,
-                        "--dir",
-                    ];
-                    let mut args = args.to_vec();
-                    let parent = dir.display().to_string();
-                    args.push(&parent);
-                    run(temp.path(), msgen(), &args);
-                    let service = dir.join(&name);
-                    let written = std::fs::read_to_string(service.join("Cargo.lock")).unwrap();
-                    run(
-                        &service,
-                        "cargo",
-                        &["metadata", "--locked", "--format-version", "1"],
-                    );
-                    let after = std::fs::read_to_string(service.join("Cargo.lock")).unwrap();
-                    assert_eq!(
-                        written,
-                        after,
-                        "cargo rewrote the lock of {}",
-                        service.display()
-                    );
-                    checked += 1;
+                        variant,
+                    });
                 }
             }
         }
     }
-    assert!(checked >= 8 * 12, "only {checked} services checked");
+    assert!(cases.len() >= 8 * 12, "only {} services", cases.len());
+    // Two at a time: each check is a short cargo run, mostly waiting on the disk.
+    let queue = Mutex::new(cases.iter());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| loop {
+                let Some(case) = queue.lock().unwrap().next() else {
+                    break;
+                };
+                check(temp.path(), case);
+            });
+        }
+    });
+}
+
+/// Generates `case` under `temp` and checks that cargo accepts its lock file as it is.
+fn check(temp: &Path, case: &Case) {
+    let Case {
+        name,
+        database,
+        broker,
+        variant,
+        ..
+    } = case;
+    let dir = temp.join(format!("{name}-{database}-{broker}{variant}"));
+    let spec = case.spec.display().to_string();
+    let parent = dir.display().to_string();
+    let args = [
+        "--quiet",
+        "new",
+        name,
+        "--spec",
+        &spec,
+        "--database",
+        database,
+        "--broker",
+        broker,
+        "--dir",
+        &parent,
+    ];
+    run(temp, msgen(), &args);
+    let service = dir.join(name);
+    let written = std::fs::read_to_string(service.join("Cargo.lock")).unwrap();
+    run(
+        &service,
+        "cargo",
+        &["metadata", "--locked", "--format-version", "1"],
+    );
+    let after = std::fs::read_to_string(service.join("Cargo.lock")).unwrap();
+    assert_eq!(
+        written,
+        after,
+        "cargo rewrote the lock of {}",
+        service.display()
+    );
 }
