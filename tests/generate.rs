@@ -118,12 +118,62 @@ fn payment_service_grpc_files() {
         "build.rs",
         "src/grpc.rs",
         "src/startup.rs",
-        "tests/api/grpc.rs",
+        "tests/api/service/grpc.rs",
     ] {
         let contents = fs::read_to_string(dir.join(path)).unwrap();
         text.push_str(&format!("=== {path}\n{contents}\n"));
     }
     insta::assert_snapshot!(text);
+}
+
+/// Resources and custom modules may take the names of the tests msgen writes for the service
+/// as a whole (`events`, `grpc`, `auth`, ...): those live under `tests/api/service/`.
+#[test]
+fn modules_named_like_the_service_tests_keep_their_own_test_files() {
+    let spec = "\
+service: city-events
+database: sqlite
+broker: nats
+transports: [http, grpc]
+auth: { issuer: https://id.example.test/, audience: city, public_key_env: CITY_PUBLIC_KEY }
+entities:
+  Event:
+    fields: { title: string }
+  Key:
+    fields: { code: string }
+endpoints:
+  - resource: Event
+  - resource: Key
+  - name: refresh_things
+    method: POST
+    path: /grpc/things
+  - name: rotate_keys
+    method: POST
+    path: /hardening/rotations
+events:
+  publish:
+    EventScheduled: { subject: city.event_scheduled, payload: { event_id: uuid } }
+";
+    let (_temp, dir) = new_service_from_text("city-events", spec);
+    let api = dir.join("tests/api");
+    let main = fs::read_to_string(api.join("main.rs")).unwrap();
+    let service = fs::read_to_string(api.join("service.rs")).unwrap();
+    for module in ["events", "grpc", "hardening", "keys"] {
+        let declaration = format!("\nmod {module};\n");
+        assert!(main.contains(&declaration), "{main}");
+        assert!(service.contains(&declaration), "{service}");
+        assert!(api.join(format!("{module}.rs")).is_file(), "{module}");
+        assert!(
+            api.join(format!("service/{module}.rs")).is_file(),
+            "{module}"
+        );
+    }
+    // The resource's tests, and the events' own, are each where they belong.
+    let resource = fs::read_to_string(api.join("events.rs")).unwrap();
+    assert!(resource.contains("/events"), "{resource}");
+    let events = fs::read_to_string(api.join("service/events.rs")).unwrap();
+    assert!(events.contains("outbox"), "{events}");
+    assert!(service.contains("\npub mod auth;\n"), "{service}");
 }
 
 #[test]
@@ -728,7 +778,7 @@ fn the_api_of_an_entity_is_named_after_it_whatever_its_table() {
             assert!(
                 path.starts_with("migrations/")
                     || path == "src/repositories/matches.rs"
-                    || path == "tests/api/idempotency.rs"
+                    || path == "tests/api/service/idempotency.rs"
                     || path.starts_with(".msgen/")
                     || path == "msgen.yaml",
                 "{path} names the table"
@@ -756,7 +806,7 @@ fn renaming_a_table_leaves_the_api_as_it_was() {
         [
             "migrations/0002_drop_game_matches_and_create_played_matches.sql",
             "src/repositories/matches.rs",
-            "tests/api/idempotency.rs"
+            "tests/api/service/idempotency.rs"
         ],
         "{}",
         stderr(&output)

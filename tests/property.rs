@@ -1560,7 +1560,8 @@ fn declared(files: &[msgen::render::File], path: &str) -> bool {
     let parents = match dir {
         "src" => vec!["src/lib.rs".to_owned(), "src/main.rs".to_owned()],
         "tests/api" => vec!["tests/api/main.rs".to_owned()],
-        _ => vec![format!("{dir}/mod.rs")],
+        // `a/b.rs` is declared in `a/mod.rs`, or in `a.rs` beside the folder.
+        _ => vec![format!("{dir}/mod.rs"), format!("{dir}.rs")],
     };
     let stem = if stem == "mod" {
         dir.rsplit('/').next().unwrap()

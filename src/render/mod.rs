@@ -101,6 +101,10 @@ pub enum RenderError {
     Lock(#[from] LockError),
     #[error("template `{name}` failed: {message}")]
     Template { name: String, message: String },
+    /// Two files of the output at one path: a clash of names that validation should have
+    /// refused. Nothing is written.
+    #[error("two generated files would be `{0}`; this is a bug in msgen (names of the spec that validation lets clash): please report it with the spec")]
+    Clash(String),
 }
 
 const GENERATED: &str =
@@ -211,12 +215,53 @@ pub fn render(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         files.extend(documents);
         files.sort_by(|a, b| a.path.cmp(&b.path));
+        if let Some(pair) = files.windows(2).find(|pair| pair[0].path == pair[1].path) {
+            return Err(RenderError::Clash(pair[0].path.clone()));
+        }
         Ok(Output {
             files,
             schema,
             proto: numbers,
         })
     })
+}
+
+/// The arms of the gRPC server's lookup tables, laid out as rustfmt would: by enum name, the
+/// text of each number (`enum_text`) and the number of each text (`enum_number`); by filter
+/// message, the query parameter of each field named otherwise (`query_name`).
+fn grpc_tables(model: &proto::Proto) -> serde_json::Value {
+    let quoted = |text: &str| serde_json::Value::from(text).to_string();
+    let fallback = || ("_".to_owned(), "return None".to_owned());
+    let table = |name: &str, scrutinee: &str, arms: Vec<(String, String)>| {
+        let arms: Vec<_> = arms.into_iter().chain([fallback()]).collect();
+        rust::match_arm(&quoted(name), scrutinee, &arms, 8)
+    };
+    let texts: Vec<String> = model
+        .enums
+        .iter()
+        .map(|e| {
+            let arms = e.values.iter().map(|(v, n)| (n.to_string(), quoted(v)));
+            table(&e.name, "number", arms.collect())
+        })
+        .collect();
+    let numbers: Vec<String> = model
+        .enums
+        .iter()
+        .map(|e| {
+            let arms = e.values.iter().map(|(v, n)| (quoted(v), n.to_string()));
+            table(&e.name, "text", arms.collect())
+        })
+        .collect();
+    let queries: Vec<String> = model
+        .messages
+        .iter()
+        .filter(|m| !m.queries.is_empty())
+        .map(|m| {
+            let arms = m.queries.iter().map(|(f, q)| (quoted(f), quoted(q)));
+            table(&m.name, "field", arms.collect())
+        })
+        .collect();
+    serde_json::json!({ "enum_text": texts, "enum_number": numbers, "query_name": queries })
 }
 
 /// The header of a system's files.
@@ -335,29 +380,31 @@ fn shared_context(s: &Service) -> Context {
         &sorted(
             resources()
                 .chain(["custom".into(), "helpers".into(), "service".into()])
-                .chain(s.events.any().then(|| "events".to_string()))
-                .chain(s.grpc.is_some().then(|| "grpc".to_string()))
-                .chain(suite::idempotency_tests(s).map(|_| "idempotency".to_string()))
-                .chain((!s.clients.is_empty()).then(|| "fakes".to_string()))
-                .chain(
-                    s.clients
-                        .iter()
-                        .any(|c| c.test.is_some())
-                        .then(|| "clients".to_string()),
-                )
-                .chain(
-                    s.auth
-                        .iter()
-                        .flat_map(|_| ["auth".to_string(), "hardening".into()]),
-                )
-                .chain(
-                    s.auth
-                        .as_ref()
-                        .filter(|a| a.keys != "secret")
-                        .map(|_| "keys".to_string()),
-                )
                 .collect(),
         ),
+    );
+    // The tests of what the service does beside its resources live under `service`, where
+    // no resource's module can take their names.
+    let client_tests = s.clients.iter().any(|c| c.test.is_some());
+    let auth = s.auth.is_some();
+    let keys = s.auth.as_ref().is_some_and(|a| a.keys != "secret");
+    let service_tests = [
+        ("auth", auth),
+        ("clients", client_tests),
+        ("events", s.events.any()),
+        ("fakes", !s.clients.is_empty()),
+        ("grpc", s.grpc.is_some()),
+        ("hardening", auth),
+        ("idempotency", suite::idempotency_tests(s).is_some()),
+        ("keys", keys),
+    ];
+    ctx.insert(
+        "service_test_mods",
+        &service_tests
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>(),
     );
     let traits = s.resources.iter().map(|r| r.trait_name.clone());
     ctx.insert(
@@ -570,11 +617,24 @@ impl Renderer<'_> {
             ownership: Ownership::Generated,
             stubs: Vec::new(),
         });
-        for (template, path) in [("src/grpc.rs", "src/grpc.rs"), ("build.rs", "build.rs")] {
-            self.emit(template, path.into(), Ownership::Generated, |vars| {
+        let tables = grpc_tables(&model);
+        self.emit(
+            "src/grpc.rs",
+            "src/grpc.rs".into(),
+            Ownership::Generated,
+            |vars| {
                 vars.insert("proto", &model);
-            });
-        }
+                vars.insert("tables", &tables);
+            },
+        );
+        self.emit(
+            "build.rs",
+            "build.rs".into(),
+            Ownership::Generated,
+            |vars| {
+                vars.insert("proto", &model);
+            },
+        );
         self.files.push(File {
             path: "buf.yaml".into(),
             contents: format!("# {GENERATED}\n{BUF_YAML}"),
@@ -1360,6 +1420,10 @@ impl Renderer<'_> {
 
     fn tests(&mut self) {
         let s = self.service;
+        let grpc_tests = match s.grpc {
+            Some(_) => suite::grpc_tests(s),
+            None => Vec::new(),
+        };
         self.emit(
             "tests/api/main.rs",
             "tests/api/main.rs".into(),
@@ -1435,6 +1499,10 @@ impl Renderer<'_> {
         if s.has_dependencies() {
             paths.push(format!("{c}::Dependencies"));
         }
+        if s.auth.is_some() {
+            // The tests' tokens and settings (`tests/api/service/auth.rs`).
+            paths.push("crate::service::auth".into());
+        }
         match s.database {
             Database::Sqlite => paths.push("std::path::PathBuf".into()),
             Database::Postgres => paths.extend([
@@ -1482,11 +1550,10 @@ impl Renderer<'_> {
                 "tonic::transport::Channel".into(),
                 "serde_json::Value".into(),
             ]);
-            let tests = suite::grpc_tests(s);
-            let record = tests.iter().any(suite::GrpcTest::reads_records);
+            let record = grpc_tests.iter().any(suite::GrpcTest::reads_records);
             serde_json::json!({
                 "record": record,
-                "json": record || tests.iter().any(|t| t.crud.list),
+                "json": record || grpc_tests.iter().any(|t| t.crud.list),
             })
         });
         let imports = rust::imports(&paths);
@@ -1553,8 +1620,8 @@ impl Renderer<'_> {
             paths.extend(s.events.types().map(|e| format!("{c}::events::{}", e.name)));
             let imports = rust::imports(&paths);
             self.emit(
-                "tests/api/events.rs",
-                "tests/api/events.rs".into(),
+                "tests/api/service/events.rs",
+                "tests/api/service/events.rs".into(),
                 Ownership::Generated,
                 |ctx| {
                     ctx.insert("imports", &imports);
@@ -1564,8 +1631,8 @@ impl Renderer<'_> {
         if s.auth.is_some() {
             let routes = routes(s);
             self.emit(
-                "tests/api/auth.rs",
-                "tests/api/auth.rs".into(),
+                "tests/api/service/auth.rs",
+                "tests/api/service/auth.rs".into(),
                 Ownership::Generated,
                 |ctx| {
                     ctx.insert("imports", &auth_test_imports(s, &routes));
@@ -1584,14 +1651,14 @@ impl Renderer<'_> {
                 },
             );
         }
-        // `tests/api/clients.rs` tests the clients that call an operation other than a list,
+        // `tests/api/service/clients.rs` tests the clients that call an operation other than a list,
         // and with them the lists they call.
         let client_tests = s.clients.iter().any(|c| c.test.is_some());
         if !s.clients.is_empty() {
             let lists = client_tests && s.clients.iter().any(|c| c.list_test.is_some());
             self.emit(
-                "tests/api/fakes.rs",
-                "tests/api/fakes.rs".into(),
+                "tests/api/service/fakes.rs",
+                "tests/api/service/fakes.rs".into(),
                 Ownership::Generated,
                 |ctx| ctx.insert("lists", &lists),
             );
@@ -1621,16 +1688,16 @@ impl Renderer<'_> {
             let module = format!("{}::clients", s.crate_name);
             let line = rust::use_list("use", &module, &modules);
             self.emit(
-                "tests/api/clients.rs",
-                "tests/api/clients.rs".into(),
+                "tests/api/service/clients.rs",
+                "tests/api/service/clients.rs".into(),
                 Ownership::Generated,
                 move |ctx| ctx.insert("clients_use", &line),
             );
         }
         if let Some(tests) = suite::idempotency_tests(s) {
             self.emit(
-                "tests/api/idempotency.rs",
-                "tests/api/idempotency.rs".into(),
+                "tests/api/service/idempotency.rs",
+                "tests/api/service/idempotency.rs".into(),
                 Ownership::Generated,
                 |ctx| {
                     ctx.insert("it", &tests);
@@ -1640,31 +1707,30 @@ impl Renderer<'_> {
         }
         if s.auth.is_some() {
             self.emit(
-                "tests/api/hardening.rs",
-                "tests/api/hardening.rs".into(),
+                "tests/api/service/hardening.rs",
+                "tests/api/service/hardening.rs".into(),
                 Ownership::Generated,
                 |_| {},
             );
         }
         if s.auth.as_ref().is_some_and(|a| a.keys != "secret") {
             self.emit(
-                "tests/api/keys.rs",
-                "tests/api/keys.rs".into(),
+                "tests/api/service/keys.rs",
+                "tests/api/service/keys.rs".into(),
                 Ownership::Generated,
                 |_| {},
             );
         }
         if let Some(grpc) = &s.grpc {
-            let tests = suite::grpc_tests(s);
             let auth = suite::grpc_auth_test(s);
             let operations = suite::grpc_operation_tests(s);
             let service = format!("{}.{}", grpc.package, grpc.service);
             self.emit(
-                "tests/api/grpc.rs",
-                "tests/api/grpc.rs".into(),
+                "tests/api/service/grpc.rs",
+                "tests/api/service/grpc.rs".into(),
                 Ownership::Generated,
                 |ctx| {
-                    ctx.insert("grpc_tests", &tests);
+                    ctx.insert("grpc_tests", &grpc_tests);
                     ctx.insert("grpc_auth", &auth);
                     ctx.insert("grpc_operations", &operations);
                     ctx.insert("grpc_service", &service);
@@ -2145,7 +2211,7 @@ pub fn routes(s: &Service) -> Vec<AuthRoute> {
     routes
 }
 
-/// The imports of `tests/api/auth.rs`.
+/// The imports of `tests/api/service/auth.rs`.
 fn auth_test_imports(s: &Service, routes: &[AuthRoute]) -> Vec<String> {
     let c = &s.crate_name;
     let keys = s.auth.as_ref().map_or("", |a| a.keys);
@@ -2165,7 +2231,7 @@ fn auth_test_imports(s: &Service, routes: &[AuthRoute]) -> Vec<String> {
         paths.push(format!("{c}::Config"));
     }
     if keys != "secret" {
-        paths.push("crate::keys".into());
+        paths.push("super::keys".into());
     }
     if !routes.is_empty() {
         paths.extend([

@@ -670,6 +670,47 @@ pub fn assign(prefix: &str, value: &str, indent: usize, suffix: &str) -> String 
     format!("{pad}{}\n{pad}    {value}{suffix}", prefix.trim_end())
 }
 
+/// A match arm `pattern => body,` as rustfmt lays it out: on one line when it fits, otherwise
+/// the body alone in a block, which then has no comma.
+pub fn arm(pattern: &str, body: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let line = format!("{pad}{pattern} => {body},");
+    if line.len() <= MAX_WIDTH {
+        return line;
+    }
+    format!("{pad}{pattern} => {{\n{pad}    {body}\n{pad}}}")
+}
+
+/// A match arm whose body matches `scrutinee` against `arms` (pattern and body each), as
+/// rustfmt lays it out: `pattern => match scrutinee {` when that line fits, otherwise the inner
+/// match in a block of its own.
+pub fn match_arm(
+    pattern: &str,
+    scrutinee: &str,
+    arms: &[(String, String)],
+    indent: usize,
+) -> String {
+    let pad = " ".repeat(indent);
+    let open = format!("{pad}{pattern} => match {scrutinee} {{");
+    let (head, inner, tail) = if open.len() <= MAX_WIDTH {
+        (open, indent + 4, format!("{pad}}},"))
+    } else {
+        (
+            format!("{pad}{pattern} => {{\n{pad}    match {scrutinee} {{"),
+            indent + 8,
+            format!("{pad}    }}\n{pad}}}"),
+        )
+    };
+    let mut out = head;
+    for (pattern, body) in arms {
+        out.push('\n');
+        out.push_str(&arm(pattern, body, inner));
+    }
+    out.push('\n');
+    out.push_str(&tail);
+    out
+}
+
 /// rustfmt's `array_width`: the widest an array's elements may be, together, on one line.
 const ARRAY_WIDTH: usize = 60;
 /// rustfmt's `short_array_element_width_threshold`: arrays of elements no wider than this fill
@@ -1004,6 +1045,25 @@ mod tests {
 
     fn paths(p: &[&str]) -> Vec<String> {
         p.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn match_arms_break_into_blocks_only_when_too_wide() {
+        let arms = |body: &str| vec![("1".to_owned(), body.to_owned())];
+        assert_eq!(
+            match_arm("\"Short\"", "n", &arms("\"a\""), 8),
+            "        \"Short\" => match n {\n            1 => \"a\",\n        },"
+        );
+        // `pattern => match n {` is wider than 100 columns: the match goes in a block.
+        let long = format!("\"{}\"", "L".repeat(80));
+        let wide = format!("\"{}\"", "w".repeat(90));
+        assert_eq!(
+            match_arm(&long, "n", &arms(&wide), 8),
+            format!(
+                "        {long} => {{\n            match n {{\n                1 => {{\n                    {wide}\n                }}\n            }}\n        }}"
+            )
+        );
+        assert_eq!(arm("_", "return None", 4), "    _ => return None,");
     }
 
     #[test]

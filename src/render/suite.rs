@@ -488,89 +488,87 @@ pub(super) fn percent_encode(text: &str) -> String {
     out
 }
 
-/// Replaces the `// msgen:imports` line of a generated test file with the imports its tests
-/// use: `serde_json` items and the helpers `field_errors` and `spawn_app` (a module whose
-/// operations have no body to test has no test).
-/// [`with_imports`] for the gRPC tests, which use the client's types too.
-pub(super) fn with_grpc_imports(text: &str) -> String {
-    let body = text
-        .split_once("// msgen:imports")
-        .map_or("", |(_, body)| body);
-    let mut paths: Vec<String> = [
-        ("json!(", "serde_json::json"),
-        ("Value", "serde_json::Value"),
-        ("Code::", "tonic::Code"),
-        ("Channel::", "tonic::transport::Channel"),
-        ("get_error_details", "tonic_types::StatusExt"),
-        (
-            "HealthClient",
-            "tonic_health::pb::health_client::HealthClient",
-        ),
-        ("HealthCheckRequest", "tonic_health::pb::HealthCheckRequest"),
-        (
-            "ServingStatus",
-            "tonic_health::pb::health_check_response::ServingStatus",
-        ),
-        ("Uuid::", "uuid::Uuid"),
-        ("tokio_stream::", "tonic::codegen::tokio_stream"),
-        (
-            "ServerReflectionClient",
-            "tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient",
-        ),
-        (
-            "ServerReflectionRequest",
-            "tonic_reflection::pb::v1::ServerReflectionRequest",
-        ),
-        (
-            "MessageRequest::",
-            "tonic_reflection::pb::v1::server_reflection_request::MessageRequest",
-        ),
-        (
-            "MessageResponse::",
-            "tonic_reflection::pb::v1::server_reflection_response::MessageResponse",
-        ),
-        ("record(", "crate::helpers::record"),
-        ("spawn_app(", "crate::helpers::spawn_app"),
-        ("to_api_json(", "crate::helpers::to_api_json"),
-    ]
-    .into_iter()
-    .filter(|(needle, _)| body.contains(needle))
-    .map(|(_, path)| path.to_owned())
-    .collect();
-    paths.sort();
-    let lines = super::rust::imports(&paths).join("\n");
-    let replaced = text.replacen("// msgen:imports", &lines, 1);
-    super::rust::tidy(&replaced)
+/// What the HTTP tests of a resource may use, by the text that shows it is used: `serde_json`
+/// items and the helpers (a module whose operations have no body to test has no test).
+const API_IMPORTS: &[(&str, &str)] = &[
+    ("json!(", "serde_json::json"),
+    ("Value", "serde_json::Value"),
+    (
+        "assert_cursor_pages(",
+        "crate::helpers::assert_cursor_pages",
+    ),
+    ("assert_matches(", "crate::helpers::assert_matches"),
+    ("assert_nested(", "crate::helpers::assert_nested"),
+    ("assert_ranges(", "crate::helpers::assert_ranges"),
+    ("assert_sets(", "crate::helpers::assert_sets"),
+    ("assert_sorted(", "crate::helpers::assert_sorted"),
+    ("field_errors(", "crate::helpers::field_errors"),
+    ("renew_id(", "crate::helpers::renew_id"),
+    ("set_like(", "crate::helpers::set_like"),
+    ("spawn_app(", "crate::helpers::spawn_app"),
+];
+
+/// What the gRPC tests may use: the client's types, health and reflection too.
+const GRPC_IMPORTS: &[(&str, &str)] = &[
+    ("json!(", "serde_json::json"),
+    ("Value", "serde_json::Value"),
+    ("Code::", "tonic::Code"),
+    ("Channel::", "tonic::transport::Channel"),
+    ("get_error_details", "tonic_types::StatusExt"),
+    (
+        "HealthClient",
+        "tonic_health::pb::health_client::HealthClient",
+    ),
+    ("HealthCheckRequest", "tonic_health::pb::HealthCheckRequest"),
+    (
+        "ServingStatus",
+        "tonic_health::pb::health_check_response::ServingStatus",
+    ),
+    ("Uuid::", "uuid::Uuid"),
+    ("tokio_stream::", "tonic::codegen::tokio_stream"),
+    (
+        "ServerReflectionClient",
+        "tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient",
+    ),
+    (
+        "ServerReflectionRequest",
+        "tonic_reflection::pb::v1::ServerReflectionRequest",
+    ),
+    (
+        "MessageRequest::",
+        "tonic_reflection::pb::v1::server_reflection_request::MessageRequest",
+    ),
+    (
+        "MessageResponse::",
+        "tonic_reflection::pb::v1::server_reflection_response::MessageResponse",
+    ),
+    ("record(", "crate::helpers::record"),
+    ("spawn_app(", "crate::helpers::spawn_app"),
+    ("to_api_json(", "crate::helpers::to_api_json"),
+];
+
+/// Replaces the `// msgen:imports` line of a generated HTTP test file with the imports its
+/// tests turned out to use.
+pub(super) fn with_imports(text: &str) -> String {
+    imported(text, API_IMPORTS)
 }
 
-pub(super) fn with_imports(text: &str) -> String {
+/// [`with_imports`] for the gRPC tests.
+pub(super) fn with_grpc_imports(text: &str) -> String {
+    imported(text, GRPC_IMPORTS)
+}
+
+/// `text` with its `// msgen:imports` line replaced by the path of each entry of `table`
+/// whose needle the text after the line holds.
+fn imported(text: &str, table: &[(&str, &str)]) -> String {
     let body = text
         .split_once("// msgen:imports")
         .map_or("", |(_, body)| body);
-    let mut items = Vec::new();
-    if body.contains("json!(") {
-        items.push("json");
-    }
-    if body.contains("Value") {
-        items.push("Value");
-    }
-    let mut paths: Vec<String> = items.iter().map(|i| format!("serde_json::{i}")).collect();
-    for helper in [
-        "assert_cursor_pages",
-        "assert_matches",
-        "assert_nested",
-        "assert_ranges",
-        "assert_sets",
-        "assert_sorted",
-        "field_errors",
-        "renew_id",
-        "set_like",
-        "spawn_app",
-    ] {
-        if body.contains(&format!("{helper}(")) {
-            paths.push(format!("crate::helpers::{helper}"));
-        }
-    }
+    let paths: Vec<String> = table
+        .iter()
+        .filter(|(needle, _)| body.contains(needle))
+        .map(|(_, path)| (*path).to_owned())
+        .collect();
     let lines = super::rust::imports(&paths).join("\n");
     let replaced = text.replacen("// msgen:imports", &lines, 1);
     super::rust::tidy(&replaced)

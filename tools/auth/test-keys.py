@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes templates/service/tests/api/keys.rs.tera: two signing keys per algorithm family, for the
+"""Writes templates/service/tests/api/service/keys.rs.tera: two signing keys per algorithm family, for the
 tests a generated service runs against its own token checks. The keys sign only test tokens and
 are trusted only by the tests' own key set. Run it to renew them (needs `cryptography`)."""
 import base64
@@ -106,6 +106,6 @@ for _, alg, make, private, jwk in families:
     first = False
     lines.extend(family(alg, make, private, jwk))
 lines.append("{%- endif %}")
-target = pathlib.Path(__file__).resolve().parents[2] / "templates/service/tests/api/keys.rs.tera"
+target = pathlib.Path(__file__).resolve().parents[2] / "templates/service/tests/api/service/keys.rs.tera"
 target.write_text("\n".join(lines) + "\n")
 print(target)
