@@ -10,6 +10,7 @@ use std::fs;
 use std::path::Path;
 
 use msgen::diff::{self, output, rules::RULES, Change};
+use msgen::render::proto;
 use msgen::spec::{check, Source};
 use support::{msgen_in as msgen, root, run, stderr_of as stderr, stdout_of as stdout};
 
@@ -20,19 +21,24 @@ fn changes(dir: &Path) -> (Vec<Change>, Source, Source) {
         Source::new(name, text)
     };
     let (before, after) = (read("before.yaml"), read("after.yaml"));
-    let old = check(&before).unwrap_or_else(|d| panic!("{}: {d}", dir.display()));
-    let new = check(&after).unwrap_or_else(|d| panic!("{}: {d}", dir.display()));
-    let changes = diff::compare(
+    let changes = compare(&before, &after);
+    (changes, before, after)
+}
+
+/// The changes from `before` to `after`.
+fn compare(before: &Source, after: &Source) -> Vec<Change> {
+    let old = check(before).unwrap_or_else(|d| panic!("{}: {d}", before.name.display()));
+    let new = check(after).unwrap_or_else(|d| panic!("{}: {d}", after.name.display()));
+    diff::compare(
         &diff::Version {
-            source: &before,
+            source: before,
             valid: &old,
         },
         &diff::Version {
-            source: &after,
+            source: after,
             valid: &new,
         },
-    );
-    (changes, before, after)
+    )
 }
 
 fn cases() -> Vec<std::path::PathBuf> {
@@ -656,6 +662,125 @@ fn event_verdicts_agree_with_asyncapi_diff() {
     );
 }
 
+/// What `buf breaking` (its `FILE` rules, as the `buf.yaml` msgen writes asks) finds for each
+/// gRPC rule of msgen: an rpc takes its request and response messages with it.
+const BUF_RULES: &[(&str, &[&str])] = &[
+    ("grpc-rpc-removed", &["RPC_NO_DELETE", "MESSAGE_NO_DELETE"]),
+    ("grpc-message-removed", &["MESSAGE_NO_DELETE"]),
+    ("grpc-enum-removed", &["ENUM_NO_DELETE"]),
+    ("grpc-field-removed", &["FIELD_NO_DELETE"]),
+    ("grpc-field-type-changed", &["FIELD_SAME_TYPE"]),
+    (
+        "grpc-field-cardinality-changed",
+        &["FIELD_SAME_CARDINALITY"],
+    ),
+    ("grpc-enum-value-removed", &["ENUM_VALUE_NO_DELETE"]),
+    ("grpc-service-renamed", &["FILE_NO_DELETE"]),
+];
+
+/// `text` with `transports: [http, grpc]` after its `service:` line, unless it names its
+/// transports itself.
+fn with_grpc(text: &str) -> String {
+    if text.contains("\ntransports:") {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for line in text.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with("service:") {
+            out.push_str("transports: [http, grpc]\n");
+        }
+    }
+    out
+}
+
+/// Writes the gRPC contract of `source` under `dir`, with `buf.yaml` beside it as msgen writes
+/// them, numbered after `previous` as a regeneration numbers it; `None` without one.
+fn contract(
+    dir: &Path,
+    source: &Source,
+    previous: Option<&proto::Numbers>,
+) -> Option<proto::Numbers> {
+    let service = msgen::ir::lower(&check(source).unwrap());
+    let (model, numbers) = proto::model(&service, previous)?;
+    let path = dir.join(&model.path);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, proto::text(&model, "A contract of the corpus.")).unwrap();
+    fs::write(dir.join("buf.yaml"), proto::BUF_YAML).unwrap();
+    Some(numbers)
+}
+
+/// For every case of the corpus served over gRPC (with gRPC added to the cases that do not
+/// name their transports), msgen's breaking gRPC changes are what `buf breaking` finds on the
+/// contracts of both versions, the new one numbered after the old as regenerating numbers it
+/// (tests/grpc.rs checks that regenerating does): the same verdict, and the same kinds of
+/// finding.
+#[test]
+fn grpc_changes_agree_with_buf_breaking() {
+    let temp = tempfile::tempdir().unwrap();
+    let buf = root().join("tools/buf/node_modules/.bin/buf");
+    let (mut compared, mut breaking) = (0, 0);
+    for dir in cases() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let read = |side: &str| fs::read_to_string(dir.join(format!("{side}.yaml"))).unwrap();
+        let old = Source::new("before.yaml", with_grpc(&read("before")));
+        let new = Source::new("after.yaml", with_grpc(&read("after")));
+        let (old_dir, new_dir) = (
+            temp.path().join(&name).join("old"),
+            temp.path().join(&name).join("new"),
+        );
+        // Nothing is served over gRPC without endpoints (events only).
+        let Some(numbers) = contract(&old_dir, &old, None) else {
+            continue;
+        };
+        contract(&new_dir, &new, Some(&numbers)).expect("both versions have endpoints");
+        let against = old_dir.display().to_string();
+        let output = support::command(
+            &new_dir,
+            buf.to_str().unwrap(),
+            &["breaking", "--against", &against, "--error-format", "json"],
+        )
+        .output()
+        .expect("buf runs: tools/test.sh installs it");
+        let theirs: BTreeSet<String> = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let finding: serde_json::Value = serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("{name}: buf wrote `{l}`: {e}"));
+                finding["type"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(
+            output.status.success(),
+            theirs.is_empty(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let ours: BTreeSet<String> = compare(&old, &new)
+            .iter()
+            .filter(|c| {
+                c.category == diff::Category::Grpc && c.severity == diff::Severity::Breaking
+            })
+            .flat_map(|c| {
+                let found = BUF_RULES.iter().find(|(rule, _)| *rule == c.rule);
+                let (_, kinds) =
+                    found.unwrap_or_else(|| panic!("{name}: `{}` has no buf rule", c.rule));
+                kinds.iter().map(|k| (*k).to_owned())
+            })
+            .collect();
+        assert_eq!(
+            ours, theirs,
+            "{name}: msgen's breaking gRPC changes, and buf's findings"
+        );
+        compared += 1;
+        breaking += usize::from(!theirs.is_empty());
+    }
+    assert!(compared >= 90, "{compared} cases compared");
+    eprintln!("{compared} cases compared with buf breaking, {breaking} of them breaking");
+}
+
 /// The squawk rules msgen's PostgreSQL migrations break on purpose, each with the reason
 /// (docs/compat.md lists them too).
 const SQUAWK_DELIBERATE: &[(&str, &str)] = &[
@@ -692,6 +817,10 @@ fn postgres_migrations_agree_with_squawk() {
     let mut migrations = 0;
     for dir in cases() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("grpc-") {
+            // Their tables change as those of the cases they are the gRPC side of.
+            continue;
+        }
         let temp = tempfile::tempdir().unwrap();
         let pg = |file: &str| {
             let text = fs::read_to_string(dir.join(file)).unwrap();

@@ -9,6 +9,7 @@
 
 mod database;
 mod events;
+mod grpc;
 mod http;
 mod locate;
 pub mod output;
@@ -165,7 +166,7 @@ impl Change {
     }
 }
 
-/// Every change from `old` to `new`, HTTP first, then events, then the database; in each, in
+/// Every change from `old` to `new`, HTTP first, then events, the database and gRPC; in each, in
 /// the order the documents list what changed. Two identical texts have none.
 pub fn compare(old: &Version, new: &Version) -> Vec<Change> {
     if old.source.text == new.source.text {
@@ -175,6 +176,7 @@ pub fn compare(old: &Version, new: &Version) -> Vec<Change> {
     let mut changes = http::compare(&old_ir, &new_ir);
     changes.extend(events::compare(&old_ir, &new_ir));
     changes.extend(database::compare(&old_ir, &new_ir));
+    changes.extend(grpc::compare(&old_ir, &new_ir));
     for change in &mut changes {
         change.before = locate::span(old.valid.spec(), change.anchor.old.as_ref());
         change.after = locate::span(new.valid.spec(), change.anchor.new.as_ref());

@@ -43,6 +43,7 @@ pub enum Category {
     Http,
     Events,
     Database,
+    Grpc,
 }
 
 impl Category {
@@ -51,6 +52,7 @@ impl Category {
             Self::Http => "http",
             Self::Events => "events",
             Self::Database => "database",
+            Self::Grpc => "grpc",
         }
     }
 }
@@ -286,6 +288,31 @@ pub const OTHER_RULES: &[(&str, Category, Severity)] = &[
     ("index-added", Category::Database, Severity::Warning),
     ("index-removed", Category::Database, Severity::Info),
     ("database-changed", Category::Database, Severity::Breaking),
+    ("grpc-contract-added", Category::Grpc, Severity::Info),
+    ("grpc-contract-removed", Category::Grpc, Severity::Breaking),
+    ("grpc-service-renamed", Category::Grpc, Severity::Breaking),
+    ("grpc-rpc-removed", Category::Grpc, Severity::Breaking),
+    ("grpc-rpc-added", Category::Grpc, Severity::Info),
+    ("grpc-message-removed", Category::Grpc, Severity::Breaking),
+    ("grpc-field-removed", Category::Grpc, Severity::Breaking),
+    ("grpc-field-added", Category::Grpc, Severity::Info),
+    (
+        "grpc-field-type-changed",
+        Category::Grpc,
+        Severity::Breaking,
+    ),
+    (
+        "grpc-field-cardinality-changed",
+        Category::Grpc,
+        Severity::Breaking,
+    ),
+    ("grpc-enum-removed", Category::Grpc, Severity::Breaking),
+    (
+        "grpc-enum-value-removed",
+        Category::Grpc,
+        Severity::Breaking,
+    ),
+    ("grpc-enum-value-added", Category::Grpc, Severity::Info),
 ];
 
 /// Every rule, schema comparisons first, each once.

@@ -19,6 +19,18 @@ use crate::spec::FieldType;
 /// tests run (`tools/buf/package.json`).
 pub const BUF_VERSION: &str = "1.75.0";
 
+/// buf's configuration: the contracts under `proto/`, linted with buf's standard rules and
+/// checked for changes that break clients wire- or source-compatibly (`buf breaking`).
+pub const BUF_YAML: &str = "version: v2
+modules:
+  - path: proto
+lint:
+  use:
+    - STANDARD
+breaking:
+  use:
+    - FILE
+";
 /// The numbers of every message's fields and every enum's values, by the message or enum's
 /// name: as recorded after one generation, and so as the next one must keep them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -113,11 +125,15 @@ pub struct Rpc {
     pub record: Option<String>,
     /// The response's field that holds a page's records (`items`).
     pub items: Option<String>,
+    /// The entity of a resource's rpc; none for a custom operation's.
+    pub entity: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Message {
     pub name: String,
+    /// The entity whose record, input or filter the message is; none for an rpc's own.
+    pub entity: Option<String>,
     pub description: Option<String>,
     pub fields: Vec<ProtoField>,
     pub reserved: Vec<u32>,
@@ -162,6 +178,7 @@ struct Http {
 /// A message or enum being written, before it is numbered.
 struct Draft {
     name: String,
+    entity: Option<String>,
     description: Option<String>,
     fields: Vec<DraftField>,
     queries: Vec<(String, String)>,
@@ -276,6 +293,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
     let mut inline_enums = Vec::new();
     let message = |name: String, fields: Vec<DraftField>| Draft {
         name,
+        entity: None,
         description: None,
         fields,
         queries: Vec::new(),
@@ -313,6 +331,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                     masked: http.masked,
                     record: http.record,
                     items: http.items,
+                    entity: Some(e.name.clone()),
                 });
             };
             let one = |method, path: &str, body: bool| Http {
@@ -473,6 +492,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                 masked: false,
                 record,
                 items: None,
+                entity: None,
             });
         }
     }
@@ -487,6 +507,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
             fields.push(DraftField::new("updated_at", TIMESTAMP, ""));
             drafts.push(Draft {
                 name: e.name.clone(),
+                entity: Some(e.name.clone()),
                 description: e.description.clone(),
                 fields,
                 queries: Vec::new(),
@@ -497,6 +518,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
             let fields = written(e).map(field_draft).collect();
             drafts.push(Draft {
                 name: e.new_type.clone(),
+                entity: Some(e.name.clone()),
                 description: Some(format!(
                     "What creating a {} takes; updating takes the same, whole.",
                     e.human
@@ -516,6 +538,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
             let (fields, queries) = filter_fields(e);
             drafts.push(Draft {
                 name: e.filter_type.clone(),
+                entity: Some(e.name.clone()),
                 description: Some(FILTER.to_owned()),
                 fields,
                 queries,
@@ -546,6 +569,7 @@ pub fn model(service: &Service, previous: Option<&Numbers>) -> Option<(Proto, Nu
                 reserved: numbered.reserved.iter().copied().collect(),
                 reserved_names: numbered.reserved_names.iter().cloned().collect(),
                 name: draft.name.clone(),
+                entity: draft.entity,
                 description: draft.description,
                 queries: draft.queries,
             };
