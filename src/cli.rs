@@ -680,7 +680,7 @@ fn clients(
     root: &Path,
     source: &Source,
     valid: &spec::ValidSpec,
-) -> anyhow::Result<Vec<ir::clients::Client>> {
+) -> anyhow::Result<crate::dependencies::Resolved> {
     let path = root.join(&source.name);
     let folder = path.parent().unwrap_or(root);
     crate::dependencies::resolve(folder, source, valid)?.map_err(|problems| {
@@ -833,25 +833,36 @@ fn system_command(command: SystemCommand, verbosity: Verbosity) -> anyhow::Resul
 /// planned first, so that a refused change in any service leaves every folder as it was.
 fn system_generate(manifest: &Path, options: &Options) -> anyhow::Result<()> {
     let system = consistent_system(manifest, "generated")?;
+    // A folder whose inputs are what its `.msgen/` recorded would not change: it is left out
+    // (as `generate` answers), unless every file is to be listed.
+    let terse = options.mode != Mode::DryRun && options.verbosity != Verbosity::Verbose;
     let mut planned = Vec::new();
     for member in &system.members {
         let root = system.root.join(&member.folder.value);
         let state = State::load(&root)?.unwrap_or_default();
         let source = &system.files[member.file];
+        if terse && plan::unchanged(&root, &source.text, &state) {
+            continue;
+        }
         let mut service = plan_service(&root, source, &member.valid, state, options)?;
         service.prefix = format!("{}/", member.folder.value);
         planned.push(service);
     }
-    let files = system::generate::files(&system)?;
+    // The system's own files are made from the manifest and every service's spec.
     let state = State::load(&system.root)?.unwrap_or_default();
-    let bases = plan::Bases::load(&system.root, &state)?;
-    let plan = plan::plan(&system.root, files, &state, &bases, &system.files[0].text)?;
-    planned.push(Planned {
-        root: system.root.clone(),
-        prefix: String::new(),
-        plan,
-        state,
-    });
+    let manifest_text = &system.files[0].text;
+    if !(terse && plan::unchanged(&system.root, manifest_text, &state)) {
+        let files = system::generate::files(&system)?;
+        let bases = plan::Bases::load(&system.root, &state)?;
+        let mut plan = plan::plan(&system.root, files, &state, &bases, manifest_text)?;
+        plan.state.record_inputs(&system.root, &system.files[1..]);
+        planned.push(Planned {
+            root: system.root.clone(),
+            prefix: String::new(),
+            plan,
+            state,
+        });
+    }
     carry_out(
         &planned,
         options,
@@ -1255,7 +1266,8 @@ fn plan_service(
     options: &Options,
 ) -> anyhow::Result<Planned> {
     let mut service = ir::lower(valid);
-    service.clients = clients(root, source, valid)?;
+    let resolved = clients(root, source, valid)?;
+    service.clients = resolved.clients;
     let previous = render::Previous {
         schema: state.schema.clone(),
         migrations: last_migration_number(root),
@@ -1270,6 +1282,7 @@ fn plan_service(
     let mut plan = plan::plan(root, output.files, &state, &bases, &source.text)?;
     plan.state.schema = Some(output.schema);
     plan.state.proto = output.proto;
+    plan.state.record_inputs(root, &resolved.inputs);
     Ok(Planned {
         root: root.to_path_buf(),
         prefix: String::new(),

@@ -11,23 +11,34 @@ use crate::spec::{self, yaml::show, Dependency, Source, Span, ValidSpec};
 use crate::system::manifest;
 use crate::system::report::{Place, Problem, Problems};
 
+/// The clients of the services a spec calls, and the files they were made from.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub clients: Vec<ir::clients::Client>,
+    /// Every file read to find and build them (the other services' specs, and the system's
+    /// manifest when they were found through it), as read: with the same files, the same
+    /// clients.
+    pub inputs: Vec<Source>,
+}
+
 /// The clients of the services `valid` (read from `source`, in the folder `folder`) calls; the
 /// problems of finding and reading them, in this spec and in theirs, when there are any.
 pub fn resolve(
     folder: &Path,
     source: &Source,
     valid: &ValidSpec,
-) -> anyhow::Result<Result<Vec<ir::clients::Client>, Problems>> {
+) -> anyhow::Result<Result<Resolved, Problems>> {
     let spec = valid.spec();
     if spec.dependencies.is_empty() {
-        return Ok(Ok(Vec::new()));
+        return Ok(Ok(Resolved::default()));
     }
+    let mut inputs = Vec::new();
     let mut files = vec![source.clone()];
     let mut problems = Vec::new();
     let mut clients = Vec::new();
     let here = |span: Span| Place { file: 0, span };
     for dependency in &spec.dependencies {
-        let found = match find(folder, dependency)? {
+        let found = match find(folder, dependency, &mut inputs)? {
             Ok(found) => found,
             Err((message, help)) => {
                 problems.push(Problem::new(here(dependency.service.span), message).help(help));
@@ -35,6 +46,7 @@ pub fn resolve(
             }
         };
         let file = files.len();
+        inputs.push(found.source.clone());
         files.push(found.source);
         let producer = match spec::check(&files[file]) {
             Ok(valid) => valid,
@@ -106,7 +118,7 @@ pub fn resolve(
     // In the order of their modules, as rustfmt sorts their declarations.
     clients.sort_by(|a, b| a.module.cmp(&b.module));
     Ok(if problems.is_empty() {
-        Ok(clients)
+        Ok(Resolved { clients, inputs })
     } else {
         Err(Problems::new(files, problems))
     })
@@ -117,8 +129,13 @@ struct Found {
     source: Source,
 }
 
-/// Finds the spec of `dependency`; a message and help when it cannot be found.
-fn find(folder: &Path, dependency: &Dependency) -> anyhow::Result<Result<Found, (String, String)>> {
+/// Finds the spec of `dependency`; a message and help when it cannot be found. A system's
+/// manifest read to find it goes into `inputs`.
+fn find(
+    folder: &Path,
+    dependency: &Dependency,
+    inputs: &mut Vec<Source>,
+) -> anyhow::Result<Result<Found, (String, String)>> {
     let name = &dependency.service.value;
     if let Some(path) = &dependency.spec {
         let full = folder.join(&path.value);
@@ -139,8 +156,12 @@ fn find(folder: &Path, dependency: &Dependency) -> anyhow::Result<Result<Found, 
         )));
     };
     let text = std::fs::read_to_string(&manifest_path)?;
+    let read = Source::new(&manifest_path, text);
+    if !inputs.iter().any(|input| input.name == read.name) {
+        inputs.push(read.clone());
+    }
     let manifest =
-        match manifest::decode(&Source::new(&manifest_path, text)) {
+        match manifest::decode(&read) {
             Ok(manifest) => manifest,
             Err(_) => return Ok(Err((
                 format!(
@@ -167,6 +188,8 @@ fn find(folder: &Path, dependency: &Dependency) -> anyhow::Result<Result<Found, 
         if &member_name == name {
             return Ok(Ok(Found { source }));
         }
+        // Had it taken the name, it would have been the one found.
+        inputs.push(source);
         names.push(member_name);
     }
     let help = match did_you_mean(name, names.iter().map(String::as_str)) {

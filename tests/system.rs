@@ -803,6 +803,55 @@ fn system_generate_writes_every_service_and_the_systems_own_files() {
     assert!(check.status.success(), "{}", stderr(&check));
 }
 
+/// Regenerating answers from `.msgen/` when nothing changed, which for a service that calls
+/// others takes their specs to be unchanged too: `.msgen/` records what each was (by its path
+/// from the service's folder), so a change to one reaches the services that call it.
+#[test]
+fn a_change_to_a_called_services_spec_reaches_its_callers() {
+    let (_temp, dir) = shop();
+    let output = msgen(&dir, &["system", "generate", "-q"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let state = fs::read_to_string(dir.join("order-service/.msgen/state.json")).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    let inputs: Vec<&String> = state["inputs"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        inputs,
+        ["../msgen-system.yaml", "../payment-service/msgen.yaml"],
+        "{state}"
+    );
+
+    edit(
+        &dir,
+        "payment-service/msgen.yaml",
+        "      note: { type: string, optional: true }\n",
+        "      note: { type: string, optional: true }\n      memo: { type: string, optional: true }\n",
+    );
+    let check = msgen(&dir, &["system", "generate", "--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    let listed = stdout(&check);
+    for file in [
+        "payment-service/src/models/payment.rs",
+        "order-service/src/clients/payment_service.rs",
+    ] {
+        assert!(listed.contains(&format!("  {file}\n")), "{file}: {listed}");
+    }
+    assert!(!listed.contains("notification-service/"), "{listed}");
+    let alone = msgen(&dir.join("order-service"), &["generate", "--check"]);
+    assert_eq!(alone.status.code(), Some(1), "{}", stdout(&alone));
+    assert!(
+        stdout(&alone).contains("  src/clients/payment_service.rs\n"),
+        "{}",
+        stdout(&alone)
+    );
+
+    let output = msgen(&dir, &["system", "generate", "-q"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let client = fs::read_to_string(dir.join("order-service/src/clients/payment_service.rs"));
+    assert!(client.unwrap().contains("pub memo: Option<String>"));
+    let check = msgen(&dir, &["system", "generate", "--check"]);
+    assert!(check.status.success(), "{}", stdout(&check));
+}
+
 #[test]
 fn the_systems_compose_file_runs_every_service_on_one_server_and_broker() {
     let (_temp, dir) = shop();

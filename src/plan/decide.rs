@@ -130,6 +130,7 @@ pub fn plan(
         files: BTreeMap::new(),
         deleted: BTreeSet::new(),
         kept: BTreeSet::new(),
+        inputs: BTreeMap::new(),
     };
     let mut entries = Vec::new();
     let mut bases = BTreeMap::new();

@@ -11,9 +11,9 @@ use super::state::{sha256, State, BASES, OLD_BASES, SPEC, STATE};
 /// Whether regenerating the service under `root`, whose `.msgen/` recorded `state`, from the
 /// spec `spec` would leave every file as it is. `false` means only that rendering must tell.
 ///
-/// It is `true` when the spec and msgen's build are those of the last generation, the spec
-/// does not mention `dependencies` at all (the specs of the services it calls would be inputs
-/// too; a mere mention renders, to be safe), `.msgen/` is as msgen writes it, every migration
+/// It is `true` when the spec and msgen's build are those of the last generation, every other
+/// file it read then (the specs of the services it calls) holds what it held, `.msgen/` is as
+/// msgen writes it, every migration
 /// has its recorded checksum, every file msgen wrote is a file (not a link) at its path, and no
 /// file is noted on each run (deleted by the team, or kept though no longer generated). One
 /// thing a rendering would do is not done then: a team's file whose stub for an operation was
@@ -22,7 +22,9 @@ pub fn unchanged(root: &Path, spec: &str, state: &State) -> bool {
     state.build == env!("MSGEN_BUILD")
         && state.deleted.is_empty()
         && state.kept.is_empty()
-        && !spec.contains("dependencies")
+        && state.inputs.iter().all(|(path, sha)| {
+            fs::read_to_string(root.join(path)).is_ok_and(|text| sha256(&text) == *sha)
+        })
         && fs::read(root.join(SPEC)).is_ok_and(|recorded| recorded == spec.as_bytes())
         && fs::read(root.join(STATE)).is_ok_and(|recorded| recorded == state.to_json().as_bytes())
         && is_file(root, BASES)

@@ -57,6 +57,11 @@ pub struct State {
     /// says so until the team deletes them.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub kept: BTreeSet<String>,
+    /// The files besides the spec that the last generation read (the specs of the services
+    /// it calls, a system's manifest), by their path from the service's folder, with the
+    /// SHA-256 of what they held: while they hold the same, they would give the same files.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub inputs: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +84,14 @@ impl State {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(err) => Err(err).with_context(|| format!("cannot read {}", path.display())),
         }
+    }
+
+    /// Records `inputs` as read by the generation of the service under `root`.
+    pub fn record_inputs(&mut self, root: &Path, inputs: &[crate::spec::Source]) {
+        self.inputs = inputs
+            .iter()
+            .map(|input| (relative(root, &input.name), sha256(&input.text)))
+            .collect();
     }
 
     pub fn to_json(&self) -> String {
@@ -154,4 +167,34 @@ impl Bases {
 pub fn sha256(contents: &str) -> String {
     let digest = Sha256::digest(contents.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `path` as seen from the folder `root`, with `/` between its parts: `../payment-service/msgen.yaml`.
+fn relative(root: &Path, path: &Path) -> String {
+    let absolute = |p: &Path| normal(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
+    let (from, to) = (absolute(root), absolute(path));
+    let common = from
+        .iter()
+        .zip(to.iter())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let up = std::iter::repeat_n("..".to_owned(), from.len() - common);
+    let down = to[common..].iter().cloned();
+    up.chain(down).collect::<Vec<_>>().join("/")
+}
+
+/// The parts of an absolute path, with `.` and `..` resolved as written (links are not
+/// followed).
+fn normal(path: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            _ => {}
+        }
+    }
+    parts
 }
