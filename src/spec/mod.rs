@@ -67,12 +67,68 @@ pub fn check(source: &Source) -> Result<ValidSpec, Diagnostics> {
     let mut problems = loaded.problems;
     let names = Table::of(&loaded.spec);
     problems.extend(validate::validate(&loaded.spec, &names, &loaded.dropped));
-    if problems.is_empty() {
-        Ok(ValidSpec {
-            spec: loaded.spec,
-            names,
-        })
-    } else {
-        Err(Diagnostics::new(source.clone(), problems))
+    if !problems.is_empty() {
+        return Err(Diagnostics::new(source.clone(), problems));
     }
+    let valid = ValidSpec {
+        spec: loaded.spec,
+        names,
+    };
+    let clashes = contract_clashes(&valid);
+    if clashes.is_empty() {
+        Ok(valid)
+    } else {
+        Err(Diagnostics::new(source.clone(), clashes))
+    }
+}
+
+/// With gRPC, every message and enum of the contract needs a name of its own. The requests and
+/// responses of the rpcs are named after operations the spec does not name itself
+/// (`GetPaymentRequest`), so the contract is built from the valid spec and its names checked:
+/// each clash is reported at the entity that has the name, or else at `transports`.
+fn contract_clashes(valid: &ValidSpec) -> Vec<Diagnostic> {
+    let spec = valid.spec();
+    let Some(transports) = &spec.transports else {
+        return Vec::new();
+    };
+    let service = crate::ir::lower(valid);
+    let Some((contract, _)) = crate::render::proto::model(&service, None) else {
+        return Vec::new();
+    };
+    let names = contract
+        .messages
+        .iter()
+        .map(|m| &m.name)
+        .chain(contract.enums.iter().map(|e| &e.name));
+    let mut seen = std::collections::HashSet::new();
+    let mut problems = Vec::new();
+    for name in names {
+        if seen.insert(name) {
+            continue;
+        }
+        let rpc = contract
+            .rpcs
+            .iter()
+            .find(|r| &r.request == name || &r.response == name);
+        let what = match rpc {
+            Some(rpc) if &rpc.request == name => format!("the request of rpc `{}`", rpc.name),
+            Some(rpc) => format!("the response of rpc `{}`", rpc.name),
+            None => "another message".to_owned(),
+        };
+        let entity = spec.entities.iter().find(|e| &e.name.value == name);
+        let problem = match entity {
+            Some(entity) => Diagnostic::error(
+                entity.name.span,
+                format!("entity `{name}` has the name of {what} in the gRPC contract"),
+            )
+            .with_help("rename the entity, or leave the operation out of gRPC (`grpc: false`)"),
+            None => Diagnostic::error(
+                transports.span,
+                format!("the gRPC contract would have two messages named `{name}`, one of them {what}"),
+            )
+            .with_help("rename the entity, field or endpoint it is named after, or leave the operation out of gRPC (`grpc: false`)"),
+        };
+        problems.push(problem);
+    }
+    problems
 }
