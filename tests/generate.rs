@@ -150,6 +150,9 @@ endpoints:
   - name: rotate_keys
     method: POST
     path: /hardening/rotations
+  - name: open_session
+    method: POST
+    path: /auth/sessions
 events:
   publish:
     EventScheduled: { subject: city.event_scheduled, payload: { event_id: uuid } }
@@ -174,6 +177,9 @@ events:
     let events = fs::read_to_string(api.join("service/events.rs")).unwrap();
     assert!(events.contains("outbox"), "{events}");
     assert!(service.contains("\npub mod auth;\n"), "{service}");
+    // The tokens of `service/auth.rs` are not at the root, where `auth` is a module's tests.
+    assert!(main.contains("\nmod auth;\n"), "{main}");
+    assert!(!main.contains("pub use service"), "{main}");
 }
 
 #[test]

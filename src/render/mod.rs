@@ -343,6 +343,9 @@ struct Job {
     finish: Option<fn(&str) -> String>,
 }
 
+/// The modules of `tests/api/service/` whose helpers the other tests use.
+const SHARED_TEST_HELPERS: &[&str] = &["auth", "fakes"];
+
 /// The keys every template sees, whatever the file.
 fn shared_context(s: &Service) -> Context {
     let mut ctx = Context::new();
@@ -386,14 +389,21 @@ fn shared_context(s: &Service) -> Context {
         ("idempotency", suite::idempotency_tests(s).is_some()),
         ("keys", keys),
     ];
-    ctx.insert(
-        "service_test_mods",
-        &service_tests
-            .iter()
-            .filter(|(_, on)| *on)
-            .map(|(name, _)| *name)
-            .collect::<Vec<_>>(),
-    );
+    let service_test_mods: Vec<&str> = service_tests
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(name, _)| *name)
+        .collect();
+    // The modules with helpers for other tests (tokens, fakes of the services called) are
+    // also at the root, as `crate::auth` and `crate::fakes`, unless a resource has the name.
+    let taken = |name: &str| s.resources.iter().any(|r| r.module == name);
+    let shared_helpers: Vec<&str> = service_test_mods
+        .iter()
+        .copied()
+        .filter(|m| SHARED_TEST_HELPERS.contains(m) && !taken(m))
+        .collect();
+    ctx.insert("service_test_mods", &service_test_mods);
+    ctx.insert("shared_test_helpers", &shared_helpers);
     let traits = s.resources.iter().map(|r| r.trait_name.clone());
     ctx.insert(
         "service_traits_use",
