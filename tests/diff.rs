@@ -12,7 +12,7 @@ use std::path::Path;
 use msgen::diff::{self, output, rules::RULES, Change};
 use msgen::render::proto;
 use msgen::spec::{check, Source};
-use support::{msgen_in as msgen, root, run, stderr_of as stderr, stdout_of as stdout};
+use support::{msgen_in as msgen, root, run, stderr_of as stderr, stdout_of as stdout, with_grpc};
 
 /// The changes from `before.yaml` to `after.yaml` of the case in `dir`.
 fn changes(dir: &Path) -> (Vec<Change>, Source, Source) {
@@ -677,23 +677,6 @@ const BUF_RULES: &[(&str, &[&str])] = &[
     ("grpc-enum-value-removed", &["ENUM_VALUE_NO_DELETE"]),
     ("grpc-service-renamed", &["FILE_NO_DELETE"]),
 ];
-
-/// `text` with `transports: [http, grpc]` after its `service:` line, unless it names its
-/// transports itself.
-fn with_grpc(text: &str) -> String {
-    if text.contains("\ntransports:") {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    for line in text.lines() {
-        out.push_str(line);
-        out.push('\n');
-        if line.starts_with("service:") {
-            out.push_str("transports: [http, grpc]\n");
-        }
-    }
-    out
-}
 
 /// Writes the gRPC contract of `source` under `dir`, with `buf.yaml` beside it as msgen writes
 /// them, numbered after `previous` as a regeneration numbers it; `None` without one.

@@ -19,16 +19,7 @@ fn buf() -> String {
 
 /// The spec at `path` with `transports: [http, grpc]` after its `service:` line.
 fn with_grpc(path: &Path) -> String {
-    let text = fs::read_to_string(path).unwrap();
-    let mut out = String::new();
-    for line in text.lines() {
-        out.push_str(line);
-        out.push('\n');
-        if line.starts_with("service:") {
-            out.push_str("transports: [http, grpc]\n");
-        }
-    }
-    out
+    support::with_grpc(&fs::read_to_string(path).unwrap())
 }
 
 fn service_name(spec: &str) -> String {

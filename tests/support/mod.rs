@@ -502,3 +502,20 @@ pub fn copy_example_system(to: &Path) -> PathBuf {
     }
     dir
 }
+
+/// The spec `text` with `transports: [http, grpc]` after its `service:` line, unless it names
+/// its transports itself.
+pub fn with_grpc(text: &str) -> String {
+    if text.contains("\ntransports:") {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for line in text.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with("service:") {
+            out.push_str("transports: [http, grpc]\n");
+        }
+    }
+    out
+}
