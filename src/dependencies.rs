@@ -129,8 +129,8 @@ struct Found {
     source: Source,
 }
 
-/// Finds the spec of `dependency`; a message and help when it cannot be found. A system's
-/// manifest read to find it goes into `inputs`.
+/// Finds the spec of `dependency`; a message and help when it cannot be found. The system's
+/// manifest and the other specs read to find it go into `inputs` (repeats and all).
 fn find(
     folder: &Path,
     dependency: &Dependency,
@@ -157,9 +157,7 @@ fn find(
     };
     let text = std::fs::read_to_string(&manifest_path)?;
     let read = Source::new(&manifest_path, text);
-    if !inputs.iter().any(|input| input.name == read.name) {
-        inputs.push(read.clone());
-    }
+    inputs.push(read.clone());
     let manifest =
         match manifest::decode(&read) {
             Ok(manifest) => manifest,

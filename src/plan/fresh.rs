@@ -11,24 +11,23 @@ use super::state::{sha256, State, BASES, OLD_BASES, SPEC, STATE};
 /// Whether regenerating the service under `root`, whose `.msgen/` recorded `state`, from the
 /// spec `spec` would leave every file as it is. `false` means only that rendering must tell.
 ///
-/// It is `true` when the spec and msgen's build are those of the last generation, every other
-/// file it read then (the specs of the services it calls) holds what it held, `.msgen/` is as
-/// msgen writes it, every migration
-/// has its recorded checksum, every file msgen wrote is a file (not a link) at its path, and no
-/// file is noted on each run (deleted by the team, or kept though no longer generated). One
+/// It is `true` when the spec and msgen's build are those of the last generation, `.msgen/` is
+/// as msgen writes it, every other file the generation read (the specs of the services it
+/// calls) holds what it held, every migration has its recorded checksum, every file msgen
+/// wrote is a file (not a link) at its path, and no file is noted on each run (deleted by the team, or kept though no longer generated). One
 /// thing a rendering would do is not done then: a team's file whose stub for an operation was
 /// removed does not get it back.
 pub fn unchanged(root: &Path, spec: &str, state: &State) -> bool {
     state.build == env!("MSGEN_BUILD")
         && state.deleted.is_empty()
         && state.kept.is_empty()
-        && state.inputs.iter().all(|(path, sha)| {
-            fs::read_to_string(root.join(path)).is_ok_and(|text| sha256(&text) == *sha)
-        })
         && fs::read(root.join(SPEC)).is_ok_and(|recorded| recorded == spec.as_bytes())
         && fs::read(root.join(STATE)).is_ok_and(|recorded| recorded == state.to_json().as_bytes())
         && is_file(root, BASES)
         && !root.join(OLD_BASES).exists()
+        && state.inputs.iter().all(|(path, sha)| {
+            fs::read_to_string(root.join(path)).is_ok_and(|text| sha256(&text) == *sha)
+        })
         && state.migrations.iter().all(|migration| {
             fs::read_to_string(root.join(&migration.path))
                 .is_ok_and(|text| sha256(&text) == migration.sha256)

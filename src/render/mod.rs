@@ -224,22 +224,18 @@ fn grpc_tables(model: &proto::Proto) -> serde_json::Value {
         let arms: Vec<_> = arms.into_iter().chain([fallback()]).collect();
         rust::match_arm(&quoted(name), scrutinee, &arms, 8)
     };
-    let texts: Vec<String> = model
+    let (texts, numbers): (Vec<String>, Vec<String>) = model
         .enums
         .iter()
         .map(|e| {
-            let arms = e.values.iter().map(|(v, n)| (n.to_string(), quoted(v)));
-            table(&e.name, "number", arms.collect())
+            let texts = e.values.iter().map(|(v, n)| (n.to_string(), quoted(v)));
+            let numbers = e.values.iter().map(|(v, n)| (quoted(v), n.to_string()));
+            (
+                table(&e.name, "number", texts.collect()),
+                table(&e.name, "text", numbers.collect()),
+            )
         })
-        .collect();
-    let numbers: Vec<String> = model
-        .enums
-        .iter()
-        .map(|e| {
-            let arms = e.values.iter().map(|(v, n)| (quoted(v), n.to_string()));
-            table(&e.name, "text", arms.collect())
-        })
-        .collect();
+        .unzip();
     let queries: Vec<String> = model
         .messages
         .iter()
