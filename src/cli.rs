@@ -1083,7 +1083,11 @@ fn new(
     }
     let parent = dir.unwrap_or(Path::new("."));
     let joined = system_in(parent)?;
-    let shown = spec_path.map_or_else(|| root.join("msgen.yaml"), Path::to_path_buf);
+    // A `spec:` of a dependency is relative to the folder of the spec it is written in.
+    let shown = match spec_path {
+        Some(path) => std::path::absolute(path)?,
+        None => root.join("msgen.yaml"),
+    };
     let mut source = Source::new(shown, text);
     let mut valid = check(&source)?;
     if valid.spec().service.value != name {

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::ir::{self, clients::Unknown};
 use crate::spec::diagnostics::did_you_mean;
-use crate::spec::{self, yaml::show, Dependency, Source, Span, ValidSpec};
+use crate::plan::state;
+use crate::render;
+use crate::spec::{self, yaml::show, Dependency, Source, Span, Transport, ValidSpec};
 use crate::system::manifest;
 use crate::system::report::{Place, Problem, Problems};
 
@@ -94,7 +96,41 @@ pub fn resolve(
                         .help("rename that entity or body in the other service"),
                     );
                 }
-                clients.push(client);
+                let over_grpc = dependency
+                    .transport
+                    .as_ref()
+                    .is_some_and(|t| t.value == Transport::Grpc);
+                if !over_grpc {
+                    clients.push(client);
+                    continue;
+                }
+                let folder = files[file].name.parent().unwrap_or(Path::new("."));
+                let numbers = recorded_numbers(folder, &mut inputs)?;
+                let Some((proto, _)) = render::proto::model(&service, numbers.as_ref()) else {
+                    let transport = dependency.transport.as_ref().map_or(dependency.service.span, |t| t.span);
+                    problems.push(
+                        Problem::new(
+                            here(transport),
+                            format!("`{}` does not serve gRPC", show(&name.value)),
+                        )
+                        .related(there(name.span), "the service")
+                        .help("add `transports: [http, grpc]` to its spec, or call it over HTTP (leave `transport:` out)"),
+                    );
+                    continue;
+                };
+                match ir::clients::over_grpc(client, dependency, &service, proto) {
+                    Ok(client) => clients.push(client),
+                    Err(missing) => {
+                        for (span, id) in missing {
+                            let problem = Problem::new(
+                                here(span),
+                                format!("`{}` does not serve `{}` over gRPC", name.value, show(&id)),
+                            )
+                            .help("call it over HTTP (a dependency of its own, or leave `transport:` out), or serve the operation over gRPC there (`grpc: true`); links and unlinks are HTTP only");
+                            problems.push(problem.related(there(name.span), "the service"));
+                        }
+                    }
+                }
             }
             Err(unusable) => {
                 for (span, id, Unknown(closest)) in unusable {
@@ -122,6 +158,29 @@ pub fn resolve(
     } else {
         Err(Problems::new(files, problems))
     })
+}
+
+/// The numbers of the gRPC contract of the service in `folder`, as its `.msgen/state.json`
+/// records them (and so as it serves it), read into `inputs`; none before it was generated,
+/// when it will number its contract as a first generation does.
+fn recorded_numbers(
+    folder: &Path,
+    inputs: &mut Vec<Source>,
+) -> anyhow::Result<Option<render::proto::Numbers>> {
+    let path = folder.join(state::STATE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(anyhow::anyhow!("cannot read {}: {err}", path.display())),
+    };
+    let recorded: state::State = serde_json::from_str(&text).map_err(|err| {
+        anyhow::anyhow!(
+            "{} is damaged ({err}); restore it from version control",
+            path.display()
+        )
+    })?;
+    inputs.push(Source::new(&path, text));
+    Ok(recorded.proto)
 }
 
 /// The other service's spec, read.

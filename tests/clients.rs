@@ -232,3 +232,115 @@ fn event_handlers_may_call_other_services_and_so_need_no_endpoint() {
     let handlers = read(&service, "src/events/consumer.rs");
     assert!(handlers.contains("pub clients: Clients,"), "{handlers}");
 }
+
+/// The example system with payment-service serving gRPC too (`edit` changes its spec first).
+fn shop_over_grpc(
+    dependency: &str,
+    edit: impl FnOnce(String) -> String,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (temp, dir) = shop_calling(dependency);
+    let spec = dir.join("payment-service/msgen.yaml");
+    let text = fs::read_to_string(&spec).unwrap();
+    let text = text.replacen("\nport: 8080\n", "\nport: 8080\ntransports: [http, grpc]\n", 1);
+    fs::write(&spec, edit(text)).unwrap();
+    (temp, dir)
+}
+
+/// The lines of a contract but its comments, which name the service that wrote it.
+fn declarations(contract: &str) -> Vec<&str> {
+    contract.lines().filter(|l| !l.starts_with("//")).collect()
+}
+
+#[test]
+fn a_dependency_over_grpc_calls_the_contract_its_service_serves() {
+    let (_temp, dir) = shop_over_grpc(
+        "dependencies:\n  payment-service:\n    transport: grpc\n    operations: [get_payment, create_payment, capture_payment, list_refunds_of_payment]\n",
+        |text| text,
+    );
+    // payment-service first, so that order-service reads the numbers it recorded.
+    let out = msgen(&dir.join("payment-service"), &["generate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = msgen(&dir, &["system", "generate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The caller keeps a copy of the contract payment-service serves, numbers and all.
+    let contract = "proto/payment_service/v1/payment_service.proto";
+    let served = read(&dir.join("payment-service"), contract);
+    let copy = read(&dir.join("order-service/clients"), contract);
+    assert_eq!(declarations(&copy), declarations(&served));
+    assert!(copy.contains("src/clients/payment_service.rs calls"), "{copy}");
+    // build.rs compiles it; the client calls the rpc of each operation through it.
+    let build = read(&dir, "order-service/build.rs");
+    assert!(build.contains("\"clients/proto/payment_service/v1/payment_service.proto\""));
+    assert!(build.contains("\"client_payment_service\""), "{build}");
+    let client = read(&dir, "order-service/src/clients/payment_service.rs");
+    assert!(client.contains("let caller = caller.over_grpc(&CONTRACT);"));
+    for (rpc, operation) in [
+        ("GetPayment", "get_payment"),
+        ("CreatePayment", "create_payment"),
+        ("CapturePayment", "capture_payment"),
+        ("ListRefundsOfPayment", "list_refunds_of_payment"),
+    ] {
+        let entry = format!("name: \"{rpc}\",\n        operation: \"{operation}\",");
+        assert!(client.contains(&entry), "{entry}\n{client}");
+    }
+    assert!(!client.contains("\"ListPayments\""), "only the rpcs called");
+    // Its address is payment-service's gRPC port, here, in the system and in the cluster.
+    let config = read(&dir, "order-service/src/config.rs");
+    assert!(config.contains("\"PAYMENT_SERVICE_URL\", \"http://127.0.0.1:50051\""));
+    let compose = read(&dir, "compose.yaml");
+    let order = compose.split("\n  order-service:\n").nth(1).unwrap();
+    let order = order.split("\n  notification-service:\n").next().unwrap();
+    assert!(
+        order.contains("PAYMENT_SERVICE_URL: http://payment-service:50051"),
+        "{order}"
+    );
+    let configmap = read(&dir, "order-service/deploy/k8s/configmap.yaml");
+    assert!(configmap.contains("PAYMENT_SERVICE_URL: http://payment-service:50051"));
+    // What payment-service numbered is an input: a change to it reaches the caller.
+    let state = read(&dir, "order-service/.msgen/state.json");
+    assert!(state.contains("../payment-service/.msgen/state.json"), "{state}");
+}
+
+#[test]
+fn a_dependency_over_grpc_needs_each_operation_served_over_grpc() {
+    let dependency =
+        "dependencies:\n  payment-service:\n    transport: grpc\n    operations: [get_payment, capture_payment]\n";
+    // payment-service serves no gRPC at all.
+    let (_temp, dir) = shop_calling(dependency);
+    let service = dir.join("order-service");
+    let out = msgen(&service, &["generate"]);
+    assert!(!out.status.success());
+    let report = stderr(&out);
+    assert!(
+        report.contains("error: `payment-service` does not serve gRPC"),
+        "{report}"
+    );
+    assert!(report.contains("add `transports: [http, grpc]`"), "{report}");
+    let spec = read(&service, "msgen.yaml");
+    let line = spec.lines().position(|l| l.contains("transport: grpc")).unwrap() + 1;
+    assert!(
+        report.contains(&format!("msgen.yaml:{line}:16")),
+        "{report}"
+    );
+    assert!(!service.join("src").exists());
+
+    // It serves gRPC, but not the capture.
+    let (_temp, dir) = shop_over_grpc(dependency, |text| {
+        text.replacen(
+            "    path: /payments/{id}/capture\n",
+            "    path: /payments/{id}/capture\n    grpc: false\n",
+            1,
+        )
+    });
+    let service = dir.join("order-service");
+    let out = msgen(&service, &["generate"]);
+    assert!(!out.status.success());
+    let report = stderr(&out);
+    assert!(
+        report.contains("error: `payment-service` does not serve `capture_payment` over gRPC"),
+        "{report}"
+    );
+    assert!(!report.contains("`get_payment`"), "{report}");
+    assert!(!service.join("src").exists());
+}

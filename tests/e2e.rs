@@ -202,6 +202,16 @@ const CASES: &[Case] = &[
             &[],
         )
     },
+    // Calls payment-service (above, which serves gRPC) over gRPC; its client tests go through
+    // a gRPC fake that answers as payment-service's own server would.
+    Case {
+        min_tests: 10,
+        ..case(
+            "checkout-over-grpc",
+            "tests/specs/e2e/checkout-over-grpc.yaml",
+            &[],
+        )
+    },
 ];
 
 /// The workspace every case is generated into, built and checked once.
@@ -243,7 +253,9 @@ fn build_workspace() -> Result<Workspace, String> {
                 }
             })
             .collect();
-        let spec = temp.path().join(format!("{}.yaml", case.name));
+        // Beside `services/`, so that a `spec:` of a dependency reaches `../services/<name>`.
+        let spec = temp.path().join("specs").join(format!("{}.yaml", case.name));
+        std::fs::create_dir_all(spec.parent().unwrap()).unwrap();
         std::fs::write(&spec, named.join("\n") + "\n").unwrap();
         let spec = spec.display().to_string();
         let mut args = vec![
@@ -543,6 +555,11 @@ fn fleet_tracking() {
 #[test]
 fn help_desk_ticketing() {
     check("help-desk-ticketing");
+}
+
+#[test]
+fn checkout_over_grpc() {
+    check("checkout-over-grpc");
 }
 
 /// A new service builds offline from a warm cargo cache: its lock file names only versions an

@@ -117,6 +117,7 @@ fn payment_service_grpc_files() {
     for path in [
         "build.rs",
         "src/grpc.rs",
+        "src/transcode.rs",
         "src/startup.rs",
         "tests/api/service/grpc.rs",
     ] {

@@ -59,7 +59,25 @@ pub struct Client {
     pub list_test: Option<ListTest>,
     pub enums: Vec<EnumType>,
     pub uses: ClientUses,
+    /// How its calls are made over gRPC, when the dependency says `transport: grpc`.
+    pub grpc: Option<ClientGrpc>,
 }
+
+/// The gRPC side of a client: the other service's contract, as that service serves it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientGrpc {
+    /// The contract, numbered as the other service last numbered it.
+    pub proto: crate::render::proto::Proto,
+    /// The rpc of each operation the client calls, in the order of `operations`.
+    pub rpcs: Vec<crate::render::proto::Rpc>,
+    /// Where this service keeps its copy of the contract: `clients/proto/<its path>`.
+    pub file: String,
+    /// The other service's gRPC port, by default.
+    pub port: u16,
+}
+
+/// The folder under a service that holds the contracts of the services it calls over gRPC.
+pub const CONTRACTS: &str = "clients/proto";
 
 /// The call the generated tests make through a client, and the bodies it sends and receives.
 #[derive(Debug, Clone, Serialize)]
@@ -462,6 +480,41 @@ pub fn operation_ids(producer: &Service) -> Vec<String> {
     catalogue(producer).into_keys().collect()
 }
 
+/// `client`, calling over gRPC through `proto`, the contract `producer` serves; the operations
+/// it calls that the contract has no rpc for, each with its place in `dependency.operations`.
+pub fn over_grpc(
+    mut client: Client,
+    dependency: &Dependency,
+    producer: &Service,
+    proto: crate::render::proto::Proto,
+) -> Result<Client, Vec<(spec::Span, String)>> {
+    let named = dependency
+        .operations
+        .as_ref()
+        .map(|o| o.value.as_slice())
+        .unwrap_or_default();
+    let mut rpcs = Vec::new();
+    let mut missing = Vec::new();
+    for id in named {
+        match proto.rpcs.iter().find(|rpc| rpc.operation == id.value) {
+            Some(rpc) => rpcs.push(rpc.clone()),
+            None => missing.push((id.span, id.value.clone())),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    let port = producer.grpc.as_ref().map_or(producer.port, |grpc| grpc.port);
+    client.default_url = format!("http://127.0.0.1:{port}");
+    client.grpc = Some(ClientGrpc {
+        port,
+        file: format!("{CONTRACTS}/{}", proto.path.trim_start_matches("proto/")),
+        rpcs,
+        proto,
+    });
+    Ok(client)
+}
+
 /// The client of `producer` as `dependency` uses it, or the operations it names that the other
 /// service does not have, each with its place in `dependency.operations`.
 pub fn client(
@@ -549,6 +602,7 @@ pub fn client(
         queries,
         enums,
         uses,
+        grpc: None,
     })
 }
 

@@ -547,6 +547,16 @@ impl Service {
     }
 
     /// Whether a client's types hold decimals, for which the service needs `rust_decimal`.
+    /// Whether some client calls its service over gRPC.
+    pub fn grpc_clients(&self) -> bool {
+        self.clients.iter().any(|c| c.grpc.is_some())
+    }
+
+    /// Whether the service speaks gRPC at all: serves it, or calls another service over it.
+    pub fn uses_grpc(&self) -> bool {
+        self.grpc.is_some() || self.grpc_clients()
+    }
+
     pub fn clients_use_decimal(&self) -> bool {
         self.clients.iter().any(|c| c.uses.decimal)
     }

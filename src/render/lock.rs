@@ -42,8 +42,8 @@ pub fn lock_file(service: &Service, cargo_toml: &str) -> Result<File, LockError>
     };
     // So does checking tokens (jsonwebtoken, and reqwest with TLS).
     let auth = if service.auth.is_some() { "-auth" } else { "" };
-    // And serving gRPC (tonic, with hyper's HTTP/2).
-    let grpc = if service.grpc.is_some() { "-grpc" } else { "" };
+    // And serving or calling gRPC (tonic, with hyper's HTTP/2).
+    let grpc = if service.uses_grpc() { "-grpc" } else { "" };
     let file = format!("locks/{database}-{broker}{decimal}{auth}{grpc}.lock");
     let superset = TEMPLATES
         .get_file(&file)

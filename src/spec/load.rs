@@ -502,6 +502,7 @@ const TOP_KEYS: &[&str] = &[
 const DEPENDENCY_KEYS: &[&str] = &[
     "spec",
     "operations",
+    "transport",
     "timeout_ms",
     "retries",
     "breaker",
@@ -1237,6 +1238,9 @@ impl Decoder {
                 false,
             )
         });
+        let transport = self.read(owner, body, "transport", |d, n| {
+            d.choice(n, "transport", "transport", &Transport::ALL, Transport::parse)
+        });
         let timeout_ms = self.read(owner, body, "timeout_ms", |d, n| d.count(n, "timeout_ms"));
         let retries = self.read(owner, body, "retries", |d, n| d.count(n, "retries"));
         let concurrency = self.read(owner, body, "concurrency", |d, n| d.count(n, "concurrency"));
@@ -1245,6 +1249,7 @@ impl Decoder {
             service: entry.key.clone(),
             spec,
             operations,
+            transport,
             timeout_ms,
             retries,
             breaker,

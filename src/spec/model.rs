@@ -96,6 +96,9 @@ pub struct Dependency {
     pub spec: Option<Spanned<String>>,
     /// The operation ids used, as in the other service's OpenAPI document.
     pub operations: Option<NameList>,
+    /// How the calls are made: over HTTP (the default) or gRPC, which the other service must
+    /// serve each operation over.
+    pub transport: Option<Spanned<Transport>>,
     pub timeout_ms: Option<Spanned<u64>>,
     pub retries: Option<Spanned<u64>>,
     pub breaker: Option<Spanned<BreakerSetting>>,

@@ -95,13 +95,13 @@ fn events_api(service: &str) -> String {
     format!("{service}-events")
 }
 
-/// Where `member` answers in the compose file.
-fn address(member: &super::Member) -> Address {
+/// Where `member` answers on `port` in the compose file.
+fn address(member: &super::Member, port: u16) -> Address {
     let name = member.name();
     Address {
         service: name.to_owned(),
         env: format!("{}_URL", name.to_shouty_snake_case()),
-        url: format!("http://{name}:{}", member.port().0),
+        url: format!("http://{name}:{port}"),
     }
 }
 
@@ -136,11 +136,11 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
             let mut calls = Vec::new();
             for dependency in &spec.dependencies {
                 let callee = &dependency.service.value;
-                let Some(member) = system.members.iter().find(|m| m.name() == callee) else {
+                let Some(other) = system.members.iter().find(|m| m.name() == callee) else {
                     continue;
                 };
                 consumes.push(format!("{callee}-http"));
-                calls.push(address(member));
+                calls.push(address(other, member.port_for_calls_to(other)));
             }
             for event in &spec.events.consume {
                 for (producer, _) in system.publishers(&event.subject.value) {
@@ -201,7 +201,9 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
         .filter(|s| manifest.events_prefix.is_some() && s.broker != Broker::None.as_str())
         .map(|s| s.name.clone())
         .collect();
-    let calls: Vec<Address> = super::gateway::upstreams(system).map(address).collect();
+    let calls: Vec<Address> = super::gateway::upstreams(system)
+        .map(|member| address(member, member.port().0))
+        .collect();
     let gateway = (!calls.is_empty()).then(|| GatewayVars {
         name: super::gateway::package(system),
         folder: super::gateway::FOLDER,

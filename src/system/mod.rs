@@ -85,6 +85,19 @@ impl Member {
         })
     }
 
+    /// The port `callee` answers this service's calls on: its gRPC port when this service calls
+    /// it with `transport: grpc` (and it serves gRPC), its HTTP port otherwise.
+    pub fn port_for_calls_to(&self, callee: &Member) -> u16 {
+        let over_grpc = self.spec().dependencies.iter().any(|d| {
+            d.service.value == callee.name()
+                && d.transport.as_ref().is_some_and(|t| t.value == Transport::Grpc)
+        });
+        match callee.grpc_port() {
+            Some((port, _)) if over_grpc => port,
+            _ => callee.port().0,
+        }
+    }
+
     /// Its crate's name (`payment_service`), also the name of its PostgreSQL database.
     pub fn crate_name(&self) -> &str {
         &self.valid.names().krate.text

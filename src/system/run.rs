@@ -461,7 +461,7 @@ fn start(
     }
     // Where the others listen, for the calls it makes to them.
     for other in &system.members {
-        let address = format!("http://127.0.0.1:{}", other.port().0);
+        let address = format!("http://127.0.0.1:{}", member.port_for_calls_to(other));
         command.env(ir::clients::url_variable(other.name()), address);
     }
     // The run's prefix, then the system's.
