@@ -83,6 +83,13 @@ impl PaymentsService for Payments {
     operations: &["capture_payment"],
 };
 
+/// checkout-over-grpc's test of its calls to a running payment-service, over gRPC.
+const OVER_GRPC: Logic = Logic {
+    path: "tests/payments_over_grpc.rs",
+    code: include_str!("support/team/payments_over_grpc.rs"),
+    operations: &[],
+};
+
 const fn case(name: &'static str, spec: &'static str, overrides: &'static [&'static str]) -> Case {
     Case {
         name,
@@ -206,6 +213,7 @@ const CASES: &[Case] = &[
     // a gRPC fake that answers as payment-service's own server would.
     Case {
         min_tests: 10,
+        logic: Some(&OVER_GRPC),
         ..case(
             "checkout-over-grpc",
             "tests/specs/e2e/checkout-over-grpc.yaml",
@@ -557,9 +565,63 @@ fn help_desk_ticketing() {
     check("help-desk-ticketing");
 }
 
+/// Its own tests, whose client tests call a gRPC fake of payment-service.
 #[test]
 fn checkout_over_grpc() {
     check("checkout-over-grpc");
+}
+
+/// checkout-over-grpc calls a running payment-service (on SQLite, behind a real OpenID Connect
+/// provider) over gRPC through its generated client: every kind of operation, with the same
+/// answers as over HTTP and the same typed errors (tests/support/team/payments_over_grpc.rs).
+#[test]
+fn a_client_over_grpc_calls_a_running_service() {
+    let workspace = workspace();
+    let provider = Provider::start("payment-service", "key-1", PAYMENT_CLIENTS);
+    let database = tempfile::NamedTempFile::new().unwrap();
+    let grpc_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let mut env = vec![
+        ("DATABASE_URL", format!("sqlite://{}", database.path().display())),
+        ("GRPC_PORT", grpc_port.clone()),
+    ];
+    env.extend(provider.service_env());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let service = Running::start("payment-service", &env);
+    let scopes = "payments:read payments:write payments:refund payments:capture";
+    let _cargo = CARGO
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let output = support::command(
+        &workspace.dir,
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "checkout-over-grpc",
+            "--test",
+            "payments_over_grpc",
+            "--",
+            "--ignored",
+        ],
+    )
+    .env("PAYMENT_SERVICE_URL", format!("http://127.0.0.1:{grpc_port}"))
+    .env("PAYMENT_SERVICE_HTTP", format!("http://{}", service.address))
+    .env("PAYMENT_SERVICE_TOKEN", provider.token("payment-desk", scopes))
+    .env("AUTH_TOKEN_URL", format!("{}/token", provider.issuer()))
+    .env("AUTH_CLIENT_ID", "payment-desk")
+    .env("AUTH_CLIENT_SECRET", "payment-desk")
+    .env("AUTH_CLIENT_SCOPE", scopes)
+    .output()
+    .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("test result: ok. 1 passed"), "{text}");
 }
 
 /// A new service builds offline from a warm cargo cache: its lock file names only versions an

@@ -188,14 +188,18 @@ impl Running {
     /// Starts the service binary at `binary` with `env` and waits until it listens.
     pub fn start_binary(binary: &Path, env: &[(&str, &str)]) -> Self {
         let name = binary.display().to_string();
+        // A service that serves gRPC too takes a free port for it, unless `env` names one.
+        let grpc_port = env
+            .iter()
+            .find(|(name, _)| *name == "GRPC_PORT")
+            .map_or("0", |(_, port)| *port);
         let mut child = Command::new(binary)
             // The tests, schemathesis above all, send requests as fast as they can from one
             // client: no rate limit unless `env` sets one (only services with `auth:` have it).
             .env("RATE_LIMIT_PER_SECOND", "0")
             .envs(env.iter().copied())
             .env("PORT", "0")
-            // A service that serves gRPC too takes a free port for it.
-            .env("GRPC_PORT", "0")
+            .env("GRPC_PORT", grpc_port)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .spawn()
