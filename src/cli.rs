@@ -390,7 +390,7 @@ fn execute(command: Command, verbosity: Verbosity) -> anyhow::Result<()> {
         Command::Validate { file } => {
             let source = read_source(&file)?;
             let valid = check(&source)?;
-            clients(Path::new(""), &source, &valid)?;
+            clients(Path::new(""), None, &source, &valid)?;
             if verbosity > Verbosity::Quiet {
                 out(&format!("{} is valid\n", file.display()));
             }
@@ -674,20 +674,59 @@ fn earlier_spec(spec_path: &Path, against: &str) -> anyhow::Result<Option<Source
     .into())
 }
 
-/// The clients of the services `valid` calls, read from the folder of its spec; their
+/// The folder of the spec `source`, read under `root`: what a dependency's `spec:` is
+/// relative to.
+fn spec_folder(root: &Path, source: &Source) -> PathBuf {
+    let path = root.join(&source.name);
+    path.parent().unwrap_or(root).to_path_buf()
+}
+
+/// The clients of the services `valid` calls, their `spec:` relative to `folder`; their
 /// problems reported, in this spec and in theirs.
 fn clients(
-    root: &Path,
+    folder: &Path,
+    drafted_in: Option<&Path>,
     source: &Source,
     valid: &spec::ValidSpec,
 ) -> anyhow::Result<crate::dependencies::Resolved> {
-    let path = root.join(&source.name);
-    let folder = path.parent().unwrap_or(root);
-    crate::dependencies::resolve(folder, source, valid)?.map_err(|problems| {
+    crate::dependencies::resolve(folder, drafted_in, source, valid)?.map_err(|problems| {
         let report = crate::dependencies::render(&problems, source, colored_stderr());
         eprint!("{report}");
         anyhow::Error::new(Reported)
     })
+}
+
+/// `text`, the spec `spec` read from `folder`, with each relative `spec:` of a dependency
+/// rewritten to name the same file from `root`, where its copy goes.
+fn moved_dependency_specs(text: &str, spec: &spec::Spec, folder: &Path, root: &Path) -> String {
+    let mut moved: Vec<(spec::Span, String)> = spec
+        .dependencies
+        .iter()
+        .filter_map(|dependency| dependency.spec.as_ref())
+        .filter(|path| Path::new(&path.value).is_relative())
+        .map(|path| {
+            let target = folder.join(&path.value);
+            let relative = plan::state::relative(root, &target);
+            // Plain where YAML reads it back as written, else in double quotes.
+            let plain = relative.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.')
+                && relative
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
+            let value = if plain {
+                relative
+            } else {
+                serde_json::Value::from(relative).to_string()
+            };
+            (path.span, value)
+        })
+        .collect();
+    // From the end, so that each span still points where it did.
+    moved.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+    let mut text = text.to_owned();
+    for (span, value) in moved {
+        text.replace_range(span.start..span.end, &value);
+    }
+    text
 }
 
 fn read_source(path: &Path) -> anyhow::Result<Source> {
@@ -731,7 +770,8 @@ fn system_command(command: SystemCommand, verbosity: Verbosity) -> anyhow::Resul
                 let source = &system.files[member.file];
                 let folder = source.name.parent().unwrap_or(Path::new("."));
                 called += member.spec().dependencies.len();
-                if let Err(problems) = crate::dependencies::resolve(folder, source, &member.valid)?
+                if let Err(problems) =
+                    crate::dependencies::resolve(folder, None, source, &member.valid)?
                 {
                     let report = crate::dependencies::render(&problems, source, colored_stderr());
                     eprint!("{report}");
@@ -844,7 +884,9 @@ fn system_generate(manifest: &Path, options: &Options) -> anyhow::Result<()> {
         if terse && plan::unchanged(&root, &source.text, &state) {
             continue;
         }
-        let mut service = plan_service(&root, source, &member.valid, state, options)?;
+        let folder = spec_folder(&root, source);
+        let lookup = Lookup::of(&folder);
+        let mut service = plan_service(&root, lookup, source, &member.valid, state, options)?;
         service.prefix = format!("{}/", member.folder.value);
         planned.push(service);
     }
@@ -1056,8 +1098,10 @@ fn new(
         Some(path) => {
             // Checked as the user wrote it, so that every position points into their file.
             let source = read_source(path)?;
-            check(&source)?;
-            source.text
+            let valid = check(&source)?;
+            // A dependency's `spec:` is relative to the spec's folder: the copy's, to its own.
+            let folder = path.parent().unwrap_or(Path::new(""));
+            moved_dependency_specs(&source.text, valid.spec(), folder, &root)
         }
         None => starter(name)?,
     };
@@ -1083,11 +1127,7 @@ fn new(
     }
     let parent = dir.unwrap_or(Path::new("."));
     let joined = system_in(parent)?;
-    // A `spec:` of a dependency is relative to the folder of the spec it is written in.
-    let shown = match spec_path {
-        Some(path) => std::path::absolute(path)?,
-        None => root.join("msgen.yaml"),
-    };
+    let shown = spec_path.map_or_else(|| root.join("msgen.yaml"), Path::to_path_buf);
     let mut source = Source::new(shown, text);
     let mut valid = check(&source)?;
     if valid.spec().service.value != name {
@@ -1120,7 +1160,13 @@ fn new(
         allow_destructive: false,
         verbosity: Verbosity::Quiet,
     };
-    write_service(&root, &source, &valid, &State::default(), &options)?;
+    // Its copy's `spec:` paths were made relative to the new folder.
+    let drafted_in = spec_path.map(|path| path.parent().unwrap_or(Path::new("")));
+    let lookup = Lookup {
+        folder: &root,
+        drafted_in,
+    };
+    write_service(&root, lookup, &source, &valid, &State::default(), &options)?;
     if let Some(joined) = &joined {
         if !joined.manifest.services.iter().any(|f| f.value == name) {
             let Some(text) = system::manifest::with_service(&joined.text, name) else {
@@ -1233,17 +1279,39 @@ fn generate(root: &Path, spec_path: &Path, options: &Options) -> anyhow::Result<
         return Ok(());
     }
     let valid = check(&source)?;
-    write_service(root, &source, &valid, &state, options)
+    let folder = spec_folder(root, &source);
+    write_service(root, Lookup::of(&folder), &source, &valid, &state, options)
 }
 
+/// Where the specs of a service's dependencies are looked for: a `spec:` path from `folder`;
+/// without one, in the system of `folder`, or else of `drafted_in` (see
+/// `dependencies::resolve`).
+#[derive(Clone, Copy)]
+struct Lookup<'a> {
+    folder: &'a Path,
+    drafted_in: Option<&'a Path>,
+}
+
+impl<'a> Lookup<'a> {
+    fn of(folder: &'a Path) -> Self {
+        Self {
+            folder,
+            drafted_in: None,
+        }
+    }
+}
+
+/// Regenerates the service in `root` from `source`, its dependencies looked for as `lookup`
+/// says.
 fn write_service(
     root: &Path,
+    lookup: Lookup<'_>,
     source: &Source,
     valid: &spec::ValidSpec,
     state: &State,
     options: &Options,
 ) -> anyhow::Result<()> {
-    let planned = plan_service(root, source, valid, state.clone(), options)?;
+    let planned = plan_service(root, lookup, source, valid, state.clone(), options)?;
     let check = format!(
         "out of date with {}: run `msgen generate`",
         source.name.display()
@@ -1264,13 +1332,14 @@ struct Planned {
 /// Renders a service and decides what to do with each of its files, writing nothing.
 fn plan_service(
     root: &Path,
+    lookup: Lookup<'_>,
     source: &Source,
     valid: &spec::ValidSpec,
     state: State,
     options: &Options,
 ) -> anyhow::Result<Planned> {
     let mut service = ir::lower(valid);
-    let resolved = clients(root, source, valid)?;
+    let resolved = clients(lookup.folder, lookup.drafted_in, source, valid)?;
     service.clients = resolved.clients;
     let previous = render::Previous {
         schema: state.schema.clone(),

@@ -25,8 +25,12 @@ pub struct Resolved {
 
 /// The clients of the services `valid` (read from `source`, in the folder `folder`) calls; the
 /// problems of finding and reading them, in this spec and in theirs, when there are any.
+/// `drafted_in` is the folder a new service's spec was written in, outside the service: a
+/// dependency without `spec:` is looked for in its system too, when the service's folder is
+/// in none.
 pub fn resolve(
     folder: &Path,
+    drafted_in: Option<&Path>,
     source: &Source,
     valid: &ValidSpec,
 ) -> anyhow::Result<Result<Resolved, Problems>> {
@@ -40,7 +44,7 @@ pub fn resolve(
     let mut clients = Vec::new();
     let here = |span: Span| Place { file: 0, span };
     for dependency in &spec.dependencies {
-        let found = match find(folder, dependency, &mut inputs)? {
+        let found = match find(folder, drafted_in, dependency, &mut inputs)? {
             Ok(found) => found,
             Err((message, help)) => {
                 problems.push(Problem::new(here(dependency.service.span), message).help(help));
@@ -192,12 +196,13 @@ struct Found {
 /// manifest and the other specs read to find it go into `inputs` (repeats and all).
 fn find(
     folder: &Path,
+    drafted_in: Option<&Path>,
     dependency: &Dependency,
     inputs: &mut Vec<Source>,
 ) -> anyhow::Result<Result<Found, (String, String)>> {
     let name = &dependency.service.value;
     if let Some(path) = &dependency.spec {
-        let full = folder.join(&path.value);
+        let full = state::lexical(&folder.join(&path.value));
         return Ok(match std::fs::read_to_string(&full) {
             Ok(text) => Ok(Found {
                 source: Source::new(full, text),
@@ -208,7 +213,8 @@ fn find(
             )),
         });
     }
-    let Some(manifest_path) = enclosing_manifest(folder) else {
+    let manifest = enclosing_manifest(folder).or_else(|| drafted_in.and_then(enclosing_manifest));
+    let Some(manifest_path) = manifest else {
         return Ok(Err((
             format!("msgen cannot find the spec of `{}`", show(name)),
             format!("write `spec:` with the path of its msgen.yaml, e.g. `spec: ../{name}/msgen.yaml`, or put both services in a system (msgen system new)"),

@@ -167,6 +167,52 @@ fn a_service_outside_a_system_names_the_spec_of_its_dependency() {
 }
 
 #[test]
+fn a_new_service_keeps_finding_the_spec_of_its_dependency() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = support::root();
+    fs::create_dir_all(temp.path().join("payments")).unwrap();
+    fs::copy(
+        root.join("examples/shop/payment-service/msgen.yaml"),
+        temp.path().join("payments/msgen.yaml"),
+    )
+    .unwrap();
+    // A spec kept apart from where the service goes, naming the other spec from its folder.
+    fs::create_dir_all(temp.path().join("drafts")).unwrap();
+    let text = fs::read_to_string(root.join("examples/shop/order-service/msgen.yaml")).unwrap();
+    let text = text.replacen(
+        "
+  payment-service:
+",
+        "
+  payment-service:
+    spec: ../payments/msgen.yaml
+",
+        1,
+    );
+    fs::write(temp.path().join("drafts/order-service.yaml"), text).unwrap();
+    let args = [
+        "new",
+        "order-service",
+        "--spec",
+        "drafts/order-service.yaml",
+        "--dir",
+        "services/shop",
+    ];
+    let out = msgen(temp.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Its copy names the same spec from the service's folder, so regenerating finds it.
+    let service = temp.path().join("services/shop/order-service");
+    let copy = read(&service, "msgen.yaml");
+    assert!(
+        copy.contains("    spec: ../../../payments/msgen.yaml\n"),
+        "{copy}"
+    );
+    let out = msgen(&service, &["generate", "--check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(read(&service, "src/clients/payment_service.rs").contains("pub async fn get_payment"));
+}
+
+#[test]
 fn the_settings_of_a_dependency_are_checked() {
     let (_temp, dir) = shop_calling(
         "dependencies:\n  payment-service:\n    operations: [get_payment, get_payment]\n    timeout_ms: 0\n    retries: 11\n    breaker: { failure_rate: 150, windw: 3 }\n  order-service:\n    operations: [get_order]\n",

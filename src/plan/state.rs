@@ -170,7 +170,7 @@ pub fn sha256(contents: &str) -> String {
 }
 
 /// `path` as seen from the folder `root`, with `/` between its parts: `../payment-service/msgen.yaml`.
-fn relative(root: &Path, path: &Path) -> String {
+pub fn relative(root: &Path, path: &Path) -> String {
     let absolute = |p: &Path| normal(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
     let (from, to) = (absolute(root), absolute(path));
     let common = from
@@ -181,6 +181,15 @@ fn relative(root: &Path, path: &Path) -> String {
     let up = std::iter::repeat_n("..".to_owned(), from.len() - common);
     let down = to[common..].iter().cloned();
     up.chain(down).collect::<Vec<_>>().join("/")
+}
+
+/// `path`, absolute, with `.` and `..` resolved as written: a path through a folder that does
+/// not exist yet (a new service's) still names the file it leads to.
+pub fn lexical(path: &Path) -> std::path::PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut resolved = std::path::PathBuf::from("/");
+    resolved.extend(normal(&absolute));
+    resolved
 }
 
 /// The parts of an absolute path, with `.` and `..` resolved as written (links are not
