@@ -343,6 +343,16 @@ fn a_dependency_over_grpc_calls_the_contract_its_service_serves() {
     );
     let configmap = read(&dir, "order-service/deploy/k8s/configmap.yaml");
     assert!(configmap.contains("PAYMENT_SERVICE_URL: http://payment-service:50051"));
+    // In the catalog, order-service consumes the gRPC API that payment-service provides.
+    let consumer = read(&dir, "order-service/catalog-info.yaml");
+    assert!(
+        consumer.contains("consumesApis:\n    - payment-service-grpc\n"),
+        "{consumer}"
+    );
+    let provider = read(&dir, "payment-service/catalog-info.yaml");
+    let api = provider.split("name: payment-service-grpc\n").nth(1).unwrap();
+    assert!(api.contains("type: grpc\n"), "{api}");
+    assert!(api.contains(&format!("$text: ./{contract}")), "{api}");
     // What payment-service numbered is an input: a change to it reaches the caller.
     let state = read(&dir, "order-service/.msgen/state.json");
     assert!(state.contains("../payment-service/.msgen/state.json"), "{state}");

@@ -83,11 +83,11 @@ struct Address {
 #[derive(Debug, Serialize)]
 struct Api {
     name: String,
-    /// The catalog's API type: `openapi` or `asyncapi`.
+    /// The catalog's API type: `openapi`, `asyncapi` or `grpc`.
     kind: &'static str,
     description: String,
     /// Relative to the service's folder.
-    document: &'static str,
+    document: String,
 }
 
 /// The catalog name of the API a service's events make up.
@@ -122,14 +122,23 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
                 name: format!("{name}-http"),
                 kind: "openapi",
                 description: format!("The HTTP API of {name}."),
-                document: "openapi.yaml",
+                document: "openapi.yaml".into(),
             }];
             if !spec.events.publish.is_empty() {
                 provides.push(Api {
                     name: events_api(&name),
                     kind: "asyncapi",
                     description: format!("The events {name} publishes and consumes."),
-                    document: "asyncapi.yaml",
+                    document: "asyncapi.yaml".into(),
+                });
+            }
+            if member.grpc_port().is_some() {
+                let krate = member.crate_name();
+                provides.push(Api {
+                    name: format!("{name}-grpc"),
+                    kind: "grpc",
+                    description: format!("The gRPC API of {name}."),
+                    document: format!("proto/{krate}/v1/{krate}.proto"),
                 });
             }
             let mut consumes: Vec<String> = Vec::new();
@@ -139,7 +148,12 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
                 let Some(other) = system.members.iter().find(|m| m.name() == callee) else {
                     continue;
                 };
-                consumes.push(format!("{callee}-http"));
+                let transport = if member.calls_over_grpc(other) {
+                    "grpc"
+                } else {
+                    "http"
+                };
+                consumes.push(format!("{callee}-{transport}"));
                 calls.push(address(other, member.port_for_calls_to(other)));
             }
             for event in &spec.events.consume {

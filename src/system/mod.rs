@@ -85,15 +85,21 @@ impl Member {
         })
     }
 
-    /// The port `callee` answers this service's calls on: its gRPC port when this service calls
-    /// it with `transport: grpc` (and it serves gRPC), its HTTP port otherwise.
+    /// Whether this service calls `callee` over gRPC: its dependency says `transport: grpc`,
+    /// and `callee` serves gRPC.
+    pub fn calls_over_grpc(&self, callee: &Member) -> bool {
+        callee.grpc_port().is_some()
+            && self.spec().dependencies.iter().any(|d| {
+                d.service.value == callee.name()
+                    && d.transport.as_ref().is_some_and(|t| t.value == Transport::Grpc)
+            })
+    }
+
+    /// The port `callee` answers this service's calls on: its gRPC port for calls over gRPC,
+    /// its HTTP port otherwise.
     pub fn port_for_calls_to(&self, callee: &Member) -> u16 {
-        let over_grpc = self.spec().dependencies.iter().any(|d| {
-            d.service.value == callee.name()
-                && d.transport.as_ref().is_some_and(|t| t.value == Transport::Grpc)
-        });
         match callee.grpc_port() {
-            Some((port, _)) if over_grpc => port,
+            Some((port, _)) if self.calls_over_grpc(callee) => port,
             _ => callee.port().0,
         }
     }
