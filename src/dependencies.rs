@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::ir::{self, clients::Unknown};
-use crate::spec::diagnostics::did_you_mean;
 use crate::plan::state;
 use crate::render;
+use crate::spec::diagnostics::did_you_mean;
 use crate::spec::{self, yaml::show, Dependency, Source, Span, Transport, ValidSpec};
 use crate::system::manifest;
 use crate::system::report::{Place, Problem, Problems};
@@ -111,7 +111,10 @@ pub fn resolve(
                 let folder = files[file].name.parent().unwrap_or(Path::new("."));
                 let numbers = recorded_numbers(folder, &mut inputs)?;
                 let Some((proto, _)) = render::proto::model(&service, numbers.as_ref()) else {
-                    let transport = dependency.transport.as_ref().map_or(dependency.service.span, |t| t.span);
+                    let transport = dependency
+                        .transport
+                        .as_ref()
+                        .map_or(dependency.service.span, |t| t.span);
                     problems.push(
                         Problem::new(
                             here(transport),

@@ -287,7 +287,11 @@ fn shop_over_grpc(
     let (temp, dir) = shop_calling(dependency);
     let spec = dir.join("payment-service/msgen.yaml");
     let text = fs::read_to_string(&spec).unwrap();
-    let text = text.replacen("\nport: 8080\n", "\nport: 8080\ntransports: [http, grpc]\n", 1);
+    let text = text.replacen(
+        "\nport: 8080\n",
+        "\nport: 8080\ntransports: [http, grpc]\n",
+        1,
+    );
     fs::write(&spec, edit(text)).unwrap();
     (temp, dir)
 }
@@ -314,7 +318,10 @@ fn a_dependency_over_grpc_calls_the_contract_its_service_serves() {
     let served = read(&dir.join("payment-service"), contract);
     let copy = read(&dir.join("order-service/clients"), contract);
     assert_eq!(declarations(&copy), declarations(&served));
-    assert!(copy.contains("src/clients/payment_service.rs calls"), "{copy}");
+    assert!(
+        copy.contains("src/clients/payment_service.rs calls"),
+        "{copy}"
+    );
     // build.rs compiles it; the client calls the rpc of each operation through it.
     let build = read(&dir, "order-service/build.rs");
     assert!(build.contains("\"clients/proto/payment_service/v1/payment_service.proto\""));
@@ -350,12 +357,18 @@ fn a_dependency_over_grpc_calls_the_contract_its_service_serves() {
         "{consumer}"
     );
     let provider = read(&dir, "payment-service/catalog-info.yaml");
-    let api = provider.split("name: payment-service-grpc\n").nth(1).unwrap();
+    let api = provider
+        .split("name: payment-service-grpc\n")
+        .nth(1)
+        .unwrap();
     assert!(api.contains("type: grpc\n"), "{api}");
     assert!(api.contains(&format!("$text: ./{contract}")), "{api}");
     // What payment-service numbered is an input: a change to it reaches the caller.
     let state = read(&dir, "order-service/.msgen/state.json");
-    assert!(state.contains("../payment-service/.msgen/state.json"), "{state}");
+    assert!(
+        state.contains("../payment-service/.msgen/state.json"),
+        "{state}"
+    );
 }
 
 #[test]
@@ -372,9 +385,16 @@ fn a_dependency_over_grpc_needs_each_operation_served_over_grpc() {
         report.contains("error: `payment-service` does not serve gRPC"),
         "{report}"
     );
-    assert!(report.contains("add `transports: [http, grpc]`"), "{report}");
+    assert!(
+        report.contains("add `transports: [http, grpc]`"),
+        "{report}"
+    );
     let spec = read(&service, "msgen.yaml");
-    let line = spec.lines().position(|l| l.contains("transport: grpc")).unwrap() + 1;
+    let line = spec
+        .lines()
+        .position(|l| l.contains("transport: grpc"))
+        .unwrap()
+        + 1;
     assert!(
         report.contains(&format!("msgen.yaml:{line}:16")),
         "{report}"

@@ -262,7 +262,10 @@ fn build_workspace() -> Result<Workspace, String> {
             })
             .collect();
         // Beside `services/`, so that a `spec:` of a dependency reaches `../services/<name>`.
-        let spec = temp.path().join("specs").join(format!("{}.yaml", case.name));
+        let spec = temp
+            .path()
+            .join("specs")
+            .join(format!("{}.yaml", case.name));
         std::fs::create_dir_all(spec.parent().unwrap()).unwrap();
         std::fs::write(&spec, named.join("\n") + "\n").unwrap();
         let spec = spec.display().to_string();
@@ -586,7 +589,10 @@ fn a_client_over_grpc_calls_a_running_service() {
         .port()
         .to_string();
     let mut env = vec![
-        ("DATABASE_URL", format!("sqlite://{}", database.path().display())),
+        (
+            "DATABASE_URL",
+            format!("sqlite://{}", database.path().display()),
+        ),
         ("GRPC_PORT", grpc_port.clone()),
     ];
     env.extend(provider.service_env());
@@ -609,9 +615,18 @@ fn a_client_over_grpc_calls_a_running_service() {
             "--ignored",
         ],
     )
-    .env("PAYMENT_SERVICE_URL", format!("http://127.0.0.1:{grpc_port}"))
-    .env("PAYMENT_SERVICE_HTTP", format!("http://{}", service.address))
-    .env("PAYMENT_SERVICE_TOKEN", provider.token("payment-desk", scopes))
+    .env(
+        "PAYMENT_SERVICE_URL",
+        format!("http://127.0.0.1:{grpc_port}"),
+    )
+    .env(
+        "PAYMENT_SERVICE_HTTP",
+        format!("http://{}", service.address),
+    )
+    .env(
+        "PAYMENT_SERVICE_TOKEN",
+        provider.token("payment-desk", scopes),
+    )
     .env("AUTH_TOKEN_URL", format!("{}/token", provider.issuer()))
     .env("AUTH_CLIENT_ID", "payment-desk")
     .env("AUTH_CLIENT_SECRET", "payment-desk")

@@ -504,7 +504,10 @@ pub fn over_grpc(
     if !missing.is_empty() {
         return Err(missing);
     }
-    let port = producer.grpc.as_ref().map_or(producer.port, |grpc| grpc.port);
+    let port = producer
+        .grpc
+        .as_ref()
+        .map_or(producer.port, |grpc| grpc.port);
     client.default_url = format!("http://127.0.0.1:{port}");
     client.grpc = Some(ClientGrpc {
         port,

@@ -1239,7 +1239,13 @@ impl Decoder {
             )
         });
         let transport = self.read(owner, body, "transport", |d, n| {
-            d.choice(n, "transport", "transport", &Transport::ALL, Transport::parse)
+            d.choice(
+                n,
+                "transport",
+                "transport",
+                &Transport::ALL,
+                Transport::parse,
+            )
         });
         let timeout_ms = self.read(owner, body, "timeout_ms", |d, n| d.count(n, "timeout_ms"));
         let retries = self.read(owner, body, "retries", |d, n| d.count(n, "retries"));

@@ -91,7 +91,9 @@ impl Member {
         callee.grpc_port().is_some()
             && self.spec().dependencies.iter().any(|d| {
                 d.service.value == callee.name()
-                    && d.transport.as_ref().is_some_and(|t| t.value == Transport::Grpc)
+                    && d.transport
+                        .as_ref()
+                        .is_some_and(|t| t.value == Transport::Grpc)
             })
     }
 
