@@ -76,6 +76,25 @@ fn every_generated_lock_is_the_one_cargo_resolves() {
             }
         }
     }
+    // A service that calls another over gRPC and serves none (tests/specs/e2e): its `spec:`
+    // finds the payment example, serving gRPC, in `../services/` of the spec's folder.
+    let callee = temp.path().join("services/payment-service");
+    std::fs::create_dir_all(&callee).unwrap();
+    let payment = std::fs::read_to_string(root().join("examples/payment-service.yaml")).unwrap();
+    std::fs::write(callee.join("msgen.yaml"), support::with_grpc(&payment)).unwrap();
+    let caller = temp.path().join("specs/checkout-over-grpc.yaml");
+    std::fs::create_dir_all(caller.parent().unwrap()).unwrap();
+    let spec = root().join("tests/specs/e2e/checkout-over-grpc.yaml");
+    std::fs::copy(spec, &caller).unwrap();
+    for database in ["sqlite", "postgres"] {
+        cases.push(Case {
+            spec: caller.clone(),
+            name: service_name(&caller),
+            database,
+            broker: "none",
+            variant: "",
+        });
+    }
     assert!(cases.len() >= 8 * 12, "only {} services", cases.len());
     // Two at a time: each check is a short cargo run, mostly waiting on the disk.
     let queue = Mutex::new(cases.iter());

@@ -2,7 +2,7 @@
 //! test, so that a service built today builds the same way tomorrow.
 //!
 //! `templates/locks/` holds one lock file per database, broker, use of decimals, of `auth:` and of
-//! gRPC, each resolved by cargo for a service that uses every optional dependency but those the
+//! gRPC (served, or only called), each resolved by cargo for a service that uses every optional dependency but those the
 //! variant leaves out (`tools/locks/update.sh` makes them). A service gets the part of it that
 //! its own `Cargo.toml` reaches: the packages its dependencies lead to, written as cargo writes
 //! them, so that `cargo build --locked` accepts the file as it is.
@@ -42,8 +42,15 @@ pub fn lock_file(service: &Service, cargo_toml: &str) -> Result<File, LockError>
     };
     // So does checking tokens (jsonwebtoken, and reqwest with TLS).
     let auth = if service.auth.is_some() { "-auth" } else { "" };
-    // And serving or calling gRPC (tonic, with hyper's HTTP/2).
-    let grpc = if service.uses_grpc() { "-grpc" } else { "" };
+    // And serving gRPC (tonic, with hyper's HTTP/2), or only calling it, which leaves out
+    // tonic-health and tonic-reflection and the features they turn on in shared packages.
+    let grpc = if service.grpc.is_some() {
+        "-grpc"
+    } else if service.grpc_clients() {
+        "-grpc-client"
+    } else {
+        ""
+    };
     let file = format!("locks/{database}-{broker}{decimal}{auth}{grpc}.lock");
     let superset = TEMPLATES
         .get_file(&file)
@@ -186,13 +193,24 @@ fn prune(superset: &str, name: &str, version: &str, direct: &BTreeSet<String>) -
         }
     };
 
-    let root_dependencies: Vec<&str> = root
+    let mut root_dependencies: Vec<String> = root
         .map(|root| packages[root].dependencies.as_slice())
         .unwrap_or_default()
         .iter()
-        .copied()
         .filter(|entry| direct.contains(reference(entry).0))
+        .map(|entry| entry.to_string())
         .collect();
+    // A direct dependency the superset's root does not name, but another package of it
+    // depends on (a crate the service uses itself, where the superset only reaches it through
+    // another): the one version the superset has.
+    for name in direct {
+        let named = root_dependencies.iter().any(|e| reference(e).0 == name);
+        if let (false, Some([only])) = (named, by_name.get(name.as_str()).map(Vec::as_slice)) {
+            root_dependencies.push(format!("{name} {}", packages[*only].version));
+        }
+    }
+    // By name, as cargo writes them; two versions of one name stay in the superset's order.
+    root_dependencies.sort_by(|a, b| reference(a).0.cmp(reference(b).0));
     let mut kept = vec![false; packages.len()];
     let mut pending: Vec<usize> = root_dependencies
         .iter()
@@ -233,6 +251,7 @@ fn prune(superset: &str, name: &str, version: &str, direct: &BTreeSet<String>) -
         }
     };
 
+    let root_entries: Vec<&str> = root_dependencies.iter().map(String::as_str).collect();
     let mut out = format!("{}\n", preamble.trim_end());
     let name_line = format!("name = \"{name}\"");
     let version_line = format!("version = \"{version}\"");
@@ -242,14 +261,14 @@ fn prune(superset: &str, name: &str, version: &str, direct: &BTreeSet<String>) -
             continue;
         }
         if !root_written && package.name > name {
-            write(&mut out, &[&name_line, &version_line], &root_dependencies);
+            write(&mut out, &[&name_line, &version_line], &root_entries);
             root_written = true;
         }
         let head: Vec<&str> = package.head.iter().skip(1).copied().collect();
         write(&mut out, &head, &package.dependencies);
     }
     if !root_written {
-        write(&mut out, &[&name_line, &version_line], &root_dependencies);
+        write(&mut out, &[&name_line, &version_line], &root_entries);
     }
     out
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Resolves the dependencies of a generated service, once per database, broker, use of
-# decimals, of `auth:` and of gRPC, and for a system's gateway with and without tokens to
+# decimals, of `auth:` and of gRPC (served, or only called), and for a system's gateway with and without tokens to
 # check, and writes the lock files msgen cuts each Cargo.lock from (templates/locks/). Run it after changing a dependency in templates/service/Cargo.toml.tera:
 # what the lock files already hold keeps its version. With `--upgrade`, every package moves to
 # the newest compatible version. Then run the test suite, which checks every service it
@@ -12,13 +12,14 @@ if [ "${1:-}" = --upgrade ]; then
     upgrade=true
 fi
 
-# A gRPC variant that has no lock yet starts from the lock of the same service without gRPC,
-# so that the packages they share keep their versions (msgen embeds the locks: it is built
-# after).
+# A gRPC variant that has no lock yet starts from the lock of the same service serving gRPC,
+# or without it, so that the packages they share keep their versions (msgen embeds the locks:
+# it is built after).
 for lock in templates/locks/{sqlite,postgres}-*.lock; do
-    case "$lock" in *-grpc.lock) continue ;; esac
+    case "$lock" in *-grpc.lock | *-grpc-client.lock) continue ;; esac
     grpc="${lock%.lock}-grpc.lock"
     [ -f "$grpc" ] || cp "$lock" "$grpc"
+    [ -f "${lock%.lock}-grpc-client.lock" ] || cp "$grpc" "${lock%.lock}-grpc-client.lock"
 done
 
 cargo build --quiet
@@ -49,6 +50,24 @@ resolve() {
     echo "$lock"
 }
 
+# A service that serves gRPC, for the variants that call one over gRPC (`$work/callee`).
+mkdir -p "$work/callee"
+cat >"$work/callee/msgen.yaml" <<'YAML'
+service: grpc-callee
+transports: [http, grpc]
+entities:
+  Thing:
+    fields:
+      label: string
+endpoints:
+  - resource: Thing
+YAML
+calls='dependencies:
+  grpc-callee:
+    spec: callee/msgen.yaml
+    transport: grpc
+    operations: [list_things, get_thing]'
+
 for database in sqlite postgres; do
     for broker in none nats rabbitmq kafka; do
         for variant in -decimal "" -decimal-auth -auth; do
@@ -67,6 +86,11 @@ for database in sqlite postgres; do
             "$msgen" --quiet new every-dependency --spec "$work/$variant.yaml" \
                 --dir "$work/$variant-grpc" --database "$database" --broker "$broker"
             resolve "$work/$variant-grpc/every-dependency" "$variant-grpc"
+            # The same service calling another over gRPC, serving HTTP only.
+            printf '%s\n%s\n' "$(cat "$source")" "$calls" >"$work/$variant-client.yaml"
+            "$msgen" --quiet new every-dependency --spec "$work/$variant-client.yaml" \
+                --dir "$work/$variant-grpc-client" --database "$database" --broker "$broker"
+            resolve "$work/$variant-grpc-client/every-dependency" "$variant-grpc-client"
         done
     done
 done
