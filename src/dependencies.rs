@@ -9,7 +9,7 @@ use crate::ir::{self, clients::Unknown};
 use crate::plan::state;
 use crate::render;
 use crate::spec::diagnostics::did_you_mean;
-use crate::spec::{self, yaml::show, Dependency, Source, Span, Transport, ValidSpec};
+use crate::spec::{self, yaml::show, Dependency, Source, Span, ValidSpec};
 use crate::system::manifest;
 use crate::system::report::{Place, Problem, Problems};
 
@@ -100,11 +100,7 @@ pub fn resolve(
                         .help("rename that entity or body in the other service"),
                     );
                 }
-                let over_grpc = dependency
-                    .transport
-                    .as_ref()
-                    .is_some_and(|t| t.value == Transport::Grpc);
-                if !over_grpc {
+                if !dependency.over_grpc() {
                     clients.push(client);
                     continue;
                 }
@@ -174,19 +170,10 @@ fn recorded_numbers(
     folder: &Path,
     inputs: &mut Vec<Source>,
 ) -> anyhow::Result<Option<render::proto::Numbers>> {
-    let path = folder.join(state::STATE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(anyhow::anyhow!("cannot read {}: {err}", path.display())),
+    let Some((recorded, text)) = state::State::read(folder)? else {
+        return Ok(None);
     };
-    let recorded: state::State = serde_json::from_str(&text).map_err(|err| {
-        anyhow::anyhow!(
-            "{} is damaged ({err}); restore it from version control",
-            path.display()
-        )
-    })?;
-    inputs.push(Source::new(&path, text));
+    inputs.push(Source::new(folder.join(state::STATE), text));
     Ok(recorded.proto)
 }
 

@@ -73,14 +73,23 @@ pub struct Migration {
 impl State {
     /// The state under `root`, or `None` where msgen has not generated before.
     pub fn load(root: &Path) -> anyhow::Result<Option<Self>> {
+        Ok(Self::read(root)?.map(|(state, _)| state))
+    }
+
+    /// The state under `root` and the text it was read from, or `None` where msgen has not
+    /// generated before.
+    pub fn read(root: &Path) -> anyhow::Result<Option<(Self, String)>> {
         let path = root.join(STATE);
         match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).with_context(|| {
-                format!(
-                    "{} is damaged; restore it from version control",
-                    path.display()
-                )
-            }),
+            Ok(text) => match serde_json::from_str(&text) {
+                Ok(state) => Ok(Some((state, text))),
+                Err(err) => Err(err).with_context(|| {
+                    format!(
+                        "{} is damaged; restore it from version control",
+                        path.display()
+                    )
+                }),
+            },
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(err) => Err(err).with_context(|| format!("cannot read {}", path.display())),
         }

@@ -105,6 +105,15 @@ pub struct Dependency {
     pub concurrency: Option<Spanned<u64>>,
 }
 
+impl Dependency {
+    /// Whether its calls are made over gRPC (`transport: grpc`).
+    pub fn over_grpc(&self) -> bool {
+        self.transport
+            .as_ref()
+            .is_some_and(|t| t.value == Transport::Grpc)
+    }
+}
+
 /// `breaker:` of a dependency: `off`, or the thresholds that open it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BreakerSetting {

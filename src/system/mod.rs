@@ -89,12 +89,11 @@ impl Member {
     /// and `callee` serves gRPC.
     pub fn calls_over_grpc(&self, callee: &Member) -> bool {
         callee.grpc_port().is_some()
-            && self.spec().dependencies.iter().any(|d| {
-                d.service.value == callee.name()
-                    && d.transport
-                        .as_ref()
-                        .is_some_and(|t| t.value == Transport::Grpc)
-            })
+            && self
+                .spec()
+                .dependencies
+                .iter()
+                .any(|d| d.service.value == callee.name() && d.over_grpc())
     }
 
     /// The port `callee` answers this service's calls on: its gRPC port for calls over gRPC,
