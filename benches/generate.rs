@@ -332,7 +332,9 @@ mod stages {
         bencher
             .with_inputs(|| output.files.clone())
             .bench_values(|files| {
-                plan::plan(dir.path(), files, &state, &Bases::default(), &e.text).unwrap()
+                let fingerprints = &output.fingerprints;
+                let bases = Bases::default();
+                plan::plan(dir.path(), files, fingerprints, &state, &bases, &e.text).unwrap()
             });
     }
 }
@@ -359,15 +361,17 @@ fn last_migration_number(root: &Path) -> usize {
 /// `write_service` of `src/cli.rs`; returns how many paths were written or removed.
 fn write_service(root: &Path, text: &str, valid: &spec::ValidSpec, state: &State) -> usize {
     let service = ir::lower(valid);
+    let bases = Bases::load(root, state).unwrap();
     let previous = render::Previous {
         schema: state.schema.clone(),
         migrations: last_migration_number(root),
         allow_destructive: false,
         proto: None,
+        rendered: bases.rendered(),
     };
     let output = render::render(&service, text, &previous).unwrap();
-    let bases = Bases::load(root, state).unwrap();
-    let mut plan = plan::plan(root, output.files, state, &bases, text).unwrap();
+    let fingerprints = &output.fingerprints;
+    let mut plan = plan::plan(root, output.files, fingerprints, state, &bases, text).unwrap();
     plan.state.schema = Some(output.schema);
     plan::apply(root, &plan, state).unwrap().len()
 }
@@ -395,20 +399,24 @@ mod noop {
         let g = generate_50();
         let state = State::load(&g.root).unwrap().unwrap();
         let service = ir::lower(&valid(&SPEC_50));
+        let bases = Bases::load(&g.root, &state).unwrap();
         let previous = render::Previous {
             schema: state.schema.clone(),
             migrations: last_migration_number(&g.root),
             allow_destructive: false,
             proto: None,
+            rendered: bases.rendered(),
         };
         let output = render::render(&service, &g.text, &previous).unwrap();
         let files = output.files;
         let schema = output.schema;
+        let fingerprints = output.fingerprints;
         bencher
             .with_inputs(|| (files.clone(), schema.clone()))
             .bench_values(|(files, schema)| {
                 let bases = Bases::load(&g.root, &state).unwrap();
-                let mut plan = plan::plan(&g.root, files, &state, &bases, &g.text).unwrap();
+                let mut plan =
+                    plan::plan(&g.root, files, &fingerprints, &state, &bases, &g.text).unwrap();
                 plan.state.schema = Some(schema);
                 let written = plan::apply(&g.root, &plan, &state).unwrap();
                 assert!(written.is_empty(), "a no-op wrote {written:?}");

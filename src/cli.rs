@@ -1,5 +1,6 @@
 //! The command line: parse arguments, run one command, turn the outcome into an exit code.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -896,7 +897,14 @@ fn system_generate(manifest: &Path, options: &Options) -> anyhow::Result<()> {
     if !(terse && plan::unchanged(&system.root, manifest_text, &state)) {
         let files = system::generate::files(&system)?;
         let bases = plan::Bases::load(&system.root, &state)?;
-        let mut plan = plan::plan(&system.root, files, &state, &bases, manifest_text)?;
+        let mut plan = plan::plan(
+            &system.root,
+            files,
+            &BTreeMap::new(),
+            &state,
+            &bases,
+            manifest_text,
+        )?;
         plan.state.record_inputs(&system.root, &system.files[1..]);
         planned.push(Planned {
             root: system.root.clone(),
@@ -1341,18 +1349,27 @@ fn plan_service(
     let mut service = ir::lower(valid);
     let resolved = clients(lookup.folder, lookup.drafted_in, source, valid)?;
     service.clients = resolved.clients;
+    let bases = plan::Bases::load(root, &state)?;
     let previous = render::Previous {
         schema: state.schema.clone(),
         migrations: last_migration_number(root),
         allow_destructive: options.allow_destructive,
         proto: state.proto.clone(),
+        rendered: bases.rendered(),
     };
     let output = render::render(&service, &source.text, &previous).map_err(|err| match err {
         render::RenderError::Migration(refused) => refusal(source, valid.names(), &refused),
         other => other.into(),
     })?;
-    let bases = plan::Bases::load(root, &state)?;
-    let mut plan = plan::plan(root, output.files, &state, &bases, &source.text)?;
+    let fingerprints = &output.fingerprints;
+    let mut plan = plan::plan(
+        root,
+        output.files,
+        fingerprints,
+        &state,
+        &bases,
+        &source.text,
+    )?;
     plan.state.schema = Some(output.schema);
     plan.state.proto = output.proto;
     plan.state.record_inputs(root, &resolved.inputs);

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::SystemTime;
@@ -1068,26 +1068,41 @@ fn the_msgen_directory_is_a_tenth_of_the_service_at_most() {
     );
 }
 
-/// An earlier msgen kept each base as `.msgen/base/<path>`: `generate` still merges the team's
-/// edits against those, and moves them into `.msgen/base.json.gz`.
-#[test]
-fn bases_in_the_layout_of_earlier_versions_merge_and_are_moved() {
-    let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
-    let archive = dir.join(".msgen/base.json.gz");
-    let mut json = String::new();
-    flate2::read::GzDecoder::new(fs::File::open(&archive).unwrap())
-        .read_to_string(&mut json)
-        .unwrap();
-    let bases: BTreeMap<String, String> = serde_json::from_str(&json).unwrap();
-    assert!(bases.contains_key("src/models/payment.rs"));
-    for (path, text) in &bases {
-        let old = dir.join(".msgen/base").join(path);
-        fs::create_dir_all(old.parent().unwrap()).unwrap();
-        fs::write(old, text).unwrap();
-    }
-    fs::remove_file(&archive).unwrap();
+/// The bases of a service, from `.msgen/base.json.zst`.
+fn bases(dir: &Path) -> BTreeMap<String, String> {
+    let archive = fs::read(dir.join(".msgen/base.json.zst")).unwrap();
+    let json = zstd::decode_all(archive.as_slice()).unwrap();
+    let stored: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    serde_json::from_value(stored["files"].clone()).unwrap()
+}
 
-    edit_and_regenerate_merges(&dir);
-    assert!(archive.is_file());
-    assert!(!dir.join(".msgen/base").exists());
+/// Earlier versions of msgen kept the bases as `.msgen/base.json.gz`, and before that each as
+/// `.msgen/base/<path>`: `generate` still merges the team's edits against those, and moves them
+/// into `.msgen/base.json.zst`.
+#[test]
+fn bases_in_the_layouts_of_earlier_versions_merge_and_are_moved() {
+    for layout in ["base.json.gz", "base/<path>"] {
+        let (_temp, dir) = new_service("payment-service", "payment-service.yaml");
+        let bases = bases(&dir);
+        assert!(bases.contains_key("src/models/payment.rs"));
+        if layout == "base.json.gz" {
+            let json = serde_json::to_vec(&bases).unwrap();
+            let mut gzip = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+            gzip.write_all(&json).unwrap();
+            fs::write(dir.join(".msgen/base.json.gz"), gzip.finish().unwrap()).unwrap();
+        } else {
+            for (path, text) in &bases {
+                let old = dir.join(".msgen/base").join(path);
+                fs::create_dir_all(old.parent().unwrap()).unwrap();
+                fs::write(old, text).unwrap();
+            }
+        }
+        let archive = dir.join(".msgen/base.json.zst");
+        fs::remove_file(&archive).unwrap();
+
+        edit_and_regenerate_merges(&dir);
+        assert!(archive.is_file(), "{layout}");
+        assert!(!dir.join(".msgen/base").exists(), "{layout}");
+        assert!(!dir.join(".msgen/base.json.gz").exists(), "{layout}");
+    }
 }

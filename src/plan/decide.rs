@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Component, Path};
 
 use super::merge::{self, Merged};
-use super::state::{sha256, Bases, Migration, State};
+use super::state::{sha256, Bases, Migration, State, Stored};
 use super::stubs;
 use crate::render::{File, Ownership};
 
@@ -68,8 +68,9 @@ pub struct Plan {
     pub entries: Vec<Entry>,
     /// The state to record once the plan is applied.
     pub state: State,
-    /// The new base of each generated file (what msgen generated this time).
-    pub bases: BTreeMap<String, String>,
+    /// The new base of each generated file (what msgen generated this time), with the
+    /// fingerprints of those rendered from a template.
+    pub bases: Stored,
     /// Whether they differ from the bases recorded (and so must be written).
     pub bases_changed: bool,
     /// The spec the service is generated from.
@@ -109,11 +110,13 @@ pub enum PlanError {
     },
 }
 
-/// Plans writing `files` (the new output) into the service at `root`, whose bases (what
-/// msgen generated last) are `old_bases`.
+/// Plans writing `files` (the new output, with the `fingerprints` of those rendered from a
+/// template) into the service at `root`, whose bases (what msgen generated last) are
+/// `old_bases`.
 pub fn plan(
     root: &Path,
     files: Vec<File>,
+    fingerprints: &BTreeMap<String, String>,
     previous: &State,
     old_bases: &Bases,
     spec: &str,
@@ -133,7 +136,7 @@ pub fn plan(
         inputs: BTreeMap::new(),
     };
     let mut entries = Vec::new();
-    let mut bases = BTreeMap::new();
+    let mut bases = Stored::default();
     let rendered: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     for file in files {
         let disk = read(root, &file.path)?;
@@ -147,7 +150,10 @@ pub fn plan(
                 }
                 plain(&file, disk)
             }
-            Ownership::Team => team(&file, disk),
+            Ownership::Team => {
+                bases.keep(&file, fingerprints.get(&file.path));
+                team(&file, disk)
+            }
             Ownership::Generated => {
                 let deleted = disk.is_none()
                     && (previous.files.contains_key(&file.path)
@@ -162,7 +168,7 @@ pub fn plan(
                         note: Some("deleted by you; stays deleted".into()),
                     }
                 } else {
-                    bases.insert(file.path.clone(), file.contents.clone());
+                    bases.keep(&file, fingerprints.get(&file.path));
                     let known = previous.files.contains_key(&file.path);
                     let base = old_bases.get(&file.path).filter(|_| known);
                     generated(&file, disk, base)

@@ -4,30 +4,32 @@
 //! - `state.json`: generator version, the schema the migrations build, a checksum of every
 //!   migration, who owns each file msgen wrote, and the generated files the team deleted;
 //! - `spec.yaml`: the spec the service was last generated from;
-//! - `base.json.gz`: each generated file as msgen last generated it, the common ancestor of
-//!   three-way merges; one compressed file, so that the service holds no second copy of its
-//!   code for every search and review to go through twice. (Earlier versions of msgen kept
-//!   them as `base/<path>`, one file each: read when there is no `base.json.gz`, removed once
+//! - `base.json.zst`: each generated file as msgen last generated it, the common ancestor of
+//!   three-way merges, with a fingerprint of what each file rendered from a template was made
+//!   from (a file made from the same again is not rendered again); one compressed file, so
+//!   that the service holds no second copy of its code for every search and review to go
+//!   through twice. (Earlier versions of msgen kept the bases in `base.json.gz`, and before
+//!   that as `base/<path>`, one file each: read when there is no `base.json.zst`, removed once
 //!   it is written.)
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::Context as _;
 use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
-use flate2::Compression;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::ir::schema::Schema;
-use crate::render::Ownership;
+use crate::render::{File, Ownership};
 
 pub const STATE: &str = ".msgen/state.json";
 pub const SPEC: &str = ".msgen/spec.yaml";
-pub const BASES: &str = ".msgen/base.json.gz";
-/// Where earlier versions of msgen kept each base, as a file of its own.
+pub const BASES: &str = ".msgen/base.json.zst";
+/// Where earlier versions of msgen kept the bases, gzip-compressed, without fingerprints.
+pub const GZIP_BASES: &str = ".msgen/base.json.gz";
+/// Where versions of msgen before those kept each base, as a file of its own.
 pub const OLD_BASES: &str = ".msgen/base";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -111,65 +113,132 @@ impl State {
 }
 
 /// What msgen generated last for each generated file, by path: the ancestors of three-way
-/// merges.
+/// merges; and for those rendered from a template, the fingerprint of what they were made from.
 #[derive(Debug, Default)]
 pub struct Bases {
-    files: BTreeMap<String, String>,
-    /// Read from `base.json.gz` (not from the layout before it, nor absent).
-    stored: bool,
+    stored: Stored,
+    /// Read from `base.json.zst` (not from a layout before it, nor absent).
+    current: bool,
 }
 
-impl Bases {
-    /// The bases under `root`: from `base.json.gz`, or else from the files of the layout
-    /// before it, for the files `previous` lists.
-    pub fn load(root: &Path, previous: &State) -> anyhow::Result<Self> {
-        let path = root.join(BASES);
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let mut json = String::new();
-                GzDecoder::new(bytes.as_slice())
-                    .read_to_string(&mut json)
-                    .ok()
-                    .and_then(|_| serde_json::from_str(&json).ok())
-                    .map(|files| Self {
-                        files,
-                        stored: true,
-                    })
-                    .with_context(|| {
-                        format!(
-                            "{} is damaged; restore it from version control",
-                            path.display()
-                        )
-                    })
-            }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                let old = root.join(OLD_BASES);
-                let read = |path: &String| std::fs::read_to_string(old.join(path)).ok();
-                let files = previous.files.keys();
-                Ok(Self {
-                    files: files.filter_map(|p| Some((p.clone(), read(p)?))).collect(),
-                    stored: false,
-                })
-            }
-            Err(err) => Err(err).with_context(|| format!("cannot read {}", path.display())),
+/// What `base.json.zst` holds.
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stored {
+    /// By path, the fingerprint of what the file was rendered from (see `render::Rendered`).
+    pub fingerprints: BTreeMap<String, String>,
+    /// By path, the generated file as msgen generated it.
+    pub files: BTreeMap<String, String>,
+    /// By path, the team's file as msgen would write it if it were missing: never merged,
+    /// kept so that it need not be rendered again to know it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub team: BTreeMap<String, String>,
+}
+
+impl Stored {
+    /// Keeps what is known of `file`, rendered from a template if it has a `fingerprint`: a
+    /// generated file as its base; a team's file only if it was rendered from a template.
+    pub fn keep(&mut self, file: &File, fingerprint: Option<&String>) {
+        let texts = match file.ownership {
+            Ownership::Generated => &mut self.files,
+            Ownership::Team if fingerprint.is_some() => &mut self.team,
+            _ => return,
+        };
+        texts.insert(file.path.clone(), file.contents.clone());
+        if let Some(fingerprint) = fingerprint {
+            let path = file.path.clone();
+            self.fingerprints.insert(path, fingerprint.clone());
         }
+    }
+}
+
+/// zstd's level for `base.json.zst`: as small as gzip's default, ten times faster.
+const LEVEL: i32 = 3;
+
+impl Bases {
+    /// The bases under `root`: from `base.json.zst`, or else from a layout before it, for the
+    /// files `previous` lists.
+    pub fn load(root: &Path, previous: &State) -> anyhow::Result<Self> {
+        let damaged = |path: &Path| {
+            format!(
+                "{} is damaged; restore it from version control",
+                path.display()
+            )
+        };
+        let path = root.join(BASES);
+        if let Some(bytes) = read_if_any(&path)? {
+            let stored = zstd::decode_all(bytes.as_slice())
+                .ok()
+                .and_then(|json| serde_json::from_slice(&json).ok())
+                .with_context(|| damaged(&path))?;
+            return Ok(Self {
+                stored,
+                current: true,
+            });
+        }
+        let path = root.join(GZIP_BASES);
+        let files = if let Some(bytes) = read_if_any(&path)? {
+            let mut json = String::new();
+            GzDecoder::new(bytes.as_slice())
+                .read_to_string(&mut json)
+                .ok()
+                .and_then(|_| serde_json::from_str(&json).ok())
+                .with_context(|| damaged(&path))?
+        } else {
+            let old = root.join(OLD_BASES);
+            let read = |path: &String| std::fs::read_to_string(old.join(path)).ok();
+            let files = previous.files.keys();
+            files.filter_map(|p| Some((p.clone(), read(p)?))).collect()
+        };
+        Ok(Self {
+            stored: Stored {
+                files,
+                ..Stored::default()
+            },
+            current: false,
+        })
     }
 
     pub fn get(&self, path: &str) -> Option<&str> {
-        self.files.get(path).map(String::as_str)
+        self.stored.files.get(path).map(String::as_str)
     }
 
-    /// Whether `base.json.gz` must be written to hold `new`.
-    pub fn differ(&self, new: &BTreeMap<String, String>) -> bool {
-        !self.stored || self.files != *new
+    /// The files rendered from a template, by path, with the fingerprint of what each was made
+    /// from.
+    pub fn rendered(&self) -> BTreeMap<&str, crate::render::Rendered<'_>> {
+        let Stored {
+            fingerprints,
+            files,
+            team,
+        } = &self.stored;
+        fingerprints
+            .iter()
+            .filter_map(|(path, fingerprint)| {
+                let text = files.get(path).or_else(|| team.get(path))?;
+                let rendered = crate::render::Rendered { fingerprint, text };
+                Some((path.as_str(), rendered))
+            })
+            .collect()
     }
 
-    /// `bases` as `base.json.gz` holds them; the same bytes for the same bases.
-    pub fn encode(bases: &BTreeMap<String, String>) -> Vec<u8> {
-        let json = serde_json::to_vec(bases).expect("strings serialize");
-        let mut gzip = GzEncoder::new(Vec::new(), Compression::default());
-        gzip.write_all(&json).expect("writing to memory succeeds");
-        gzip.finish().expect("writing to memory succeeds")
+    /// Whether `base.json.zst` must be written to hold `new`.
+    pub fn differ(&self, new: &Stored) -> bool {
+        !self.current || self.stored != *new
+    }
+
+    /// `stored` as `base.json.zst` holds it; the same bytes for the same bases.
+    pub fn encode(stored: &Stored) -> Vec<u8> {
+        let json = serde_json::to_vec(stored).expect("strings serialize");
+        zstd::encode_all(json.as_slice(), LEVEL).expect("writing to memory succeeds")
+    }
+}
+
+/// The bytes of the file at `path`, or `None` if there is none.
+fn read_if_any(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err).with_context(|| format!("cannot read {}", path.display())),
     }
 }
 

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use tempfile::TempDir;
 
 use super::decide::{Action, Plan};
-use super::state::{Bases, State, BASES, OLD_BASES, SPEC, STATE};
+use super::state::{Bases, State, BASES, GZIP_BASES, OLD_BASES, SPEC, STATE};
 
 /// Writes the plan under `root` and returns the paths it wrote or removed.
 pub fn apply(root: &Path, plan: &Plan, previous: &State) -> anyhow::Result<Vec<PathBuf>> {
@@ -36,12 +36,14 @@ pub fn apply(root: &Path, plan: &Plan, previous: &State) -> anyhow::Result<Vec<P
         .filter(|e| e.action == Action::Delete)
         .map(|e| e.path.clone())
         .collect();
-    // The bases as earlier versions of msgen kept them, one file each, now in `base.json.gz`.
+    // The bases as earlier versions of msgen kept them, now in `base.json.zst`: one file each,
+    // or in `base.json.gz`.
     removals.extend(
         previous
             .files
             .keys()
             .map(|path| format!("{OLD_BASES}/{path}"))
+            .chain([GZIP_BASES.to_string()])
             .filter(|base| root.join(base).is_file()),
     );
     if writes.is_empty() && removals.is_empty() {

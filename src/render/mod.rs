@@ -8,13 +8,14 @@ pub(crate) mod lock;
 pub(crate) mod migrate;
 pub(crate) mod openapi;
 pub mod proto;
+mod reuse;
 pub mod rust;
 mod sql;
 mod suite;
 mod uses;
 pub(crate) mod view;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, PoisonError, RwLock};
 
@@ -73,7 +74,7 @@ pub struct Stub {
 
 /// What earlier generations left that this one builds on.
 #[derive(Debug, Clone, Default)]
-pub struct Previous {
+pub struct Previous<'a> {
     /// The schema the existing migrations build; `None` for a new service.
     pub schema: Option<Schema>,
     /// The number of the last migration: the next one gets the number after it.
@@ -82,6 +83,17 @@ pub struct Previous {
     pub allow_destructive: bool,
     /// The numbers of the gRPC contract's fields, as recorded.
     pub proto: Option<proto::Numbers>,
+    /// The files the last generation rendered from a template, by path: a file rendered from
+    /// the same things again is the same text, and is not rendered again.
+    pub rendered: BTreeMap<&'a str, Rendered<'a>>,
+}
+
+/// A file as the last generation rendered it from a template.
+#[derive(Debug, Clone, Copy)]
+pub struct Rendered<'a> {
+    /// The fingerprint of what it was rendered from ([`Output::fingerprints`]).
+    pub fingerprint: &'a str,
+    pub text: &'a str,
 }
 
 #[derive(Debug)]
@@ -91,6 +103,10 @@ pub struct Output {
     pub schema: Schema,
     /// The numbers of the gRPC contract's fields, to remember for next time.
     pub proto: Option<proto::Numbers>,
+    /// By path, for every file rendered from a template: a fingerprint of everything its text
+    /// was made from (msgen's build, the template, the values it read), to remember with the
+    /// text for next time (see [`Previous::rendered`]).
+    pub fingerprints: BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,13 +163,10 @@ const MACROS: &str = "service/macros.tera";
 /// Parses the embedded template `name` (a path under `templates/`) into `tera`, with the
 /// templates it includes.
 fn add_template(tera: &mut Tera, name: &str) -> Result<(), RenderError> {
-    let text = TEMPLATES
-        .get_file(name)
-        .and_then(|file| file.contents_utf8())
-        .ok_or_else(|| RenderError::Template {
-            name: name.to_string(),
-            message: "no such template".into(),
-        })?;
+    let text = template_text(name).ok_or_else(|| RenderError::Template {
+        name: name.to_string(),
+        message: "no such template".into(),
+    })?;
     for included in text.split("{% include \"").skip(1) {
         let included = included.split('"').next().unwrap_or_default();
         if !is_parsed(tera, included) {
@@ -192,7 +205,8 @@ pub fn render(
         r.migration(previous, &schema)?;
         let numbers = r.proto(previous.proto.as_ref());
         let mut files = r.files;
-        files.extend(run(r.jobs, shared_context(service))?);
+        let (rendered, fingerprints) = run(r.jobs, shared_context(service), &previous.rendered)?;
+        files.extend(rendered);
         let manifest = files
             .iter()
             .find(|file| file.path == "Cargo.toml")
@@ -210,6 +224,7 @@ pub fn render(
             files,
             schema,
             proto: numbers,
+            fingerprints,
         })
     })
 }
@@ -462,18 +477,57 @@ impl Vars {
     }
 }
 
-/// Renders the jobs on as many threads as the machine has cores (up to [`MAX_THREADS`],
-/// and with at least [`MIN_JOBS`] jobs each): the templates not parsed yet are parsed first
-/// (see [`parse`]), then each thread renders every n-th job with its own copy of the shared
-/// context. The result does not depend on the number of threads.
-fn run(jobs: Vec<Job>, shared: Context) -> Result<Vec<File>, RenderError> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = cores.min(MAX_THREADS).min(jobs.len() / MIN_JOBS).max(1);
-    run_on(jobs, shared, threads)
+/// Renders the jobs, but for those whose fingerprint is the one `earlier` records with a text:
+/// that text is the file again. Renders on as many threads as the machine has cores (up to
+/// [`MAX_THREADS`], and with at least [`MIN_JOBS`] jobs each): the templates not parsed yet are
+/// parsed first (see [`parse`]), then each thread renders every n-th job with its own copy of
+/// the shared context. The result does not depend on the number of threads. Returns the files
+/// and the fingerprint of each.
+fn run(
+    jobs: Vec<Job>,
+    shared: Context,
+    earlier: &BTreeMap<&str, Rendered<'_>>,
+) -> Result<(Vec<File>, BTreeMap<String, String>), RenderError> {
+    let mut prints = reuse::Fingerprints::new(&shared);
+    let mut fingerprints = BTreeMap::new();
+    let mut files = Vec::new();
+    let mut to_render = Vec::with_capacity(jobs.len());
+    for mut job in jobs {
+        let reads = reuse::reads(&job.template, template_text);
+        let fingerprint = prints.of(&job.template, &reads, &job.vars);
+        let last = earlier
+            .get(job.file.path.as_str())
+            .filter(|last| last.fingerprint == fingerprint);
+        fingerprints.insert(job.file.path.clone(), fingerprint);
+        match last {
+            Some(last) => {
+                job.file.contents = last.text.to_string();
+                files.push(job.file);
+            }
+            None => to_render.push(job),
+        }
+    }
+    let threads = cores().min(to_render.len() / MIN_JOBS).max(1);
+    files.extend(run_on(to_render, shared, threads)?);
+    Ok((files, fingerprints))
 }
 
+/// The text of the embedded template `name`.
+fn template_text(name: &str) -> Option<&'static str> {
+    TEMPLATES.get_file(name)?.contents_utf8()
+}
+
+/// How many threads may render or parse: as many as the machine has cores, up to
+/// [`MAX_THREADS`].
+fn cores() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    cores.min(MAX_THREADS)
+}
+
+/// Parses the templates of `jobs` not parsed yet on every core (a few templates take as long
+/// to parse as many files to render), then renders the jobs on `threads` threads.
 fn run_on(jobs: Vec<Job>, shared: Context, threads: usize) -> Result<Vec<File>, RenderError> {
-    parse(jobs.iter().map(|job| job.template.as_str()), threads)?;
+    parse(jobs.iter().map(|job| job.template.as_str()), cores())?;
     if threads == 1 {
         return render_jobs(jobs, shared);
     }
@@ -2356,6 +2410,84 @@ mod tests {
         assert!(one.len() > 40, "{}", one.len());
         assert!(one.iter().all(|f| f.contents.starts_with("// ")));
         assert_eq!(render_on(3), one);
+    }
+
+    /// Renders `text` with the files of `earlier` (their fingerprints, and `text_of` each) as
+    /// the last generation's.
+    fn render_after(
+        text: &str,
+        earlier: Option<&Output>,
+        text_of: impl Fn(&File) -> String,
+    ) -> Output {
+        let valid = crate::spec::check(&crate::spec::Source::new("msgen.yaml", text)).unwrap();
+        let files = earlier.iter().flat_map(|e| &e.files);
+        let texts: BTreeMap<&str, String> = files.map(|f| (f.path.as_str(), text_of(f))).collect();
+        let previous = Previous {
+            rendered: earlier
+                .iter()
+                .flat_map(|e| &e.fingerprints)
+                .map(|(path, fingerprint)| {
+                    let text = texts[path.as_str()].as_str();
+                    (path.as_str(), Rendered { fingerprint, text })
+                })
+                .collect(),
+            ..Previous::default()
+        };
+        render(&crate::ir::lower(&valid), text, &previous).unwrap()
+    }
+
+    /// After any change to the spec, the files are those a first generation from the new spec
+    /// renders, and a file none of whose inputs changed is taken from the last generation.
+    #[test]
+    fn a_change_renders_what_it_touches_and_the_files_are_as_if_rendered_anew() {
+        let text = include_str!("../../examples/payment-service.yaml");
+        let first = render_after(text, None, |_| String::new());
+        let edits: [(&str, &str); 7] = [
+            (
+                "      reason: text",
+                "      reason: text\n      note: { type: text, optional: true }",
+            ),
+            (
+                "A payment for one order.",
+                "A payment for one order, in one currency.",
+            ),
+            ("[payments:refund]", "[payments:refunds]"),
+            ("port: 8080", "port: 8081"),
+            ("database: sqlite", "database: postgres"),
+            (
+                "        amount: decimal\n",
+                "        amount: decimal\n        currency: string\n",
+            ),
+            (
+                "endpoints:\n",
+                "  Dispute:\n    fields:\n      payment: { type: ref, entity: Payment }\n      \
+                 opened_on: date\nendpoints:\n  - resource: Dispute\n",
+            ),
+        ];
+        for (from, to) in edits {
+            assert!(text.contains(from), "{from}");
+            let edited = text.replacen(from, to, 1);
+            let anew = render_after(&edited, None, |_| String::new());
+            let again = render_after(&edited, Some(&first), |f| f.contents.clone());
+            assert_eq!(again.files, anew.files, "after replacing {from:?}");
+            assert_eq!(
+                again.fingerprints, anew.fingerprints,
+                "after replacing {from:?}"
+            );
+            // Which files were taken from the last generation: those whose text is a mark.
+            let marked = render_after(&edited, Some(&first), |f| format!("earlier {}", f.path));
+            let reused: Vec<&str> = marked
+                .files
+                .iter()
+                .filter(|f| f.contents.starts_with("earlier "))
+                .map(|f| f.path.as_str())
+                .collect();
+            if from == "      reason: text" {
+                assert!(reused.contains(&"src/models/payment.rs"), "{reused:?}");
+                assert!(!reused.contains(&"src/models/refund.rs"), "{reused:?}");
+                assert!(reused.len() * 2 > first.fingerprints.len(), "{reused:?}");
+            }
+        }
     }
 
     #[test]
