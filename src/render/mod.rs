@@ -350,7 +350,7 @@ struct Job {
     template: String,
     /// The file, without its contents yet.
     file: File,
-    vars: Map<String, Value>,
+    vars: Vars,
     /// What to do to the rendered text after the layout is tidied.
     finish: Option<fn(&str) -> String>,
 }
@@ -464,16 +464,42 @@ fn shared_context(s: &Service) -> Context {
     ctx
 }
 
-/// The keys of one file, for its template only.
+/// The keys of one file, for its template only, written as a JSON object as they are inserted:
+/// what the file's fingerprint hashes; read back into values only if the file is rendered.
 #[derive(Default)]
-struct Vars {
-    values: Map<String, Value>,
+pub(crate) struct Vars {
+    keys: Vec<String>,
+    /// The object without its closing brace.
+    json: Vec<u8>,
 }
 
 impl Vars {
     fn insert<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
-        let value = tera::to_value(value).expect("template values serialize to JSON");
-        self.values.insert(key.to_string(), value);
+        self.json
+            .push(if self.keys.is_empty() { b'{' } else { b',' });
+        serde_json::to_writer(&mut self.json, key).expect("strings serialize to JSON");
+        self.json.push(b':');
+        serde_json::to_writer(&mut self.json, value).expect("template values serialize to JSON");
+        self.keys.push(key.to_string());
+    }
+
+    /// Whether a key of this name was inserted.
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| k == key)
+    }
+
+    /// The JSON text of the keys so far, without the object's closing brace.
+    pub(crate) fn json(&self) -> &[u8] {
+        &self.json
+    }
+
+    /// The keys and their values; a key inserted twice has the value inserted last.
+    fn into_values(mut self) -> Map<String, Value> {
+        if self.keys.is_empty() {
+            return Map::new();
+        }
+        self.json.push(b'}');
+        serde_json::from_slice(&self.json).expect("the JSON the keys were written as")
     }
 }
 
@@ -618,7 +644,7 @@ fn render_jobs(jobs: Vec<Job>, mut ctx: Context) -> Result<Vec<File>, RenderErro
             vars,
             finish,
         } = job;
-        let text = with_vars(&mut ctx, vars, |ctx| {
+        let text = with_vars(&mut ctx, vars.into_values(), |ctx| {
             tera.render(&template, ctx)
                 .map_err(|err| RenderError::Template {
                     name: template.clone(),
@@ -755,7 +781,7 @@ impl Renderer<'_> {
                 ownership,
                 stubs: Vec::new(),
             },
-            vars: vars.values,
+            vars,
             finish: None,
         });
         self.jobs.last_mut().expect("just pushed")
@@ -2499,7 +2525,7 @@ mod tests {
         vars.insert("header", "mine");
         vars.insert("entity", "e");
         vars.insert("entity", "e2");
-        let seen = with_vars(&mut shared, vars.values, |ctx| {
+        let seen = with_vars(&mut shared, vars.into_values(), |ctx| {
             ["header", "entity", "service"].map(|key| ctx.get(key).cloned())
         });
         assert_eq!(seen, ["mine", "e2", "s"].map(|v| Some(Value::from(v))));

@@ -14,7 +14,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{LazyLock, PoisonError, RwLock};
 
 use sha2::{Digest, Sha256};
-use tera::{Context, Map, Value};
+use tera::Context;
+
+use super::Vars;
 
 /// By template, the dotted names its tags (and those of the templates it includes or
 /// imports) read, found once per process.
@@ -270,19 +272,17 @@ impl<'c> Fingerprints<'c> {
 
     /// The fingerprint of the file rendered from `template`, which reads `reads`, with the
     /// file's own keys `vars` on top of the shared context.
-    pub fn of(&mut self, template: &str, reads: &[String], vars: &Map<String, Value>) -> String {
+    pub fn of(&mut self, template: &str, reads: &[String], vars: &Vars) -> String {
         let mut hash = Sha256::new();
         hash.update(env!("MSGEN_BUILD"));
         hash.update([0]);
         hash.update(template);
         hash.update([0]);
-        self.buffer.clear();
-        serde_json::to_writer(&mut self.buffer, vars).expect("JSON values serialize");
-        hash.update(&self.buffer);
+        hash.update(vars.json());
         for path in reads {
             let key = path.split('.').next().unwrap_or_default();
             // A file's own key hides the shared one: it is in `vars`, hashed above.
-            if vars.contains_key(key) || self.shared.get(key).is_none() {
+            if vars.has(key) || self.shared.get(key).is_none() {
                 continue;
             }
             hash.update([0]);
@@ -384,8 +384,8 @@ mod tests {
         shared.insert("service", &serde_json::json!({"name": "a", "port": 1}));
         let reads = vec!["service.name".to_string(), "loop_variable".to_string()];
         let vars = |v: &str| {
-            let mut vars = Map::new();
-            vars.insert("entity".into(), Value::from(v));
+            let mut vars = Vars::default();
+            vars.insert("entity", v);
             vars
         };
         let first = Fingerprints::new(&shared).of("t", &reads, &vars("x"));
