@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::SystemTime;
@@ -1068,17 +1068,26 @@ fn the_msgen_directory_is_a_tenth_of_the_service_at_most() {
     );
 }
 
-/// The bases of a service, from `.msgen/base.json.zst`.
+/// The bases of a service, from `.msgen/base.tar.zst` (as `tar --zstd -xf` would unpack them).
 fn bases(dir: &Path) -> BTreeMap<String, String> {
-    let archive = fs::read(dir.join(".msgen/base.json.zst")).unwrap();
-    let json = zstd::decode_all(archive.as_slice()).unwrap();
-    let stored: serde_json::Value = serde_json::from_slice(&json).unwrap();
-    serde_json::from_value(stored["files"].clone()).unwrap()
+    let archive = fs::read(dir.join(".msgen/base.tar.zst")).unwrap();
+    let tar = zstd::decode_all(archive.as_slice()).unwrap();
+    let mut bases = BTreeMap::new();
+    for entry in tar::Archive::new(tar.as_slice()).entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().to_str().unwrap().to_string();
+        let mut text = String::new();
+        entry.read_to_string(&mut text).unwrap();
+        if let Some(path) = path.strip_prefix("files/") {
+            bases.insert(path.to_string(), text);
+        }
+    }
+    bases
 }
 
 /// Earlier versions of msgen kept the bases as `.msgen/base.json.gz`, and before that each as
 /// `.msgen/base/<path>`: `generate` still merges the team's edits against those, and moves them
-/// into `.msgen/base.json.zst`.
+/// into `.msgen/base.tar.zst`.
 #[test]
 fn bases_in_the_layouts_of_earlier_versions_merge_and_are_moved() {
     for layout in ["base.json.gz", "base/<path>"] {
@@ -1097,7 +1106,7 @@ fn bases_in_the_layouts_of_earlier_versions_merge_and_are_moved() {
                 fs::write(old, text).unwrap();
             }
         }
-        let archive = dir.join(".msgen/base.json.zst");
+        let archive = dir.join(".msgen/base.tar.zst");
         fs::remove_file(&archive).unwrap();
 
         edit_and_regenerate_merges(&dir);

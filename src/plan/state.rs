@@ -4,13 +4,15 @@
 //! - `state.json`: generator version, the schema the migrations build, a checksum of every
 //!   migration, who owns each file msgen wrote, and the generated files the team deleted;
 //! - `spec.yaml`: the spec the service was last generated from;
-//! - `base.json.zst`: each generated file as msgen last generated it, the common ancestor of
-//!   three-way merges, with a fingerprint of what each file rendered from a template was made
-//!   from (a file made from the same again is not rendered again); one compressed file, so
-//!   that the service holds no second copy of its code for every search and review to go
-//!   through twice. (Earlier versions of msgen kept the bases in `base.json.gz`, and before
-//!   that as `base/<path>`, one file each: read when there is no `base.json.zst`, removed once
-//!   it is written.)
+//! - `base.tar.zst`: each generated file as msgen last generated it (`files/<path>`), the
+//!   common ancestor of three-way merges; each team's file as msgen would write it if it were
+//!   missing (`team/<path>`); and the fingerprint of what each file rendered from a template
+//!   was made from (`fingerprints`, a line `<fingerprint> <path>` each), so that a file made
+//!   from the same again is not rendered again. One compressed file, so that the service holds
+//!   no second copy of its code for every search and review to go through twice; a tar
+//!   archive, which `tar --zstd -xf` unpacks. (Earlier versions of msgen kept the bases in
+//!   `base.json.gz`, and before that as `base/<path>`, one file each: read when there is no
+//!   `base.tar.zst`, removed once it is written.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read as _;
@@ -26,7 +28,7 @@ use crate::render::{File, Ownership};
 
 pub const STATE: &str = ".msgen/state.json";
 pub const SPEC: &str = ".msgen/spec.yaml";
-pub const BASES: &str = ".msgen/base.json.zst";
+pub const BASES: &str = ".msgen/base.tar.zst";
 /// Where earlier versions of msgen kept the bases, gzip-compressed, without fingerprints.
 pub const GZIP_BASES: &str = ".msgen/base.json.gz";
 /// Where versions of msgen before those kept each base, as a file of its own.
@@ -117,13 +119,12 @@ impl State {
 #[derive(Debug, Default)]
 pub struct Bases {
     stored: Stored,
-    /// Read from `base.json.zst` (not from a layout before it, nor absent).
+    /// Read from `base.tar.zst` (not from a layout before it, nor absent).
     current: bool,
 }
 
-/// What `base.json.zst` holds.
-#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// What `base.tar.zst` holds.
+#[derive(Debug, Default, PartialEq)]
 pub struct Stored {
     /// By path, the fingerprint of what the file was rendered from (see `render::Rendered`).
     pub fingerprints: BTreeMap<String, String>,
@@ -131,7 +132,6 @@ pub struct Stored {
     pub files: BTreeMap<String, String>,
     /// By path, the team's file as msgen would write it if it were missing: never merged,
     /// kept so that it need not be rendered again to know it.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub team: BTreeMap<String, String>,
 }
 
@@ -152,11 +152,15 @@ impl Stored {
     }
 }
 
-/// zstd's level for `base.json.zst`: as small as gzip's default, ten times faster.
+/// zstd's level for `base.tar.zst`: as small as gzip's default, ten times faster.
 const LEVEL: i32 = 3;
+/// In `base.tar.zst`: the fingerprints, the generated files, the team's files.
+const FINGERPRINTS: &str = "fingerprints";
+const FILES: &str = "files/";
+const TEAM: &str = "team/";
 
 impl Bases {
-    /// The bases under `root`: from `base.json.zst`, or else from a layout before it, for the
+    /// The bases under `root`: from `base.tar.zst`, or else from a layout before it, for the
     /// files `previous` lists.
     pub fn load(root: &Path, previous: &State) -> anyhow::Result<Self> {
         let damaged = |path: &Path| {
@@ -167,10 +171,7 @@ impl Bases {
         };
         let path = root.join(BASES);
         if let Some(bytes) = read_if_any(&path)? {
-            let stored = zstd::decode_all(bytes.as_slice())
-                .ok()
-                .and_then(|json| serde_json::from_slice(&json).ok())
-                .with_context(|| damaged(&path))?;
+            let stored = Stored::decode(&bytes).with_context(|| damaged(&path))?;
             return Ok(Self {
                 stored,
                 current: true,
@@ -221,15 +222,63 @@ impl Bases {
             .collect()
     }
 
-    /// Whether `base.json.zst` must be written to hold `new`.
+    /// Whether `base.tar.zst` must be written to hold `new`.
     pub fn differ(&self, new: &Stored) -> bool {
         !self.current || self.stored != *new
     }
 
-    /// `stored` as `base.json.zst` holds it; the same bytes for the same bases.
+    /// `stored` as `base.tar.zst` holds it; the same bytes for the same bases.
     pub fn encode(stored: &Stored) -> Vec<u8> {
-        let json = serde_json::to_vec(stored).expect("strings serialize");
-        zstd::encode_all(json.as_slice(), LEVEL).expect("writing to memory succeeds")
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut append = |path: &str, bytes: &[u8]| {
+            let mut header = tar::Header::new_gnu();
+            header.set_mode(0o644);
+            header.set_size(bytes.len() as u64);
+            tar.append_data(&mut header, path, bytes)
+                .expect("writing to memory succeeds");
+        };
+        let fingerprints: String = stored
+            .fingerprints
+            .iter()
+            .map(|(path, fingerprint)| format!("{fingerprint} {path}\n"))
+            .collect();
+        append(FINGERPRINTS, fingerprints.as_bytes());
+        for (folder, texts) in [(FILES, &stored.files), (TEAM, &stored.team)] {
+            for (path, text) in texts {
+                append(&format!("{folder}{path}"), text.as_bytes());
+            }
+        }
+        let tar = tar.into_inner().expect("writing to memory succeeds");
+        zstd::bulk::compress(&tar, LEVEL).expect("writing to memory succeeds")
+    }
+}
+
+impl Stored {
+    /// What `base.tar.zst`'s `bytes` hold, or `None` if they are not such an archive.
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let tar = zstd::decode_all(bytes).ok()?;
+        let mut stored = Self::default();
+        for entry in tar::Archive::new(tar.as_slice()).entries().ok()? {
+            let mut entry = entry.ok()?;
+            let path = entry.path().ok()?.to_str()?.to_string();
+            let mut text = String::new();
+            entry.read_to_string(&mut text).ok()?;
+            if path == FINGERPRINTS {
+                for line in text.lines() {
+                    let (fingerprint, path) = line.split_once(' ')?;
+                    stored
+                        .fingerprints
+                        .insert(path.to_string(), fingerprint.to_string());
+                }
+            } else if let Some(path) = path.strip_prefix(FILES) {
+                stored.files.insert(path.to_string(), text);
+            } else if let Some(path) = path.strip_prefix(TEAM) {
+                stored.team.insert(path.to_string(), text);
+            } else {
+                return None;
+            }
+        }
+        Some(stored)
     }
 }
 

@@ -36,7 +36,7 @@ pub fn apply(root: &Path, plan: &Plan, previous: &State) -> anyhow::Result<Vec<P
         .filter(|e| e.action == Action::Delete)
         .map(|e| e.path.clone())
         .collect();
-    // The bases as earlier versions of msgen kept them, now in `base.json.zst`: one file each,
+    // The bases as earlier versions of msgen kept them, now in `base.tar.zst`: one file each,
     // or in `base.json.gz`.
     removals.extend(
         previous
