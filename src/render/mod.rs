@@ -351,7 +351,8 @@ struct Job {
     /// The file, without its contents yet.
     file: File,
     vars: Vars,
-    /// What to do to the rendered text after the layout is tidied.
+    /// What to do to the rendered text after the layout is tidied. The same for every file of
+    /// a template: a file's fingerprint covers its template, not this.
     finish: Option<fn(&str) -> String>,
 }
 
