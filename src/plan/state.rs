@@ -150,6 +150,33 @@ impl Stored {
             self.fingerprints.insert(path, fingerprint.clone());
         }
     }
+
+    /// What `base.tar.zst`'s `bytes` hold, or `None` if they are not such an archive.
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let tar = zstd::decode_all(bytes).ok()?;
+        let mut stored = Self::default();
+        for entry in tar::Archive::new(tar.as_slice()).entries().ok()? {
+            let mut entry = entry.ok()?;
+            let path = entry.path().ok()?.to_str()?.to_string();
+            let mut text = String::new();
+            entry.read_to_string(&mut text).ok()?;
+            if path == FINGERPRINTS {
+                for line in text.lines() {
+                    let (fingerprint, path) = line.split_once(' ')?;
+                    stored
+                        .fingerprints
+                        .insert(path.to_string(), fingerprint.to_string());
+                }
+            } else if let Some(path) = path.strip_prefix(FILES) {
+                stored.files.insert(path.to_string(), text);
+            } else if let Some(path) = path.strip_prefix(TEAM) {
+                stored.team.insert(path.to_string(), text);
+            } else {
+                return None;
+            }
+        }
+        Some(stored)
+    }
 }
 
 /// zstd's level for `base.tar.zst`: as small as gzip's default, ten times faster.
@@ -253,35 +280,6 @@ impl Bases {
     }
 }
 
-impl Stored {
-    /// What `base.tar.zst`'s `bytes` hold, or `None` if they are not such an archive.
-    fn decode(bytes: &[u8]) -> Option<Self> {
-        let tar = zstd::decode_all(bytes).ok()?;
-        let mut stored = Self::default();
-        for entry in tar::Archive::new(tar.as_slice()).entries().ok()? {
-            let mut entry = entry.ok()?;
-            let path = entry.path().ok()?.to_str()?.to_string();
-            let mut text = String::new();
-            entry.read_to_string(&mut text).ok()?;
-            if path == FINGERPRINTS {
-                for line in text.lines() {
-                    let (fingerprint, path) = line.split_once(' ')?;
-                    stored
-                        .fingerprints
-                        .insert(path.to_string(), fingerprint.to_string());
-                }
-            } else if let Some(path) = path.strip_prefix(FILES) {
-                stored.files.insert(path.to_string(), text);
-            } else if let Some(path) = path.strip_prefix(TEAM) {
-                stored.team.insert(path.to_string(), text);
-            } else {
-                return None;
-            }
-        }
-        Some(stored)
-    }
-}
-
 /// The bytes of the file at `path`, or `None` if there is none.
 fn read_if_any(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
     match std::fs::read(path) {
@@ -333,4 +331,56 @@ fn normal(path: &Path) -> Vec<String> {
         }
     }
     parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, ownership: Ownership) -> File {
+        File {
+            path: path.into(),
+            contents: format!("text of {path}\n"),
+            ownership,
+            stubs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_bases_come_back_as_they_were_kept() {
+        let mut stored = Stored::default();
+        let print = "0123456789abcdef".to_string();
+        stored.keep(&file("src/a b/ä.rs", Ownership::Generated), Some(&print));
+        stored.keep(
+            &file(
+                &format!("src/{}.rs", "long".repeat(40)),
+                Ownership::Generated,
+            ),
+            None,
+        );
+        stored.keep(&file("src/services/x.rs", Ownership::Team), Some(&print));
+        stored.keep(&file("src/app.rs", Ownership::Team), None);
+        stored.keep(
+            &file("migrations/0001_initial.sql", Ownership::Frozen),
+            None,
+        );
+        assert_eq!(stored.files.len(), 2);
+        assert_eq!(stored.team.len(), 1);
+        assert_eq!(stored.fingerprints.len(), 2);
+        let bytes = Bases::encode(&stored);
+        assert_eq!(Bases::encode(&stored), bytes);
+        assert_eq!(Stored::decode(&bytes), Some(stored));
+    }
+
+    #[test]
+    fn damaged_bases_are_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".msgen")).unwrap();
+        std::fs::write(dir.path().join(BASES), b"not an archive").unwrap();
+        let err = Bases::load(dir.path(), &State::default()).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("base.tar.zst is damaged; restore it from version control"),
+            "{err:#}"
+        );
+    }
 }

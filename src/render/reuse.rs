@@ -24,13 +24,11 @@ static READS: LazyLock<RwLock<HashMap<String, Vec<String>>>> = LazyLock::new(Def
 
 /// The dotted names the template `name` reads, given the text of each template.
 pub fn reads(name: &str, text_of: impl Fn(&str) -> Option<&'static str>) -> Vec<String> {
-    if let Some(found) = READS
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(name)
-    {
-        return found.clone();
-    }
+    remembered(&READS, name, || read_by(name, text_of))
+}
+
+/// The dotted names `name` and the templates it reaches read.
+fn read_by(name: &str, text_of: impl Fn(&str) -> Option<&'static str>) -> Vec<String> {
     let mut names = BTreeSet::new();
     let mut seen = BTreeSet::from([name.to_string()]);
     let mut pending = vec![name.to_string()];
@@ -46,12 +44,23 @@ pub fn reads(name: &str, text_of: impl Fn(&str) -> Option<&'static str>) -> Vec<
             }
         }
     }
-    let names: Vec<String> = names.into_iter().collect();
-    READS
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(name.to_string(), names.clone());
-    names
+    names.into_iter().collect()
+}
+
+/// The value of `key` in `memory`, computed by `compute` the first time.
+fn remembered<T: Clone>(
+    memory: &RwLock<HashMap<String, T>>,
+    key: &str,
+    compute: impl FnOnce() -> T,
+) -> T {
+    let known = memory.read().unwrap_or_else(PoisonError::into_inner);
+    if let Some(value) = known.get(key) {
+        return value.clone();
+    }
+    drop(known);
+    let value = compute();
+    (memory.write().unwrap_or_else(PoisonError::into_inner)).insert(key.to_string(), value.clone());
+    value
 }
 
 /// What the text of one template names.
@@ -67,13 +76,10 @@ struct Scan {
 static SCANS: LazyLock<RwLock<HashMap<String, Scan>>> = LazyLock::new(Default::default);
 
 fn scan(name: &str, text: &str) -> Scan {
-    if let Some(found) = SCANS
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(name)
-    {
-        return found.clone();
-    }
+    remembered(&SCANS, name, || scan_text(text))
+}
+
+fn scan_text(text: &str) -> Scan {
     let mut names = BTreeSet::new();
     let mut templates = Vec::new();
     for tag in tags(text) {
@@ -83,15 +89,10 @@ fn scan(name: &str, text: &str) -> Scan {
         }
         names.extend(words.paths().map(str::to_string));
     }
-    let scan = Scan {
+    Scan {
         names: names.into_iter().collect(),
         templates,
-    };
-    SCANS
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(name.to_string(), scan.clone());
-    scan
+    }
 }
 
 /// The bodies of the tags of a template (`{{ … }}` and `{% … %}`), outside comments and raw
