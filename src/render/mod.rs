@@ -563,12 +563,13 @@ fn run_on(jobs: Vec<Job>, shared: Context, threads: usize) -> Result<Vec<File>, 
         shares[i % threads].push(job);
     }
     let results: Vec<_> = std::thread::scope(|scope| {
+        // Each thread needs a context of its own; the last one takes the original.
+        let mut contexts: Vec<Context> = (1..threads).map(|_| shared.clone()).collect();
+        contexts.push(shared);
         let handles: Vec<_> = shares
             .into_iter()
-            .map(|share| {
-                let shared = shared.clone();
-                scope.spawn(move || render_jobs(share, shared))
-            })
+            .zip(contexts)
+            .map(|(share, shared)| scope.spawn(move || render_jobs(share, shared)))
             .collect();
         handles
             .into_iter()
