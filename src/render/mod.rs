@@ -507,8 +507,8 @@ impl Vars {
 /// Renders the jobs, but for those whose fingerprint is the one `earlier` records with a text:
 /// that text is the file again. Renders on as many threads as the machine has cores (up to
 /// [`MAX_THREADS`], and with at least [`MIN_JOBS`] jobs each): the templates not parsed yet are
-/// parsed first (see [`parse`]), then each thread renders every n-th job with its own copy of
-/// the shared context. The result does not depend on the number of threads. Returns the files
+/// parsed first (see [`parse`]), then each thread renders every n-th job with a shared context
+/// of its own. The result does not depend on the number of threads. Returns the files
 /// and the fingerprint of each.
 fn run(
     jobs: Vec<Job>,
