@@ -145,6 +145,7 @@ static BASE: LazyLock<Tera> = LazyLock::new(|| {
     tera.register_filter("array", array_filter);
     tera.register_filter("expression", expression_filter);
     tera.register_filter("chain_link", chain_link_filter);
+    tera.register_filter("count", count_filter);
     tera.register_function("chain", chain_function);
     tera.register_function("call", call_function);
     tera.register_function("attribute", attribute_function);
@@ -2100,6 +2101,23 @@ fn expression_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Resu
     )))
 }
 
+/// `{{ fields | count(attribute="readonly", value=true) }}`: how many objects of the array have
+/// the attribute at the value. Tera's `filter` and `map` would copy every item to answer that.
+fn count_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let (Some(items), Some(Value::String(attribute)), Some(wanted)) =
+        (value.as_array(), args.get("attribute"), args.get("value"))
+    else {
+        return Err(tera::Error::msg(
+            "`count` takes an array, an `attribute` and a `value`",
+        ));
+    };
+    let count = items
+        .iter()
+        .filter(|item| item.get(attribute) == Some(wanted))
+        .count();
+    Ok(Value::from(count))
+}
+
 /// `{{ "value" | assign(prefix="let x = ", indent=4, suffix=";") }}`: see [`rust::assign`].
 fn assign_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let get = |key: &str| args.get(key).and_then(Value::as_str).unwrap_or("");
@@ -2369,6 +2387,30 @@ fn percent_encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn count_counts_the_items_whose_attribute_has_the_value() {
+        let fields = serde_json::json!([
+            {"name": "a", "readonly": true},
+            {"name": "b", "readonly": false},
+            {"name": "c", "readonly": true},
+            {"name": "d"},
+        ]);
+        let args = |value: Value| {
+            HashMap::from([
+                ("attribute".to_string(), "readonly".into()),
+                ("value".to_string(), value),
+            ])
+        };
+        assert_eq!(count_filter(&fields, &args(true.into())).unwrap(), 2);
+        assert_eq!(count_filter(&fields, &args(false.into())).unwrap(), 1);
+        assert_eq!(
+            count_filter(&serde_json::json!([]), &args(true.into())).unwrap(),
+            0
+        );
+        assert!(count_filter(&serde_json::json!({}), &args(true.into())).is_err());
+        assert!(count_filter(&fields, &HashMap::new()).is_err());
+    }
 
     fn collect(dir: &'static Dir<'static>, out: &mut Vec<String>) {
         for file in dir.files() {

@@ -10,15 +10,22 @@ pub(super) const MAX_WIDTH: usize = 100;
 /// just inside braces, and the final newline.
 pub fn tidy(text: &str) -> String {
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut out = String::with_capacity(text.len() + 1);
+    // Where the last line kept starts in `out`, and the first line from `i` on that is not empty.
+    let mut last: Option<usize> = None;
+    let mut next = 0;
     for (i, line) in lines.iter().enumerate() {
+        let prev = last.map(|start| &out[start..]);
         if line.is_empty() {
-            let prev = out.last().map(String::as_str);
-            let next = lines[i + 1..].iter().find(|l| !l.is_empty());
+            if next <= i {
+                next = (i + 1..lines.len())
+                    .find(|&j| !lines[j].is_empty())
+                    .unwrap_or(lines.len());
+            }
             let after_open = prev.is_none_or(|p| {
                 p.is_empty() || opens_block(p) || p.trim_start().starts_with("///")
             });
-            let before_close = next.is_none_or(|n| closes_block(n));
+            let before_close = lines.get(next).is_none_or(|n| closes_block(n));
             if after_open || before_close {
                 continue;
             }
@@ -26,18 +33,21 @@ pub fn tidy(text: &str) -> String {
         // An empty block closes on the line that opens it: `impl X for Y {}`; not a brace on a
         // line of its own.
         if line.trim_start() == "}" {
-            if let Some(prev) = out.last_mut() {
+            if let Some(prev) = prev {
                 if prev.ends_with('{') && prev.trim() != "{" && indent(prev) == indent(line) {
-                    prev.push('}');
+                    out.push('}');
                     continue;
                 }
             }
         }
-        out.push(line.to_string());
+        if last.is_some() {
+            out.push('\n');
+        }
+        last = Some(out.len());
+        out.push_str(line);
     }
-    let mut text = out.join("\n");
-    text.push('\n');
-    text
+    out.push('\n');
+    out
 }
 
 fn indent(line: &str) -> usize {
@@ -1572,5 +1582,14 @@ mod tests {
             tidy("fn f() {\n\n    x();\n\n\n    y();\n\n}\n\n"),
             "fn f() {\n    x();\n\n    y();\n}\n"
         );
+    }
+
+    #[test]
+    fn tidy_closes_empty_blocks_and_keeps_one_blank_line_between_items() {
+        assert_eq!(
+            tidy("/// A.\n\nstruct A;\n   \n\n\nimpl X for A {\n}\n\n{\n}\n    \n"),
+            "/// A.\nstruct A;\n\nimpl X for A {}\n\n{\n}\n"
+        );
+        assert_eq!(tidy("\n\n"), "\n");
     }
 }
