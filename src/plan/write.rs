@@ -3,6 +3,7 @@
 //! content does not change are not touched at all.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -96,16 +97,47 @@ fn stage(dir: &Path, writes: &[(String, Cow<[u8]>)]) -> anyhow::Result<TempDir> 
         .prefix(".msgen-staging-")
         .tempdir_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
-    for (path, contents) in writes {
-        let temp = staging.path().join(path);
-        if let Some(parent) = temp.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        fs::write(&temp, contents.as_ref())
-            .with_context(|| format!("cannot write {}", temp.display()))?;
+    // Every directory once, then the files on every core: creating a file is most of what
+    // writing a small one costs, and the kernel creates files in parallel.
+    let parents: BTreeSet<&Path> = writes
+        .iter()
+        .filter_map(|(path, _)| Path::new(path).parent())
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .collect();
+    for parent in parents {
+        let dir = staging.path().join(parent);
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, MAX_WRITERS);
+    let write_every = |first: usize| -> anyhow::Result<()> {
+        for (path, contents) in writes.iter().skip(first).step_by(threads) {
+            let temp = staging.path().join(path);
+            fs::write(&temp, contents.as_ref())
+                .with_context(|| format!("cannot write {}", temp.display()))?;
+        }
+        Ok(())
+    };
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads)
+            .map(|first| scope.spawn(move || write_every(first)))
+            .collect();
+        let mine = write_every(0);
+        helpers
+            .into_iter()
+            .map(|helper| {
+                helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .fold(mine, Result::and)
+    })?;
     Ok(staging)
 }
+
+/// At most this many threads write a service's files.
+const MAX_WRITERS: usize = 4;
 
 /// Removes directories left empty by a deletion, up to the service root.
 fn remove_empty_parents(root: &Path, file: &Path) {
