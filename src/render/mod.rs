@@ -16,6 +16,7 @@ mod uses;
 pub(crate) mod view;
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, PoisonError, RwLock};
 
@@ -471,6 +472,8 @@ fn shared_context(s: &Service) -> Context {
 #[derive(Default)]
 pub(crate) struct Vars {
     keys: Vec<String>,
+    /// Where the value of each key is in `json`.
+    spans: Vec<Range<usize>>,
     /// The object without its closing brace.
     json: Vec<u8>,
 }
@@ -481,7 +484,9 @@ impl Vars {
             .push(if self.keys.is_empty() { b'{' } else { b',' });
         serde_json::to_writer(&mut self.json, key).expect("strings serialize to JSON");
         self.json.push(b':');
+        let start = self.json.len();
         serde_json::to_writer(&mut self.json, value).expect("template values serialize to JSON");
+        self.spans.push(start..self.json.len());
         self.keys.push(key.to_string());
     }
 
@@ -495,21 +500,75 @@ impl Vars {
         &self.json
     }
 
-    /// The keys and their values; a key inserted twice has the value inserted last.
-    fn into_values(mut self) -> Map<String, Value> {
-        if self.keys.is_empty() {
-            return Map::new();
+    /// The JSON text of the `i`-th key's value.
+    fn text(&self, i: usize) -> &[u8] {
+        &self.json[self.spans[i].clone()]
+    }
+
+    /// The longest value's JSON text: files that share it (an entity's files share the entity)
+    /// are best rendered one after the other, on one thread (see [`Read`]).
+    fn largest(&self) -> &[u8] {
+        (0..self.keys.len())
+            .map(|i| self.text(i))
+            .max_by_key(|text| text.len())
+            .unwrap_or_default()
+    }
+
+    /// The keys and their values; a key inserted twice has the value inserted last. A value
+    /// whose text is that of a value of `last` is taken from it rather than read again.
+    fn values(&self, last: &mut Option<Read>) -> Map<String, Value> {
+        let mut values = Map::new();
+        for (i, key) in self.keys.iter().enumerate() {
+            let text = self.text(i);
+            let value = last
+                .as_mut()
+                .and_then(|last| last.take(text))
+                .unwrap_or_else(|| {
+                    serde_json::from_slice(text).expect("the JSON the value was written as")
+                });
+            values.insert(key.clone(), value);
         }
-        self.json.push(b'}');
-        serde_json::from_slice(&self.json).expect("the JSON the keys were written as")
+        values
+    }
+
+    #[cfg(test)]
+    fn into_values(self) -> Map<String, Value> {
+        self.values(&mut None)
+    }
+}
+
+/// The keys of the file rendered last, with the values read for it: the next file takes those
+/// whose text it has too, instead of reading the same JSON again.
+struct Read {
+    vars: Vars,
+    /// The value of each key, where it is still there (a key inserted twice has only its last).
+    values: Vec<Option<Value>>,
+}
+
+impl Read {
+    fn new(vars: Vars, mut taken: Map<String, Value>) -> Read {
+        let mut values: Vec<Option<Value>> = vars
+            .keys
+            .iter()
+            .rev()
+            .map(|key| taken.remove(key))
+            .collect();
+        values.reverse();
+        Read { vars, values }
+    }
+
+    fn take(&mut self, text: &[u8]) -> Option<Value> {
+        let i = (0..self.vars.keys.len())
+            .find(|&i| self.values[i].is_some() && self.vars.text(i) == text)?;
+        self.values[i].take()
     }
 }
 
 /// Renders the jobs, but for those whose fingerprint is the one `earlier` records with a text:
 /// that text is the file again. Renders on as many threads as the machine has cores (up to
 /// [`MAX_THREADS`], and with at least [`MIN_JOBS`] jobs each): the templates not parsed yet are
-/// parsed first (see [`parse`]), then each thread renders every n-th job with a shared context
-/// of its own. The result does not depend on the number of threads. Returns the files
+/// parsed first (see [`parse`]), then each thread renders a run of the jobs with a shared
+/// context of its own (see [`run_on`]). The result does not depend on the number of threads. Returns the files
 /// and the fingerprint of each.
 fn run(
     jobs: Vec<Job>,
@@ -553,16 +612,34 @@ fn cores() -> usize {
 }
 
 /// Parses the templates of `jobs` not parsed yet on every core (a few templates take as long
-/// to parse as many files to render), then renders the jobs on `threads` threads.
+/// to parse as many files to render), then renders the jobs on up to `threads` threads, each a
+/// run of them.
 fn run_on(jobs: Vec<Job>, shared: Context, threads: usize) -> Result<Vec<File>, RenderError> {
     parse(jobs.iter().map(|job| job.template.as_str()), cores())?;
+    // Files that share their largest value (an entity's files share the entity) follow each
+    // other on one thread, which reads that value once (see [`Read`]).
+    let mut jobs = jobs;
+    jobs.sort_by(|a, b| a.vars.largest().cmp(b.vars.largest()));
     if threads == 1 {
         return render_jobs(jobs, shared);
     }
-    let mut shares: Vec<Vec<Job>> = (0..threads).map(|_| Vec::new()).collect();
-    for (i, job) in jobs.into_iter().enumerate() {
-        shares[i % threads].push(job);
+    // Runs of jobs, about as many bytes of keys each.
+    let per_thread = jobs
+        .iter()
+        .map(|job| job.vars.json().len())
+        .sum::<usize>()
+        .div_ceil(threads);
+    let mut shares: Vec<Vec<Job>> = vec![Vec::new()];
+    let mut size = 0;
+    for job in jobs {
+        if size >= per_thread && shares.len() < threads {
+            shares.push(Vec::new());
+            size = 0;
+        }
+        size += job.vars.json().len();
+        shares.last_mut().expect("one share at least").push(job);
     }
+    let threads = shares.len();
     let results: Vec<_> = std::thread::scope(|scope| {
         // Each thread needs a context of its own; the last one takes the original.
         let mut contexts: Vec<Context> = (1..threads).map(|_| shared.clone()).collect();
@@ -640,6 +717,7 @@ fn parse<'n>(names: impl Iterator<Item = &'n str>, threads: usize) -> Result<(),
 fn render_jobs(jobs: Vec<Job>, mut ctx: Context) -> Result<Vec<File>, RenderError> {
     let tera = TERA.read().unwrap_or_else(PoisonError::into_inner);
     let mut files = Vec::with_capacity(jobs.len());
+    let mut last: Option<Read> = None;
     for job in jobs {
         let Job {
             template,
@@ -647,13 +725,16 @@ fn render_jobs(jobs: Vec<Job>, mut ctx: Context) -> Result<Vec<File>, RenderErro
             vars,
             finish,
         } = job;
-        let text = with_vars(&mut ctx, vars.into_values(), |ctx| {
+        let values = vars.values(&mut last);
+        let (text, taken) = with_vars(&mut ctx, values, |ctx| {
             tera.render(&template, ctx)
                 .map_err(|err| RenderError::Template {
                     name: template.clone(),
                     message: error_chain(&err),
                 })
-        })?;
+        });
+        let text = text?;
+        last = Some(Read::new(vars, taken));
         file.contents = if file.path.ends_with(".rs") {
             rust::tidy(&text)
         } else {
@@ -668,8 +749,12 @@ fn render_jobs(jobs: Vec<Job>, mut ctx: Context) -> Result<Vec<File>, RenderErro
 }
 
 /// Runs `f` with `vars` on top of `ctx`, then leaves `ctx` as it was: a shared key that a
-/// file's key hid is put back. Values are moved, never copied.
-fn with_vars<T>(ctx: &mut Context, vars: Map<String, Value>, f: impl FnOnce(&Context) -> T) -> T {
+/// file's key hid is put back. Values are moved, never copied; `vars` are given back.
+fn with_vars<T>(
+    ctx: &mut Context,
+    vars: Map<String, Value>,
+    f: impl FnOnce(&Context) -> T,
+) -> (T, Map<String, Value>) {
     let keys: Vec<String> = vars.keys().cloned().collect();
     let mut hidden = Map::new();
     for key in &keys {
@@ -679,11 +764,14 @@ fn with_vars<T>(ctx: &mut Context, vars: Map<String, Value>, f: impl FnOnce(&Con
     }
     ctx.extend(Context::from_value(Value::Object(vars)).expect("an object"));
     let result = f(ctx);
-    for key in &keys {
-        ctx.remove(key);
+    let mut vars = Map::new();
+    for key in keys {
+        if let Some(value) = ctx.remove(&key) {
+            vars.insert(key, value);
+        }
     }
     ctx.extend(Context::from_value(Value::Object(hidden)).expect("an object"));
-    result
+    (result, vars)
 }
 
 impl Renderer<'_> {
@@ -2561,6 +2649,32 @@ mod tests {
     }
 
     #[test]
+    fn a_value_the_last_file_had_is_taken_from_it_and_the_rest_are_read() {
+        let entity = serde_json::json!({"name": "Payment", "fields": [{"name": "amount"}]});
+        let mut first = Vars::default();
+        first.insert("header", "// one");
+        first.insert("entity", &entity);
+        first.insert("module", "payments");
+        first.insert("module", "refunds");
+        let mut last = None;
+        let values = first.values(&mut last);
+        assert_eq!(values["module"], "refunds");
+        let mut last = Some(Read::new(first, values));
+        let mut next = Vars::default();
+        next.insert("header", "// two");
+        next.insert("model", &entity);
+        next.insert("plural", "refunds");
+        let values = next.values(&mut last);
+        assert_eq!(
+            Value::Object(values),
+            serde_json::json!({"header": "// two", "model": entity, "plural": "refunds"})
+        );
+        let left = last.expect("kept").values;
+        // The entity and the last `module` were taken; the first `module` was never there.
+        assert_eq!(left, [Some(Value::from("// one")), None, None, None]);
+    }
+
+    #[test]
     fn a_files_keys_leave_the_shared_context_as_it_was() {
         let mut shared = Context::new();
         shared.insert("service", "s");
@@ -2569,10 +2683,14 @@ mod tests {
         vars.insert("header", "mine");
         vars.insert("entity", "e");
         vars.insert("entity", "e2");
-        let seen = with_vars(&mut shared, vars.into_values(), |ctx| {
+        let (seen, taken) = with_vars(&mut shared, vars.into_values(), |ctx| {
             ["header", "entity", "service"].map(|key| ctx.get(key).cloned())
         });
         assert_eq!(seen, ["mine", "e2", "s"].map(|v| Some(Value::from(v))));
+        assert_eq!(
+            Value::Object(taken),
+            serde_json::json!({"header": "mine", "entity": "e2"})
+        );
         let mut expected = Context::new();
         expected.insert("service", "s");
         expected.insert("header", "shared");
