@@ -506,7 +506,7 @@ impl Vars {
     }
 
     /// The longest value's JSON text: files that share it (an entity's files share the entity)
-    /// are best rendered one after the other, on one thread (see [`Read`]).
+    /// are best rendered one after the other, on one thread (see [`LastValues`]).
     fn largest(&self) -> &[u8] {
         (0..self.keys.len())
             .map(|i| self.text(i))
@@ -516,7 +516,7 @@ impl Vars {
 
     /// The keys and their values; a key inserted twice has the value inserted last. A value
     /// whose text is that of a value of `last` is taken from it rather than read again.
-    fn values(&self, last: &mut Option<Read>) -> Map<String, Value> {
+    fn values(&self, last: &mut Option<LastValues>) -> Map<String, Value> {
         let mut values = Map::new();
         for (i, key) in self.keys.iter().enumerate() {
             let text = self.text(i);
@@ -539,14 +539,14 @@ impl Vars {
 
 /// The keys of the file rendered last, with the values read for it: the next file takes those
 /// whose text it has too, instead of reading the same JSON again.
-struct Read {
+struct LastValues {
     vars: Vars,
     /// The value of each key, where it is still there (a key inserted twice has only its last).
     values: Vec<Option<Value>>,
 }
 
-impl Read {
-    fn new(vars: Vars, mut taken: Map<String, Value>) -> Read {
+impl LastValues {
+    fn new(vars: Vars, mut taken: Map<String, Value>) -> LastValues {
         let mut values: Vec<Option<Value>> = vars
             .keys
             .iter()
@@ -554,7 +554,7 @@ impl Read {
             .map(|key| taken.remove(key))
             .collect();
         values.reverse();
-        Read { vars, values }
+        LastValues { vars, values }
     }
 
     fn take(&mut self, text: &[u8]) -> Option<Value> {
@@ -568,8 +568,8 @@ impl Read {
 /// that text is the file again. Renders on as many threads as the machine has cores (up to
 /// [`MAX_THREADS`], and with at least [`MIN_JOBS`] jobs each): the templates not parsed yet are
 /// parsed first (see [`parse`]), then each thread renders a run of the jobs with a shared
-/// context of its own (see [`run_on`]). The result does not depend on the number of threads. Returns the files
-/// and the fingerprint of each.
+/// context of its own (see [`run_on`]). The result does not depend on the number of threads.
+/// Returns the files and the fingerprint of each.
 fn run(
     jobs: Vec<Job>,
     shared: Context,
@@ -617,7 +617,7 @@ fn cores() -> usize {
 fn run_on(jobs: Vec<Job>, shared: Context, threads: usize) -> Result<Vec<File>, RenderError> {
     parse(jobs.iter().map(|job| job.template.as_str()), cores())?;
     // Files that share their largest value (an entity's files share the entity) follow each
-    // other on one thread, which reads that value once (see [`Read`]).
+    // other on one thread, which reads that value once (see [`LastValues`]).
     let mut jobs = jobs;
     jobs.sort_by(|a, b| a.vars.largest().cmp(b.vars.largest()));
     if threads == 1 {
@@ -717,7 +717,7 @@ fn parse<'n>(names: impl Iterator<Item = &'n str>, threads: usize) -> Result<(),
 fn render_jobs(jobs: Vec<Job>, mut ctx: Context) -> Result<Vec<File>, RenderError> {
     let tera = TERA.read().unwrap_or_else(PoisonError::into_inner);
     let mut files = Vec::with_capacity(jobs.len());
-    let mut last: Option<Read> = None;
+    let mut last: Option<LastValues> = None;
     for job in jobs {
         let Job {
             template,
@@ -734,7 +734,7 @@ fn render_jobs(jobs: Vec<Job>, mut ctx: Context) -> Result<Vec<File>, RenderErro
                 })
         });
         let text = text?;
-        last = Some(Read::new(vars, taken));
+        last = Some(LastValues::new(vars, taken));
         file.contents = if file.path.ends_with(".rs") {
             rust::tidy(&text)
         } else {
@@ -2659,7 +2659,7 @@ mod tests {
         let mut last = None;
         let values = first.values(&mut last);
         assert_eq!(values["module"], "refunds");
-        let mut last = Some(Read::new(first, values));
+        let mut last = Some(LastValues::new(first, values));
         let mut next = Vars::default();
         next.insert("header", "// two");
         next.insert("model", &entity);
