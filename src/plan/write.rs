@@ -108,9 +108,7 @@ fn stage(dir: &Path, writes: &[(String, Cow<[u8]>)]) -> anyhow::Result<TempDir> 
         let dir = staging.path().join(parent);
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, MAX_WRITERS);
+    let threads = crate::render::cores().min(MAX_WRITERS);
     let write_every = |first: usize| -> anyhow::Result<()> {
         for (path, contents) in writes.iter().skip(first).step_by(threads) {
             let temp = staging.path().join(path);

@@ -530,11 +530,6 @@ impl Vars {
         }
         values
     }
-
-    #[cfg(test)]
-    fn into_values(self) -> Map<String, Value> {
-        self.values(&mut None)
-    }
 }
 
 /// The keys of the file rendered last, with the values read for it: the next file takes those
@@ -604,9 +599,9 @@ fn template_text(name: &str) -> Option<&'static str> {
     TEMPLATES.get_file(name)?.contents_utf8()
 }
 
-/// How many threads may render or parse: as many as the machine has cores, up to
-/// [`MAX_THREADS`].
-fn cores() -> usize {
+/// How many threads may render, parse or write a service's files: as many as the machine has
+/// cores, up to [`MAX_THREADS`].
+pub(crate) fn cores() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     cores.min(MAX_THREADS)
 }
@@ -614,11 +609,10 @@ fn cores() -> usize {
 /// Parses the templates of `jobs` not parsed yet on every core (a few templates take as long
 /// to parse as many files to render), then renders the jobs on up to `threads` threads, each a
 /// run of them.
-fn run_on(jobs: Vec<Job>, shared: Context, threads: usize) -> Result<Vec<File>, RenderError> {
+fn run_on(mut jobs: Vec<Job>, shared: Context, threads: usize) -> Result<Vec<File>, RenderError> {
     parse(jobs.iter().map(|job| job.template.as_str()), cores())?;
     // Files that share their largest value (an entity's files share the entity) follow each
     // other on one thread, which reads that value once (see [`LastValues`]).
-    let mut jobs = jobs;
     jobs.sort_by(|a, b| a.vars.largest().cmp(b.vars.largest()));
     if threads == 1 {
         return render_jobs(jobs, shared);
@@ -2683,7 +2677,7 @@ mod tests {
         vars.insert("header", "mine");
         vars.insert("entity", "e");
         vars.insert("entity", "e2");
-        let (seen, taken) = with_vars(&mut shared, vars.into_values(), |ctx| {
+        let (seen, taken) = with_vars(&mut shared, vars.values(&mut None), |ctx| {
             ["header", "entity", "service"].map(|key| ctx.get(key).cloned())
         });
         assert_eq!(seen, ["mine", "e2", "s"].map(|v| Some(Value::from(v))));
