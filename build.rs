@@ -1,10 +1,19 @@
 //! `MSGEN_BUILD`: a fingerprint of what decides msgen's output (its source, templates and locked
 //! dependencies), recorded in each service's `.msgen/state.json`. A regeneration with the same
 //! spec by a msgen of the same build knows, without rendering, that nothing would change.
+//!
+//! `reads.rs` in `OUT_DIR`: by embedded template, the dotted names it reads (see
+//! `src/render/scan.rs`), so that msgen does not scan its templates every time it runs.
 
 use std::collections::hash_map::DefaultHasher;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::hash::Hasher;
 use std::path::Path;
+
+#[allow(dead_code)]
+#[path = "src/render/scan.rs"]
+mod scan;
 
 fn main() {
     let mut hasher = DefaultHasher::new();
@@ -21,6 +30,44 @@ fn main() {
         std::env::var("CARGO_PKG_VERSION").unwrap_or_default(),
         hasher.finish()
     );
+    let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    std::fs::write(
+        Path::new(&out).join("reads.rs"),
+        reads_table(Path::new("templates")),
+    )
+    .expect("OUT_DIR is writable");
+}
+
+/// A Rust slice of `(template, names it reads)`, in order of template, for every template
+/// under `root` (named by its path from `root`, as msgen names them).
+fn reads_table(root: &Path) -> String {
+    let mut texts = BTreeMap::new();
+    templates(root, root, &mut texts);
+    let mut table = String::from("&[\n");
+    for name in texts.keys() {
+        let reads = scan::reads(name, |other| texts.get(other).map(String::as_str));
+        writeln!(table, "    ({name:?}, &{reads:?}),").expect("a String takes any text");
+    }
+    table.push(']');
+    table
+}
+
+/// The text of each template (`.tera`) under `dir`, by its path from `root`.
+fn templates(root: &Path, dir: &Path, texts: &mut BTreeMap<String, String>) {
+    let entries = std::fs::read_dir(dir).expect("the templates can be listed");
+    for path in entries.map(|e| e.expect("the templates can be listed").path()) {
+        if path.is_dir() {
+            templates(root, &path, texts);
+        } else if path.extension().is_some_and(|e| e == "tera") {
+            let name = path.strip_prefix(root).expect("under root");
+            let name = name
+                .to_str()
+                .expect("template names are UTF-8")
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(&path).expect("templates are UTF-8");
+            texts.insert(name, text);
+        }
+    }
 }
 
 /// Every file under `dir`, in an order that does not depend on the file system.

@@ -140,8 +140,10 @@ pub fn plan(
     let rendered: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     for file in files {
         let disk = read(root, &file.path)?;
+        let mut kept = true;
         let entry = match file.ownership {
             Ownership::Frozen => {
+                kept = false;
                 if disk.is_none() {
                     state.migrations.push(Migration {
                         path: file.path.clone(),
@@ -150,15 +152,13 @@ pub fn plan(
                 }
                 plain(&file, disk)
             }
-            Ownership::Team => {
-                bases.keep(&file, fingerprints.get(&file.path));
-                team(&file, disk)
-            }
+            Ownership::Team => team(&file, disk),
             Ownership::Generated => {
                 let deleted = disk.is_none()
                     && (previous.files.contains_key(&file.path)
                         || previous.deleted.contains(&file.path));
                 if deleted {
+                    kept = false;
                     state.deleted.insert(file.path.clone());
                     Entry {
                         path: file.path.clone(),
@@ -168,7 +168,6 @@ pub fn plan(
                         note: Some("deleted by you; stays deleted".into()),
                     }
                 } else {
-                    bases.keep(&file, fingerprints.get(&file.path));
                     let known = previous.files.contains_key(&file.path);
                     let base = old_bases.get(&file.path).filter(|_| known);
                     generated(&file, disk, base)
@@ -179,6 +178,10 @@ pub fn plan(
             state.files.insert(file.path.clone(), file.ownership);
         }
         entries.push(entry);
+        if kept {
+            let fingerprint = fingerprints.get(&file.path).cloned();
+            bases.keep(file, fingerprint);
+        }
     }
     // Files msgen wrote before whose source left the spec.
     for (path, ownership) in &previous.files {
@@ -283,33 +286,43 @@ fn team(file: &File, disk: Option<String>) -> Entry {
 /// A generated file, whose base (what msgen generated last, if it has a record of it) is
 /// `base`.
 fn generated(file: &File, disk: Option<String>, base: Option<&str>) -> Entry {
-    let entry = |action, new: Option<String>, note: Option<&str>| Entry {
+    let (action, new, note) = match &disk {
+        None => (Action::Create, Some(file.contents.clone()), None),
+        Some(old) => update(file, old, base),
+    };
+    Entry {
         path: file.path.clone(),
         action,
-        old: disk.clone(),
+        old: disk,
         new,
         note: note.map(str::to_string),
-    };
-    let Some(old) = &disk else {
-        return entry(Action::Create, Some(file.contents.clone()), None);
-    };
-    if *old == file.contents {
-        return entry(Action::Unchanged, None, None);
+    }
+}
+
+/// What becomes of a generated file that is on disk as `old`: the action, the new text if it
+/// changes, and a note for the team.
+fn update(
+    file: &File,
+    old: &str,
+    base: Option<&str>,
+) -> (Action, Option<String>, Option<&'static str>) {
+    if old == file.contents {
+        return (Action::Unchanged, None, None);
     }
     let Some(base) = base else {
-        return entry(
+        return (
             Action::Keep,
             None,
             Some("msgen has no record of generating it; delete it to have msgen write it"),
         );
     };
-    if *old == base {
-        return entry(Action::Update, Some(file.contents.clone()), None);
+    if old == base {
+        return (Action::Update, Some(file.contents.clone()), None);
     }
     match merge::three_way(&file.path, base, old, &file.contents) {
-        Merged::Clean(text) if text == *old => entry(Action::Unchanged, None, None),
-        Merged::Clean(text) => entry(Action::Merge, Some(text), Some("your edits kept")),
-        Merged::Conflict(text) => entry(
+        Merged::Clean(text) if text == old => (Action::Unchanged, None, None),
+        Merged::Clean(text) => (Action::Merge, Some(text), Some("your edits kept")),
+        Merged::Conflict(text) => (
             Action::Conflict,
             Some(text),
             Some("your edits and the new output overlap: resolve the marked sections"),

@@ -138,27 +138,34 @@ pub struct Stored {
 impl Stored {
     /// Keeps what is known of `file`, rendered from a template if it has a `fingerprint`: a
     /// generated file as its base; a team's file only if it was rendered from a template.
-    pub fn keep(&mut self, file: &File, fingerprint: Option<&String>) {
+    pub fn keep(&mut self, file: File, fingerprint: Option<String>) {
         let texts = match file.ownership {
             Ownership::Generated => &mut self.files,
             Ownership::Team if fingerprint.is_some() => &mut self.team,
             _ => return,
         };
-        texts.insert(file.path.clone(), file.contents.clone());
         if let Some(fingerprint) = fingerprint {
-            let path = file.path.clone();
-            self.fingerprints.insert(path, fingerprint.clone());
+            self.fingerprints.insert(file.path.clone(), fingerprint);
         }
+        texts.insert(file.path, file.contents);
     }
 
     /// What `base.tar.zst`'s `bytes` hold, or `None` if they are not such an archive.
     fn decode(bytes: &[u8]) -> Option<Self> {
-        let tar = zstd::decode_all(bytes).ok()?;
+        // The frame says how large the archive is (msgen's own do): one allocation, not one
+        // per doubling, each of whose pages the kernel must clear.
+        let sized = match zstd::zstd_safe::get_frame_content_size(bytes) {
+            Ok(Some(size)) if size <= MAX_ARCHIVE => usize::try_from(size)
+                .ok()
+                .and_then(|size| zstd::bulk::decompress(bytes, size).ok()),
+            _ => None,
+        };
+        let tar = sized.or_else(|| zstd::decode_all(bytes).ok())?;
         let mut stored = Self::default();
         for entry in tar::Archive::new(tar.as_slice()).entries().ok()? {
             let mut entry = entry.ok()?;
             let path = entry.path().ok()?.to_str()?.to_string();
-            let mut text = String::new();
+            let mut text = String::with_capacity(usize::try_from(entry.size()).ok()?);
             entry.read_to_string(&mut text).ok()?;
             if path == FINGERPRINTS {
                 for line in text.lines() {
@@ -179,6 +186,9 @@ impl Stored {
     }
 }
 
+/// The largest archive decompressed into a buffer of the size its frame gives (a damaged
+/// frame may claim any size).
+const MAX_ARCHIVE: u64 = 1 << 30;
 /// zstd's level for `base.tar.zst`: as small as gzip's default, ten times faster.
 const LEVEL: i32 = 3;
 /// In `base.tar.zst`: the fingerprints, the generated files, the team's files.
@@ -350,20 +360,20 @@ mod tests {
     fn the_bases_come_back_as_they_were_kept() {
         let mut stored = Stored::default();
         let print = "0123456789abcdef".to_string();
-        stored.keep(&file("src/a b/ä.rs", Ownership::Generated), Some(&print));
         stored.keep(
-            &file(
+            file("src/a b/ä.rs", Ownership::Generated),
+            Some(print.clone()),
+        );
+        stored.keep(
+            file(
                 &format!("src/{}.rs", "long".repeat(40)),
                 Ownership::Generated,
             ),
             None,
         );
-        stored.keep(&file("src/services/x.rs", Ownership::Team), Some(&print));
-        stored.keep(&file("src/app.rs", Ownership::Team), None);
-        stored.keep(
-            &file("migrations/0001_initial.sql", Ownership::Frozen),
-            None,
-        );
+        stored.keep(file("src/services/x.rs", Ownership::Team), Some(print));
+        stored.keep(file("src/app.rs", Ownership::Team), None);
+        stored.keep(file("migrations/0001_initial.sql", Ownership::Frozen), None);
         assert_eq!(stored.files.len(), 2);
         assert_eq!(stored.team.len(), 1);
         assert_eq!(stored.fingerprints.len(), 2);

@@ -39,10 +39,12 @@ pub fn apply(root: &Path, plan: &Plan, previous: &State) -> anyhow::Result<Vec<P
         .collect();
     // The bases as earlier versions of msgen kept them, now in `base.tar.zst`: one file each,
     // or in `base.json.gz`.
+    let old_bases = root.join(OLD_BASES).is_dir();
     removals.extend(
         previous
             .files
             .keys()
+            .filter(|_| old_bases)
             .map(|path| format!("{OLD_BASES}/{path}"))
             .chain([GZIP_BASES.to_string()])
             .filter(|base| root.join(base).is_file()),

@@ -10,6 +10,8 @@ pub(crate) mod openapi;
 pub mod proto;
 mod reuse;
 pub mod rust;
+#[cfg(test)]
+mod scan;
 mod sql;
 mod suite;
 mod uses;
@@ -575,8 +577,11 @@ fn run(
     let mut files = Vec::new();
     let mut to_render = Vec::with_capacity(jobs.len());
     for mut job in jobs {
-        let reads = reuse::reads(&job.template, template_text);
-        let fingerprint = prints.of(&job.template, &reads, &job.vars);
+        // A template msgen does not have has no fingerprint: rendering it says so.
+        let Some(fingerprint) = prints.of(&job.template, &job.vars) else {
+            to_render.push(job);
+            continue;
+        };
         let last = earlier
             .get(job.file.path.as_str())
             .filter(|last| last.fingerprint == fingerprint);
