@@ -124,7 +124,7 @@ pub struct Bases {
 }
 
 /// What `base.tar.zst` holds.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stored {
     /// By path, the fingerprint of what the file was rendered from (see `render::Rendered`).
     pub fingerprints: BTreeMap<String, String>,
@@ -152,15 +152,7 @@ impl Stored {
 
     /// What `base.tar.zst`'s `bytes` hold, or `None` if they are not such an archive.
     fn decode(bytes: &[u8]) -> Option<Self> {
-        // The frame says how large the archive is (msgen's own do): one allocation, not one
-        // per doubling, each of whose pages the kernel must clear.
-        let sized = match zstd::zstd_safe::get_frame_content_size(bytes) {
-            Ok(Some(size)) if size <= MAX_ARCHIVE => usize::try_from(size)
-                .ok()
-                .and_then(|size| zstd::bulk::decompress(bytes, size).ok()),
-            _ => None,
-        };
-        let tar = sized.or_else(|| zstd::decode_all(bytes).ok())?;
+        let tar = decompress(bytes)?;
         let mut stored = Self::default();
         for entry in tar::Archive::new(tar.as_slice()).entries().ok()? {
             let mut entry = entry.ok()?;
@@ -186,9 +178,14 @@ impl Stored {
     }
 }
 
-/// The largest archive decompressed into a buffer of the size its frame gives (a damaged
+/// The archive is compressed in frames of this many bytes, each on its own: a zstd file may
+/// hold several one after the other (`zstd -d` and `tar --zstd` read them all), and frames
+/// compress and decompress on every core at once. Fixed, so that the same bases are the same
+/// bytes on every machine.
+const FRAME: usize = 1 << 20;
+/// The largest archive decompressed into a buffer of the size its frames give (a damaged
 /// frame may claim any size).
-const MAX_ARCHIVE: u64 = 1 << 30;
+const MAX_ARCHIVE: usize = 1 << 30;
 /// zstd's level for `base.tar.zst`: as small as gzip's default, ten times faster.
 const LEVEL: i32 = 3;
 /// In `base.tar.zst`: the fingerprints, the generated files, the team's files.
@@ -266,7 +263,15 @@ impl Bases {
 
     /// `stored` as `base.tar.zst` holds it; the same bytes for the same bases.
     pub fn encode(stored: &Stored) -> Vec<u8> {
-        let mut tar = tar::Builder::new(Vec::new());
+        // Room for every header (a long path takes one more, and a block for its name),
+        // every text and its padding, and the archive's end: one allocation, not one per
+        // doubling, each of whose pages the kernel must clear.
+        let texts = stored.files.iter().chain(&stored.team);
+        let size: usize = texts
+            .map(|(path, text)| 3 * 512 + path.len() + text.len().next_multiple_of(512))
+            .sum();
+        let room = size + stored.fingerprints.len() * 64 + 4 * 512;
+        let mut tar = tar::Builder::new(Vec::with_capacity(room));
         let mut append = |path: &str, bytes: &[u8]| {
             let mut header = tar::Header::new_gnu();
             header.set_mode(0o644);
@@ -286,8 +291,84 @@ impl Bases {
             }
         }
         let tar = tar.into_inner().expect("writing to memory succeeds");
-        zstd::bulk::compress(&tar, LEVEL).expect("writing to memory succeeds")
+        let chunks: Vec<&[u8]> = tar.chunks(FRAME).collect();
+        let frames = on_cores(chunks, |chunk| {
+            zstd::bulk::compress(chunk, LEVEL).expect("writing to memory succeeds")
+        });
+        frames.concat()
     }
+}
+
+/// The archive that the zstd frames `bytes` hold, or `None` if they are damaged. Frames that
+/// say how much they hold (msgen's do) are decompressed at once, on every core, each into its
+/// part of one buffer.
+fn decompress(bytes: &[u8]) -> Option<Vec<u8>> {
+    let Some(frames) = frames(bytes) else {
+        return zstd::decode_all(bytes).ok();
+    };
+    let mut tar = vec![0; frames.iter().map(|(_, size)| size).sum()];
+    let mut parts = Vec::with_capacity(frames.len());
+    let mut rest = tar.as_mut_slice();
+    for (frame, size) in frames {
+        let (part, after) = rest.split_at_mut(size);
+        parts.push((frame, part));
+        rest = after;
+    }
+    let done = on_cores(parts, |(frame, part)| {
+        let size = part.len();
+        zstd::bulk::decompress_to_buffer(frame, part).is_ok_and(|written| written == size)
+    });
+    done.into_iter().all(|ok| ok).then_some(tar)
+}
+
+/// The zstd frames of `bytes`, each with the size of what it holds; `None` if one does not say
+/// or they would hold more than [`MAX_ARCHIVE`].
+fn frames(mut bytes: &[u8]) -> Option<Vec<(&[u8], usize)>> {
+    let mut frames = Vec::new();
+    let mut total = 0;
+    while !bytes.is_empty() {
+        let length = zstd::zstd_safe::find_frame_compressed_size(bytes).ok()?;
+        let (frame, rest) = bytes.split_at_checked(length)?;
+        let size = zstd::zstd_safe::get_frame_content_size(frame).ok()??;
+        let size = usize::try_from(size).ok()?;
+        total += size;
+        if total > MAX_ARCHIVE {
+            return None;
+        }
+        frames.push((frame, size));
+        bytes = rest;
+    }
+    Some(frames)
+}
+
+/// `work` done on each of `items` on every core, each core a run of them; the results in the
+/// order of the items.
+fn on_cores<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = crate::render::cores().min(items.len()).max(1);
+    let per_thread = items.len().div_ceil(threads);
+    let mut shares: Vec<Vec<T>> = Vec::with_capacity(threads);
+    for item in items {
+        match shares.last_mut() {
+            Some(share) if share.len() < per_thread => share.push(item),
+            _ => shares.push(vec![item]),
+        }
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let mut shares = shares.into_iter();
+        let here = shares.next().unwrap_or_default();
+        let helpers: Vec<_> = shares
+            .map(|share| scope.spawn(move || share.into_iter().map(work).collect::<Vec<R>>()))
+            .collect();
+        let mut results: Vec<R> = here.into_iter().map(work).collect();
+        for helper in helpers {
+            let done = helper
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            results.extend(done);
+        }
+        results
+    })
 }
 
 /// The bytes of the file at `path`, or `None` if there is none.
@@ -380,6 +461,40 @@ mod tests {
         let bytes = Bases::encode(&stored);
         assert_eq!(Bases::encode(&stored), bytes);
         assert_eq!(Stored::decode(&bytes), Some(stored));
+    }
+
+    #[test]
+    fn bases_larger_than_a_frame_are_several_frames_and_come_back_whole() {
+        let mut stored = Stored::default();
+        // Text that does not compress much, so that the archive takes several frames.
+        let mut state = 7u64;
+        for i in 0..40 {
+            let text: String = (0..60_000)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1);
+                    char::from(b'a' + (state >> 59) as u8)
+                })
+                .collect();
+            stored.keep(file(&format!("src/f{i}.rs"), Ownership::Generated), None);
+            stored.files.insert(format!("src/f{i}.rs"), text);
+        }
+        let bytes = Bases::encode(&stored);
+        let count = frames(&bytes)
+            .expect("every frame says what it holds")
+            .len();
+        assert!(count > 1, "{count} frame(s)");
+        assert_eq!(Stored::decode(&bytes), Some(stored.clone()));
+        // As `tar --zstd` writes it: one frame that does not say how much it holds.
+        let tar = decompress(&bytes).expect("msgen's archive decompresses");
+        let mut streamed = zstd::stream::Encoder::new(Vec::new(), LEVEL).unwrap();
+        std::io::Write::write_all(&mut streamed, &tar).unwrap();
+        let streamed = streamed.finish().unwrap();
+        assert_eq!(frames(&streamed), None);
+        assert_eq!(Stored::decode(&streamed), Some(stored));
+        // A frame cut short is damage, not a shorter archive.
+        assert_eq!(Stored::decode(&bytes[..bytes.len() - 1]), None);
     }
 
     #[test]
