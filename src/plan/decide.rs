@@ -177,11 +177,10 @@ pub fn plan(
         if file.ownership != Ownership::Frozen && !state.deleted.contains(&file.path) {
             state.files.insert(file.path.clone(), file.ownership);
         }
-        entries.push(entry);
         if kept {
-            let fingerprint = fingerprints.get(&file.path).cloned();
-            bases.keep(file, fingerprint);
+            bases.keep(&file, fingerprints.get(&file.path).cloned());
         }
+        entries.push(entry);
     }
     // Files msgen wrote before whose source left the spec.
     for (path, ownership) in &previous.files {
