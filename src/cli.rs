@@ -1349,17 +1349,26 @@ fn plan_service(
     let mut service = ir::lower(valid);
     let resolved = clients(lookup.folder, lookup.drafted_in, source, valid)?;
     service.clients = resolved.clients;
-    let bases = plan::Bases::load(root, &state)?;
-    let previous = render::Previous {
-        schema: state.schema.clone(),
-        migrations: last_migration_number(root),
-        allow_destructive: options.allow_destructive,
-        proto: state.proto.clone(),
-        rendered: bases.rendered(),
-    };
-    let output = render::render(&service, &source.text, &previous).map_err(|err| match err {
-        render::RenderError::Migration(refused) => refusal(source, valid.names(), &refused),
-        other => other.into(),
+    let (bases, output) = std::thread::scope(|scope| -> anyhow::Result<_> {
+        // The API documents take as long as reading the bases and deciding every other file:
+        // write them meanwhile.
+        let documents = scope.spawn(|| render::documents(&service));
+        let bases = plan::Bases::load(root, &state)?;
+        let previous = render::Previous {
+            schema: state.schema.clone(),
+            migrations: last_migration_number(root),
+            allow_destructive: options.allow_destructive,
+            proto: state.proto.clone(),
+            rendered: bases.rendered(),
+        };
+        let documents = || render::join(documents);
+        let output = render::render_with(&service, &source.text, &previous, documents);
+        let output = output.map_err(|err| match err {
+            render::RenderError::Migration(refused) => refusal(source, valid.names(), &refused),
+            other => other.into(),
+        })?;
+        drop(previous);
+        Ok((bases, output))
     })?;
     let fingerprints = &output.fingerprints;
     let mut plan = plan::plan(

@@ -197,40 +197,56 @@ pub fn render(
     std::thread::scope(|scope| {
         // The API documents take as long as deciding every other file: write them meanwhile.
         let documents = scope.spawn(|| documents(service));
-        let mut r = Renderer {
-            service,
-            files: Vec::new(),
-            jobs: Vec::new(),
-        };
-        r.project(spec_text);
-        r.sources()?;
-        r.tests();
-        let schema = Schema::of(service);
-        r.migration(previous, &schema)?;
-        let numbers = r.proto(previous.proto.as_ref());
-        let mut files = r.files;
-        let (rendered, fingerprints) = run(r.jobs, shared_context(service), &previous.rendered)?;
-        files.extend(rendered);
-        let manifest = files
-            .iter()
-            .find(|file| file.path == "Cargo.toml")
-            .expect("every service has a manifest");
-        files.push(lock::lock_file(service, &manifest.contents)?);
-        let documents = documents
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        files.extend(documents);
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        if let Some(pair) = files.windows(2).find(|pair| pair[0].path == pair[1].path) {
-            return Err(RenderError::Clash(pair[0].path.clone()));
-        }
-        Ok(Output {
-            files,
-            schema,
-            proto: numbers,
-            fingerprints,
-        })
+        render_with(service, spec_text, previous, || join(documents))
     })
+}
+
+/// [`render`], the API documents (`openapi.yaml`, `docs.html`, `asyncapi.yaml`) given by
+/// `documents` once every other file is rendered: so that they can be written on another
+/// thread, started as early as its caller can (see [`documents`]).
+pub fn render_with(
+    service: &Service,
+    spec_text: &str,
+    previous: &Previous,
+    documents: impl FnOnce() -> Vec<File>,
+) -> Result<Output, RenderError> {
+    let mut r = Renderer {
+        service,
+        files: Vec::new(),
+        jobs: Vec::new(),
+    };
+    r.project(spec_text);
+    r.sources()?;
+    r.tests();
+    let schema = Schema::of(service);
+    r.migration(previous, &schema)?;
+    let numbers = r.proto(previous.proto.as_ref());
+    let mut files = r.files;
+    let (rendered, fingerprints) = run(r.jobs, shared_context(service), &previous.rendered)?;
+    files.extend(rendered);
+    let manifest = files
+        .iter()
+        .find(|file| file.path == "Cargo.toml")
+        .expect("every service has a manifest");
+    files.push(lock::lock_file(service, &manifest.contents)?);
+    files.extend(documents());
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(pair) = files.windows(2).find(|pair| pair[0].path == pair[1].path) {
+        return Err(RenderError::Clash(pair[0].path.clone()));
+    }
+    Ok(Output {
+        files,
+        schema,
+        proto: numbers,
+        fingerprints,
+    })
+}
+
+/// What a scoped thread returned; its panic, resumed here.
+pub(crate) fn join<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The arms of a gRPC contract's lookup tables (`transcode::Names`), laid out as rustfmt would:
@@ -317,7 +333,7 @@ pub fn gateway_file(
 
 /// `openapi.yaml`, the API reference page `docs.html` written from the same model, and
 /// `asyncapi.yaml` for a service with events.
-fn documents(s: &Service) -> Vec<File> {
+pub fn documents(s: &Service) -> Vec<File> {
     let model = openapi::model(s);
     let openapi = Some(serde_yaml::to_string(&model).expect("JSON values serialize to YAML"));
     let files = [
