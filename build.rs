@@ -11,7 +11,6 @@ use std::fmt::Write as _;
 use std::hash::Hasher;
 use std::path::Path;
 
-#[allow(dead_code)]
 #[path = "src/render/scan.rs"]
 mod scan;
 

@@ -1367,7 +1367,6 @@ fn plan_service(
             render::RenderError::Migration(refused) => refusal(source, valid.names(), &refused),
             other => other.into(),
         })?;
-        drop(previous);
         Ok((bases, output))
     })?;
     let fingerprints = &output.fingerprints;

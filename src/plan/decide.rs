@@ -140,10 +140,8 @@ pub fn plan(
     let rendered: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     for file in files {
         let disk = read(root, &file.path)?;
-        let mut kept = true;
         let entry = match file.ownership {
             Ownership::Frozen => {
-                kept = false;
                 if disk.is_none() {
                     state.migrations.push(Migration {
                         path: file.path.clone(),
@@ -152,13 +150,15 @@ pub fn plan(
                 }
                 plain(&file, disk)
             }
-            Ownership::Team => team(&file, disk),
+            Ownership::Team => {
+                bases.keep(&file, fingerprints.get(&file.path));
+                team(&file, disk)
+            }
             Ownership::Generated => {
                 let deleted = disk.is_none()
                     && (previous.files.contains_key(&file.path)
                         || previous.deleted.contains(&file.path));
                 if deleted {
-                    kept = false;
                     state.deleted.insert(file.path.clone());
                     Entry {
                         path: file.path.clone(),
@@ -168,6 +168,7 @@ pub fn plan(
                         note: Some("deleted by you; stays deleted".into()),
                     }
                 } else {
+                    bases.keep(&file, fingerprints.get(&file.path));
                     let known = previous.files.contains_key(&file.path);
                     let base = old_bases.get(&file.path).filter(|_| known);
                     generated(&file, disk, base)
@@ -176,9 +177,6 @@ pub fn plan(
         };
         if file.ownership != Ownership::Frozen && !state.deleted.contains(&file.path) {
             state.files.insert(file.path.clone(), file.ownership);
-        }
-        if kept {
-            bases.keep(&file, fingerprints.get(&file.path).cloned());
         }
         entries.push(entry);
     }

@@ -10,9 +10,9 @@
 //!   was made from (`fingerprints`, a line `<fingerprint> <path>` each), so that a file made
 //!   from the same again is not rendered again. One compressed file, so that the service holds
 //!   no second copy of its code for every search and review to go through twice; a tar
-//!   archive in zstd frames of 1 MiB, which `tar --zstd -xf` unpacks. (Earlier versions of msgen kept the bases in
-//!   `base.json.gz`, and before that as `base/<path>`, one file each: read when there is no
-//!   `base.tar.zst`, removed once it is written.)
+//!   archive in zstd frames of 1 MiB, which `tar --zstd -xf` unpacks. (Earlier versions of
+//!   msgen kept the bases in `base.json.gz`, and before that as `base/<path>`, one file each:
+//!   read when there is no `base.tar.zst`, removed once it is written.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read as _;
@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::ir::schema::Schema;
-use crate::render::{File, Ownership};
+use crate::render::{cores, on_threads, File, Ownership};
 
 pub const STATE: &str = ".msgen/state.json";
 pub const SPEC: &str = ".msgen/spec.yaml";
@@ -141,16 +141,17 @@ impl Stored {
     ///
     /// Keeps a copy: keeping the text itself, made on a render thread, kept that thread's
     /// memory and raised the peak of `msgen new` of 400 entities by about 15 MiB.
-    pub fn keep(&mut self, file: &File, fingerprint: Option<String>) {
+    pub fn keep(&mut self, file: &File, fingerprint: Option<&String>) {
         let texts = match file.ownership {
             Ownership::Generated => &mut self.files,
             Ownership::Team if fingerprint.is_some() => &mut self.team,
             _ => return,
         };
-        if let Some(fingerprint) = fingerprint {
-            self.fingerprints.insert(file.path.clone(), fingerprint);
-        }
         texts.insert(file.path.clone(), file.contents.clone());
+        if let Some(fingerprint) = fingerprint {
+            self.fingerprints
+                .insert(file.path.clone(), fingerprint.clone());
+        }
     }
 
     /// What `base.tar.zst`'s `bytes` hold, or `None` if they are not such an archive.
@@ -300,7 +301,7 @@ impl Bases {
             let room = zstd::zstd_safe::compress_bound(FRAME);
             (compressor, vec![0; room])
         };
-        let frames = on_cores(chunks, compressor, |(compressor, room), chunk| {
+        let frames = on_threads(chunks, cores(), compressor, |(compressor, room), chunk| {
             let length = compressor
                 .compress_to_buffer(chunk, room.as_mut_slice())
                 .expect("a frame fits in its bound");
@@ -325,8 +326,9 @@ fn decompress(bytes: &[u8]) -> Option<Vec<u8>> {
         parts.push((frame, part));
         rest = after;
     }
-    let done = on_cores(
+    let done = on_threads(
         parts,
+        cores(),
         zstd::bulk::Decompressor::new,
         |decompressor, (frame, part)| {
             let size = part.len();
@@ -358,47 +360,6 @@ fn frames(mut bytes: &[u8]) -> Option<Vec<(&[u8], usize)>> {
         bytes = rest;
     }
     Some(frames)
-}
-
-/// `work` done on each of `items` on every core, each core a run of them with a `state` of its
-/// own; the results in the order of the items.
-fn on_cores<T: Send, S, R: Send>(
-    items: Vec<T>,
-    state: impl Fn() -> S + Sync,
-    work: impl Fn(&mut S, T) -> R + Sync,
-) -> Vec<R> {
-    let threads = crate::render::cores().min(items.len()).max(1);
-    let per_thread = items.len().div_ceil(threads);
-    let mut shares: Vec<Vec<T>> = Vec::with_capacity(threads);
-    for item in items {
-        match shares.last_mut() {
-            Some(share) if share.len() < per_thread => share.push(item),
-            _ => shares.push(vec![item]),
-        }
-    }
-    let run = |share: Vec<T>| -> Vec<R> {
-        let mut state = state();
-        share
-            .into_iter()
-            .map(|item| work(&mut state, item))
-            .collect()
-    };
-    let run = &run;
-    std::thread::scope(|scope| {
-        let mut shares = shares.into_iter();
-        let here = shares.next().unwrap_or_default();
-        let helpers: Vec<_> = shares
-            .map(|share| scope.spawn(move || run(share)))
-            .collect();
-        let mut results = run(here);
-        for helper in helpers {
-            let done = helper
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            results.extend(done);
-        }
-        results
-    })
 }
 
 /// The bytes of the file at `path`, or `None` if there is none.
@@ -471,10 +432,7 @@ mod tests {
     fn the_bases_come_back_as_they_were_kept() {
         let mut stored = Stored::default();
         let print = "0123456789abcdef".to_string();
-        stored.keep(
-            &file("src/a b/ä.rs", Ownership::Generated),
-            Some(print.clone()),
-        );
+        stored.keep(&file("src/a b/ä.rs", Ownership::Generated), Some(&print));
         stored.keep(
             &file(
                 &format!("src/{}.rs", "long".repeat(40)),
@@ -482,7 +440,7 @@ mod tests {
             ),
             None,
         );
-        stored.keep(&file("src/services/x.rs", Ownership::Team), Some(print));
+        stored.keep(&file("src/services/x.rs", Ownership::Team), Some(&print));
         stored.keep(&file("src/app.rs", Ownership::Team), None);
         stored.keep(
             &file("migrations/0001_initial.sql", Ownership::Frozen),

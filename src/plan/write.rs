@@ -111,28 +111,17 @@ fn stage(dir: &Path, writes: &[(String, Cow<[u8]>)]) -> anyhow::Result<TempDir> 
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let threads = crate::render::cores().min(MAX_WRITERS);
-    let write_every = |first: usize| -> anyhow::Result<()> {
-        for (path, contents) in writes.iter().skip(first).step_by(threads) {
+    let written = crate::render::on_threads(
+        writes.iter().collect(),
+        threads,
+        || (),
+        |(), (path, contents)| {
             let temp = staging.path().join(path);
             fs::write(&temp, contents.as_ref())
-                .with_context(|| format!("cannot write {}", temp.display()))?;
-        }
-        Ok(())
-    };
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads)
-            .map(|first| scope.spawn(move || write_every(first)))
-            .collect();
-        let mine = write_every(0);
-        helpers
-            .into_iter()
-            .map(|helper| {
-                helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .fold(mine, Result::and)
-    })?;
+                .with_context(|| format!("cannot write {}", temp.display()))
+        },
+    );
+    written.into_iter().collect::<anyhow::Result<()>>()?;
     Ok(staging)
 }
 

@@ -627,6 +627,45 @@ pub(crate) fn cores() -> usize {
     cores.min(MAX_THREADS)
 }
 
+/// `work` done on each of `items` on up to `threads` threads, each a run of the items with a
+/// `state` of its own made by `state`; the results in the order of the items.
+pub(crate) fn on_threads<T: Send, S, R: Send>(
+    items: Vec<T>,
+    threads: usize,
+    state: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.min(items.len()).max(1);
+    let per_thread = items.len().div_ceil(threads);
+    let mut shares: Vec<Vec<T>> = Vec::with_capacity(threads);
+    for item in items {
+        match shares.last_mut() {
+            Some(share) if share.len() < per_thread => share.push(item),
+            _ => shares.push(vec![item]),
+        }
+    }
+    let run = |share: Vec<T>| -> Vec<R> {
+        let mut state = state();
+        share
+            .into_iter()
+            .map(|item| work(&mut state, item))
+            .collect()
+    };
+    let run = &run;
+    std::thread::scope(|scope| {
+        let mut shares = shares.into_iter();
+        let here = shares.next().unwrap_or_default();
+        let helpers: Vec<_> = shares
+            .map(|share| scope.spawn(move || run(share)))
+            .collect();
+        let mut results = run(here);
+        for helper in helpers {
+            results.extend(join(helper));
+        }
+        results
+    })
+}
+
 /// Parses the templates of `jobs` not parsed yet on every core (a few templates take as long
 /// to parse as many files to render), then renders the jobs on up to `threads` threads, each a
 /// run of them.
@@ -664,14 +703,7 @@ fn run_on(mut jobs: Vec<Job>, shared: Context, threads: usize) -> Result<Vec<Fil
             .zip(contexts)
             .map(|(share, shared)| scope.spawn(move || render_jobs(share, shared)))
             .collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        handles.into_iter().map(join).collect()
     });
     let mut files = Vec::new();
     for result in results {
@@ -712,10 +744,7 @@ fn parse<'n>(names: impl Iterator<Item = &'n str>, threads: usize) -> Result<(),
             .map(|_| scope.spawn(parse_some))
             .collect();
         let mut sets = vec![parse_some()];
-        sets.extend(helpers.into_iter().map(|h| {
-            h.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        }));
+        sets.extend(helpers.into_iter().map(join));
         sets
     });
     let mut tera = TERA.write().unwrap_or_else(PoisonError::into_inner);
