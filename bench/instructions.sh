@@ -4,7 +4,10 @@
 # bench/runtime.sh. Unlike requests/s this hardly depends on what else the machine is doing,
 # so it shows small differences that load tests on a busy machine cannot.
 #
-#   bench/instructions.sh [N]        (N requests per endpoint, default 2000, one connection)
+#   bench/instructions.sh [N] [COMMIT]   (N requests per endpoint, default 2000, one connection)
+#
+# With COMMIT, the service that commit's msgen generates ("before") is counted too, beside this
+# tree's ("generated") and the baseline, in the same run.
 #
 # Each service is started under callgrind with counting off, seeded with 300 rows, warmed with
 # 50 requests; counting is on only while the N requests run. Settings (environment):
@@ -13,12 +16,17 @@
 set -euo pipefail
 
 N=${1:-2000}
+BEFORE=${2:-}
 ENDPOINTS=${ENDPOINTS:-get list create}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 MSGEN_TARGET=${CARGO_TARGET_DIR:-$REPO/target}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target/bench-runtime}
 WORK=$(mktemp -d -t msgen-instructions.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+cleanup() {
+    git -C "$REPO" worktree remove --force "$WORK/before-src" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
 
 (cd "$REPO" && CARGO_TARGET_DIR=$MSGEN_TARGET cargo build -q --release --bin msgen)
@@ -27,6 +35,19 @@ command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq
     --spec "$WORK/payment-service.yaml" --database sqlite --dir "$WORK/gen"
 (cd "$WORK/gen/payment-service" && cargo generate-lockfile -q && cargo build -q --release)
 cp "$CARGO_TARGET_DIR/release/payment-service" "$WORK/generated"
+SERVICES="generated baseline"
+if [ -n "$BEFORE" ]; then
+    git -C "$REPO" worktree add -q --detach "$WORK/before-src" "$BEFORE"
+    (cd "$WORK/before-src" && CARGO_TARGET_DIR="$REPO/target/bench-change" \
+        cargo build -q --release --bin msgen)
+    "$REPO/target/bench-change/release/msgen" -q new payment-service \
+        --spec "$WORK/payment-service.yaml" --database sqlite --dir "$WORK/before-gen"
+    # The same crate versions as this tree's service.
+    cp "$WORK/gen/payment-service/Cargo.lock" "$WORK/before-gen/payment-service/"
+    (cd "$WORK/before-gen/payment-service" && cargo build -q --release)
+    cp "$CARGO_TARGET_DIR/release/payment-service" "$WORK/before"
+    SERVICES="before generated baseline"
+fi
 cp -r "$REPO/bench/baseline" "$WORK/baseline-src"
 rm -f "$WORK/baseline-src/Cargo.lock"
 cp "$WORK/gen/payment-service/Cargo.lock" "$WORK/baseline-src/"
@@ -55,7 +76,7 @@ EOF
 port=18190
 printf '%-8s %-10s %14s\n' endpoint service instructions/request
 for endpoint in $ENDPOINTS; do
-    for name in generated baseline; do
+    for name in $SERVICES; do
         port=$((port + 1))
         out="$WORK/callgrind.$name.$endpoint"
         PORT=$port DATABASE_URL="sqlite://$WORK/$name-$endpoint.db" DATABASE_MAX_CONNECTIONS=10 \
