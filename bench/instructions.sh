@@ -10,14 +10,18 @@
 # tree's ("generated") and the baseline, in the same run.
 #
 # Each service is started under callgrind with counting off, seeded with 300 rows, warmed with
-# 50 requests; counting is on only while the N requests run. Settings (environment):
-# ENDPOINTS ("get list create"), CARGO_TARGET_DIR (as bench/runtime.sh: target/bench-runtime).
+# 50 requests; counting is on only while the N requests run. Counts of one program differ from
+# run to run by a few percent (probably because how often a request is polled depends on
+# timing), so each service is counted ROUNDS times, in an order that turns every round, and
+# the median is printed with every round's count. Settings (environment): ENDPOINTS ("get
+# list create"), ROUNDS (3), CARGO_TARGET_DIR (as bench/runtime.sh: target/bench-runtime).
 # Needs valgrind (installed with apt-get when missing).
 set -euo pipefail
 
 N=${1:-2000}
 BEFORE=${2:-}
 ENDPOINTS=${ENDPOINTS:-get list create}
+ROUNDS=${ROUNDS:-3}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 MSGEN_TARGET=${CARGO_TARGET_DIR:-$REPO/target}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target/bench-runtime}
@@ -73,30 +77,50 @@ for _ in range(count):
     assert answer.status in (200, 201), answer.status
 EOF
 
+# Counts one service's endpoint once: instructions per request.
+count() {
+    local name=$1 endpoint=$2 port=$3 out pid id total
+    out="$WORK/callgrind.$name.$endpoint.$port"
+    PORT=$port DATABASE_URL="sqlite://$WORK/$name-$endpoint-$port.db" DATABASE_MAX_CONNECTIONS=10 \
+        RUST_LOG=info valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
+        "$WORK/$name" >"$WORK/$name.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 300); do
+        curl -sf "http://127.0.0.1:$port/api/v1/payments?limit=1" >/dev/null && break
+        sleep 0.2
+    done
+    id=$(python3 "$REPO/bench/seed.py" "http://127.0.0.1:$port/api/v1" 300)
+    python3 "$WORK/client.py" "$port" "$id" "$endpoint" 50
+    callgrind_control -i on "$pid" >/dev/null 2>&1
+    python3 "$WORK/client.py" "$port" "$id" "$endpoint" "$N"
+    callgrind_control -i off "$pid" >/dev/null 2>&1
+    callgrind_control -d "$pid" >/dev/null 2>&1
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    total=$(callgrind_annotate "$out.1" 2>/dev/null \
+        | awk '/PROGRAM TOTALS/ && !done {gsub(",", "", $1); print $1; done = 1}')
+    rm -f "$out"*
+    echo $((total / N))
+}
+
 port=18190
-printf '%-8s %-10s %14s\n' endpoint service instructions/request
+read -r -a names <<<"$SERVICES"
+declare -A COUNTS
+for endpoint in $ENDPOINTS; do
+    for round in $(seq 0 $((ROUNDS - 1))); do
+        for i in "${!names[@]}"; do
+            name=${names[$(((i + round) % ${#names[@]}))]}
+            port=$((port + 1))
+            COUNTS[$endpoint.$name]+="$(count "$name" "$endpoint" "$port") "
+        done
+    done
+done
+printf '%-8s %-10s %14s   %s\n' endpoint service instructions/request "each round"
 for endpoint in $ENDPOINTS; do
     for name in $SERVICES; do
-        port=$((port + 1))
-        out="$WORK/callgrind.$name.$endpoint"
-        PORT=$port DATABASE_URL="sqlite://$WORK/$name-$endpoint.db" DATABASE_MAX_CONNECTIONS=10 \
-            RUST_LOG=info valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
-            "$WORK/$name" >"$WORK/$name.log" 2>&1 &
-        pid=$!
-        for _ in $(seq 1 300); do
-            curl -sf "http://127.0.0.1:$port/api/v1/payments?limit=1" >/dev/null && break
-            sleep 0.2
-        done
-        id=$(python3 "$REPO/bench/seed.py" "http://127.0.0.1:$port/api/v1" 300)
-        python3 "$WORK/client.py" "$port" "$id" "$endpoint" 50
-        callgrind_control -i on "$pid" >/dev/null 2>&1
-        python3 "$WORK/client.py" "$port" "$id" "$endpoint" "$N"
-        callgrind_control -i off "$pid" >/dev/null 2>&1
-        callgrind_control -d "$pid" >/dev/null 2>&1
-        kill "$pid"
-        wait "$pid" 2>/dev/null || true
-        total=$(callgrind_annotate "$out.1" 2>/dev/null \
-            | awk '/PROGRAM TOTALS/ && !done {gsub(",", "", $1); print $1; done = 1}')
-        printf '%-8s %-10s %14d\n' "$endpoint" "$name" $((total / N))
+        rounds=${COUNTS[$endpoint.$name]}
+        median=$(tr ' ' '\n' <<<"$rounds" | grep . | sort -n \
+            | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
+        printf '%-8s %-10s %14d   %s\n' "$endpoint" "$name" "$median" "$rounds"
     done
 done
