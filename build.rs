@@ -4,6 +4,9 @@
 //!
 //! `reads.rs` in `OUT_DIR`: by embedded template, the dotted names it reads (see
 //! `src/render/scan.rs`), so that msgen does not scan its templates every time it runs.
+//!
+//! `templates.rs` in `OUT_DIR`: each embedded template as tera parses it (see
+//! `build/templates.rs`), so that msgen does not parse its templates every time it runs.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::BTreeMap;
@@ -13,10 +16,12 @@ use std::path::Path;
 
 #[path = "src/render/scan.rs"]
 mod scan;
+#[path = "build/templates.rs"]
+mod templates;
 
 fn main() {
     let mut hasher = DefaultHasher::new();
-    for root in ["src", "templates"] {
+    for root in ["build", "src", "templates"] {
         println!("cargo:rerun-if-changed={root}");
         hash_tree(Path::new(root), &mut hasher);
     }
@@ -30,18 +35,21 @@ fn main() {
         hasher.finish()
     );
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let root = Path::new("templates");
+    let mut texts = BTreeMap::new();
+    read_templates(root, root, &mut texts);
+    std::fs::write(Path::new(&out).join("reads.rs"), reads_table(&texts))
+        .expect("OUT_DIR is writable");
     std::fs::write(
-        Path::new(&out).join("reads.rs"),
-        reads_table(Path::new("templates")),
+        Path::new(&out).join("templates.rs"),
+        templates::module(&texts),
     )
     .expect("OUT_DIR is writable");
 }
 
-/// A Rust slice of `(template, names it reads)`, in order of template, for every template
-/// under `root` (named by its path from `root`, as msgen names them).
-fn reads_table(root: &Path) -> String {
-    let mut texts = BTreeMap::new();
-    templates(root, root, &mut texts);
+/// A Rust slice of `(template, names it reads)`, in order of template, for the templates in
+/// `texts` (by their path from `templates/`, as msgen names them).
+fn reads_table(texts: &BTreeMap<String, String>) -> String {
     let mut table = String::from("&[\n");
     for name in texts.keys() {
         let reads = scan::reads(name, |other| texts.get(other).map(String::as_str));
@@ -52,11 +60,11 @@ fn reads_table(root: &Path) -> String {
 }
 
 /// The text of each template (`.tera`) under `dir`, by its path from `root`.
-fn templates(root: &Path, dir: &Path, texts: &mut BTreeMap<String, String>) {
+fn read_templates(root: &Path, dir: &Path, texts: &mut BTreeMap<String, String>) {
     let entries = std::fs::read_dir(dir).expect("the templates can be listed");
     for path in entries.map(|e| e.expect("the templates can be listed").path()) {
         if path.is_dir() {
-            templates(root, &path, texts);
+            read_templates(root, &path, texts);
         } else if path.extension().is_some_and(|e| e == "tera") {
             let name = path.strip_prefix(root).expect("under root");
             let name = name

@@ -19,7 +19,6 @@ pub(crate) mod view;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, PoisonError, RwLock};
 
 use include_dir::{include_dir, Dir};
@@ -157,27 +156,44 @@ static BASE: LazyLock<Tera> = LazyLock::new(|| {
     tera
 });
 
-/// The embedded templates, each parsed the first time a service needs it: a service needs only
-/// some of them (one broker adapter; the event templates only if it has events), and parsing
-/// them is most of the time it takes to generate a small service.
+/// The embedded templates, each added the first time a service needs it: a service needs only
+/// some of them (one broker adapter; the event templates only if it has events).
 static TERA: LazyLock<RwLock<Tera>> = LazyLock::new(|| RwLock::new(BASE.clone()));
 
 const MACROS: &str = "service/macros.tera";
 
-/// Parses the embedded template `name` (a path under `templates/`) into `tera`, with the
-/// templates it includes.
+/// Each embedded template as tera parses it, parsed when msgen was built (`build/templates.rs`):
+/// tera's parser took most of the time it took to generate a small service.
+mod parsed {
+    use std::collections::HashMap;
+
+    use tera::ast::*;
+    use tera::Template;
+
+    include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+}
+
+/// Adds the embedded template `name` (a path under `templates/`) to `tera`, with the templates
+/// it includes.
 fn add_template(tera: &mut Tera, name: &str) -> Result<(), RenderError> {
-    let text = template_text(name).ok_or_else(|| RenderError::Template {
+    let template = parsed::template(name).ok_or_else(|| RenderError::Template {
         name: name.to_string(),
         message: "no such template".into(),
     })?;
-    for included in text.split("{% include \"").skip(1) {
+    for included in template_text(name)
+        .unwrap_or_default()
+        .split("{% include \"")
+        .skip(1)
+    {
         let included = included.split('"').next().unwrap_or_default();
         if !is_parsed(tera, included) {
             add_template(tera, included)?;
         }
     }
-    tera.add_raw_template(name, text)
+    // What `Tera::add_raw_template` does once it has parsed the text.
+    tera.templates.insert(name.to_string(), template);
+    tera.build_inheritance_chains()
+        .and_then(|()| tera.check_macro_files())
         .map_err(|err| RenderError::Template {
             name: name.to_string(),
             message: error_chain(&err),
@@ -579,9 +595,8 @@ impl LastValues {
 
 /// Renders the jobs, but for those whose fingerprint is the one `earlier` records with a text:
 /// that text is the file again. Renders on as many threads as the machine has cores (up to
-/// [`MAX_THREADS`], and with at least [`MIN_JOBS`] jobs each): the templates not parsed yet are
-/// parsed first (see [`parse`]), then each thread renders a run of the jobs with a shared
-/// context of its own (see [`run_on`]). The result does not depend on the number of threads.
+/// [`MAX_THREADS`], and with at least [`MIN_JOBS`] jobs each): each thread renders a run of the
+/// jobs with a shared context of its own (see [`run_on`]). The result does not depend on the number of threads.
 /// Returns the files and the fingerprint of each.
 fn run(
     jobs: Vec<Job>,
@@ -620,7 +635,7 @@ fn template_text(name: &str) -> Option<&'static str> {
     TEMPLATES.get_file(name)?.contents_utf8()
 }
 
-/// How many threads may render, parse or write a service's files: as many as the machine has
+/// How many threads may render or write a service's files: as many as the machine has
 /// cores, up to [`MAX_THREADS`].
 pub(crate) fn cores() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -666,11 +681,10 @@ pub(crate) fn on_threads<T: Send, S, R: Send>(
     })
 }
 
-/// Parses the templates of `jobs` not parsed yet on every core (a few templates take as long
-/// to parse as many files to render), then renders the jobs on up to `threads` threads, each a
-/// run of them.
+/// Adds the templates of `jobs` not added yet (see [`load`]), then renders the jobs on up to
+/// `threads` threads, each a run of them.
 fn run_on(mut jobs: Vec<Job>, shared: Context, threads: usize) -> Result<Vec<File>, RenderError> {
-    parse(jobs.iter().map(|job| job.template.as_str()), cores())?;
+    load(jobs.iter().map(|job| job.template.as_str()))?;
     // Files that share their largest value (an entity's files share the entity) follow each
     // other on one thread, which reads that value once (see [`LastValues`]).
     jobs.sort_by(|a, b| a.vars.largest().cmp(b.vars.largest()));
@@ -717,42 +731,20 @@ const MAX_THREADS: usize = 8;
 /// Below this many jobs per thread, another thread costs more than it saves.
 const MIN_JOBS: usize = 16;
 
-/// Parses the templates among `names` that are not parsed yet, on up to `threads` threads:
-/// each takes the next template left until none is, into a set of its own, and the sets are
-/// merged into [`TERA`] at the end. (How long a template takes to parse depends more on its
-/// tags than on its length, so shares fixed in advance would not come out even.)
-fn parse<'n>(names: impl Iterator<Item = &'n str>, threads: usize) -> Result<(), RenderError> {
-    let mut missing: Vec<&str> = {
+/// Adds the templates among `names` that are not in [`TERA`] yet.
+fn load<'n>(names: impl Iterator<Item = &'n str>) -> Result<(), RenderError> {
+    let missing: Vec<&str> = {
         let tera = TERA.read().unwrap_or_else(PoisonError::into_inner);
         names.filter(|name| !is_parsed(&tera, name)).collect()
     };
-    missing.sort_unstable();
-    missing.dedup();
     if missing.is_empty() {
         return Ok(());
     }
-    let next = AtomicUsize::new(0);
-    let parse_some = || -> Result<Tera, RenderError> {
-        let mut tera = BASE.clone();
-        while let Some(name) = missing.get(next.fetch_add(1, Ordering::Relaxed)) {
+    let mut tera = TERA.write().unwrap_or_else(PoisonError::into_inner);
+    for name in missing {
+        if !is_parsed(&tera, name) {
             add_template(&mut tera, name)?;
         }
-        Ok(tera)
-    };
-    let sets: Vec<Result<Tera, RenderError>> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads.min(missing.len()))
-            .map(|_| scope.spawn(parse_some))
-            .collect();
-        let mut sets = vec![parse_some()];
-        sets.extend(helpers.into_iter().map(join));
-        sets
-    });
-    let mut tera = TERA.write().unwrap_or_else(PoisonError::into_inner);
-    for set in sets {
-        tera.extend(&set?).map_err(|err| RenderError::Template {
-            name: MACROS.to_string(),
-            message: error_chain(&err),
-        })?;
     }
     Ok(())
 }
@@ -2553,17 +2545,45 @@ mod tests {
         }
     }
 
-    /// Templates are parsed when first rendered: this parses those no test spec may reach.
+    /// Templates are added when first rendered: this adds those no test spec may reach.
     #[test]
-    fn every_embedded_template_parses() {
+    fn every_embedded_template_is_added() {
         let mut names = Vec::new();
         collect(&TEMPLATES, &mut names);
         assert!(names.len() > 40, "{names:?}");
         let mut tera = Tera::default();
         add_template(&mut tera, MACROS).unwrap();
-        for name in names.iter().filter(|name| *name != MACROS) {
+        for name in names
+            .iter()
+            .filter(|name| name.ends_with(".tera") && *name != MACROS)
+        {
             add_template(&mut tera, name).unwrap_or_else(|err| panic!("{err}"));
         }
+    }
+
+    /// The templates parsed when msgen was built are what tera's parser makes of the
+    /// embedded texts, node for node.
+    #[test]
+    fn each_template_parsed_at_build_time_is_what_tera_parses() {
+        let mut names = Vec::new();
+        collect(&TEMPLATES, &mut names);
+        names.retain(|name| name.ends_with(".tera"));
+        assert!(names.len() > 40, "{names:?}");
+        for name in &names {
+            let text = template_text(name).unwrap();
+            let parsed = tera::Template::new(name, None, text).unwrap();
+            let built = parsed::template(name).unwrap_or_else(|| panic!("{name} is not built"));
+            assert_eq!(built.name, parsed.name);
+            assert!(built.ast == parsed.ast, "{name}: the syntax trees differ");
+            assert!(built.macros == parsed.macros, "{name}: the macros differ");
+            assert_eq!(
+                built.imported_macro_files, parsed.imported_macro_files,
+                "{name}"
+            );
+            assert_eq!(built.parent, parsed.parent, "{name}");
+            assert!(built.blocks == parsed.blocks, "{name}: the blocks differ");
+        }
+        assert!(parsed::template("service/no-such.rs.tera").is_none());
     }
 
     /// A patch reads no field the service sets: with one nullable field, and that one
