@@ -31,6 +31,10 @@ pub fn module(texts: &BTreeMap<String, String>) -> String {
         writeln!(out, "        {name:?} => t{index}(),").expect("a String takes any text");
     }
     out.push_str("        _ => return None,\n    })\n}\n");
+    out.push_str(
+        "\n/// One out-of-line copy for the many strings of the templates.\n\
+         #[inline(never)]\nfn s(text: &str) -> String {\n    text.to_owned()\n}\n",
+    );
     for (index, (name, text)) in texts.iter().enumerate() {
         let template = Template::new(name, None, text)
             .unwrap_or_else(|err| panic!("template {name} does not parse: {err:?}"));
@@ -65,7 +69,7 @@ trait Emit {
 
 impl Emit for String {
     fn emit(&self, out: &mut String) {
-        write!(out, "{self:?}.to_owned()").unwrap();
+        write!(out, "s({self:?})").unwrap();
     }
 }
 
