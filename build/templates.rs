@@ -4,8 +4,8 @@
 //! The build script parses each template with the same tera as msgen (one version in
 //! `Cargo.lock`) and writes, for each, a function that returns the parsed [`Template`]: its
 //! syntax tree after tera removed the whitespace its tags ask to remove, its macros, the macro
-//! files it imports and its parent. A unit test of msgen checks that each of these is what
-//! `Template::new` makes of the template's text.
+//! files it imports, its parent and its blocks. A unit test of msgen checks that each of these
+//! is what `Template::new` makes of the template's text.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -38,10 +38,6 @@ pub fn module(texts: &BTreeMap<String, String>) -> String {
     for (index, (name, text)) in texts.iter().enumerate() {
         let template = Template::new(name, None, text)
             .unwrap_or_else(|err| panic!("template {name} does not parse: {err:?}"));
-        assert!(
-            template.blocks.is_empty() && template.parent.is_none(),
-            "template {name}: msgen's templates neither extend others nor define blocks"
-        );
         write!(
             out,
             "\nfn t{index}() -> Template {{\n    Template {{\n        name: "
@@ -54,9 +50,13 @@ pub fn module(texts: &BTreeMap<String, String>) -> String {
         template.macros.emit(&mut out);
         out.push_str(",\n        imported_macro_files: ");
         template.imported_macro_files.emit(&mut out);
+        out.push_str(",\n        parent: ");
+        template.parent.emit(&mut out);
+        out.push_str(",\n        blocks: ");
+        template.blocks.emit(&mut out);
+        // Filled in by `Tera::build_inheritance_chains` once the template is added.
         out.push_str(
-            ",\n        parent: None,\n        blocks: HashMap::new(),\n        \
-             parents: Vec::new(),\n        blocks_definitions: HashMap::new(),\n    }\n}\n",
+            ",\n        parents: Vec::new(),\n        blocks_definitions: HashMap::new(),\n    }\n}\n",
         );
     }
     out
@@ -129,6 +129,10 @@ impl<T: Emit> Emit for Box<T> {
 /// In order of key, so that the build writes the same source every time.
 impl<T: Emit> Emit for HashMap<String, T> {
     fn emit(&self, out: &mut String) {
+        if self.is_empty() {
+            out.push_str("HashMap::new()");
+            return;
+        }
         let mut entries: Vec<_> = self.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         out.push_str("HashMap::from([");
