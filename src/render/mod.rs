@@ -596,8 +596,8 @@ impl LastValues {
 /// Renders the jobs, but for those whose fingerprint is the one `earlier` records with a text:
 /// that text is the file again. Renders on as many threads as the machine has cores (up to
 /// [`MAX_THREADS`], and with at least [`MIN_JOBS`] jobs each): each thread renders a run of the
-/// jobs with a shared context of its own (see [`run_on`]). The result does not depend on the number of threads.
-/// Returns the files and the fingerprint of each.
+/// jobs with a shared context of its own (see [`run_on`]). The result does not depend on the
+/// number of threads. Returns the files and the fingerprint of each.
 fn run(
     jobs: Vec<Job>,
     shared: Context,
