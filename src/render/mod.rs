@@ -133,9 +133,10 @@ const PROTO_HEADER: &str =
      reserves those of removed fields.";
 const TEAM: &str = "Written once by msgen. This file is yours: msgen never rewrites it.";
 
-/// What every set of templates starts from: msgen's filters and functions, and the macros the
-/// templates import.
-static BASE: LazyLock<Tera> = LazyLock::new(|| {
+/// The embedded templates, each added the first time a service needs it (a service needs only
+/// some of them: one broker adapter; the event templates only if it has events), with msgen's
+/// filters and functions and the macros the templates import.
+static TERA: LazyLock<RwLock<Tera>> = LazyLock::new(|| {
     let mut tera = Tera::default();
     tera.autoescape_on(Vec::new());
     tera.register_filter("doc", doc_filter);
@@ -153,12 +154,8 @@ static BASE: LazyLock<Tera> = LazyLock::new(|| {
     tera.register_function("attribute", attribute_function);
     tera.register_function("if_let", if_let_function);
     add_template(&mut tera, MACROS).expect("the embedded macros are valid");
-    tera
+    RwLock::new(tera)
 });
-
-/// The embedded templates, each added the first time a service needs it: a service needs only
-/// some of them (one broker adapter; the event templates only if it has events).
-static TERA: LazyLock<RwLock<Tera>> = LazyLock::new(|| RwLock::new(BASE.clone()));
 
 const MACROS: &str = "service/macros.tera";
 
@@ -186,7 +183,7 @@ fn add_template(tera: &mut Tera, name: &str) -> Result<(), RenderError> {
         .skip(1)
     {
         let included = included.split('"').next().unwrap_or_default();
-        if !is_parsed(tera, included) {
+        if !is_added(tera, included) {
             add_template(tera, included)?;
         }
     }
@@ -200,7 +197,7 @@ fn add_template(tera: &mut Tera, name: &str) -> Result<(), RenderError> {
         })
 }
 
-fn is_parsed(tera: &Tera, name: &str) -> bool {
+fn is_added(tera: &Tera, name: &str) -> bool {
     tera.get_template_names().any(|parsed| parsed == name)
 }
 
@@ -735,14 +732,14 @@ const MIN_JOBS: usize = 16;
 fn load<'n>(names: impl Iterator<Item = &'n str>) -> Result<(), RenderError> {
     let missing: Vec<&str> = {
         let tera = TERA.read().unwrap_or_else(PoisonError::into_inner);
-        names.filter(|name| !is_parsed(&tera, name)).collect()
+        names.filter(|name| !is_added(&tera, name)).collect()
     };
     if missing.is_empty() {
         return Ok(());
     }
     let mut tera = TERA.write().unwrap_or_else(PoisonError::into_inner);
     for name in missing {
-        if !is_parsed(&tera, name) {
+        if !is_added(&tera, name) {
             add_template(&mut tera, name)?;
         }
     }
@@ -2109,13 +2106,7 @@ fn default_database_url(s: &Service) -> String {
 }
 
 fn render_template(name: &str, ctx: &Context) -> Result<String, RenderError> {
-    let parsed = is_parsed(&TERA.read().unwrap_or_else(PoisonError::into_inner), name);
-    if !parsed {
-        let mut tera = TERA.write().unwrap_or_else(PoisonError::into_inner);
-        if !is_parsed(&tera, name) {
-            add_template(&mut tera, name)?;
-        }
-    }
+    load(std::iter::once(name))?;
     let tera = TERA.read().unwrap_or_else(PoisonError::into_inner);
     tera.render(name, ctx).map_err(|err| RenderError::Template {
         name: name.to_string(),
