@@ -21,7 +21,7 @@ const EXCHANGE: &str = "events";
 /// `asyncapi.yaml`, or `None` for a service without events.
 pub fn document(s: &Service) -> Option<String> {
     let doc = build(s)?;
-    Some(serde_yaml::to_string(&doc).expect("JSON values serialize to YAML"))
+    Some(super::yaml::to_string(&doc))
 }
 
 fn build(s: &Service) -> Option<Value> {

@@ -16,6 +16,7 @@ mod sql;
 mod suite;
 mod uses;
 pub(crate) mod view;
+pub(crate) mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -348,7 +349,7 @@ pub fn gateway_file(
 /// `asyncapi.yaml` for a service with events.
 pub fn documents(s: &Service) -> Vec<File> {
     let model = openapi::model(s);
-    let openapi = Some(serde_yaml::to_string(&model).expect("JSON values serialize to YAML"));
+    let openapi = Some(yaml::to_string(&model));
     let files = [
         ("openapi.yaml", openapi),
         ("docs.html", Some(docs_page::page(s, &model))),

@@ -197,7 +197,7 @@ pub fn files(system: &System) -> Result<Vec<File>, RenderError> {
         },
     };
     let page = docs_page::page_of(&heading, &reference);
-    let openapi = serde_yaml::to_string(&reference).expect("JSON values serialize to YAML");
+    let openapi = crate::render::yaml::to_string(&reference);
 
     let mut ctx = Context::new();
     ctx.insert("gateway", &gateway);
