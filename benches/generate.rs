@@ -334,7 +334,16 @@ mod stages {
             .bench_values(|files| {
                 let fingerprints = &output.fingerprints;
                 let bases = Bases::default();
-                plan::plan(dir.path(), files, fingerprints, &state, &bases, &e.text).unwrap()
+                plan::plan(
+                    dir.path(),
+                    files,
+                    fingerprints,
+                    &state,
+                    &bases,
+                    &e.text,
+                    plan::ReadAhead::default(),
+                )
+                .unwrap()
             });
     }
 }
@@ -371,7 +380,17 @@ fn write_service(root: &Path, text: &str, valid: &spec::ValidSpec, state: &State
     };
     let output = render::render(&service, text, &previous).unwrap();
     let fingerprints = &output.fingerprints;
-    let mut plan = plan::plan(root, output.files, fingerprints, state, &bases, text).unwrap();
+    let read_ahead = plan::ReadAhead::default();
+    let mut plan = plan::plan(
+        root,
+        output.files,
+        fingerprints,
+        state,
+        &bases,
+        text,
+        read_ahead,
+    )
+    .unwrap();
     plan.state.schema = Some(output.schema);
     plan::apply(root, &plan, state).unwrap().len()
 }
@@ -415,8 +434,16 @@ mod noop {
             .with_inputs(|| (files.clone(), schema.clone()))
             .bench_values(|(files, schema)| {
                 let bases = Bases::load(&g.root, &state).unwrap();
-                let mut plan =
-                    plan::plan(&g.root, files, &fingerprints, &state, &bases, &g.text).unwrap();
+                let mut plan = plan::plan(
+                    &g.root,
+                    files,
+                    &fingerprints,
+                    &state,
+                    &bases,
+                    &g.text,
+                    plan::ReadAhead::default(),
+                )
+                .unwrap();
                 plan.state.schema = Some(schema);
                 let written = plan::apply(&g.root, &plan, &state).unwrap();
                 assert!(written.is_empty(), "a no-op wrote {written:?}");

@@ -904,6 +904,7 @@ fn system_generate(manifest: &Path, options: &Options) -> anyhow::Result<()> {
             &state,
             &bases,
             manifest_text,
+            plan::ReadAhead::default(),
         )?;
         plan.state.record_inputs(&system.root, &system.files[1..]);
         planned.push(Planned {
@@ -1349,10 +1350,13 @@ fn plan_service(
     let mut service = ir::lower(valid);
     let resolved = clients(lookup.folder, lookup.drafted_in, source, valid)?;
     service.clients = resolved.clients;
-    let (bases, output) = std::thread::scope(|scope| -> anyhow::Result<_> {
-        // The API documents take as long as reading the bases and deciding every other file:
-        // write them meanwhile.
-        let documents = scope.spawn(|| render::documents(&service));
+    let (bases, output, read_ahead) = std::thread::scope(|scope| -> anyhow::Result<_> {
+        // Meanwhile, on another thread: the API documents, then the files on disk that the
+        // plan compares with the new ones (those msgen wrote last time).
+        let background = scope.spawn(|| {
+            let documents = render::documents(&service);
+            (documents, plan::ReadAhead::files_of(root, &state))
+        });
         let bases = plan::Bases::load(root, &state)?;
         let previous = render::Previous {
             schema: state.schema.clone(),
@@ -1361,13 +1365,18 @@ fn plan_service(
             proto: state.proto.clone(),
             rendered: bases.rendered(),
         };
-        let documents = || render::join(documents);
+        let mut read_ahead = plan::ReadAhead::default();
+        let documents = || {
+            let (documents, read) = render::join(background);
+            read_ahead = read;
+            documents
+        };
         let output = render::render_with(&service, &source.text, &previous, documents);
         let output = output.map_err(|err| match err {
             render::RenderError::Migration(refused) => refusal(source, valid.names(), &refused),
             other => other.into(),
         })?;
-        Ok((bases, output))
+        Ok((bases, output, read_ahead))
     })?;
     let fingerprints = &output.fingerprints;
     let mut plan = plan::plan(
@@ -1377,6 +1386,7 @@ fn plan_service(
         &state,
         &bases,
         &source.text,
+        read_ahead,
     )?;
     plan.state.schema = Some(output.schema);
     plan.state.proto = output.proto;

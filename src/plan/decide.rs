@@ -1,7 +1,7 @@
 //! The plan of a generation: one action per file, decided from three versions of it: what
 //! msgen generated last (the base in `.msgen/`), what is on disk, and the new output.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::fs;
 use std::path::{Component, Path};
@@ -110,9 +110,31 @@ pub enum PlanError {
     },
 }
 
+/// The files of a service as they are on disk, read before [`plan`] needs them (on another
+/// thread, while the main one renders): for each path, what reading it gave.
+#[derive(Debug, Default)]
+pub struct ReadAhead(HashMap<String, Result<Option<String>, PlanError>>);
+
+impl ReadAhead {
+    /// Reads every file `previous` records msgen writing in the service at `root`: after a
+    /// change to the spec, most of the files it plans.
+    pub fn files_of(root: &Path, previous: &State) -> ReadAhead {
+        let read = previous
+            .files
+            .keys()
+            .map(|path| (path.clone(), read(root, path)));
+        ReadAhead(read.collect())
+    }
+
+    /// What reading `path` under `root` gives: read ahead, or read now.
+    fn read(&mut self, root: &Path, path: &str) -> Result<Option<String>, PlanError> {
+        self.0.remove(path).unwrap_or_else(|| read(root, path))
+    }
+}
+
 /// Plans writing `files` (the new output, with the `fingerprints` of those rendered from a
 /// template) into the service at `root`, whose bases (what msgen generated last) are
-/// `old_bases`.
+/// `old_bases`; the files on disk as `read_ahead` has them, or as read now.
 pub fn plan(
     root: &Path,
     files: Vec<File>,
@@ -120,6 +142,7 @@ pub fn plan(
     previous: &State,
     old_bases: &Bases,
     spec: &str,
+    mut read_ahead: ReadAhead,
 ) -> Result<Plan, PlanError> {
     check_migrations(root, previous)?;
     // msgen's own files are written too: refuse a `.msgen` that leads elsewhere.
@@ -139,7 +162,7 @@ pub fn plan(
     let mut bases = Stored::default();
     let rendered: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     for file in files {
-        let disk = read(root, &file.path)?;
+        let disk = read_ahead.read(root, &file.path)?;
         let entry = match file.ownership {
             Ownership::Frozen => {
                 if disk.is_none() {
@@ -185,7 +208,7 @@ pub fn plan(
         if rendered.contains(path) {
             continue;
         }
-        let Some(disk) = read(root, path)? else {
+        let Some(disk) = read_ahead.read(root, path)? else {
             continue;
         };
         let untouched = *ownership == Ownership::Generated

@@ -8,7 +8,7 @@ pub mod state;
 mod stubs;
 mod write;
 
-pub use decide::{plan, Action, Entry, Plan, PlanError};
+pub use decide::{plan, Action, Entry, Plan, PlanError, ReadAhead};
 pub use fresh::unchanged;
 pub use state::{Bases, State};
 pub use write::apply;
