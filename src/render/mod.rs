@@ -32,7 +32,7 @@ pub use migrate::MigrationError;
 use suite::{test_helpers, test_view};
 use uses::{
     contracts_imports, controller_imports, controller_routes, crud_imports, cursor_keys,
-    extract_uses, repository_imports, service_imports, ModelFile, ResourceView,
+    extract_uses, repository_imports, service_imports, ContractView, ModelFile, ResourceView,
 };
 
 use crate::ir::schema::Schema;
@@ -1609,12 +1609,13 @@ impl Renderer<'_> {
             );
         }
         let imports = contracts_imports(&resources);
+        let contracts: Vec<ContractView> = resources.iter().map(ContractView::of).collect();
         self.emit(
             "src/services/contracts.rs",
             "src/services/contracts.rs".into(),
             Ownership::Generated,
             |ctx| {
-                ctx.insert("resources", &resources);
+                ctx.insert("resources", &contracts);
                 ctx.insert("imports", &imports);
                 ctx.insert("crud", &!crud.is_empty());
             },
@@ -2700,6 +2701,14 @@ mod tests {
                 assert!(reused.contains(&"src/models/payment.rs"), "{reused:?}");
                 assert!(!reused.contains(&"src/models/refund.rs"), "{reused:?}");
                 assert!(reused.len() * 2 > first.fingerprints.len(), "{reused:?}");
+            }
+            // The contracts of every resource see no entity's fields nor its description.
+            if from == "      reason: text" || from == "A payment for one order." {
+                assert!(reused.contains(&"src/services/contracts.rs"), "{reused:?}");
+            }
+            if from == "A payment for one order." {
+                assert!(!reused.contains(&"src/models/payment.rs"), "{reused:?}");
+                assert!(reused.contains(&"src/models/refund.rs"), "{reused:?}");
             }
         }
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::{rust, view};
-use crate::ir::{CustomOperation, Entity, Field, Resource, Service};
+use crate::ir::{CustomOperation, Entity, Field, Link, Resource, Service};
 use crate::names;
 use crate::spec::FieldType;
 
@@ -161,6 +161,47 @@ impl<'a> ModelFile<'a> {
 pub(super) struct ResourceView<'a> {
     pub(super) resource: &'a Resource,
     pub(super) entity: Option<&'a Entity>,
+}
+
+/// A resource as `services/contracts.rs` sees it: of its entity, only the names of its types
+/// and what decides the signatures of its functions. The file holds every resource; with no
+/// more than this in its keys, a change to an entity's fields or its description does not
+/// render it again (see `reuse`).
+#[derive(Serialize)]
+pub(super) struct ContractView<'a> {
+    resource: &'a Resource,
+    entity: Option<ContractEntity<'a>>,
+}
+
+#[derive(Serialize)]
+struct ContractEntity<'a> {
+    name: &'a str,
+    human: &'a str,
+    new_type: &'a str,
+    patch_type: &'a str,
+    filter_type: &'a str,
+    filtered: bool,
+    cursor: bool,
+    link: Option<&'a Link>,
+}
+
+impl<'a> ContractView<'a> {
+    pub(super) fn of(view: &ResourceView<'a>) -> Self {
+        let entity = view.entity.map(|e| ContractEntity {
+            name: &e.name,
+            human: &e.human,
+            new_type: &e.new_type,
+            patch_type: &e.patch_type,
+            filter_type: &e.filter_type,
+            filtered: e.filtered,
+            cursor: e.cursor,
+            link: e.link.as_ref(),
+        });
+        ContractView {
+            resource: view.resource,
+            entity,
+        }
+    }
 }
 
 /// The types an operation's signature mentions, as import paths.
