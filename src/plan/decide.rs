@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Component, Path};
 
 use super::merge::{self, Merged};
-use super::state::{sha256, Bases, Migration, State, Stored};
+use super::state::{sha256, Bases, Frame, Migration, State, Stored};
 use super::stubs;
 use crate::render::{File, Ownership};
 
@@ -73,6 +73,8 @@ pub struct Plan {
     pub bases: Stored,
     /// Whether they differ from the bases recorded (and so must be written).
     pub bases_changed: bool,
+    /// The frames of the recorded bases whose entries are the same in the new ones.
+    pub same_frames: Vec<Frame>,
     /// The spec the service is generated from.
     pub spec: String,
 }
@@ -245,6 +247,7 @@ pub fn plan(
         entries,
         state,
         bases_changed: old_bases.differ(&bases),
+        same_frames: old_bases.same_frames(&bases),
         bases,
         spec: spec.to_string(),
     })

@@ -10,7 +10,7 @@
 //!   was made from (`fingerprints`, a line `<fingerprint> <path>` each), so that a file made
 //!   from the same again is not rendered again. One compressed file, so that the service holds
 //!   no second copy of its code for every search and review to go through twice; a tar
-//!   archive in zstd frames of 1 MiB, which `tar --zstd -xf` unpacks. (Earlier versions of
+//!   archive in zstd frames of about 1 MiB of whole entries, which `tar --zstd -xf` unpacks. (Earlier versions of
 //!   msgen kept the bases in `base.json.gz`, and before that as `base/<path>`, one file each:
 //!   read when there is no `base.tar.zst`, removed once it is written.)
 
@@ -121,6 +121,19 @@ pub struct Bases {
     stored: Stored,
     /// Read from `base.tar.zst` (not from a layout before it, nor absent).
     current: bool,
+    /// The frames of `base.tar.zst` that this build of msgen wrote, each of whole entries.
+    frames: Vec<Frame>,
+}
+
+/// A frame of `base.tar.zst` as it was written, and the entries it holds whole: written again
+/// as it is when the archive to write has a frame of the same entries, the same again.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    compressed: Vec<u8>,
+    /// The paths of its entries in the archive, in order.
+    entries: Vec<String>,
+    /// Whether it ends the archive (and so holds its end).
+    last: bool,
 }
 
 /// What `base.tar.zst` holds.
@@ -155,12 +168,24 @@ impl Stored {
     }
 
     /// What `base.tar.zst`'s `bytes` hold, or `None` if they are not such an archive.
+    #[cfg(test)]
     fn decode(bytes: &[u8]) -> Option<Self> {
+        Self::decode_framed(bytes).map(|(stored, _)| stored)
+    }
+
+    /// What `base.tar.zst`'s `bytes` hold, and those of its frames that hold whole entries;
+    /// `None` if they are not such an archive.
+    fn decode_framed(bytes: &[u8]) -> Option<(Self, Vec<Frame>)> {
         let tar = decompress(bytes)?;
         let mut stored = Self::default();
+        // Where each entry ends in the archive, with its path.
+        let mut ends: Vec<(usize, String)> = Vec::new();
         for entry in tar::Archive::new(tar.as_slice()).entries().ok()? {
             let mut entry = entry.ok()?;
             let path = entry.path().ok()?.to_str()?.to_string();
+            let data = usize::try_from(entry.raw_file_position()).ok()?;
+            let size = usize::try_from(entry.size()).ok()?;
+            ends.push((data + size.next_multiple_of(512), path.clone()));
             let mut text = String::with_capacity(usize::try_from(entry.size()).ok()?);
             entry.read_to_string(&mut text).ok()?;
             if path == FINGERPRINTS {
@@ -178,15 +203,58 @@ impl Stored {
                 return None;
             }
         }
-        Some(stored)
+        let frames = whole_frames(bytes, &ends, tar.len());
+        Some((stored, frames))
     }
 }
 
-/// The archive is compressed in frames of this many bytes, each on its own: a zstd file may
-/// hold several one after the other (`zstd -d` and `tar --zstd` read them all), and frames
-/// compress and decompress on every core at once. Fixed, so that the same bases are the same
-/// bytes on every machine.
+/// The frames of the archive `bytes` that begin where an entry begins and end where one ends
+/// (the last, where the archive ends), with the paths of their entries; `ends` are where the
+/// entries end, in order. A frame that cuts an entry (as before frames held whole entries)
+/// is left out.
+fn whole_frames(bytes: &[u8], ends: &[(usize, String)], archive: usize) -> Vec<Frame> {
+    let Some(frames) = frames(bytes) else {
+        return Vec::new();
+    };
+    let last_entry = ends.last().map_or(0, |(end, _)| *end);
+    let mut whole = Vec::new();
+    let (mut start, mut next) = (0, 0);
+    for (compressed, size) in frames {
+        let end = start + size;
+        let begins = next == 0 || ends[next - 1].0 == start;
+        let mut entries = Vec::new();
+        while next < ends.len() && ends[next].0 <= end {
+            entries.push(ends[next].1.clone());
+            next += 1;
+        }
+        let last = end == archive;
+        let ends_whole = if last {
+            next == ends.len() && archive - last_entry == TAR_END
+        } else {
+            next > 0 && ends[next - 1].0 == end
+        };
+        if begins && ends_whole && !entries.is_empty() {
+            let compressed = compressed.to_vec();
+            whole.push(Frame {
+                compressed,
+                entries,
+                last,
+            });
+        }
+        start = end;
+    }
+    whole
+}
+
+/// The archive is compressed in frames, each on its own: a zstd file may hold several one
+/// after the other (`zstd -d` and `tar --zstd` read them all), and frames compress and
+/// decompress on every core at once. A frame holds whole entries: it ends after the first
+/// that takes it to this many bytes or more. The bounds are the same for the same bases on
+/// every machine, and a change to one file changes the frame of that file only, unless it
+/// moves which entry ends a frame.
 const FRAME: usize = 1 << 20;
+/// What ends a tar archive: two blocks of zeros.
+const TAR_END: usize = 2 * 512;
 /// The largest archive decompressed into a buffer of the size its frames give (a damaged
 /// frame may claim any size).
 const MAX_ARCHIVE: usize = 1 << 30;
@@ -209,10 +277,14 @@ impl Bases {
         };
         let path = root.join(BASES);
         if let Some(bytes) = read_if_any(&path)? {
-            let stored = Stored::decode(&bytes).with_context(|| damaged(&path))?;
+            let (stored, frames) = Stored::decode_framed(&bytes).with_context(|| damaged(&path))?;
+            // Another build may compress the same entries to other bytes: the archive is
+            // written again whole, so that it is the same for the same bases.
+            let ours = previous.build == env!("MSGEN_BUILD");
             return Ok(Self {
                 stored,
                 current: true,
+                frames: if ours { frames } else { Vec::new() },
             });
         }
         let path = root.join(GZIP_BASES);
@@ -235,6 +307,7 @@ impl Bases {
                 ..Stored::default()
             },
             current: false,
+            frames: Vec::new(),
         })
     }
 
@@ -265,8 +338,38 @@ impl Bases {
         !self.current || self.stored != *new
     }
 
-    /// `stored` as `base.tar.zst` holds it; the same bytes for the same bases.
-    pub fn encode(stored: &Stored) -> Vec<u8> {
+    /// The frames of `base.tar.zst` whose every entry `new` holds the same: those an archive
+    /// of `new` may take as they are (see [`Bases::encode`]).
+    pub fn same_frames(&self, new: &Stored) -> Vec<Frame> {
+        let (old, frames) = (&self.stored, &self.frames);
+        let same = |entry: &String| {
+            if entry == FINGERPRINTS {
+                old.fingerprints == new.fingerprints
+            } else if let Some(path) = entry.strip_prefix(FILES) {
+                old.files
+                    .get(path)
+                    .is_some_and(|text| new.files.get(path) == Some(text))
+            } else if let Some(path) = entry.strip_prefix(TEAM) {
+                old.team
+                    .get(path)
+                    .is_some_and(|text| new.team.get(path) == Some(text))
+            } else {
+                false
+            }
+        };
+        let frames = frames.iter().filter(|frame| frame.entries.iter().all(same));
+        frames.cloned().collect()
+    }
+
+    /// `stored` as `base.tar.zst` holds it; the same bytes for the same bases. A frame of the
+    /// same entries as one of `same` (frames whose entries are the same in `stored`; see
+    /// [`Bases::same_frames`]) is taken as it is rather than compressed again.
+    pub fn encode(stored: &Stored, same: &[Frame]) -> Vec<u8> {
+        Self::encode_counting(stored, same).0
+    }
+
+    /// [`Bases::encode`], and how many frames were compressed.
+    fn encode_counting(stored: &Stored, same: &[Frame]) -> (Vec<u8>, usize) {
         // Room for every header (a long path takes one more, and a block for its name),
         // every text and its padding, and the archive's end: one allocation, not one per
         // doubling, each of whose pages the kernel must clear.
@@ -276,12 +379,22 @@ impl Bases {
             .sum();
         let room = size + stored.fingerprints.len() * 64 + 4 * 512;
         let mut tar = tar::Builder::new(Vec::with_capacity(room));
+        // Each frame's entries, by path, and where it ends in the archive.
+        let mut frames: Vec<(Vec<String>, usize)> = vec![(Vec::new(), 0)];
         let mut append = |path: &str, bytes: &[u8]| {
             let mut header = tar::Header::new_gnu();
             header.set_mode(0o644);
             header.set_size(bytes.len() as u64);
             tar.append_data(&mut header, path, bytes)
                 .expect("writing to memory succeeds");
+            let end = tar.get_ref().len();
+            let start = frames.len().checked_sub(2).map_or(0, |i| frames[i].1);
+            let frame = frames.last_mut().expect("a frame at least");
+            frame.0.push(path.to_string());
+            frame.1 = end;
+            if end - start >= FRAME {
+                frames.push((Vec::new(), end));
+            }
         };
         let fingerprints: String = stored
             .fingerprints
@@ -295,19 +408,51 @@ impl Bases {
             }
         }
         let tar = tar.into_inner().expect("writing to memory succeeds");
-        let chunks: Vec<&[u8]> = tar.chunks(FRAME).collect();
+        // The last frame holds the archive's end, and is empty of entries only if it is the
+        // first (an archive of nothing).
+        if frames.len() > 1 && frames.last().is_some_and(|(entries, _)| entries.is_empty()) {
+            frames.pop();
+        }
+        /// A frame to write: one of `same`, or a part of the archive to compress.
+        enum Part<'a> {
+            Taken(&'a [u8]),
+            Compress(&'a [u8]),
+        }
+        let count = frames.len();
+        let mut start = 0;
+        let mut parts = Vec::with_capacity(count);
+        for (i, (entries, end)) in frames.iter().enumerate() {
+            let last = i + 1 == count;
+            let end = if last { tar.len() } else { *end };
+            let taken = same
+                .iter()
+                .find(|frame| frame.last == last && frame.entries == *entries);
+            parts.push(match taken {
+                Some(frame) => Part::Taken(&frame.compressed),
+                None => Part::Compress(&tar[start..end]),
+            });
+            start = end;
+        }
+        let compressed = parts
+            .iter()
+            .filter(|part| matches!(part, Part::Compress(_)))
+            .count();
         let compressor = || {
             let compressor = zstd::bulk::Compressor::new(LEVEL).expect("zstd takes its level");
-            let room = zstd::zstd_safe::compress_bound(FRAME);
-            (compressor, vec![0; room])
+            (compressor, Vec::new())
         };
-        let frames = on_threads(chunks, cores(), compressor, |(compressor, room), chunk| {
+        let frames = on_threads(parts, cores(), compressor, |(compressor, room), part| {
+            let chunk = match part {
+                Part::Taken(frame) => return frame.to_vec(),
+                Part::Compress(chunk) => chunk,
+            };
+            room.resize(zstd::zstd_safe::compress_bound(chunk.len()), 0);
             let length = compressor
                 .compress_to_buffer(chunk, room.as_mut_slice())
                 .expect("a frame fits in its bound");
             room[..length].to_vec()
         });
-        frames.concat()
+        (frames.concat(), compressed)
     }
 }
 
@@ -449,8 +594,8 @@ mod tests {
         assert_eq!(stored.files.len(), 2);
         assert_eq!(stored.team.len(), 1);
         assert_eq!(stored.fingerprints.len(), 2);
-        let bytes = Bases::encode(&stored);
-        assert_eq!(Bases::encode(&stored), bytes);
+        let bytes = Bases::encode(&stored, &[]);
+        assert_eq!(Bases::encode(&stored, &[]), bytes);
         assert_eq!(Stored::decode(&bytes), Some(stored));
     }
 
@@ -471,7 +616,7 @@ mod tests {
             stored.keep(&file(&format!("src/f{i}.rs"), Ownership::Generated), None);
             stored.files.insert(format!("src/f{i}.rs"), text);
         }
-        let bytes = Bases::encode(&stored);
+        let bytes = Bases::encode(&stored, &[]);
         let count = frames(&bytes)
             .expect("every frame says what it holds")
             .len();
@@ -486,6 +631,99 @@ mod tests {
         assert_eq!(Stored::decode(&streamed), Some(stored));
         // A frame cut short is damage, not a shorter archive.
         assert_eq!(Stored::decode(&bytes[..bytes.len() - 1]), None);
+    }
+
+    /// Bases of `count` files of about 30 KB each that compress little, the `i`-th changed
+    /// if `i` is among `changed`.
+    fn incompressible(count: usize, changed: &[usize]) -> Stored {
+        let mut stored = Stored::default();
+        let mut state = 7u64;
+        for i in 0..count {
+            let mut text: String = (0..30_000)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1);
+                    char::from(b'a' + (state >> 59) as u8)
+                })
+                .collect();
+            if changed.contains(&i) {
+                text.push_str("changed");
+            }
+            let path = format!("src/f{i:03}.rs");
+            let print = format!("{i:03}-{}", changed.contains(&i));
+            stored.keep(&file(&path, Ownership::Generated), Some(&print));
+            stored.files.insert(path, text);
+        }
+        stored
+    }
+
+    #[test]
+    fn a_frame_whose_entries_did_not_change_is_written_again_as_it_was() {
+        let first = incompressible(150, &[]);
+        let bytes = Bases::encode(&first, &[]);
+        let (decoded, frames) = Stored::decode_framed(&bytes).expect("an archive");
+        assert_eq!(decoded, first);
+        let count = frames.len();
+        assert!(count > 3, "{count} frames");
+        // Every frame holds whole entries, about a megabyte of them.
+        assert_eq!(frames.iter().map(|f| f.entries.len()).sum::<usize>(), 151);
+        assert_eq!(frames.iter().filter(|f| f.last).count(), 1);
+        let bases = Bases {
+            stored: decoded,
+            current: true,
+            frames,
+        };
+        // One file in the middle changed, and with it the fingerprints (the first frame).
+        let second = incompressible(150, &[75]);
+        let same = bases.same_frames(&second);
+        assert_eq!(same.len(), count - 2);
+        let (reused, compressed) = Bases::encode_counting(&second, &same);
+        assert_eq!(compressed, 2);
+        // The same bytes as an archive written whole, and the same bases again.
+        assert_eq!(reused, Bases::encode(&second, &[]));
+        assert_eq!(Stored::decode(&reused), Some(second.clone()));
+        // Frames of other entries are not taken: a file more moves every bound after it.
+        let mut third = second.clone();
+        third
+            .files
+            .insert("src/f000a.rs".into(), "x".repeat(700_000));
+        let (whole, compressed) = Bases::encode_counting(&third, &same);
+        assert!(compressed > 1, "{compressed}");
+        assert_eq!(whole, Bases::encode(&third, &[]));
+        assert_eq!(Stored::decode(&whole), Some(third));
+    }
+
+    #[test]
+    fn frames_of_another_build_or_cut_across_entries_are_not_taken() {
+        let stored = incompressible(80, &[]);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".msgen")).unwrap();
+        std::fs::write(dir.path().join(BASES), Bases::encode(&stored, &[])).unwrap();
+        let ours = State {
+            build: env!("MSGEN_BUILD").to_string(),
+            ..State::default()
+        };
+        assert!(!Bases::load(dir.path(), &ours).unwrap().frames.is_empty());
+        let theirs = State {
+            build: "another build".to_string(),
+            ..State::default()
+        };
+        assert!(Bases::load(dir.path(), &theirs).unwrap().frames.is_empty());
+        // Frames of one megabyte each, as msgen wrote them before, cut entries in two.
+        let tar = decompress(&Bases::encode(&stored, &[])).unwrap();
+        let chunks: Vec<Vec<u8>> = tar
+            .chunks(FRAME)
+            .map(|chunk| zstd::bulk::compress(chunk, LEVEL).unwrap())
+            .collect();
+        let (decoded, frames) = Stored::decode_framed(&chunks.concat()).unwrap();
+        assert_eq!(decoded, stored);
+        assert!(
+            frames.len() < chunks.len(),
+            "{} of {}",
+            frames.len(),
+            chunks.len()
+        );
     }
 
     #[test]

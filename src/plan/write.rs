@@ -29,7 +29,8 @@ pub fn apply(root: &Path, plan: &Plan, previous: &State) -> anyhow::Result<Vec<P
     }
     // Compressed only when they changed: compressing them is most of a no-op's cost.
     if plan.bases_changed {
-        writes.push((BASES.to_string(), Cow::Owned(Bases::encode(&plan.bases))));
+        let bases = Bases::encode(&plan.bases, &plan.same_frames);
+        writes.push((BASES.to_string(), Cow::Owned(bases)));
     }
     let mut removals: Vec<String> = plan
         .entries
