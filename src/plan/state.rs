@@ -370,90 +370,109 @@ impl Bases {
 
     /// [`Bases::encode`], and how many frames were compressed.
     fn encode_counting(stored: &Stored, same: &[Frame]) -> (Vec<u8>, usize) {
-        // Room for every header (a long path takes one more, and a block for its name),
-        // every text and its padding, and the archive's end: one allocation, not one per
-        // doubling, each of whose pages the kernel must clear.
-        let texts = stored.files.iter().chain(&stored.team);
-        let size: usize = texts
-            .map(|(path, text)| 3 * 512 + path.len() + text.len().next_multiple_of(512))
-            .sum();
-        let room = size + stored.fingerprints.len() * 64 + 4 * 512;
-        let mut tar = tar::Builder::new(Vec::with_capacity(room));
-        // Each frame's entries, by path, and where it ends in the archive.
-        let mut frames: Vec<(Vec<String>, usize)> = vec![(Vec::new(), 0)];
-        let mut append = |path: &str, bytes: &[u8]| {
-            let mut header = tar::Header::new_gnu();
-            header.set_mode(0o644);
-            header.set_size(bytes.len() as u64);
-            tar.append_data(&mut header, path, bytes)
-                .expect("writing to memory succeeds");
-            let end = tar.get_ref().len();
-            let start = frames.len().checked_sub(2).map_or(0, |i| frames[i].1);
-            let frame = frames.last_mut().expect("a frame at least");
-            frame.0.push(path.to_string());
-            frame.1 = end;
-            if end - start >= FRAME {
-                frames.push((Vec::new(), end));
-            }
-        };
         let fingerprints: String = stored
             .fingerprints
             .iter()
             .map(|(path, fingerprint)| format!("{fingerprint} {path}\n"))
             .collect();
-        append(FINGERPRINTS, fingerprints.as_bytes());
+        let mut entries: Vec<(String, &[u8])> =
+            vec![(FINGERPRINTS.into(), fingerprints.as_bytes())];
         for (folder, texts) in [(FILES, &stored.files), (TEAM, &stored.team)] {
             for (path, text) in texts {
-                append(&format!("{folder}{path}"), text.as_bytes());
+                entries.push((format!("{folder}{path}"), text.as_bytes()));
             }
         }
-        let tar = tar.into_inner().expect("writing to memory succeeds");
-        // The last frame holds the archive's end, and is empty of entries only if it is the
-        // first (an archive of nothing).
-        if frames.len() > 1 && frames.last().is_some_and(|(entries, _)| entries.is_empty()) {
-            frames.pop();
+        // The frames, as runs of entries: each ends after the entry that takes it to FRAME
+        // bytes; the last also holds the archive's end.
+        let mut frames: Vec<std::ops::Range<usize>> = Vec::new();
+        let (mut first, mut size) = (0, 0);
+        for (i, (path, bytes)) in entries.iter().enumerate() {
+            size += archived_size(path, bytes.len());
+            if size >= FRAME {
+                frames.push(first..i + 1);
+                (first, size) = (i + 1, 0);
+            }
         }
-        /// A frame to write: one of `same`, or a part of the archive to compress.
+        if first < entries.len() || frames.is_empty() {
+            frames.push(first..entries.len());
+        }
+        /// A frame to write: one of `same`, or entries to archive and compress.
         enum Part<'a> {
             Taken(&'a [u8]),
-            Compress(&'a [u8]),
+            Compress(&'a [(String, &'a [u8])], bool),
         }
         let count = frames.len();
-        let mut start = 0;
         let mut parts = Vec::with_capacity(count);
-        for (i, (entries, end)) in frames.iter().enumerate() {
+        for (i, range) in frames.into_iter().enumerate() {
             let last = i + 1 == count;
-            let end = if last { tar.len() } else { *end };
-            let taken = same
-                .iter()
-                .find(|frame| frame.last == last && frame.entries == *entries);
+            let run = &entries[range];
+            let taken = same.iter().find(|frame| {
+                frame.last == last
+                    && frame.entries.len() == run.len()
+                    && frame.entries.iter().zip(run).all(|(a, (b, _))| a == b)
+            });
             parts.push(match taken {
                 Some(frame) => Part::Taken(&frame.compressed),
-                None => Part::Compress(&tar[start..end]),
+                None => Part::Compress(run, last),
             });
-            start = end;
         }
         let compressed = parts
             .iter()
-            .filter(|part| matches!(part, Part::Compress(_)))
+            .filter(|part| matches!(part, Part::Compress(..)))
             .count();
         let compressor = || {
             let compressor = zstd::bulk::Compressor::new(LEVEL).expect("zstd takes its level");
             (compressor, Vec::new())
         };
         let frames = on_threads(parts, cores(), compressor, |(compressor, room), part| {
-            let chunk = match part {
+            let (run, last) = match part {
                 Part::Taken(frame) => return frame.to_vec(),
-                Part::Compress(chunk) => chunk,
+                Part::Compress(run, last) => (run, last),
             };
-            room.resize(zstd::zstd_safe::compress_bound(chunk.len()), 0);
+            let tar = archive(run, last);
+            room.resize(zstd::zstd_safe::compress_bound(tar.len()), 0);
             let length = compressor
-                .compress_to_buffer(chunk, room.as_mut_slice())
+                .compress_to_buffer(&tar, room.as_mut_slice())
                 .expect("a frame fits in its bound");
             room[..length].to_vec()
         });
         (frames.concat(), compressed)
     }
+}
+
+/// The part of the tar archive that holds `entries` (by path in the archive), and the
+/// archive's end if `last`.
+fn archive(entries: &[(String, &[u8])], last: bool) -> Vec<u8> {
+    // One allocation, not one per doubling, each of whose pages the kernel must clear.
+    let room: usize = entries
+        .iter()
+        .map(|(path, bytes)| archived_size(path, bytes.len()))
+        .sum();
+    let mut tar = tar::Builder::new(Vec::with_capacity(room + TAR_END));
+    for (path, bytes) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_mode(0o644);
+        header.set_size(bytes.len() as u64);
+        tar.append_data(&mut header, path, *bytes)
+            .expect("writing to memory succeeds");
+    }
+    let mut tar = tar.into_inner().expect("writing to memory succeeds");
+    if !last {
+        tar.truncate(tar.len() - TAR_END);
+    }
+    tar
+}
+
+/// How many bytes an entry of `length` bytes at `path` takes in a tar archive as [`archive`]
+/// writes it: its header and its data, padded to blocks of 512; a path of more than 100 bytes
+/// first takes an entry of its own (GNU's long names), of the path and a zero byte.
+fn archived_size(path: &str, length: usize) -> usize {
+    let long_name = if path.len() > 100 {
+        512 + (path.len() + 1).next_multiple_of(512)
+    } else {
+        0
+    };
+    long_name + 512 + length.next_multiple_of(512)
 }
 
 /// The archive that the zstd frames `bytes` hold, or `None` if they are damaged. Frames that
@@ -724,6 +743,20 @@ mod tests {
             frames.len(),
             chunks.len()
         );
+    }
+
+    #[test]
+    fn an_entry_takes_in_the_archive_what_archived_size_says() {
+        for length in [0, 1, 99, 100, 101, 200, 511, 512, 513] {
+            let path = format!("files/{}", "é".repeat(length / 2));
+            for data in [0, 1, 511, 512, 513, 4096] {
+                let bytes = vec![b'x'; data];
+                let entries = [(path.clone(), bytes.as_slice())];
+                let tar = archive(&entries, false);
+                assert_eq!(tar.len(), archived_size(&path, data), "{path} {data}");
+                assert_eq!(archive(&entries, true).len(), tar.len() + TAR_END);
+            }
+        }
     }
 
     #[test]
