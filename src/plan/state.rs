@@ -618,20 +618,25 @@ mod tests {
         assert_eq!(Stored::decode(&bytes), Some(stored));
     }
 
+    /// `length` characters that compress little, from a generator at `state`.
+    fn noise(state: &mut u64, length: usize) -> String {
+        (0..length)
+            .map(|_| {
+                *state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                char::from(b'a' + (*state >> 59) as u8)
+            })
+            .collect()
+    }
+
     #[test]
     fn bases_larger_than_a_frame_are_several_frames_and_come_back_whole() {
         let mut stored = Stored::default();
         // Text that does not compress much, so that the archive takes several frames.
         let mut state = 7u64;
         for i in 0..40 {
-            let text: String = (0..60_000)
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6_364_136_223_846_793_005)
-                        .wrapping_add(1);
-                    char::from(b'a' + (state >> 59) as u8)
-                })
-                .collect();
+            let text = noise(&mut state, 60_000);
             stored.keep(&file(&format!("src/f{i}.rs"), Ownership::Generated), None);
             stored.files.insert(format!("src/f{i}.rs"), text);
         }
@@ -658,14 +663,7 @@ mod tests {
         let mut stored = Stored::default();
         let mut state = 7u64;
         for i in 0..count {
-            let mut text: String = (0..30_000)
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6_364_136_223_846_793_005)
-                        .wrapping_add(1);
-                    char::from(b'a' + (state >> 59) as u8)
-                })
-                .collect();
+            let mut text = noise(&mut state, 30_000);
             if changed.contains(&i) {
                 text.push_str("changed");
             }
