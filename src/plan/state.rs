@@ -10,9 +10,10 @@
 //!   was made from (`fingerprints`, a line `<fingerprint> <path>` each), so that a file made
 //!   from the same again is not rendered again. One compressed file, so that the service holds
 //!   no second copy of its code for every search and review to go through twice; a tar
-//!   archive in zstd frames of about 1 MiB of whole entries, which `tar --zstd -xf` unpacks. (Earlier versions of
-//!   msgen kept the bases in `base.json.gz`, and before that as `base/<path>`, one file each:
-//!   read when there is no `base.tar.zst`, removed once it is written.)
+//!   archive in zstd frames of about 1 MiB of whole entries, which `tar --zstd -xf` unpacks.
+//!   (Earlier versions of msgen kept the bases in `base.json.gz`, and before that as
+//!   `base/<path>`, one file each: read when there is no `base.tar.zst`, removed once it is
+//!   written.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read as _;
